@@ -1,1 +1,28 @@
-pub fn x(){}
+//! Spikard's HTTP layer: the binding-neutral handler contract, the request
+//! pipeline (routing, validation, problem responses), the axum/tokio server and
+//! the in-memory test client.
+//!
+//! ```
+//! use spikard_http::{PipelineBuilder, RouteSpec};
+//! let builder = PipelineBuilder::new(Default::default());
+//! assert_eq!(builder.config().port, 8000);
+//! let spec = RouteSpec::new("get", "/users/{id:int}");
+//! assert_eq!(spec.method, "GET");
+//! ```
+
+pub mod cookies;
+pub mod handler;
+pub mod pipeline;
+pub mod response;
+pub mod route;
+pub mod server;
+pub mod testing;
+
+pub use cookies::Cookie;
+pub use handler::{BoxFuture, Handler, HandlerResult, RequestData};
+pub use pipeline::{Pipeline, PipelineBuilder};
+pub use response::{HandlerResponse, ResponseBody};
+pub use route::{ParameterSpecs, RouteSpec};
+pub use spikard_core::config::ServerConfig;
+pub use spikard_core::SpikardError;
+pub use testing::{TestClient, TestRequest, TestResponse};

@@ -1,1 +1,9 @@
+//! Data-driven fixture runner: plays every fixture in a folder through the public
+//! Rust API and the in-memory test client, by the rules in the conformance README.
 
+pub mod compare;
+pub mod fixture;
+pub mod known;
+pub mod play;
+
+pub use play::{play_fixture, Outcome};

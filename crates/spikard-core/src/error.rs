@@ -1,0 +1,271 @@
+//! The error model: RFC 9457 problem details and pydantic-style validation entries.
+//!
+//! ```
+//! use spikard_core::error::{ProblemDetails, SpikardError};
+//! let err = SpikardError::NotFound { method: "GET".into(), path: "/nope".into() };
+//! let problem: ProblemDetails = err.to_problem();
+//! assert_eq!(problem.status, 404);
+//! assert_eq!(problem.type_uri, "https://spikard.dev/errors/not-found");
+//! ```
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Media type of every error body.
+pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
+
+/// One failing field, in the pydantic v2 vocabulary (`missing`, `int_parsing`, ...).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ValidationErrorEntry {
+    #[serde(rename = "type")]
+    pub error_type: String,
+    pub loc: Vec<Value>,
+    pub msg: String,
+    /// The offending input. `None` leaves the key out, `Some(Value::Null)` writes `null`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ctx: Option<Value>,
+}
+
+impl ValidationErrorEntry {
+    pub fn new(error_type: &str, loc: Vec<Value>, msg: impl Into<String>) -> Self {
+        Self {
+            error_type: error_type.to_owned(),
+            loc,
+            msg: msg.into(),
+            input: None,
+            ctx: None,
+        }
+    }
+
+    pub fn with_input(mut self, input: Value) -> Self {
+        self.input = Some(input);
+        self
+    }
+
+    pub fn with_ctx(mut self, ctx: Value) -> Self {
+        self.ctx = Some(ctx);
+        self
+    }
+}
+
+/// An RFC 9457 problem object.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProblemDetails {
+    #[serde(rename = "type")]
+    pub type_uri: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<ValidationErrorEntry>>,
+}
+
+impl ProblemDetails {
+    pub fn new(code: &str, title: &str, status: u16, detail: impl Into<String>) -> Self {
+        Self {
+            type_uri: format!("https://spikard.dev/errors/{code}"),
+            title: title.to_owned(),
+            status,
+            detail: detail.into(),
+            errors: None,
+        }
+    }
+
+    /// Serialise to the JSON bytes sent to the client.
+    pub fn to_json_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_else(|_| b"{}".to_vec())
+    }
+}
+
+/// Every error the framework itself answers with. Each variant has a stable code
+/// (the last segment of the problem `type`) and an HTTP status.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SpikardError {
+    #[error("{} validation error{} in request", .0.len(), if .0.len() == 1 { "" } else { "s" })]
+    Validation(Vec<ValidationErrorEntry>),
+    #[error("No route matches {method} {path}")]
+    NotFound { method: String, path: String },
+    #[error("Method {method} is not allowed for {path}")]
+    MethodNotAllowed {
+        method: String,
+        path: String,
+        allow: Vec<String>,
+    },
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    MalformedJson(String),
+    #[error("Request body exceeds maximum nesting depth of {0}")]
+    NestingTooDeep(usize),
+    #[error("{0}")]
+    MalformedBody(String),
+    #[error("Unsupported media type")]
+    UnsupportedMediaType(String),
+    #[error("Unsupported charset '{0}' for JSON. Only UTF-8 is supported.")]
+    UnsupportedCharset(String),
+    #[error("Request body size exceeds maximum allowed size of {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("Request URI length {length} exceeds maximum of {limit} bytes")]
+    UriTooLong { length: usize, limit: usize },
+    #[error("Request headers size {size} exceeds maximum of {limit} bytes")]
+    HeadersTooLarge { size: usize, limit: usize },
+    #[error("{0}")]
+    Internal(String),
+    /// An application-raised HTTP error (status and detail chosen by the handler).
+    #[error("{detail}")]
+    Http { status: u16, detail: String },
+    #[error("{0}")]
+    RouteConflict(String),
+    #[error("{0}")]
+    InvalidRoute(String),
+}
+
+impl SpikardError {
+    /// Stable string code, used as the last segment of the problem `type`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Validation(_) => "validation-error",
+            Self::NotFound { .. } => "not-found",
+            Self::MethodNotAllowed { .. } => "method-not-allowed",
+            Self::BadRequest(_) => "bad-request",
+            Self::MalformedJson(_) => "malformed-json",
+            Self::NestingTooDeep(_) => "nesting-too-deep",
+            Self::MalformedBody(_) => "malformed-body",
+            Self::UnsupportedMediaType(_) => "unsupported-media-type",
+            Self::UnsupportedCharset(_) => "unsupported-charset",
+            Self::PayloadTooLarge { .. } => "payload-too-large",
+            Self::UriTooLong { .. } => "uri-too-long",
+            Self::HeadersTooLarge { .. } => "headers-too-large",
+            Self::Internal(_) => "internal-server-error",
+            Self::Http { .. } => "http-error",
+            Self::RouteConflict(_) => "route-conflict",
+            Self::InvalidRoute(_) => "invalid-route",
+        }
+    }
+
+    /// HTTP status for this error.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Validation(_) => 422,
+            Self::NotFound { .. } => 404,
+            Self::MethodNotAllowed { .. } => 405,
+            Self::BadRequest(_) | Self::MalformedJson(_) | Self::NestingTooDeep(_) | Self::MalformedBody(_) => 400,
+            Self::UnsupportedMediaType(_) | Self::UnsupportedCharset(_) => 415,
+            Self::PayloadTooLarge { .. } => 413,
+            Self::UriTooLong { .. } => 414,
+            Self::HeadersTooLarge { .. } => 431,
+            Self::Http { status, .. } => *status,
+            Self::Internal(_) | Self::RouteConflict(_) | Self::InvalidRoute(_) => 500,
+        }
+    }
+
+    pub fn title(&self) -> &'static str {
+        match self {
+            Self::Validation(_) => "Request Validation Failed",
+            Self::NotFound { .. } => "Not Found",
+            Self::MethodNotAllowed { .. } => "Method Not Allowed",
+            Self::BadRequest(_) => "Bad Request",
+            Self::MalformedJson(_) => "Malformed JSON",
+            Self::NestingTooDeep(_) => "Nesting Too Deep",
+            Self::MalformedBody(_) => "Malformed Body",
+            Self::UnsupportedMediaType(_) => "Unsupported Media Type",
+            Self::UnsupportedCharset(_) => "Unsupported Charset",
+            Self::PayloadTooLarge { .. } => "Payload Too Large",
+            Self::UriTooLong { .. } => "URI Too Long",
+            Self::HeadersTooLarge { .. } => "Request Header Fields Too Large",
+            Self::Internal(_) => "Internal Server Error",
+            Self::Http { status, .. } => status_title(*status),
+            Self::RouteConflict(_) => "Route Conflict",
+            Self::InvalidRoute(_) => "Invalid Route",
+        }
+    }
+
+    pub fn to_problem(&self) -> ProblemDetails {
+        let mut problem = ProblemDetails::new(self.code(), self.title(), self.status(), self.to_string());
+        if let Self::Http { status, .. } = self {
+            problem.type_uri = format!(
+                "https://spikard.dev/errors/{}",
+                status_title(*status).to_ascii_lowercase().replace(' ', "-")
+            );
+        }
+        if let Self::Validation(entries) = self {
+            problem.errors = Some(entries.clone());
+        }
+        problem
+    }
+}
+
+/// Reason phrase for the statuses applications raise most.
+pub fn status_title(status: u16) -> &'static str {
+    match status {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        402 => "Payment Required",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        406 => "Not Acceptable",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        410 => "Gone",
+        412 => "Precondition Failed",
+        413 => "Payload Too Large",
+        415 => "Unsupported Media Type",
+        418 => "I'm a teapot",
+        422 => "Unprocessable Entity",
+        423 => "Locked",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ if status < 500 => "Client Error",
+        _ => "Server Error",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn validation_problem_has_exact_envelope() {
+        let entry = ValidationErrorEntry::new("missing", vec![json!("query"), json!("q")], "Field required")
+            .with_input(Value::Null);
+        let problem = SpikardError::Validation(vec![entry]).to_problem();
+        assert_eq!(
+            serde_json::to_value(&problem).unwrap(),
+            json!({
+                "type": "https://spikard.dev/errors/validation-error",
+                "title": "Request Validation Failed",
+                "status": 422,
+                "detail": "1 validation error in request",
+                "errors": [{"type": "missing", "loc": ["query", "q"], "msg": "Field required", "input": null}]
+            })
+        );
+    }
+
+    #[test]
+    fn plural_detail_and_statuses() {
+        let e = ValidationErrorEntry::new("missing", vec![], "Field required");
+        let err = SpikardError::Validation(vec![e.clone(), e.clone(), e]);
+        assert_eq!(err.to_string(), "3 validation errors in request");
+        assert_eq!(SpikardError::UnsupportedCharset("utf-16".into()).status(), 415);
+        assert_eq!(
+            SpikardError::UnsupportedCharset("utf-16".into()).to_string(),
+            "Unsupported charset 'utf-16' for JSON. Only UTF-8 is supported."
+        );
+        assert_eq!(SpikardError::HeadersTooLarge { size: 9, limit: 8 }.status(), 431);
+        let http = SpikardError::Http {
+            status: 404,
+            detail: "Item not found".into(),
+        }
+        .to_problem();
+        assert_eq!(http.type_uri, "https://spikard.dev/errors/not-found");
+        assert_eq!(http.title, "Not Found");
+    }
+}

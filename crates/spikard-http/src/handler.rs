@@ -1,0 +1,66 @@
+//! The binding-neutral handler contract.
+//!
+//! The core has already routed, parsed, coerced and validated the request when it
+//! calls a [`Handler`] once with [`RequestData`]; the handler answers with a
+//! [`HandlerResponse`]. Python, Node, Ruby and WASM bindings implement this trait
+//! for their own callables; nothing here assumes Rust closures.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use bytes::Bytes;
+use http::{HeaderMap, Method};
+use serde_json::{Map, Value};
+use spikard_core::body::multipart::UploadedFile;
+use spikard_core::SpikardError;
+
+use crate::response::HandlerResponse;
+
+/// A boxed, sendable future.
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+/// What a handler returns: a response, or an error the core turns into a problem response
+/// (`SpikardError::Http` for an application-chosen status, anything else for a 500).
+pub type HandlerResult = Result<HandlerResponse, SpikardError>;
+
+/// Everything the core knows about a request once it has been validated.
+#[derive(Debug, Clone)]
+pub struct RequestData {
+    pub method: Method,
+    /// Percent-decoded path.
+    pub path: String,
+    /// Path parameters, coerced to their schema types.
+    pub path_params: Map<String, Value>,
+    /// Declared query parameters, coerced (defaults applied).
+    pub query_params: Map<String, Value>,
+    /// Every query pair as sent (decoded), in order.
+    pub raw_query: Vec<(String, String)>,
+    /// Declared header parameters, coerced, by lowercase name.
+    pub header_params: Map<String, Value>,
+    /// Declared cookie parameters, coerced.
+    pub cookie_params: Map<String, Value>,
+    pub headers: HeaderMap,
+    /// Decoded, validated body (`Null` when absent or when the route declares no body).
+    pub body: Value,
+    /// The body bytes as received.
+    pub raw_body: Bytes,
+    /// Uploaded multipart files.
+    pub files: Vec<UploadedFile>,
+}
+
+impl RequestData {
+    /// A header value by name (case-insensitive), if it is valid UTF-8.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// All cookies sent with the request, parsed from the `Cookie` headers.
+    pub fn cookies(&self) -> Vec<(String, String)> {
+        crate::cookies::parse_cookie_headers(&self.headers)
+    }
+}
+
+/// A request handler supplied by application code in any language.
+pub trait Handler: Send + Sync + 'static {
+    fn call(&self, request: RequestData) -> BoxFuture<HandlerResult>;
+}

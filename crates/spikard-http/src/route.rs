@@ -1,0 +1,133 @@
+//! Route specs (binding-neutral, serde) and their compiled form.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use spikard_core::config::ServerConfig;
+use spikard_core::params::{ParamSource, ParamSpec, ParameterPlan};
+use spikard_core::request_body::{BodyPlan, FileSpec};
+use spikard_core::route_pattern::RoutePattern;
+use spikard_core::SpikardError;
+
+use crate::handler::Handler;
+
+/// Parameter schemas by source, each a JSON Schema with optional `required`,
+/// `optional`, `default` and `separator` keys.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ParameterSpecs {
+    pub path: Map<String, Value>,
+    pub query: Map<String, Value>,
+    #[serde(alias = "header")]
+    pub headers: Map<String, Value>,
+    #[serde(alias = "cookie")]
+    pub cookies: Map<String, Value>,
+    pub files: Map<String, Value>,
+}
+
+/// Everything registered about a route except its handler.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RouteSpec {
+    pub method: String,
+    /// Pattern such as `/users/{id:int}`.
+    #[serde(alias = "route")]
+    pub path: String,
+    #[serde(default)]
+    pub parameters: ParameterSpecs,
+    /// JSON Schema for the body, whatever its encoding.
+    #[serde(default)]
+    pub body_schema: Option<Value>,
+    /// The one media type accepted (default: JSON, urlencoded and multipart).
+    #[serde(default)]
+    pub content_type: Option<String>,
+    /// Per-route body size limit in bytes (overrides the server's).
+    #[serde(default)]
+    pub max_body_size: Option<usize>,
+    /// Per-route JSON nesting limit.
+    #[serde(default)]
+    pub max_nesting_depth: Option<usize>,
+    /// Free-form name for logs and docs.
+    #[serde(default)]
+    pub handler_name: Option<String>,
+}
+
+impl RouteSpec {
+    pub fn new(method: &str, path: &str) -> Self {
+        Self {
+            method: method.to_ascii_uppercase(),
+            path: path.to_owned(),
+            ..Default::default()
+        }
+    }
+}
+
+/// A route ready to serve: validators compiled, limits resolved.
+pub struct CompiledRoute {
+    pub spec: RouteSpec,
+    pub params: ParameterPlan,
+    pub body: BodyPlan,
+    pub max_body_size: usize,
+    pub handler: Arc<dyn Handler>,
+}
+
+impl CompiledRoute {
+    pub fn compile(spec: RouteSpec, handler: Arc<dyn Handler>, config: &ServerConfig) -> Result<Self, SpikardError> {
+        let invalid = |msg: String| SpikardError::InvalidRoute(format!("{} {}: {msg}", spec.method, spec.path));
+        let pattern = RoutePattern::parse(&spec.path).map_err(SpikardError::InvalidRoute)?;
+        let mut specs = Vec::new();
+        for (name, kind) in pattern.params() {
+            let schema = spec
+                .parameters
+                .path
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| kind.default_schema());
+            let mut schema = schema;
+            // A typed segment adds its type/format to a declared schema that lacks one.
+            if let (Some(obj), Value::Object(default)) = (schema.as_object_mut(), kind.default_schema()) {
+                for (k, v) in default {
+                    obj.entry(k).or_insert(v);
+                }
+            }
+            specs.push(ParamSpec::from_schema(name, ParamSource::Path, &schema));
+        }
+        for name in spec.parameters.path.keys() {
+            if !pattern.param_names().contains(&name.as_str()) {
+                return Err(invalid(format!("path parameter '{name}' is not in the pattern")));
+            }
+        }
+        for (source, map) in [
+            (ParamSource::Query, &spec.parameters.query),
+            (ParamSource::Header, &spec.parameters.headers),
+            (ParamSource::Cookie, &spec.parameters.cookies),
+        ] {
+            for (name, schema) in map {
+                specs.push(ParamSpec::from_schema(name, source, schema));
+            }
+        }
+        let params = ParameterPlan::compile(specs).map_err(invalid)?;
+        let mut files = Vec::new();
+        for (name, v) in &spec.parameters.files {
+            let mut f: FileSpec =
+                serde_json::from_value(v.clone()).map_err(|e| invalid(format!("file '{name}': {e}")))?;
+            f.name = name.clone();
+            files.push(f);
+        }
+        let body = BodyPlan::compile(
+            spec.body_schema.clone(),
+            spec.content_type.clone(),
+            spec.max_nesting_depth.unwrap_or(config.max_nesting_depth),
+            files,
+        )
+        .map_err(invalid)?;
+        let max_body_size = spec.max_body_size.unwrap_or(config.max_body_size);
+        Ok(Self {
+            spec,
+            params,
+            body,
+            max_body_size,
+            handler,
+        })
+    }
+}

@@ -1,0 +1,170 @@
+//! In-memory test client: no socket, the same pipeline as the server.
+//!
+//! ```
+//! # tokio_test_block(async {
+//! use std::sync::Arc;
+//! use spikard_http::{PipelineBuilder, RouteSpec, TestClient, HandlerResponse, Handler, RequestData, BoxFuture, HandlerResult};
+//! struct Hello;
+//! impl Handler for Hello {
+//!     fn call(&self, _r: RequestData) -> BoxFuture<HandlerResult> {
+//!         Box::pin(async { Ok(HandlerResponse::text("hi")) })
+//!     }
+//! }
+//! let mut b = PipelineBuilder::new(Default::default());
+//! b.route(RouteSpec::new("GET", "/"), Arc::new(Hello)).unwrap();
+//! let client = TestClient::new(b.build());
+//! let res = client.get("/").send().await;
+//! assert_eq!(res.status, 200);
+//! assert_eq!(res.text(), "hi");
+//! # });
+//! # fn tokio_test_block(f: impl std::future::Future<Output = ()>) {
+//! #     tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(f)
+//! # }
+//! ```
+
+use axum::body::Body;
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Request};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use spikard_core::body::multipart::{encode_multipart, UploadedFile};
+
+use crate::pipeline::Pipeline;
+
+/// Drives a [`Pipeline`] in memory.
+#[derive(Clone)]
+pub struct TestClient {
+    pipeline: Pipeline,
+}
+
+/// A request being built.
+pub struct TestRequest {
+    pipeline: Pipeline,
+    method: Method,
+    uri: String,
+    headers: Vec<(String, String)>,
+    body: Bytes,
+}
+
+/// A response, fully read.
+#[derive(Debug, Clone)]
+pub struct TestResponse {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl TestResponse {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The body as JSON (`Null` if empty or not JSON).
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+impl TestClient {
+    pub fn new(pipeline: Pipeline) -> Self {
+        Self { pipeline }
+    }
+
+    /// Start a request; `uri` is a path with an optional query string.
+    pub fn request(&self, method: &str, uri: &str) -> TestRequest {
+        TestRequest {
+            pipeline: self.pipeline.clone(),
+            method: Method::from_bytes(method.as_bytes()).unwrap_or(Method::GET),
+            uri: uri.to_owned(),
+            headers: Vec::new(),
+            body: Bytes::new(),
+        }
+    }
+
+    pub fn get(&self, uri: &str) -> TestRequest {
+        self.request("GET", uri)
+    }
+
+    pub fn post(&self, uri: &str) -> TestRequest {
+        self.request("POST", uri)
+    }
+}
+
+impl TestRequest {
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    fn has_header(&self, name: &str) -> bool {
+        self.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(name))
+    }
+
+    /// A JSON body (sets `Content-Type: application/json` unless already set).
+    pub fn json(mut self, value: &Value) -> Self {
+        if !self.has_header("content-type") {
+            self.headers.push(("content-type".into(), "application/json".into()));
+        }
+        self.body = Bytes::from(serde_json::to_vec(value).unwrap_or_default());
+        self
+    }
+
+    /// A raw body, sent as is.
+    pub fn body(mut self, body: impl Into<Bytes>) -> Self {
+        self.body = body.into();
+        self
+    }
+
+    /// A urlencoded form from pairs.
+    pub fn form(mut self, pairs: &[(String, String)]) -> Self {
+        let encoded: Vec<String> = pairs
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode_component(k), encode_component(v)))
+            .collect();
+        if !self.has_header("content-type") {
+            self.headers
+                .push(("content-type".into(), "application/x-www-form-urlencoded".into()));
+        }
+        self.body = Bytes::from(encoded.join("&"));
+        self
+    }
+
+    /// A multipart body of fields and files.
+    pub fn multipart(mut self, fields: &[(String, String)], files: &[UploadedFile]) -> Self {
+        let (content_type, body) = encode_multipart(fields, files);
+        self.headers.retain(|(k, _)| !k.eq_ignore_ascii_case("content-type"));
+        self.headers.push(("content-type".into(), content_type));
+        self.body = Bytes::from(body);
+        self
+    }
+
+    pub async fn send(self) -> TestResponse {
+        let mut builder = Request::builder().method(self.method).uri(self.uri.as_str());
+        for (k, v) in &self.headers {
+            if let (Ok(n), Ok(v)) = (HeaderName::from_bytes(k.as_bytes()), HeaderValue::from_str(v)) {
+                builder = builder.header(n, v);
+            }
+        }
+        let request = match builder.body(Body::from(self.body)) {
+            Ok(r) => r,
+            Err(e) => panic!("invalid test request {}: {e}", self.uri),
+        };
+        let response = self.pipeline.handle(request).await;
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+        TestResponse {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body,
+        }
+    }
+}
+
+/// Percent-encode a query or form component.
+pub fn encode_component(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}

@@ -1,0 +1,113 @@
+//! The request context handed to Rust handlers: typed access to validated data.
+
+use bytes::Bytes;
+use http::{HeaderMap, Method};
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+use spikard_core::body::multipart::UploadedFile;
+use spikard_http::RequestData;
+
+use crate::error::Error;
+
+/// A validated request. Every accessor deserialises from values the core already
+/// coerced and validated against the route's schemas.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    data: RequestData,
+}
+
+fn from_value<T: DeserializeOwned>(value: Value, what: &str) -> Result<T, Error> {
+    serde_json::from_value(value).map_err(|e| Error::internal(format!("{what} does not fit the requested type: {e}")))
+}
+
+impl Ctx {
+    pub fn new(data: RequestData) -> Self {
+        Self { data }
+    }
+
+    pub fn method(&self) -> &Method {
+        &self.data.method
+    }
+
+    /// The percent-decoded request path.
+    pub fn path_str(&self) -> &str {
+        &self.data.path
+    }
+
+    /// One path parameter, e.g. `let id: i64 = ctx.path("id")?`.
+    pub fn path<T: DeserializeOwned>(&self, name: &str) -> Result<T, Error> {
+        let v = self.data.path_params.get(name).cloned().unwrap_or(Value::Null);
+        from_value(v, &format!("path parameter '{name}'"))
+    }
+
+    /// All path parameters as a struct.
+    pub fn path_params<T: DeserializeOwned>(&self) -> Result<T, Error> {
+        from_value(Value::Object(self.data.path_params.clone()), "path parameters")
+    }
+
+    /// Declared query parameters as a struct (defaults applied).
+    pub fn query<T: DeserializeOwned>(&self) -> Result<T, Error> {
+        from_value(Value::Object(self.data.query_params.clone()), "query parameters")
+    }
+
+    /// One declared query parameter; `None` when absent and without default.
+    pub fn query_param<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, Error> {
+        self.data
+            .query_params
+            .get(name)
+            .map(|v| from_value(v.clone(), &format!("query parameter '{name}'")))
+            .transpose()
+    }
+
+    /// Every query pair as sent.
+    pub fn raw_query(&self) -> &[(String, String)] {
+        &self.data.raw_query
+    }
+
+    /// A request header by name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.data.header(name)
+    }
+
+    pub fn headers(&self) -> &HeaderMap {
+        &self.data.headers
+    }
+
+    /// Declared header parameters (lowercase names), coerced.
+    pub fn header_params(&self) -> &Map<String, Value> {
+        &self.data.header_params
+    }
+
+    /// A cookie sent with the request.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.data.cookies().into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+
+    /// Declared cookie parameters, coerced.
+    pub fn cookie_params(&self) -> &Map<String, Value> {
+        &self.data.cookie_params
+    }
+
+    /// The validated body as a type.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
+        from_value(self.data.body.clone(), "request body")
+    }
+
+    /// The validated body as a JSON value (forms and multipart included).
+    pub fn body(&self) -> &Value {
+        &self.data.body
+    }
+
+    pub fn raw_body(&self) -> &Bytes {
+        &self.data.raw_body
+    }
+
+    pub fn files(&self) -> &[UploadedFile] {
+        &self.data.files
+    }
+
+    /// The underlying binding-neutral request data.
+    pub fn data(&self) -> &RequestData {
+        &self.data
+    }
+}

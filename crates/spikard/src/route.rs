@@ -1,0 +1,201 @@
+//! Route builders: `get("/users/{id:int}").query::<Q>().handler(|ctx| async { ... })`.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use schemars::JsonSchema;
+use serde_json::{Map, Value};
+use spikard_http::{BoxFuture, Handler, HandlerResult, RequestData, RouteSpec};
+
+use crate::ctx::Ctx;
+use crate::response::IntoResponse;
+
+/// A route with its handler, ready for [`crate::App::route`].
+pub struct Route {
+    pub(crate) spec: RouteSpec,
+    pub(crate) handler: Arc<dyn Handler>,
+}
+
+/// Builds a [`RouteSpec`] for a method and pattern.
+#[derive(Debug, Clone)]
+pub struct RouteBuilder {
+    spec: RouteSpec,
+}
+
+macro_rules! method_fns {
+    ($($name:ident => $method:literal),*) => {
+        $(
+            #[doc = concat!("A `", $method, "` route.")]
+            pub fn $name(path: &str) -> RouteBuilder {
+                RouteBuilder::new($method, path)
+            }
+        )*
+    };
+}
+
+method_fns!(get => "GET", post => "POST", put => "PUT", patch => "PATCH", delete => "DELETE", head => "HEAD", options => "OPTIONS", trace => "TRACE");
+
+/// The JSON Schema of a Rust type (Draft 2020-12, definitions inlined under `$defs`).
+pub fn schema_of<T: JsonSchema>() -> Value {
+    serde_json::to_value(schemars::schema_for!(T)).unwrap_or(Value::Bool(true))
+}
+
+fn properties_of<T: JsonSchema>() -> (Map<String, Value>, Vec<String>) {
+    let schema = schema_of::<T>();
+    let props = schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let required = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .unwrap_or_default();
+    (props, required)
+}
+
+impl RouteBuilder {
+    pub fn new(method: &str, path: &str) -> Self {
+        Self {
+            spec: RouteSpec::new(method, path),
+        }
+    }
+
+    /// Start from a full spec (as the bindings and fixtures describe routes).
+    pub fn from_spec(spec: RouteSpec) -> Self {
+        Self { spec }
+    }
+
+    pub fn spec(&self) -> &RouteSpec {
+        &self.spec
+    }
+
+    fn params_from<T: JsonSchema>(mut self, pick: fn(&mut RouteSpec) -> &mut Map<String, Value>) -> Self {
+        let (props, required) = properties_of::<T>();
+        for (name, mut schema) in props {
+            if let Some(obj) = schema.as_object_mut() {
+                obj.insert("required".into(), Value::Bool(required.contains(&name)));
+            }
+            pick(&mut self.spec).insert(name, schema);
+        }
+        self
+    }
+
+    /// Declare query parameters from a struct's fields (schemars).
+    pub fn query<T: JsonSchema>(self) -> Self {
+        self.params_from::<T>(|s| &mut s.parameters.query)
+    }
+
+    /// Declare header parameters from a struct's fields.
+    pub fn headers<T: JsonSchema>(self) -> Self {
+        self.params_from::<T>(|s| &mut s.parameters.headers)
+    }
+
+    /// Declare cookie parameters from a struct's fields.
+    pub fn cookies<T: JsonSchema>(self) -> Self {
+        self.params_from::<T>(|s| &mut s.parameters.cookies)
+    }
+
+    /// Declare one parameter of any source by JSON Schema (`required`/`optional`/`default`/`separator` allowed).
+    pub fn query_param(mut self, name: &str, schema: Value) -> Self {
+        self.spec.parameters.query.insert(name.into(), schema);
+        self
+    }
+
+    pub fn path_param(mut self, name: &str, schema: Value) -> Self {
+        self.spec.parameters.path.insert(name.into(), schema);
+        self
+    }
+
+    pub fn header_param(mut self, name: &str, schema: Value) -> Self {
+        self.spec.parameters.headers.insert(name.into(), schema);
+        self
+    }
+
+    pub fn cookie_param(mut self, name: &str, schema: Value) -> Self {
+        self.spec.parameters.cookies.insert(name.into(), schema);
+        self
+    }
+
+    /// Query parameters as one object schema (`properties` + `required`).
+    pub fn query_schema(mut self, schema: Value) -> Self {
+        let required: Vec<String> = schema
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+            .unwrap_or_default();
+        if let Some(props) = schema.get("properties").and_then(Value::as_object) {
+            for (name, s) in props {
+                let mut s = s.clone();
+                if let Some(obj) = s.as_object_mut() {
+                    obj.insert("required".into(), Value::Bool(required.contains(name)));
+                }
+                self.spec.parameters.query.insert(name.clone(), s);
+            }
+        }
+        self
+    }
+
+    /// The body's schema from a Rust type.
+    pub fn body<T: JsonSchema>(self) -> Self {
+        self.body_schema(schema_of::<T>())
+    }
+
+    /// The body's schema as JSON Schema.
+    pub fn body_schema(mut self, schema: Value) -> Self {
+        self.spec.body_schema = Some(schema);
+        self
+    }
+
+    /// Accept only this media type.
+    pub fn content_type(mut self, media_type: &str) -> Self {
+        self.spec.content_type = Some(media_type.into());
+        self
+    }
+
+    pub fn max_body_size(mut self, bytes: usize) -> Self {
+        self.spec.max_body_size = Some(bytes);
+        self
+    }
+
+    pub fn max_nesting_depth(mut self, depth: usize) -> Self {
+        self.spec.max_nesting_depth = Some(depth);
+        self
+    }
+
+    /// Attach an async closure taking the validated [`Ctx`].
+    pub fn handler<F, Fut, R>(self, f: F) -> Route
+    where
+        F: Fn(Ctx) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = R> + Send + 'static,
+        R: IntoResponse + 'static,
+    {
+        Route {
+            spec: self.spec,
+            handler: Arc::new(FnHandler(f)),
+        }
+    }
+
+    /// Attach any binding-neutral handler object.
+    pub fn handler_object(self, handler: Arc<dyn Handler>) -> Route {
+        Route {
+            spec: self.spec,
+            handler,
+        }
+    }
+}
+
+struct FnHandler<F>(F);
+
+impl<F, Fut, R> Handler for FnHandler<F>
+where
+    F: Fn(Ctx) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = R> + Send + 'static,
+    R: IntoResponse + 'static,
+{
+    fn call(&self, request: RequestData) -> BoxFuture<HandlerResult> {
+        let fut = (self.0)(Ctx::new(request));
+        Box::pin(async move { fut.await.into_response().map_err(|e| e.0) })
+    }
+}
