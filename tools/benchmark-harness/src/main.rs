@@ -142,6 +142,9 @@ struct RoundReport {
     server_cpu_pct: Option<f64>,
     /// This process's (the load generator's) CPU time / wall time during the round.
     loadgen_cpu_pct: Option<f64>,
+    /// Server CPU time per correct response, in microseconds (a throughput-independent
+    /// cost measure: valid even when the load generator, not the server, is the bottleneck).
+    server_cpu_us_per_request: Option<f64>,
 }
 
 #[derive(Serialize, Clone, Debug)]
@@ -171,6 +174,11 @@ struct Entry {
     ratio_vs_raw_axum: Option<f64>,
     /// VmHWM of the server process at the end of the workload.
     peak_rss_mb: Option<f64>,
+    /// Median over rounds of the server's CPU time per response.
+    server_cpu_us_per_request: Option<f64>,
+    /// raw-axum's median CPU time per response divided by this contestant's
+    /// (like the throughput ratio: below 1 means more expensive than raw axum).
+    cpu_efficiency_vs_raw_axum: Option<f64>,
 }
 
 impl Entry {
@@ -190,6 +198,8 @@ impl Entry {
             p99_ms: None,
             ratio_vs_raw_axum: None,
             peak_rss_mb: None,
+            server_cpu_us_per_request: None,
+            cpu_efficiency_vs_raw_axum: None,
         }
     }
 
@@ -257,13 +267,29 @@ fn read_proc_status_kb(pid: u32, key: &str) -> Option<u64> {
         .and_then(|rest| rest.trim_start_matches(':').split_whitespace().next()?.parse().ok())
 }
 
-/// utime + stime of a process, in clock ticks.
-fn proc_cpu_ticks(pid: &str) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let after = &stat[stat.rfind(')')? + 1..];
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    // fields[0] is field 3 (state); utime is field 14, stime field 15.
-    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+/// CPU time used so far by a process (all its live threads), in nanoseconds: the sum of
+/// `/proc/<pid>/task/*/schedstat` run times, or utime + stime from `/proc/<pid>/stat`
+/// (clock-tick resolution) when schedstat is unavailable.
+fn proc_cpu_ns(pid: &str, ticks_per_sec: f64) -> Option<u64> {
+    let from_schedstat = || -> Option<u64> {
+        let mut total = 0u64;
+        for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()? {
+            let path = task.ok()?.path().join("schedstat");
+            // A thread may exit between listing and reading; skip it.
+            if let Ok(text) = std::fs::read_to_string(path) {
+                total += text.split_whitespace().next()?.parse::<u64>().ok()?;
+            }
+        }
+        Some(total)
+    };
+    from_schedstat().or_else(|| {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let after = &stat[stat.rfind(')')? + 1..];
+        let fields: Vec<&str> = after.split_whitespace().collect();
+        // fields[0] is field 3 (state); utime is field 14, stime field 15.
+        let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+        Some((ticks as f64 / ticks_per_sec * 1e9) as u64)
+    })
 }
 
 fn clock_ticks_per_sec() -> f64 {
@@ -583,9 +609,10 @@ async fn run_workload(ctx: &mut Ctx, workload: &Workload) -> Vec<Entry> {
                 stop: Stop::Duration(Duration::from_secs_f64(ctx.opts.duration)),
             };
             let server_pid = l.server.pid().to_string();
-            let (s0, g0) = (proc_cpu_ticks(&server_pid), proc_cpu_ticks(&self_pid));
+            let tps = ctx.ticks_per_sec;
+            let (s0, g0) = (proc_cpu_ns(&server_pid, tps), proc_cpu_ns(&self_pid, tps));
             let result = loadgen::run(workload, &cfg).await;
-            let (s1, g1) = (proc_cpu_ticks(&server_pid), proc_cpu_ticks(&self_pid));
+            let (s1, g1) = (proc_cpu_ns(&server_pid, tps), proc_cpu_ns(&self_pid, tps));
             let r = match result {
                 Ok(r) => r,
                 Err(e) => {
@@ -595,9 +622,11 @@ async fn run_workload(ctx: &mut Ctx, workload: &Workload) -> Vec<Entry> {
                 }
             };
             let wall = r.elapsed.as_secs_f64();
-            let pct = |a: Option<u64>, b: Option<u64>| {
-                Some((b?.saturating_sub(a?)) as f64 / ctx.ticks_per_sec / wall * 100.0)
-            };
+            let pct = |a: Option<u64>, b: Option<u64>| Some(b?.saturating_sub(a?) as f64 / 1e9 / wall * 100.0);
+            let server_cpu_us_per_request = s0
+                .zip(s1)
+                .filter(|_| r.ok > 0)
+                .map(|(a, b)| b.saturating_sub(a) as f64 / 1e3 / r.ok as f64);
             let report = RoundReport {
                 requests_ok: r.ok,
                 errors: r.errors,
@@ -608,6 +637,7 @@ async fn run_workload(ctx: &mut Ctx, workload: &Workload) -> Vec<Entry> {
                 max_ms: r.max_ms,
                 server_cpu_pct: pct(s0, s1),
                 loadgen_cpu_pct: pct(g0, g1),
+                server_cpu_us_per_request,
             };
             eprintln!(
                 "[{}] {} round {round}/{rounds}: {:.0} req/s, p50 {:.3} ms, p99 {:.3} ms, {} ok, {} errors, server CPU {}, load generator CPU {}",
@@ -650,14 +680,21 @@ async fn run_workload(ctx: &mut Ctx, workload: &Workload) -> Vec<Entry> {
         l.latencies.sort_unstable();
         entry.p50_ms = Some(loadgen::percentile_ms(&l.latencies, 50.0));
         entry.p99_ms = Some(loadgen::percentile_ms(&l.latencies, 99.0));
+        let mut cost: Vec<f64> = entry
+            .rounds
+            .iter()
+            .filter_map(|r| r.server_cpu_us_per_request)
+            .collect();
+        cost.sort_by(f64::total_cmp);
+        entry.server_cpu_us_per_request = (!cost.is_empty()).then(|| median(&cost));
         drop(l); // kills the server
     }
-    let baseline = entries
-        .iter()
-        .find(|e| e.contestant == BASELINE && e.is_ok())
-        .and_then(|e| e.median_rps);
+    let baseline = entries.iter().find(|e| e.contestant == BASELINE && e.is_ok());
+    let base_rps = baseline.and_then(|e| e.median_rps);
+    let base_cost = baseline.and_then(|e| e.server_cpu_us_per_request);
     for entry in entries.iter_mut().filter(|e| e.is_ok()) {
-        entry.ratio_vs_raw_axum = baseline.zip(entry.median_rps).map(|(b, m)| m / b);
+        entry.ratio_vs_raw_axum = base_rps.zip(entry.median_rps).map(|(b, m)| m / b);
+        entry.cpu_efficiency_vs_raw_axum = base_cost.zip(entry.server_cpu_us_per_request).map(|(b, c)| b / c);
     }
     entries
 }
@@ -749,8 +786,8 @@ fn markdown(report: &Report) -> String {
             ));
         }
     }
-    md.push_str("\n| workload | contestant | p50 ms | time to first response ms | server CPU % (per round) | load generator CPU % (per round) |\n");
-    md.push_str("|---|---|---:|---:|---|---|\n");
+    md.push_str("\n| workload | contestant | p50 ms | server CPU µs/req | CPU efficiency vs raw axum | time to first response ms | server CPU % (per round) | load generator CPU % (per round) |\n");
+    md.push_str("|---|---|---:|---:|---:|---:|---|---|\n");
     for e in &report.results {
         let cpus = |f: fn(&RoundReport) -> Option<f64>| {
             let v: Vec<String> = e.rounds.iter().map(|r| fmt_opt(f(r), 0)).collect();
@@ -761,10 +798,12 @@ fn markdown(report: &Report) -> String {
             }
         };
         md.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
             e.workload,
             e.contestant,
             fmt_opt(e.p50_ms, 3),
+            fmt_opt(e.server_cpu_us_per_request, 2),
+            fmt_opt(e.cpu_efficiency_vs_raw_axum, 2),
             fmt_opt(e.time_to_first_response_ms, 1),
             cpus(|r| r.server_cpu_pct),
             cpus(|r| r.loadgen_cpu_pct),
@@ -772,8 +811,11 @@ fn markdown(report: &Report) -> String {
     }
     md.push_str(
         "\nRatios compare median throughput with raw axum's on the same workload in the same run. \
-         Server CPU near 100% means the server (one core) was the bottleneck; load generator CPU near 100% \
-         with server CPU well below means the load generator was, and the ratio understates differences.\n",
+         Server CPU near 100% means the server (one core) was the bottleneck; when it is well below 100% \
+         the server and the load generator were taking turns (closed loop) and the throughput ratio \
+         understates differences. Server CPU µs/req (thread run time from /proc, excluding softirq \
+         network work) does not depend on that; CPU efficiency is raw axum's µs/req divided by the \
+         contestant's.\n",
     );
     md
 }
@@ -954,7 +996,7 @@ mod tests {
     }
 
     #[test]
-    fn proc_stat_parsing_handles_parens_in_name() {
-        assert!(proc_cpu_ticks(&std::process::id().to_string()).is_some());
+    fn own_cpu_time_is_readable() {
+        assert!(proc_cpu_ns(&std::process::id().to_string(), 100.0).is_some());
     }
 }
