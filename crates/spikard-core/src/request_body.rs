@@ -87,6 +87,11 @@ fn kind_of(media: &str) -> Option<BodyKind> {
     }
 }
 
+/// Whether a `Content-Type` names a body the core decodes (JSON, urlencoded, multipart).
+pub fn is_structured(content_type: &str) -> bool {
+    kind_of(&essence(content_type).0).is_some()
+}
+
 /// Depth of the deepest array/object in a JSON text, stopping once `limit` is passed.
 pub fn json_depth_exceeds(bytes: &[u8], limit: usize) -> bool {
     let (mut depth, mut in_str, mut escaped) = (0usize, false, false);

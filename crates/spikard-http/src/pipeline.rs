@@ -10,11 +10,10 @@ use bytes::Bytes;
 use futures_util::FutureExt;
 use http::{header, HeaderName, Method, Request, Response};
 use http_body_util::{BodyExt, Limited};
-use serde_json::Value;
 use spikard_core::body::urlencoded::parse_pairs;
 use spikard_core::config::ServerConfig;
 use spikard_core::params::RawParams;
-use spikard_core::request_body::DecodedBody;
+use spikard_core::request_body::{is_structured, DecodedBody};
 use spikard_core::router::Router;
 use spikard_core::SpikardError;
 
@@ -175,14 +174,10 @@ impl Pipeline {
         let params = route.params.extract(&raw);
 
         let raw_body = read_body(body, &parts.headers, route.max_body_size).await?;
-        let decoded = if route.body.is_active()
-            && !(raw_body.is_empty() && parts.method == Method::GET && route.body.schema().is_none())
-        {
-            let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
-            Some(route.body.decode(content_type, &raw_body))
-        } else {
-            None
-        };
+        let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+        // Routes that declare a body always decode it; others decode JSON/forms/multipart when sent.
+        let decode = route.body.is_active() || (!raw_body.is_empty() && content_type.is_some_and(is_structured));
+        let decoded = decode.then(|| route.body.decode(content_type, &raw_body));
         let (params, body) = match (params, decoded) {
             (Ok(p), None) => (p, DecodedBody::default()),
             (Ok(p), Some(Ok(b))) => (p, b),
@@ -204,11 +199,7 @@ impl Pipeline {
             header_params: params.headers,
             cookie_params: params.cookies,
             headers: parts.headers,
-            body: if body.value.is_null() && !route.body.is_active() {
-                Value::Null
-            } else {
-                body.value
-            },
+            body: body.value,
             raw_body,
             files: body.files,
         };
