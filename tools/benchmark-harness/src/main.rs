@@ -145,6 +145,10 @@ struct RoundReport {
     /// Server CPU time per correct response, in microseconds (a throughput-independent
     /// cost measure: valid even when the load generator, not the server, is the bottleneck).
     server_cpu_us_per_request: Option<f64>,
+    /// user+system CPU used on the machine by everything else during the round, in % of one
+    /// core (from /proc/stat ticks; an indicator that undercounts, not an exact figure:
+    /// anything above ~10 means the round was disturbed).
+    other_cpu_pct: Option<f64>,
 }
 
 #[derive(Serialize, Clone, Debug)]
@@ -290,6 +294,19 @@ fn proc_cpu_ns(pid: &str, ticks_per_sec: f64) -> Option<u64> {
         let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
         Some((ticks as f64 / ticks_per_sec * 1e9) as u64)
     })
+}
+
+/// user + nice + system time of all CPUs together, in clock ticks (from `/proc/stat`).
+fn machine_busy_ticks() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = stat.lines().find(|l| l.starts_with("cpu "))?;
+    let f: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .take(3)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    (f.len() == 3).then(|| f.iter().sum())
 }
 
 fn clock_ticks_per_sec() -> f64 {
@@ -610,9 +627,17 @@ async fn run_workload(ctx: &mut Ctx, workload: &Workload) -> Vec<Entry> {
             };
             let server_pid = l.server.pid().to_string();
             let tps = ctx.ticks_per_sec;
-            let (s0, g0) = (proc_cpu_ns(&server_pid, tps), proc_cpu_ns(&self_pid, tps));
+            let (s0, g0, m0) = (
+                proc_cpu_ns(&server_pid, tps),
+                proc_cpu_ns(&self_pid, tps),
+                machine_busy_ticks(),
+            );
             let result = loadgen::run(workload, &cfg).await;
-            let (s1, g1) = (proc_cpu_ns(&server_pid, tps), proc_cpu_ns(&self_pid, tps));
+            let (s1, g1, m1) = (
+                proc_cpu_ns(&server_pid, tps),
+                proc_cpu_ns(&self_pid, tps),
+                machine_busy_ticks(),
+            );
             let r = match result {
                 Ok(r) => r,
                 Err(e) => {
@@ -623,6 +648,13 @@ async fn run_workload(ctx: &mut Ctx, workload: &Workload) -> Vec<Entry> {
             };
             let wall = r.elapsed.as_secs_f64();
             let pct = |a: Option<u64>, b: Option<u64>| Some(b?.saturating_sub(a?) as f64 / 1e9 / wall * 100.0);
+            // CPU used by anything other than this server and the load generator (other
+            // processes on the machine disturb the measurement).
+            let other_cpu_pct = m0.zip(m1).map(|(a, b)| {
+                let machine_pct = b.saturating_sub(a) as f64 / tps / wall * 100.0;
+                let ours = pct(s0, s1).unwrap_or(0.0) + pct(g0, g1).unwrap_or(0.0);
+                (machine_pct - ours).max(0.0)
+            });
             let server_cpu_us_per_request = s0
                 .zip(s1)
                 .filter(|_| r.ok > 0)
@@ -638,6 +670,7 @@ async fn run_workload(ctx: &mut Ctx, workload: &Workload) -> Vec<Entry> {
                 server_cpu_pct: pct(s0, s1),
                 loadgen_cpu_pct: pct(g0, g1),
                 server_cpu_us_per_request,
+                other_cpu_pct,
             };
             eprintln!(
                 "[{}] {} round {round}/{rounds}: {:.0} req/s, p50 {:.3} ms, p99 {:.3} ms, {} ok, {} errors, server CPU {}, load generator CPU {}",
@@ -651,6 +684,23 @@ async fn run_workload(ctx: &mut Ctx, workload: &Workload) -> Vec<Entry> {
                 report.server_cpu_pct.map_or("?".into(), |p| format!("{p:.0}%")),
                 report.loadgen_cpu_pct.map_or("?".into(), |p| format!("{p:.0}%")),
             );
+            if report.server_cpu_pct.is_some_and(|p| p < 80.0) {
+                eprintln!(
+                    "[{}] {} round {round}/{rounds}: warning: server used only {:.0}% of its core: not saturated \
+                     (other load on the machine, or the load generator is the bottleneck)",
+                    workload.name,
+                    entry.contestant,
+                    report.server_cpu_pct.unwrap_or(0.0)
+                );
+            }
+            if report.other_cpu_pct.is_some_and(|p| p > 10.0) {
+                eprintln!(
+                    "[{}] {} round {round}/{rounds}: warning: other processes used {:.0}% of a core during this round",
+                    workload.name,
+                    entry.contestant,
+                    report.other_cpu_pct.unwrap_or(0.0)
+                );
+            }
             entry.rounds.push(report);
             if !r.passed() {
                 entry.fail(format!(
@@ -786,8 +836,8 @@ fn markdown(report: &Report) -> String {
             ));
         }
     }
-    md.push_str("\n| workload | contestant | p50 ms | server CPU µs/req | CPU efficiency vs raw axum | time to first response ms | server CPU % (per round) | load generator CPU % (per round) |\n");
-    md.push_str("|---|---|---:|---:|---:|---:|---|---|\n");
+    md.push_str("\n| workload | contestant | p50 ms | server CPU µs/req | CPU efficiency vs raw axum | time to first response ms | server CPU % (per round) | load generator CPU % (per round) | other processes CPU % (per round) |\n");
+    md.push_str("|---|---|---:|---:|---:|---:|---|---|---|\n");
     for e in &report.results {
         let cpus = |f: fn(&RoundReport) -> Option<f64>| {
             let v: Vec<String> = e.rounds.iter().map(|r| fmt_opt(f(r), 0)).collect();
@@ -798,7 +848,7 @@ fn markdown(report: &Report) -> String {
             }
         };
         md.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             e.workload,
             e.contestant,
             fmt_opt(e.p50_ms, 3),
@@ -807,6 +857,7 @@ fn markdown(report: &Report) -> String {
             fmt_opt(e.time_to_first_response_ms, 1),
             cpus(|r| r.server_cpu_pct),
             cpus(|r| r.loadgen_cpu_pct),
+            cpus(|r| r.other_cpu_pct),
         ));
     }
     md.push_str(
