@@ -214,11 +214,26 @@ impl ParameterPlan {
         let Some(validator) = &self.validator else {
             return Ok(values);
         };
-        let instance = json!({
-            "path": values.path, "query": values.query, "headers": values.headers, "cookie": values.cookies,
-        });
+        // Move the maps into one instance for a single validation pass, then move them back.
+        let mut root = Map::with_capacity(4);
+        root.insert("path".into(), Value::Object(std::mem::take(&mut values.path)));
+        root.insert("query".into(), Value::Object(std::mem::take(&mut values.query)));
+        root.insert("headers".into(), Value::Object(std::mem::take(&mut values.headers)));
+        root.insert("cookie".into(), Value::Object(std::mem::take(&mut values.cookies)));
+        let instance = Value::Object(root);
         let mut errors = validator.validate(&instance, &[]);
         if errors.is_empty() {
+            let Value::Object(mut root) = instance else {
+                unreachable!("built as an object above")
+            };
+            let mut take = |k: &str| match root.remove(k) {
+                Some(Value::Object(m)) => m,
+                _ => Map::new(),
+            };
+            values.path = take("path");
+            values.query = take("query");
+            values.headers = take("headers");
+            values.cookies = take("cookie");
             return Ok(values);
         }
         for e in &mut errors {

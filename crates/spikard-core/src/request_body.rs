@@ -234,7 +234,11 @@ impl BodyPlan {
                     ValidationErrorEntry::new("missing", vec![json!("body")], "Field required").with_input(Value::Null),
                 );
             } else {
-                errors = v.validate(&validation_view(&value, &files), &[json!("body")]);
+                errors = if files.is_empty() {
+                    v.validate(&value, &[json!("body")])
+                } else {
+                    v.validate(&validation_view(&value, &files), &[json!("body")])
+                };
             }
         }
         errors.extend(self.check_files(&files));
@@ -317,9 +321,6 @@ fn check_file(spec: &FileSpec, file: &UploadedFile, loc: &[Value]) -> Option<Val
 
 /// For validation, an uploaded file stands as a string (its filename), matching `{"type": "string", "format": "binary"}`.
 fn validation_view(value: &Value, files: &[UploadedFile]) -> Value {
-    if files.is_empty() {
-        return value.clone();
-    }
     let as_str = |v: &Value| match v {
         Value::Object(o) if o.contains_key("filename") && o.contains_key("size") => {
             Value::String(o.get("filename").and_then(Value::as_str).unwrap_or("").to_owned())

@@ -244,6 +244,9 @@ async fn read_body(body: Body, headers: &http::HeaderMap, limit: usize) -> Resul
     if declared.is_some_and(|n| n > limit) {
         return Err(SpikardError::PayloadTooLarge { limit });
     }
+    if declared.is_none_or(|n| n == 0) && http_body::Body::size_hint(&body).exact() == Some(0) {
+        return Ok(Bytes::new());
+    }
     let collected = Limited::new(body, limit).collect().await.map_err(|e| {
         if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
             SpikardError::PayloadTooLarge { limit }

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::extract::Request;
-use axum::Router;
+use std::convert::Infallible;
 use tokio::net::TcpListener;
 
 use crate::pipeline::Pipeline;
@@ -27,10 +27,11 @@ pub async fn serve_listener(
     let addr: SocketAddr = listener.local_addr()?;
     tracing::info!(%addr, "spikard listening");
     let timeout = Duration::from_secs(pipeline.config().shutdown_timeout_secs);
-    let app = Router::new().fallback(move |req: Request| {
+    let service = tower::service_fn(move |req: Request| {
         let pipeline = pipeline.clone();
-        async move { pipeline.handle(req).await }
+        async move { Ok::<_, Infallible>(pipeline.handle(req).await) }
     });
+    let app = axum::ServiceExt::<Request>::into_make_service(service);
     let (stopped_tx, stopped_rx) = tokio::sync::oneshot::channel::<()>();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         shutdown.await;

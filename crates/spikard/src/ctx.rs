@@ -16,8 +16,15 @@ pub struct Ctx {
     data: RequestData,
 }
 
-fn from_value<T: DeserializeOwned>(value: Value, what: &str) -> Result<T, Error> {
-    serde_json::from_value(value).map_err(|e| Error::internal(format!("{what} does not fit the requested type: {e}")))
+/// Deserialise from a borrowed value: no copy of the validated data.
+fn from_value<T: DeserializeOwned>(value: &Value, what: &str) -> Result<T, Error> {
+    T::deserialize(value).map_err(|e| Error::internal(format!("{what} does not fit the requested type: {e}")))
+}
+
+fn from_map<T: DeserializeOwned>(map: &Map<String, Value>, what: &str) -> Result<T, Error> {
+    use serde::de::IntoDeserializer;
+    T::deserialize(map.into_deserializer())
+        .map_err(|e| Error::internal(format!("{what} does not fit the requested type: {e}")))
 }
 
 impl Ctx {
@@ -36,18 +43,20 @@ impl Ctx {
 
     /// One path parameter, e.g. `let id: i64 = ctx.path("id")?`.
     pub fn path<T: DeserializeOwned>(&self, name: &str) -> Result<T, Error> {
-        let v = self.data.path_params.get(name).cloned().unwrap_or(Value::Null);
-        from_value(v, &format!("path parameter '{name}'"))
+        from_value(
+            self.data.path_params.get(name).unwrap_or(&Value::Null),
+            &format!("path parameter '{name}'"),
+        )
     }
 
     /// All path parameters as a struct.
     pub fn path_params<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        from_value(Value::Object(self.data.path_params.clone()), "path parameters")
+        from_map(&self.data.path_params, "path parameters")
     }
 
     /// Declared query parameters as a struct (defaults applied).
     pub fn query<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        from_value(Value::Object(self.data.query_params.clone()), "query parameters")
+        from_map(&self.data.query_params, "query parameters")
     }
 
     /// One declared query parameter; `None` when absent and without default.
@@ -55,7 +64,7 @@ impl Ctx {
         self.data
             .query_params
             .get(name)
-            .map(|v| from_value(v.clone(), &format!("query parameter '{name}'")))
+            .map(|v| from_value(v, &format!("query parameter '{name}'")))
             .transpose()
     }
 
@@ -90,7 +99,7 @@ impl Ctx {
 
     /// The validated body as a type.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        from_value(self.data.body.clone(), "request body")
+        from_value(&self.data.body, "request body")
     }
 
     /// The validated body as a JSON value (forms and multipart included).
