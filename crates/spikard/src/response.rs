@@ -19,8 +19,15 @@ pub trait IntoResponse {
 pub struct Json<T>(pub T);
 
 impl<T: Serialize> IntoResponse for Json<T> {
+    /// Serialised straight to bytes, in one pass.
     fn into_response(self) -> Result<HandlerResponse, Error> {
-        Ok(HandlerResponse::json(serde_json::to_value(self.0)?))
+        let bytes = serde_json::to_vec(&self.0)?;
+        let mut response = HandlerResponse::new(StatusCode::OK, ResponseBody::Bytes(Bytes::from(bytes)));
+        response.headers.insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/json"),
+        );
+        Ok(response)
     }
 }
 
