@@ -95,6 +95,41 @@ impl ParamSpec {
     fn is_array(&self) -> bool {
         types_of(&self.schema).contains(&"array")
     }
+
+    /// For a schema that says nothing but its type, the JSON type a coerced value must have
+    /// to be valid; such parameters need no schema validation once coerced.
+    fn plain_type(&self) -> Option<&'static str> {
+        let obj = self.schema.as_object()?;
+        let only_type = obj
+            .keys()
+            .all(|k| matches!(k.as_str(), "type" | "title" | "description" | "examples" | "default"));
+        if !only_type {
+            return None;
+        }
+        match obj.get("type")?.as_str()? {
+            "string" => Some("string"),
+            "integer" => Some("integer"),
+            "number" => Some("number"),
+            "boolean" => Some("boolean"),
+            _ => None,
+        }
+    }
+}
+
+/// What `extract` needs per parameter, decided at registration.
+#[derive(Debug)]
+struct SpecPlan {
+    is_array: bool,
+    items: Value,
+    plain_type: Option<&'static str>,
+}
+
+fn has_type(value: &Value, ty: &str) -> bool {
+    match (ty, value) {
+        ("string", Value::String(_)) | ("boolean", Value::Bool(_)) | ("number", Value::Number(_)) => true,
+        ("integer", Value::Number(n)) => n.is_i64() || n.is_u64(),
+        _ => false,
+    }
 }
 
 /// Raw, already percent-decoded values from a request.
@@ -120,6 +155,9 @@ pub struct ParamValues {
 #[derive(Debug)]
 pub struct ParameterPlan {
     specs: Vec<ParamSpec>,
+    plans: Vec<SpecPlan>,
+    /// Every parameter is a plain typed scalar: a successful coercion is a successful validation.
+    all_plain: bool,
     validator: Option<SchemaValidator>,
     /// Whether any header/cookie parameter is declared (the caller can skip collecting them).
     pub needs_headers: bool,
@@ -152,7 +190,17 @@ impl ParameterPlan {
                 &json!({"type": "object", "properties": root}),
             )?)
         };
+        let plans: Vec<SpecPlan> = specs
+            .iter()
+            .map(|s| SpecPlan {
+                is_array: s.is_array(),
+                items: s.schema.get("items").cloned().unwrap_or(Value::Bool(true)),
+                plain_type: s.plain_type(),
+            })
+            .collect();
         Ok(Self {
+            all_plain: plans.iter().all(|p| p.plain_type.is_some()),
+            plans,
             needs_headers: specs.iter().any(|s| s.source == ParamSource::Header),
             needs_cookies: specs.iter().any(|s| s.source == ParamSource::Cookie),
             specs,
@@ -171,7 +219,8 @@ impl ParameterPlan {
         for (name, v) in raw.path {
             values.path.insert((*name).to_owned(), Value::String(v.clone()));
         }
-        for spec in &self.specs {
+        let mut plain_ok = self.all_plain;
+        for (spec, plan) in self.specs.iter().zip(&self.plans) {
             let found: Vec<&str> = match spec.source {
                 ParamSource::Path => raw
                     .path
@@ -191,13 +240,14 @@ impl ParameterPlan {
             };
             if found.is_empty() {
                 target.remove(&spec.name);
+                plain_ok &= !spec.required;
                 if let Some(d) = &spec.default {
                     target.insert(spec.name.clone(), d.clone());
                 }
                 continue;
             }
-            let value = if spec.is_array() {
-                let items_schema = spec.schema.get("items").cloned().unwrap_or(Value::Bool(true));
+            let value = if plan.is_array {
+                let items_schema = &plan.items;
                 let parts: Vec<&str> = match &spec.separator {
                     Some(sep) => found.iter().flat_map(|v| v.split(sep.as_str())).collect(),
                     None if spec.source == ParamSource::Header => {
@@ -205,11 +255,15 @@ impl ParameterPlan {
                     }
                     None => found,
                 };
-                Value::Array(parts.into_iter().map(|p| coerce_str(p, &items_schema)).collect())
+                Value::Array(parts.into_iter().map(|p| coerce_str(p, items_schema)).collect())
             } else {
                 coerce_str(found[found.len() - 1], &spec.schema)
             };
+            plain_ok &= plan.plain_type.is_some_and(|t| has_type(&value, t));
             target.insert(spec.name.clone(), value);
+        }
+        if plain_ok {
+            return Ok(values);
         }
         let Some(validator) = &self.validator else {
             return Ok(values);
