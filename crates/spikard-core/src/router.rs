@@ -198,7 +198,7 @@ fn lookup<'a, T>(node: &'a Node<T>, segs: &[&str], values: &mut Vec<String>) -> 
             values.pop();
         }
     }
-    if !node.catch_all.is_empty() && !segs.concat().is_empty() {
+    if !node.catch_all.is_empty() && segs.iter().any(|s| !s.is_empty()) {
         return Some((&node.catch_all, Some(segs.join("/"))));
     }
     None

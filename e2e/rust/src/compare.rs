@@ -4,7 +4,7 @@ use serde_json::Value;
 use spikard::TestResponse;
 
 use crate::fixture::Fixture;
-use crate::play::problem_shape;
+use crate::play::is_problem;
 
 fn is_uuid(s: &str) -> bool {
     uuid::Uuid::parse_str(s).is_ok()
@@ -35,10 +35,10 @@ pub fn compare(f: &Fixture, res: &TestResponse, app_answers: bool) -> Vec<String
                 ));
             }
         }
-        Some(body) if !app_answers && !problem_shape(body) => {
+        Some(body) if !app_answers && !is_problem(body) => {
             let got = res.json();
             let detail_ok = got.get("detail").and_then(Value::as_str).is_some_and(|d| !d.is_empty());
-            if !problem_shape(&got) || !detail_ok {
+            if !is_problem(&got) || !detail_ok {
                 out.push(format!(
                     "expected a problem object with a detail, got {}",
                     truncate(&res.text())

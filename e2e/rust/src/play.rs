@@ -32,7 +32,8 @@ pub fn application_answers(f: &Fixture) -> bool {
         || (matches!(f.category.as_str(), "status_codes" | "lifecycle_hooks") && !FRAMEWORK_STATUSES.contains(&status))
 }
 
-fn is_problem(v: &Value) -> bool {
+/// Whether a body is an RFC 9457 problem object (`type`, `title` and `status`).
+pub fn is_problem(v: &Value) -> bool {
     v.get("type").is_some() && v.get("title").is_some() && v.get("status").is_some()
 }
 
@@ -165,9 +166,4 @@ pub async fn play_fixture(f: &Fixture) -> Outcome {
     } else {
         Outcome::Failed(problems)
     }
-}
-
-/// Used by `compare`: whether a body is an RFC 9457 problem object.
-pub fn problem_shape(v: &Value) -> bool {
-    is_problem(v)
 }
