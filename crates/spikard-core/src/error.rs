@@ -60,6 +60,9 @@ pub struct ProblemDetails {
     pub detail: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<ValidationErrorEntry>>,
+    /// RFC 9457 extension members (e.g. the `errors` of a dependency failure).
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extensions: serde_json::Map<String, Value>,
 }
 
 impl ProblemDetails {
@@ -70,6 +73,7 @@ impl ProblemDetails {
             status,
             detail: detail.into(),
             errors: None,
+            extensions: serde_json::Map::new(),
         }
     }
 
@@ -116,6 +120,21 @@ pub enum SpikardError {
     /// An application-raised HTTP error (status and detail chosen by the handler).
     #[error("{detail}")]
     Http { status: u16, detail: String },
+    /// The handler (or a hook) did not finish within the request deadline.
+    #[error("Request did not complete within {seconds} seconds")]
+    RequestTimeout { seconds: f64 },
+    /// A rate limit was exceeded; the client may retry after this many seconds.
+    #[error("Rate limit exceeded; retry after {retry_after} seconds")]
+    TooManyRequests { retry_after: u64 },
+    /// Authentication failed or is missing (the title names what failed).
+    #[error("{detail}")]
+    Unauthorized { title: String, detail: String },
+    /// Authenticated or not, the request is not allowed.
+    #[error("{detail}")]
+    Forbidden { title: String, detail: String },
+    /// A dependency could not be resolved (missing, cyclic, failed factory); `errors` explain which.
+    #[error("{detail}")]
+    Dependency { detail: String, errors: Vec<Value> },
     #[error("{0}")]
     RouteConflict(String),
     #[error("{0}")]
@@ -140,6 +159,11 @@ impl SpikardError {
             Self::HeadersTooLarge { .. } => "headers-too-large",
             Self::Internal(_) => "internal-server-error",
             Self::Http { .. } => "http-error",
+            Self::RequestTimeout { .. } => "request-timeout",
+            Self::TooManyRequests { .. } => "too-many-requests",
+            Self::Unauthorized { .. } => "unauthorized",
+            Self::Forbidden { .. } => "forbidden",
+            Self::Dependency { .. } => "dependency-error",
             Self::RouteConflict(_) => "route-conflict",
             Self::InvalidRoute(_) => "invalid-route",
         }
@@ -157,7 +181,11 @@ impl SpikardError {
             Self::UriTooLong { .. } => 414,
             Self::HeadersTooLarge { .. } => 431,
             Self::Http { status, .. } => *status,
-            Self::Internal(_) | Self::RouteConflict(_) | Self::InvalidRoute(_) => 500,
+            Self::RequestTimeout { .. } => 408,
+            Self::TooManyRequests { .. } => 429,
+            Self::Unauthorized { .. } => 401,
+            Self::Forbidden { .. } => 403,
+            Self::Internal(_) | Self::Dependency { .. } | Self::RouteConflict(_) | Self::InvalidRoute(_) => 500,
         }
     }
 
@@ -177,9 +205,19 @@ impl SpikardError {
             Self::HeadersTooLarge { .. } => "Request Header Fields Too Large",
             Self::Internal(_) => "Internal Server Error",
             Self::Http { status, .. } => status_title(*status),
+            Self::RequestTimeout { .. } => "Request Timeout",
+            Self::TooManyRequests { .. } => "Too Many Requests",
+            Self::Unauthorized { .. } => "Unauthorized",
+            Self::Forbidden { .. } => "Forbidden",
+            Self::Dependency { .. } => "Dependency Resolution Failed",
             Self::RouteConflict(_) => "Route Conflict",
             Self::InvalidRoute(_) => "Invalid Route",
         }
+    }
+
+    /// Whether the detail is safe to show the client even for a 5xx (otherwise it is logged and replaced).
+    pub fn is_public(&self) -> bool {
+        self.status() < 500 || matches!(self, Self::Http { .. } | Self::Dependency { .. })
     }
 
     pub fn to_problem(&self) -> ProblemDetails {
@@ -190,8 +228,13 @@ impl SpikardError {
                 status_title(*status).to_ascii_lowercase().replace(' ', "-")
             );
         }
-        if let Self::Validation(entries) = self {
-            problem.errors = Some(entries.clone());
+        match self {
+            Self::Validation(entries) => problem.errors = Some(entries.clone()),
+            Self::Unauthorized { title, .. } | Self::Forbidden { title, .. } => problem.title.clone_from(title),
+            Self::Dependency { errors, .. } => {
+                problem.extensions.insert("errors".into(), Value::Array(errors.clone()));
+            }
+            _ => {}
         }
         problem
     }

@@ -8,8 +8,10 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use std::net::IpAddr;
+
 use bytes::Bytes;
-use http::{HeaderMap, Method};
+use http::{Extensions, HeaderMap, Method};
 use serde_json::{Map, Value};
 use spikard_core::body::multipart::UploadedFile;
 use spikard_core::SpikardError;
@@ -46,9 +48,35 @@ pub struct RequestData {
     pub raw_body: Bytes,
     /// Uploaded multipart files.
     pub files: Vec<UploadedFile>,
+    /// The client's address (the peer, or the forwarded one behind a trusted proxy).
+    pub client_ip: Option<IpAddr>,
+    /// Values hooks and middleware hand to the handler, by name (binding-neutral).
+    pub state: Map<String, Value>,
+    /// Typed values for Rust code (JWT claims, resolved dependencies, ...).
+    pub extensions: Extensions,
 }
 
 impl RequestData {
+    /// A request with only its method, path and headers known (the pipeline fills in the rest).
+    pub fn new(method: Method, path: String, headers: HeaderMap) -> Self {
+        Self {
+            method,
+            path,
+            path_params: Map::new(),
+            query_params: Map::new(),
+            raw_query: Vec::new(),
+            header_params: Map::new(),
+            cookie_params: Map::new(),
+            headers,
+            body: Value::Null,
+            raw_body: Bytes::new(),
+            files: Vec::new(),
+            client_ip: None,
+            state: Map::new(),
+            extensions: Extensions::new(),
+        }
+    }
+
     /// A header value by name (case-insensitive), if it is valid UTF-8.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())

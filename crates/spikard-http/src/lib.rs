@@ -10,8 +10,12 @@
 //! assert_eq!(spec.method, "GET");
 //! ```
 
+pub mod client_ip;
 pub mod cookies;
 pub mod handler;
+pub mod hooks;
+pub mod limits;
+pub mod middleware;
 pub mod pipeline;
 pub mod response;
 pub mod route;
@@ -20,6 +24,8 @@ pub mod testing;
 
 pub use cookies::Cookie;
 pub use handler::{BoxFuture, Handler, HandlerResult, RequestData};
+pub use hooks::{HookFlow, LifecycleHooks, RequestHook, ResponseHook};
+pub use middleware::{Context, Middleware};
 pub use pipeline::{Pipeline, PipelineBuilder};
 pub use response::{HandlerResponse, ResponseBody};
 pub use route::{ParameterSpecs, RouteSpec};

@@ -1,15 +1,14 @@
-//! The request pipeline: limits, routing, parameter and body validation, the
-//! handler call (panics caught), and problem responses. The server and the
-//! in-memory test client both drive exactly this.
+//! The request pipeline: limits, routing, middleware, lifecycle hooks,
+//! parameter and body validation, the handler call (panics caught, deadline
+//! enforced), and problem responses. The server and the in-memory test client
+//! both drive exactly this.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use axum::body::Body;
-use bytes::Bytes;
 use futures_util::FutureExt;
-use http::{header, HeaderName, Method, Request, Response};
-use http_body_util::{BodyExt, Limited};
+use http::{header, HeaderValue, Method, Request, Response};
 use spikard_core::body::urlencoded::parse_pairs;
 use spikard_core::config::ServerConfig;
 use spikard_core::params::RawParams;
@@ -17,11 +16,17 @@ use spikard_core::request_body::{is_structured, DecodedBody};
 use spikard_core::router::Router;
 use spikard_core::SpikardError;
 
+use crate::client_ip::{peer_ip, TrustedProxies};
 use crate::handler::{Handler, RequestData};
-use crate::response::problem_response;
+use crate::hooks::{run_request_hooks, run_response_hooks, HookFlow, LifecycleHooks};
+use crate::limits::{check_head, read_body};
+use crate::middleware::{Chain, Context};
+use crate::response::HandlerResponse;
 use crate::route::{CompiledRoute, RouteSpec};
 
-/// Routes plus server-wide limits. Cheap to clone (shared).
+pub use crate::limits::decode_path;
+
+/// Routes plus server-wide settings. Cheap to clone (shared).
 #[derive(Clone)]
 pub struct Pipeline {
     inner: Arc<Inner>,
@@ -30,12 +35,18 @@ pub struct Pipeline {
 struct Inner {
     router: Router<CompiledRoute>,
     config: ServerConfig,
+    /// The server-wide middleware chain, for responses that belong to no route.
+    chain: Chain,
+    /// App-wide hooks, for responses that belong to no route.
+    hooks: LifecycleHooks,
+    trusted_proxies: TrustedProxies,
 }
 
 /// Collects routes, rejecting conflicts at registration.
 pub struct PipelineBuilder {
     router: Router<CompiledRoute>,
     config: ServerConfig,
+    hooks: LifecycleHooks,
 }
 
 impl PipelineBuilder {
@@ -43,16 +54,32 @@ impl PipelineBuilder {
         Self {
             router: Router::new(),
             config,
+            hooks: LifecycleHooks::default(),
         }
     }
 
     /// Compile and register a route. Conflicts and invalid schemas are errors naming the route.
     pub fn route(&mut self, spec: RouteSpec, handler: Arc<dyn Handler>) -> Result<&mut Self, SpikardError> {
+        self.route_with_hooks(spec, handler, &LifecycleHooks::default())
+    }
+
+    /// Register a route with hooks of its own (run after the app-wide ones).
+    pub fn route_with_hooks(
+        &mut self,
+        spec: RouteSpec,
+        handler: Arc<dyn Handler>,
+        hooks: &LifecycleHooks,
+    ) -> Result<&mut Self, SpikardError> {
         let method = spec.method.to_ascii_uppercase();
         let path = spec.path.clone();
-        let compiled = CompiledRoute::compile(spec, handler, &self.config)?;
+        let compiled = CompiledRoute::compile(spec, handler, &self.config, self.hooks.merged(hooks))?;
         self.router.insert(&method, &path, compiled)?;
         Ok(self)
+    }
+
+    /// App-wide hooks; they apply to routes registered afterwards and to 404/405 answers.
+    pub fn hooks_mut(&mut self) -> &mut LifecycleHooks {
+        &mut self.hooks
     }
 
     pub fn config(&self) -> &ServerConfig {
@@ -64,47 +91,61 @@ impl PipelineBuilder {
         &mut self.config
     }
 
-    pub fn build(self) -> Pipeline {
-        Pipeline {
+    /// Finish: the server-wide chain is compiled here, so a bad setting is reported by name.
+    pub fn build(self) -> Result<Pipeline, SpikardError> {
+        let chain = Chain::compile(&self.config, None)?;
+        let trusted_proxies =
+            TrustedProxies::parse(&self.config.trusted_proxies).map_err(SpikardError::InvalidRoute)?;
+        Ok(Pipeline {
             inner: Arc::new(Inner {
                 router: self.router,
                 config: self.config,
+                chain,
+                hooks: self.hooks,
+                trusted_proxies,
             }),
-        }
+        })
     }
 }
 
-fn error_response(err: &SpikardError) -> Response<Body> {
-    let extra: Vec<(HeaderName, String)> = match err {
-        SpikardError::MethodNotAllowed { allow, .. } => vec![(header::ALLOW, allow.join(", "))],
-        _ => Vec::new(),
-    };
+/// The problem response for an error (a 5xx detail is logged, not sent).
+pub fn error_response(err: &SpikardError) -> HandlerResponse {
     let mut problem = err.to_problem();
-    if problem.status >= 500 && !matches!(err, SpikardError::Http { .. }) {
+    if !err.is_public() {
         tracing::error!(error = %err, "request failed");
         problem.detail = "Internal server error".into();
     }
-    problem_response(&problem, &extra)
+    let mut response = HandlerResponse::problem(&problem);
+    match err {
+        SpikardError::MethodNotAllowed { allow, .. } => {
+            if let Ok(v) = HeaderValue::from_str(&allow.join(", ")) {
+                response.headers.insert(header::ALLOW, v);
+            }
+        }
+        SpikardError::TooManyRequests { retry_after } => {
+            response
+                .headers
+                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+        }
+        SpikardError::Unauthorized { .. } => {
+            response
+                .headers
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        _ => {}
+    }
+    response
 }
 
-/// Percent-decode a path, refusing malformed escapes and invalid UTF-8.
-pub fn decode_path(raw: &str) -> Result<String, SpikardError> {
-    if !raw.contains('%') {
-        return Ok(raw.to_owned());
+/// A CORS preflight asks about another method: the route (and chain) of that method answers it.
+fn preflight_method(parts: &http::request::Parts) -> Option<&str> {
+    if parts.method != Method::OPTIONS || !parts.headers.contains_key(header::ORIGIN) {
+        return None;
     }
-    let bytes = raw.as_bytes();
-    for (i, b) in bytes.iter().enumerate() {
-        let hex = |j: usize| bytes.get(j).is_some_and(u8::is_ascii_hexdigit);
-        if *b == b'%' && !(hex(i + 1) && hex(i + 2)) {
-            return Err(SpikardError::BadRequest(format!(
-                "Invalid percent-encoding in path at byte {i}"
-            )));
-        }
-    }
-    percent_encoding::percent_decode_str(raw)
-        .decode_utf8()
-        .map(|s| s.into_owned())
-        .map_err(|_| SpikardError::BadRequest("Path is not valid UTF-8 after percent-decoding".into()))
+    parts
+        .headers
+        .get(header::ACCESS_CONTROL_REQUEST_METHOD)
+        .and_then(|v| v.to_str().ok())
 }
 
 impl Pipeline {
@@ -114,104 +155,156 @@ impl Pipeline {
 
     /// Serve one request.
     pub async fn handle(&self, request: Request<Body>) -> Response<Body> {
-        match self.run(request).await {
-            Ok(response) => response,
+        let (mut parts, body) = request.into_parts();
+        let inner = &*self.inner;
+        let client_ip = inner.trusted_proxies.client_ip(peer_ip(&parts), &parts.headers);
+        let mut ctx = Context::new(parts.method.clone(), client_ip);
+        let head_only = parts.method == Method::HEAD;
+
+        let resolved = check_head(&parts, &inner.config)
+            .and_then(|()| decode_path(parts.uri.path()))
+            .map(|path| {
+                let method = preflight_method(&parts).unwrap_or(parts.method.as_str());
+                let found = inner.router.resolve(method, &path);
+                (path, found)
+            });
+        let (path, found) = match resolved {
+            Ok(r) => r,
+            Err(err) => {
+                let mut response = error_response(&err).into_http(head_only);
+                inner.chain.on_response(0, &ctx, &mut response);
+                return response;
+            }
+        };
+        let (route, path_values, routing_error) = match found {
+            Ok((route, values)) => (Some(route), values, None),
+            Err(err) => (None, Vec::new(), Some(err)),
+        };
+        let (chain, hooks) = match route {
+            Some(r) => {
+                ctx.route = Some(r.spec.path.clone());
+                (&r.chain, &r.hooks)
+            }
+            None => (&inner.chain, &inner.hooks),
+        };
+
+        let mut data = RequestData::new(parts.method.clone(), path, std::mem::take(&mut parts.headers));
+        data.client_ip = client_ip;
+        let ran = match chain.on_request(&mut data, &mut ctx) {
+            Ok(()) => chain.len(),
+            Err((mut response, ran)) => {
+                chain.on_response(ran, &ctx, &mut response);
+                return *response;
+            }
+        };
+        let outcome = match (route, routing_error) {
+            (Some(route), _) => {
+                let future = self.serve_route(route, data, parts, body, path_values);
+                match route.timeout {
+                    Some(limit) => tokio::time::timeout(limit, future).await.unwrap_or_else(|_| {
+                        Err(SpikardError::RequestTimeout {
+                            seconds: limit.as_secs_f64(),
+                        })
+                    }),
+                    None => future.await,
+                }
+            }
+            (None, Some(err)) => Err(err),
+            (None, None) => Err(SpikardError::Internal(
+                "routing produced neither a route nor an error".into(),
+            )),
+        };
+        let response = outcome.unwrap_or_else(|err| error_response(&err));
+        let response = match run_response_hooks(hooks, response).await {
+            Ok(r) => r,
             Err(err) => error_response(&err),
-        }
+        };
+        let mut response = response.into_http(head_only);
+        chain.on_response(ran, &ctx, &mut response);
+        response
     }
 
-    async fn run(&self, request: Request<Body>) -> Result<Response<Body>, SpikardError> {
-        let config = &self.inner.config;
-        let (parts, body) = request.into_parts();
-        let target_len = parts.uri.path_and_query().map_or(0, |pq| pq.as_str().len());
-        if target_len > config.max_uri_length {
-            return Err(SpikardError::UriTooLong {
-                length: target_len,
-                limit: config.max_uri_length,
-            });
+    /// Hooks, parameters, body and handler of a matched route.
+    async fn serve_route(
+        &self,
+        route: &CompiledRoute,
+        data: RequestData,
+        parts: http::request::Parts,
+        body: Body,
+        path_values: Vec<(&str, String)>,
+    ) -> Result<HandlerResponse, SpikardError> {
+        let mut data = match run_request_hooks(&route.hooks.on_request, data).await? {
+            HookFlow::Continue(d) => d,
+            HookFlow::Respond(r) => return Ok(r),
+        };
+        if let Some(q) = parts.uri.query().filter(|q| !q.is_empty()) {
+            data.raw_query = parse_pairs(q.as_bytes()).map_err(|e| SpikardError::BadRequest(e.to_string()))?;
         }
-        let header_size: usize = parts.headers.iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum();
-        if header_size > config.max_header_size {
-            return Err(SpikardError::HeadersTooLarge {
-                size: header_size,
-                limit: config.max_header_size,
-            });
-        }
-        let path = decode_path(parts.uri.path())?;
-        let (route, path_values) = self.inner.router.resolve(parts.method.as_str(), &path)?;
-
-        let raw_query = match parts.uri.query() {
-            Some(q) if !q.is_empty() => {
-                parse_pairs(q.as_bytes()).map_err(|e| SpikardError::BadRequest(e.to_string()))?
-            }
-            _ => Vec::new(),
+        data.raw_body = read_body(body, &data.headers, route.max_body_size).await?;
+        let mut data = match run_request_hooks(&route.hooks.pre_validation, data).await? {
+            HookFlow::Continue(d) => d,
+            HookFlow::Respond(r) => return Ok(r),
         };
-        let header_pairs: Vec<(String, String)> = if route.params.needs_headers {
-            parts
-                .headers
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.as_str().to_owned(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
-                .collect()
-        } else {
-            Vec::new()
+        validate(route, &mut data, &path_values)?;
+        let data = match run_request_hooks(&route.hooks.pre_handler, data).await? {
+            HookFlow::Continue(d) => d,
+            HookFlow::Respond(r) => return Ok(r),
         };
-        let cookie_pairs = if route.params.needs_cookies {
-            crate::cookies::parse_cookie_headers(&parts.headers)
-        } else {
-            Vec::new()
-        };
-        let raw = RawParams {
-            path: &path_values,
-            query: &raw_query,
-            headers: &header_pairs,
-            cookies: &cookie_pairs,
-        };
-        let params = route.params.extract(&raw);
-
-        let raw_body = read_body(body, &parts.headers, route.max_body_size).await?;
-        let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
-        // Routes that declare a body always decode it; others decode JSON/forms/multipart when sent.
-        let decode = route.body.is_active() || (!raw_body.is_empty() && content_type.is_some_and(is_structured));
-        let decoded = decode.then(|| route.body.decode(content_type, &raw_body));
-        let (params, body) = match (params, decoded) {
-            (Ok(p), None) => (p, DecodedBody::default()),
-            (Ok(p), Some(Ok(b))) => (p, b),
-            (Err(mut errors), Some(Err(SpikardError::Validation(more)))) => {
-                errors.extend(more);
-                return Err(SpikardError::Validation(errors));
-            }
-            (_, Some(Err(other))) => return Err(other),
-            (Err(errors), _) => return Err(SpikardError::Validation(errors)),
-        };
-
-        let head_only = parts.method == Method::HEAD;
-        let data = RequestData {
-            method: parts.method,
-            path,
-            path_params: params.path,
-            query_params: params.query,
-            raw_query,
-            header_params: params.headers,
-            cookie_params: params.cookies,
-            headers: parts.headers,
-            body: body.value,
-            raw_body,
-            files: body.files,
-        };
-        let response = call_handler(route.handler.as_ref(), data).await?;
-        Ok(response.into_http(head_only))
+        call_handler(route.handler.as_ref(), data).await
     }
 }
 
-async fn call_handler(
-    handler: &dyn Handler,
-    data: RequestData,
-) -> Result<crate::response::HandlerResponse, SpikardError> {
+/// Extract, coerce and validate parameters and the body into `data`; all errors reported together.
+fn validate(route: &CompiledRoute, data: &mut RequestData, path_values: &[(&str, String)]) -> Result<(), SpikardError> {
+    let header_pairs: Vec<(String, String)> = if route.params.needs_headers {
+        data.headers
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let cookie_pairs = if route.params.needs_cookies {
+        crate::cookies::parse_cookie_headers(&data.headers)
+    } else {
+        Vec::new()
+    };
+    let raw = RawParams {
+        path: path_values,
+        query: &data.raw_query,
+        headers: &header_pairs,
+        cookies: &cookie_pairs,
+    };
+    let params = route.params.extract(&raw);
+    let content_type = data.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    // Routes that declare a body always decode it; others decode JSON/forms/multipart when sent.
+    let decode = route.body.is_active() || (!data.raw_body.is_empty() && content_type.is_some_and(is_structured));
+    let decoded = decode.then(|| route.body.decode(content_type, &data.raw_body));
+    let (params, body) = match (params, decoded) {
+        (Ok(p), None) => (p, DecodedBody::default()),
+        (Ok(p), Some(Ok(b))) => (p, b),
+        (Err(mut errors), Some(Err(SpikardError::Validation(more)))) => {
+            errors.extend(more);
+            return Err(SpikardError::Validation(errors));
+        }
+        (_, Some(Err(other))) => return Err(other),
+        (Err(errors), _) => return Err(SpikardError::Validation(errors)),
+    };
+    data.path_params = params.path;
+    data.query_params = params.query;
+    data.header_params = params.headers;
+    data.cookie_params = params.cookies;
+    data.body = body.value;
+    data.files = body.files;
+    Ok(())
+}
+
+async fn call_handler(handler: &dyn Handler, data: RequestData) -> Result<HandlerResponse, SpikardError> {
     let future = std::panic::catch_unwind(AssertUnwindSafe(|| handler.call(data)))
         .map_err(|p| SpikardError::Internal(format!("handler panicked: {}", panic_message(&p))))?;
     match AssertUnwindSafe(future).catch_unwind().await {
@@ -229,53 +322,4 @@ fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {
         .map(|s| (*s).to_owned())
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown panic".into())
-}
-
-async fn read_body(body: Body, headers: &http::HeaderMap, limit: usize) -> Result<Bytes, SpikardError> {
-    let declared = match headers.get(header::CONTENT_LENGTH) {
-        Some(v) => Some(
-            v.to_str()
-                .ok()
-                .and_then(|s| s.trim().parse::<usize>().ok())
-                .ok_or_else(|| SpikardError::BadRequest("Invalid Content-Length header".into()))?,
-        ),
-        None => None,
-    };
-    if declared.is_some_and(|n| n > limit) {
-        return Err(SpikardError::PayloadTooLarge { limit });
-    }
-    if declared.is_none_or(|n| n == 0) && http_body::Body::size_hint(&body).exact() == Some(0) {
-        return Ok(Bytes::new());
-    }
-    let collected = Limited::new(body, limit).collect().await.map_err(|e| {
-        if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
-            SpikardError::PayloadTooLarge { limit }
-        } else {
-            SpikardError::BadRequest(format!("Failed to read request body: {e}"))
-        }
-    })?;
-    let bytes = collected.to_bytes();
-    if let Some(n) = declared {
-        if n != bytes.len() {
-            return Err(SpikardError::BadRequest(format!(
-                "Request body is {} bytes but Content-Length declares {n}",
-                bytes.len()
-            )));
-        }
-    }
-    Ok(bytes)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn path_decoding() {
-        assert_eq!(decode_path("/a%20b").unwrap(), "/a b");
-        assert!(decode_path("/a%zz").is_err());
-        assert!(decode_path("/a%2").is_err());
-        assert!(decode_path("/a%ff").is_err());
-        assert_eq!(decode_path("/caf%C3%A9").unwrap(), "/café");
-    }
 }

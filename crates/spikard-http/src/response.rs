@@ -63,6 +63,15 @@ impl HandlerResponse {
         r
     }
 
+    /// An RFC 9457 problem response.
+    pub fn problem(problem: &ProblemDetails) -> Self {
+        let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut r = Self::new(status, ResponseBody::Bytes(Bytes::from(problem.to_json_bytes())));
+        r.headers
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_CONTENT_TYPE));
+        r
+    }
+
     pub fn with_status(mut self, status: StatusCode) -> Self {
         self.status = status;
         self

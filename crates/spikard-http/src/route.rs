@@ -4,13 +4,15 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use spikard_core::config::ServerConfig;
+use spikard_core::config::{CorsConfig, RouteMiddleware, ServerConfig};
 use spikard_core::params::{ParamSource, ParamSpec, ParameterPlan};
 use spikard_core::request_body::{BodyPlan, FileSpec};
 use spikard_core::route_pattern::RoutePattern;
 use spikard_core::SpikardError;
 
 use crate::handler::Handler;
+use crate::hooks::LifecycleHooks;
+use crate::middleware::Chain;
 
 /// Parameter schemas by source, each a JSON Schema with optional `required`,
 /// `optional`, `default` and `separator` keys.
@@ -50,6 +52,12 @@ pub struct RouteSpec {
     /// Free-form name for logs and docs.
     #[serde(default)]
     pub handler_name: Option<String>,
+    /// Middleware settings overriding the server-wide ones for this route.
+    #[serde(default)]
+    pub middleware: RouteMiddleware,
+    /// CORS for this route (same as `middleware.cors`).
+    #[serde(default)]
+    pub cors: Option<CorsConfig>,
 }
 
 impl RouteSpec {
@@ -68,11 +76,25 @@ pub struct CompiledRoute {
     pub params: ParameterPlan,
     pub body: BodyPlan,
     pub max_body_size: usize,
+    /// The route's middleware chain (server-wide settings with its overrides).
+    pub chain: Chain,
+    /// App-wide hooks followed by the route's own.
+    pub hooks: LifecycleHooks,
+    /// Deadline for hooks and handler together.
+    pub timeout: Option<std::time::Duration>,
     pub handler: Arc<dyn Handler>,
 }
 
 impl CompiledRoute {
-    pub fn compile(spec: RouteSpec, handler: Arc<dyn Handler>, config: &ServerConfig) -> Result<Self, SpikardError> {
+    pub fn compile(
+        mut spec: RouteSpec,
+        handler: Arc<dyn Handler>,
+        config: &ServerConfig,
+        hooks: LifecycleHooks,
+    ) -> Result<Self, SpikardError> {
+        if spec.middleware.cors.is_none() {
+            spec.middleware.cors = spec.cors.take();
+        }
         let invalid = |msg: String| SpikardError::InvalidRoute(format!("{} {}: {msg}", spec.method, spec.path));
         let pattern = RoutePattern::parse(&spec.path).map_err(SpikardError::InvalidRoute)?;
         let mut specs = Vec::new();
@@ -121,12 +143,21 @@ impl CompiledRoute {
             files,
         )
         .map_err(invalid)?;
-        let max_body_size = spec.max_body_size.unwrap_or(config.max_body_size);
+        let max_body_size = spec
+            .max_body_size
+            .or(spec.middleware.body_limit.as_ref().map(|b| b.max_bytes))
+            .unwrap_or(config.max_body_size);
+        let chain = Chain::compile(config, Some(&spec.middleware)).map_err(|e| invalid(e.to_string()))?;
+        let timeout = crate::middleware::pick(&config.request_timeout, Some(&spec.middleware.request_timeout))
+            .map(|t| std::time::Duration::from_secs_f64(t.seconds.max(0.0)));
         Ok(Self {
             spec,
             params,
             body,
             max_body_size,
+            chain,
+            hooks,
+            timeout,
             handler,
         })
     }

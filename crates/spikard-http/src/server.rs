@@ -31,7 +31,7 @@ pub async fn serve_listener(
         let pipeline = pipeline.clone();
         async move { Ok::<_, Infallible>(pipeline.handle(req).await) }
     });
-    let app = axum::ServiceExt::<Request>::into_make_service(service);
+    let app = axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(service);
     let (stopped_tx, stopped_rx) = tokio::sync::oneshot::channel::<()>();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         shutdown.await;

@@ -12,7 +12,7 @@
 //! }
 //! let mut b = PipelineBuilder::new(Default::default());
 //! b.route(RouteSpec::new("GET", "/"), Arc::new(Hello)).unwrap();
-//! let client = TestClient::new(b.build());
+//! let client = TestClient::new(b.build().unwrap());
 //! let res = client.get("/").send().await;
 //! assert_eq!(res.status, 200);
 //! assert_eq!(res.text(), "hi");

@@ -25,7 +25,7 @@ fn client() -> TestClient {
         .unwrap();
     b.route(spec(json!({"method": "GET", "path": "/files/{rest:path}"})), arc(Echo))
         .unwrap();
-    TestClient::new(b.build())
+    TestClient::new(b.build().unwrap())
 }
 
 #[tokio::test]
@@ -126,7 +126,7 @@ async fn size_limits_answer_413_414_431() {
     let mut b = PipelineBuilder::new(config);
     b.route(spec(json!({"method": "POST", "path": "/u"})), arc(Echo))
         .unwrap();
-    let c = TestClient::new(b.build());
+    let c = TestClient::new(b.build().unwrap());
     assert_eq!(c.post("/u").body(vec![b'x'; 17]).send().await.status, 413);
     assert_eq!(c.post("/u").body(vec![b'x'; 16]).send().await.status, 200);
     let long = format!("/u?q={}", "a".repeat(100));
@@ -147,7 +147,7 @@ async fn params_and_body_errors_are_reported_together() {
         arc(Echo),
     )
     .unwrap();
-    let res = TestClient::new(b.build())
+    let res = TestClient::new(b.build().unwrap())
         .post("/p/x?limit=20")
         .json(&json!({"n": "z"}))
         .send()

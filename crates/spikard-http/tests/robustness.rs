@@ -76,7 +76,7 @@ fn client() -> TestClient {
     .unwrap();
     b.route(spec(json!({"method": "GET", "path": "/p/{rest:path}"})), arc(Echo))
         .unwrap();
-    TestClient::new(b.build())
+    TestClient::new(b.build().unwrap())
 }
 
 fn junk(rng: &mut Rng, parts: usize) -> String {

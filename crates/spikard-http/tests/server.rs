@@ -26,7 +26,7 @@ async fn start() -> (
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = oneshot::channel::<()>();
-    let handle = tokio::spawn(serve_listener(listener, b.build(), async move {
+    let handle = tokio::spawn(serve_listener(listener, b.build().unwrap(), async move {
         let _ = rx.await;
     }));
     (addr, tx, handle)

@@ -1,6 +1,6 @@
 //! `App`: register routes, then run the server or get a test client.
 
-use spikard_http::{Pipeline, PipelineBuilder, ServerConfig, TestClient};
+use spikard_http::{LifecycleHooks, Pipeline, PipelineBuilder, ServerConfig, TestClient};
 
 use crate::error::Error;
 use crate::route::Route;
@@ -30,26 +30,46 @@ impl App {
 
     /// Register a route. A conflicting route or an invalid schema is an error naming the route.
     pub fn route(&mut self, route: Route) -> Result<&mut Self, Error> {
-        self.builder.route(route.spec, route.handler)?;
+        self.builder.route_with_hooks(route.spec, route.handler, &route.hooks)?;
         Ok(self)
+    }
+
+    /// App-wide lifecycle hooks (they apply to routes registered afterwards, and to 404/405 answers).
+    pub fn hooks_mut(&mut self) -> &mut LifecycleHooks {
+        self.builder.hooks_mut()
     }
 
     pub fn config(&self) -> &ServerConfig {
         self.builder.config()
     }
 
-    pub fn into_pipeline(self) -> Pipeline {
-        self.builder.build()
+    /// Finish the app; an invalid server-wide setting is an error naming it.
+    pub fn into_pipeline(self) -> Result<Pipeline, Error> {
+        Ok(self.builder.build()?)
     }
 
     /// An in-memory client driving the same pipeline as the server.
+    pub fn try_test_client(self) -> Result<TestClient, Error> {
+        Ok(TestClient::new(self.into_pipeline()?))
+    }
+
+    /// An in-memory client driving the same pipeline as the server.
+    ///
+    /// # Panics
+    /// When the server configuration is invalid (use [`App::try_test_client`] to get the error).
     pub fn test_client(self) -> TestClient {
-        TestClient::new(self.into_pipeline())
+        match self.try_test_client() {
+            Ok(client) => client,
+            Err(e) => panic!("invalid Spikard app: {e}"),
+        }
     }
 
     /// Serve on `host:port` from the app's config until SIGINT/SIGTERM.
     pub async fn serve(self) -> std::io::Result<()> {
-        spikard_http::server::serve(self.into_pipeline()).await
+        let pipeline = self
+            .into_pipeline()
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
+        spikard_http::server::serve(pipeline).await
     }
 
     /// Serve with this host and port (other settings from the app's config).

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use schemars::JsonSchema;
 use serde_json::{Map, Value};
-use spikard_http::{BoxFuture, Handler, HandlerResult, RequestData, RouteSpec};
+use spikard_http::{BoxFuture, Handler, HandlerResult, LifecycleHooks, RequestData, RouteSpec};
 
 use crate::ctx::Ctx;
 use crate::response::IntoResponse;
@@ -14,6 +14,20 @@ use crate::response::IntoResponse;
 pub struct Route {
     pub(crate) spec: RouteSpec,
     pub(crate) handler: Arc<dyn Handler>,
+    /// Hooks of this route only (run after the app-wide ones).
+    pub(crate) hooks: LifecycleHooks,
+}
+
+impl Route {
+    /// The route's spec (method, pattern, schemas, middleware overrides).
+    pub fn spec(&self) -> &RouteSpec {
+        &self.spec
+    }
+
+    /// This route's own lifecycle hooks.
+    pub fn hooks_mut(&mut self) -> &mut LifecycleHooks {
+        &mut self.hooks
+    }
 }
 
 /// Builds a [`RouteSpec`] for a method and pattern.
@@ -174,6 +188,7 @@ impl RouteBuilder {
         Route {
             spec: self.spec,
             handler: Arc::new(FnHandler(f)),
+            hooks: LifecycleHooks::default(),
         }
     }
 
@@ -182,6 +197,7 @@ impl RouteBuilder {
         Route {
             spec: self.spec,
             handler,
+            hooks: LifecycleHooks::default(),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! Rust API and the in-memory test client, by the rules in the conformance README.
 
 pub mod compare;
+pub mod features;
 pub mod fixture;
 pub mod known;
 pub mod play;

@@ -1,10 +1,11 @@
 //! Playing one fixture: build the app the fixture describes, send its request, compare.
 
 use serde_json::{json, Value};
-use spikard::{App, Cookie, Ctx, Error, Response, RouteBuilder, StatusCode};
+use spikard::{App, Cookie, Ctx, Error, Response, Route, RouteBuilder, StatusCode};
 use spikard_http::RouteSpec;
 
 use crate::compare::compare;
+use crate::features::{self, Built};
 use crate::fixture::{build_request, route_path, Fixture};
 
 /// Result of one fixture.
@@ -65,7 +66,7 @@ fn percent_decode(s: &str) -> String {
 }
 
 /// The application's response as the fixture expects it.
-fn app_response(expected: &Value, keep_headers: bool) -> Result<Response, Error> {
+pub fn app_response(expected: &Value, keep_headers: bool) -> Result<Response, Error> {
     let status = StatusCode::from_u16(expected["status_code"].as_u64().unwrap_or(200) as u16).unwrap_or(StatusCode::OK);
     let body = expected.get("body").cloned().unwrap_or(Value::Null);
     if status == StatusCode::INTERNAL_SERVER_ERROR
@@ -135,17 +136,12 @@ pub fn cookie_from(name: &str, spec: &Value) -> Cookie {
     c
 }
 
-/// Play one fixture through the public API and the test client.
-pub async fn play_fixture(f: &Fixture) -> Outcome {
-    let spec = match route_spec(f) {
-        Ok(s) => s,
-        Err(e) => return Outcome::Failed(vec![e]),
-    };
+/// The default handler: answers as the fixture expects (or reports that it was called).
+pub fn default_route(f: &Fixture, spec: RouteSpec) -> Route {
     let app_answers = application_answers(f);
     let expected = f.expected().clone();
     let keep_headers = !configures_middleware(f);
-    let mut app = App::new();
-    let route = RouteBuilder::from_spec(spec).handler(move |_ctx: Ctx| {
+    RouteBuilder::from_spec(spec).handler(move |_ctx: Ctx| {
         let expected = expected.clone();
         async move {
             if app_answers {
@@ -154,13 +150,37 @@ pub async fn play_fixture(f: &Fixture) -> Outcome {
                 Ok(Response::new(StatusCode::OK).json(&json!({"handler_called": true})))
             }
         }
-    });
+    })
+}
+
+/// Play one fixture through the public API and the test client.
+pub async fn play_fixture(f: &Fixture) -> Outcome {
+    if let Some(play) = features::play_without_request(f) {
+        return play.await;
+    }
+    let spec = match route_spec(f) {
+        Ok(s) => s,
+        Err(e) => return Outcome::Failed(vec![e]),
+    };
+    let app_answers = application_answers(f);
+    let mut app = App::new();
+    let route = match features::build_route(f, &mut app, spec) {
+        Ok(Built::Route(route)) => route,
+        Ok(Built::NotMine(spec)) => default_route(f, spec),
+        Err(e) => return Outcome::Failed(vec![e]),
+    };
     if let Err(e) = app.route(route) {
         return Outcome::Failed(vec![format!("route registration failed: {e}")]);
     }
-    let client = app.test_client();
+    let client = match app.try_test_client() {
+        Ok(c) => c,
+        Err(e) => return Outcome::Failed(vec![format!("app did not build: {e}")]),
+    };
     let response = build_request(&client, f.request()).send().await;
-    let problems = compare(f, &response, app_answers);
+    let mut problems = compare(f, &response, app_answers);
+    for check in features::after_checks(f) {
+        problems.extend(check(client.clone()).await);
+    }
     if problems.is_empty() {
         Outcome::Passed
     } else {

@@ -1,0 +1,114 @@
+//! Built-in middleware, one module per concern (config struct in
+//! `spikard_core::config`, the [`Middleware`] implementation and its tests here).
+//!
+//! Each route gets its chain decided at registration: the server-wide settings,
+//! with the route's own `middleware` overrides replacing the setting of the same
+//! kind. Responses that belong to no route (404, 405, static files) go through
+//! the server-wide chain. `on_request` runs in chain order before parameters and
+//! the body are read and may answer early; `on_response` runs in reverse order
+//! on every response, problem responses included.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Body;
+use http::{Extensions, Method, Response};
+use spikard_core::config::{RouteMiddleware, ServerConfig};
+use spikard_core::SpikardError;
+
+use crate::handler::RequestData;
+
+/// Per-request state shared by the middleware of one chain.
+#[derive(Debug)]
+pub struct Context {
+    pub method: Method,
+    /// The client's address (the peer, or the forwarded one when the peer is a trusted proxy).
+    pub client_ip: Option<IpAddr>,
+    pub started: Instant,
+    /// The matched route pattern, when there is one (for logs and metrics).
+    pub route: Option<String>,
+    /// Values a middleware keeps between `on_request` and `on_response`.
+    pub extensions: Extensions,
+}
+
+impl Context {
+    pub fn new(method: Method, client_ip: Option<IpAddr>) -> Self {
+        Self {
+            method,
+            client_ip,
+            started: Instant::now(),
+            route: None,
+            extensions: Extensions::new(),
+        }
+    }
+}
+
+/// One middleware. Both methods are synchronous and cheap; anything slow belongs in a hook.
+pub trait Middleware: Send + Sync + 'static {
+    /// A short name for logs.
+    fn name(&self) -> &'static str;
+
+    /// Before parameters and the body are read. `Err` answers the request at once
+    /// (the response still passes through `on_response` of the middleware before this one).
+    fn on_request(&self, _request: &mut RequestData, _ctx: &mut Context) -> Result<(), Box<Response<Body>>> {
+        Ok(())
+    }
+
+    /// On every response, in reverse chain order.
+    fn on_response(&self, _ctx: &Context, _response: &mut Response<Body>) {}
+}
+
+/// The route's override when it sets one, else the server-wide setting.
+pub fn pick<'a, T>(server: &'a Option<T>, route: Option<&'a Option<T>>) -> Option<&'a T> {
+    route.and_then(Option::as_ref).or(server.as_ref())
+}
+
+/// An ordered middleware chain, compiled once.
+#[derive(Clone, Default)]
+pub struct Chain {
+    layers: Vec<Arc<dyn Middleware>>,
+}
+
+impl std::fmt::Debug for Chain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.layers.iter().map(|m| m.name())).finish()
+    }
+}
+
+impl Chain {
+    /// The chain for a route: server settings overridden by the route's (`None` route: server-wide chain).
+    pub fn compile(config: &ServerConfig, route: Option<&RouteMiddleware>) -> Result<Self, SpikardError> {
+        let _ = (config, route);
+        // Order: request ID, logging, CORS, rate limit, authentication, compression.
+        let layers: Vec<Arc<dyn Middleware>> = Vec::new();
+        Ok(Self { layers })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.layers.is_empty()
+    }
+
+    pub fn names(&self) -> Vec<&'static str> {
+        self.layers.iter().map(|m| m.name()).collect()
+    }
+
+    /// Run `on_request` in order. On an early answer, returns it with the number of layers that ran.
+    pub fn on_request(&self, request: &mut RequestData, ctx: &mut Context) -> Result<(), (Box<Response<Body>>, usize)> {
+        for (i, m) in self.layers.iter().enumerate() {
+            m.on_request(request, ctx).map_err(|r| (r, i))?;
+        }
+        Ok(())
+    }
+
+    /// Run `on_response` in reverse order over the first `ran` layers.
+    pub fn on_response(&self, ran: usize, ctx: &Context, response: &mut Response<Body>) {
+        for m in self.layers[..ran.min(self.layers.len())].iter().rev() {
+            m.on_response(ctx, response);
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.layers.len()
+    }
+}

@@ -1,0 +1,17 @@
+//! Fixtures of the `background` feature (filled in with the feature itself).
+
+use spikard::App;
+use spikard_http::RouteSpec;
+
+use super::Built;
+use crate::fixture::Fixture;
+
+/// Build the route of a `background` fixture; other fixtures are passed on.
+pub fn build(_f: &Fixture, _app: &mut App, spec: RouteSpec) -> Result<Built, String> {
+    Ok(Built::NotMine(spec))
+}
+
+/// The follow-up check of a fixture with a `background` section.
+pub fn after_check(_f: &Fixture) -> Option<super::AfterCheck> {
+    None
+}
