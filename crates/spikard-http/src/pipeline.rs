@@ -190,6 +190,11 @@ impl Pipeline {
 
         let mut data = RequestData::new(parts.method.clone(), path, std::mem::take(&mut parts.headers));
         data.client_ip = client_ip;
+        // Parsed before the middleware (authentication may read an API key from it); a malformed
+        // query is reported after the middleware, by `serve_route`.
+        if let Some(Ok(pairs)) = parts.uri.query().filter(|q| !q.is_empty()).map(|q| parse_pairs(q.as_bytes())) {
+            data.raw_query = pairs;
+        }
         let ran = match chain.on_request(&mut data, &mut ctx) {
             Ok(()) => chain.len(),
             Err((mut response, ran)) => {
@@ -237,8 +242,10 @@ impl Pipeline {
             HookFlow::Continue(d) => d,
             HookFlow::Respond(r) => return Ok(r),
         };
-        if let Some(q) = parts.uri.query().filter(|q| !q.is_empty()) {
-            data.raw_query = parse_pairs(q.as_bytes()).map_err(|e| SpikardError::BadRequest(e.to_string()))?;
+        if data.raw_query.is_empty() {
+            if let Some(q) = parts.uri.query().filter(|q| !q.is_empty()) {
+                data.raw_query = parse_pairs(q.as_bytes()).map_err(|e| SpikardError::BadRequest(e.to_string()))?;
+            }
         }
         data.raw_body = read_body(body, &data.headers, route.max_body_size).await?;
         let mut data = match run_request_hooks(&route.hooks.pre_validation, data).await? {

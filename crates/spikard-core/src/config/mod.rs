@@ -15,7 +15,7 @@ mod middleware;
 mod openapi;
 mod server;
 
-pub use auth::{ApiKeyConfig, JwtConfig};
+pub use auth::{ApiKeyConfig, JwtConfig, JWT_ALGORITHMS};
 pub use middleware::{
     BackgroundConfig, BodyLimitConfig, CompressionConfig, CorsConfig, RateLimitConfig, RequestIdConfig,
     RequestTimeoutConfig, StaticFile, StaticFilesConfig,

@@ -19,6 +19,8 @@ use spikard_core::SpikardError;
 
 use crate::handler::RequestData;
 
+pub mod auth;
+
 /// Per-request state shared by the middleware of one chain.
 #[derive(Debug)]
 pub struct Context {
@@ -79,9 +81,14 @@ impl std::fmt::Debug for Chain {
 impl Chain {
     /// The chain for a route: server settings overridden by the route's (`None` route: server-wide chain).
     pub fn compile(config: &ServerConfig, route: Option<&RouteMiddleware>) -> Result<Self, SpikardError> {
-        let _ = (config, route);
         // Order: request ID, logging, CORS, rate limit, authentication, compression.
-        let layers: Vec<Arc<dyn Middleware>> = Vec::new();
+        let mut layers: Vec<Arc<dyn Middleware>> = Vec::new();
+        // Authentication: JWT and/or API keys.
+        let jwt = pick(&config.jwt_auth, route.map(|r| &r.jwt_auth));
+        let api_key = pick(&config.api_key_auth, route.map(|r| &r.api_key_auth));
+        if let Some(authentication) = auth::Authentication::compile(jwt, api_key)? {
+            layers.push(Arc::new(authentication));
+        }
         Ok(Self { layers })
     }
 
