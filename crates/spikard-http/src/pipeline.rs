@@ -192,7 +192,12 @@ impl Pipeline {
         data.client_ip = client_ip;
         // Parsed before the middleware (authentication may read an API key from it); a malformed
         // query is reported after the middleware, by `serve_route`.
-        if let Some(Ok(pairs)) = parts.uri.query().filter(|q| !q.is_empty()).map(|q| parse_pairs(q.as_bytes())) {
+        if let Some(Ok(pairs)) = parts
+            .uri
+            .query()
+            .filter(|q| !q.is_empty())
+            .map(|q| parse_pairs(q.as_bytes()))
+        {
             data.raw_query = pairs;
         }
         let ran = match chain.on_request(&mut data, &mut ctx) {

@@ -53,7 +53,10 @@ fn problem(title: &str, detail: &str) -> Value {
 async fn key_in_query_is_ignored_when_only_the_header_is_configured() {
     let res = keys(json!({})).get(&format!("/data?api_key={CURRENT}")).send().await;
     assert_eq!(res.status, 401);
-    assert_eq!(res.header("www-authenticate"), Some("ApiKey realm=\"api\", header=\"X-API-Key\""));
+    assert_eq!(
+        res.header("www-authenticate"),
+        Some("ApiKey realm=\"api\", header=\"X-API-Key\"")
+    );
     assert_eq!(
         res.json(),
         problem("Missing API key", "Expected 'X-API-Key' header with valid API key")
@@ -68,11 +71,18 @@ async fn key_in_query_is_ignored_when_only_the_header_is_configured() {
 #[tokio::test]
 async fn invalid_keys_are_refused_without_echo() {
     let client = keys(json!({}));
-    for guess in ["sk_live_current_4f1e9", "sk_live_current_4f1e9a0", "SK_LIVE_CURRENT_4F1E9A"] {
+    for guess in [
+        "sk_live_current_4f1e9",
+        "sk_live_current_4f1e9a0",
+        "SK_LIVE_CURRENT_4F1E9A",
+    ] {
         let res = client.get("/data").header("X-API-Key", guess).send().await;
         assert_eq!(res.status, 401);
         assert_eq!(res.header("content-type"), Some("application/problem+json"));
-        assert_eq!(res.json(), problem("Invalid API key", "The provided API key is not valid"));
+        assert_eq!(
+            res.json(),
+            problem("Invalid API key", "The provided API key is not valid")
+        );
         assert!(!res.text().contains(guess));
     }
 }
@@ -98,7 +108,11 @@ async fn with_both_schemes_either_credential_suffices() {
         &EncodingKey::from_secret(SECRET.as_bytes()),
     )
     .unwrap();
-    let res = c.get("/data").header("Authorization", &format!("Bearer {token}")).send().await;
+    let res = c
+        .get("/data")
+        .header("Authorization", &format!("Bearer {token}"))
+        .send()
+        .await;
     assert_eq!(res.json()["method"], json!("jwt"));
     let res = c.get("/data").header("X-API-Key", CURRENT).send().await;
     assert_eq!(res.json()["method"], json!("api_key"));
@@ -110,7 +124,10 @@ async fn with_both_schemes_either_credential_suffices() {
         .iter()
         .map(|v| v.to_str().unwrap())
         .collect();
-    assert_eq!(challenges, ["Bearer realm=\"api\"", "ApiKey realm=\"api\", header=\"X-API-Key\""]);
+    assert_eq!(
+        challenges,
+        ["Bearer realm=\"api\"", "ApiKey realm=\"api\", header=\"X-API-Key\""]
+    );
     assert_eq!(
         res.json(),
         problem(
@@ -158,12 +175,20 @@ async fn credentials_never_reach_logs_or_debug_output() {
         &EncodingKey::from_secret(SECRET.as_bytes()),
     )
     .unwrap();
-    let ok = c.get("/data").header("Authorization", &format!("Bearer {valid}")).send().await;
+    let ok = c
+        .get("/data")
+        .header("Authorization", &format!("Bearer {valid}"))
+        .send()
+        .await;
     assert_eq!(ok.status, 200);
     assert!(!ok.json()["headers_debug"].as_str().unwrap().contains(&valid));
     let ok = c.get("/data").header("X-API-Key", CURRENT).send().await;
     assert!(!ok.json()["headers_debug"].as_str().unwrap().contains(CURRENT));
-    let res = c.get("/data").header("Authorization", &format!("Bearer {expired}")).send().await;
+    let res = c
+        .get("/data")
+        .header("Authorization", &format!("Bearer {expired}"))
+        .send()
+        .await;
     assert_eq!(res.json()["detail"], json!("Token has expired"));
     let res = c.get("/data").header("X-API-Key", "sk_live_wrong_000000").send().await;
     assert_eq!(res.json()["title"], json!("Invalid API key"));
@@ -172,7 +197,13 @@ async fn credentials_never_reach_logs_or_debug_output() {
     assert!(logs.contains("authentication refused"), "{logs}");
     assert!(logs.contains("Token has expired"), "{logs}");
     assert!(logs.contains("handler saw the request"), "{logs}");
-    for secret in [valid.as_str(), expired.as_str(), CURRENT, "sk_live_wrong_000000", SECRET] {
+    for secret in [
+        valid.as_str(),
+        expired.as_str(),
+        CURRENT,
+        "sk_live_wrong_000000",
+        SECRET,
+    ] {
         assert!(!logs.contains(secret), "a credential leaked into the logs: {logs}");
     }
 }

@@ -22,7 +22,10 @@ struct Whoami;
 impl Handler for Whoami {
     fn call(&self, r: RequestData) -> BoxFuture<HandlerResult> {
         Box::pin(async move {
-            let typed = r.extensions.get::<JwtClaims>().and_then(|c| c.subject().map(str::to_owned));
+            let typed = r
+                .extensions
+                .get::<JwtClaims>()
+                .and_then(|c| c.subject().map(str::to_owned));
             Ok(HandlerResponse::json(json!({
                 "claims": r.state.get("jwt_claims"), "method": r.state.get("auth_method"), "typed_sub": typed,
             })))
@@ -51,7 +54,12 @@ fn hs_client() -> TestClient {
 }
 
 fn hs_token(claims: Value) -> String {
-    encode(&Header::default(), &claims, &EncodingKey::from_secret(SECRET.as_bytes())).unwrap()
+    encode(
+        &Header::default(),
+        &claims,
+        &EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .unwrap()
 }
 
 fn b64(v: &Value) -> String {
@@ -60,14 +68,22 @@ fn b64(v: &Value) -> String {
 }
 
 async fn refused(client: &TestClient, token: &str, detail: &str) {
-    let res = client.get("/me").header("Authorization", &format!("Bearer {token}")).send().await;
+    let res = client
+        .get("/me")
+        .header("Authorization", &format!("Bearer {token}"))
+        .send()
+        .await;
     assert_eq!(res.status, 401, "{}", res.text());
     assert_eq!(res.header("content-type"), Some("application/problem+json"));
     assert_eq!(
         res.header("www-authenticate"),
         Some(format!("Bearer realm=\"api\", error=\"invalid_token\", error_description=\"{detail}\"").as_str())
     );
-    let title = if detail.starts_with("Malformed") { "Malformed JWT token" } else { "JWT validation failed" };
+    let title = if detail.starts_with("Malformed") {
+        "Malformed JWT token"
+    } else {
+        "JWT validation failed"
+    };
     assert_eq!(
         res.json(),
         json!({"type": "https://spikard.dev/errors/unauthorized", "title": title, "status": 401, "detail": detail})
@@ -87,7 +103,10 @@ async fn valid_token_claims_reach_the_handler_as_json_and_typed() {
         .send()
         .await;
     assert_eq!(res.status, 200);
-    assert_eq!(res.json(), json!({"claims": good_claims(), "method": "jwt", "typed_sub": "u1"}));
+    assert_eq!(
+        res.json(),
+        json!({"claims": good_claims(), "method": "jwt", "typed_sub": "u1"})
+    );
 }
 
 #[tokio::test]
@@ -145,8 +164,16 @@ async fn asymmetric_tokens_verify_with_their_public_keys() {
         let name = format!("{alg:?}");
         let client = client_with(json!({"algorithm": name, "public_key": public}));
         let token = encode(&Header::new(alg), &claims, key).unwrap();
-        let res = client.get("/me").header("Authorization", &format!("Bearer {token}")).send().await;
-        assert_eq!((res.status, res.json()["typed_sub"].clone()), (200, json!("u1")), "{name}");
+        let res = client
+            .get("/me")
+            .header("Authorization", &format!("Bearer {token}"))
+            .send()
+            .await;
+        assert_eq!(
+            (res.status, res.json()["typed_sub"].clone()),
+            (200, json!("u1")),
+            "{name}"
+        );
     }
 }
 
@@ -186,7 +213,12 @@ async fn wrong_audience_issuer_and_tampering_are_refused() {
     elevated["sub"] = json!("admin");
     parts[1] = b64(&elevated);
     refused(&client, &parts.join("."), "Token signature is invalid").await;
-    refused(&client, "a.b", "Malformed JWT token: expected 3 parts separated by dots, found 2").await;
+    refused(
+        &client,
+        "a.b",
+        "Malformed JWT token: expected 3 parts separated by dots, found 2",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -212,7 +244,10 @@ async fn routes_may_opt_out_and_unknown_routes_stay_protected() {
     let res = client.get("/public").send().await;
     assert_eq!((res.status, res.json()["method"].clone()), (200, Value::Null));
     let res = client.get("/nowhere").send().await;
-    assert_eq!(res.status, 401, "the server-wide chain authenticates before answering 404");
+    assert_eq!(
+        res.status, 401,
+        "the server-wide chain authenticates before answering 404"
+    );
     let res = client
         .get("/nowhere")
         .header("Authorization", &format!("Bearer {}", hs_token(good_claims())))
@@ -226,11 +261,16 @@ fn bad_configuration_is_refused_at_registration() {
     let register = |jwt: Value| {
         let mut b = PipelineBuilder::new(Default::default());
         let route = spec(json!({"method": "GET", "path": "/x", "middleware": {"jwt_auth": jwt}}));
-        b.route(route, arc(Whoami)).err().map(|e| e.to_string()).unwrap_or_default()
+        b.route(route, arc(Whoami))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
     };
     assert!(register(json!({"algorithm": "HS256"})).contains("jwt_auth.secret is required for HS256"));
     assert!(register(json!({"algorithm": "ES384", "public_key": EC_PUBLIC}))
         .contains("jwt_auth.public_key cannot verify ES384"));
-    assert!(register(json!({"algorithm": "RS256", "public_key": "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----"}))
-        .contains("jwt_auth.public_key is not a PEM RSA public key"));
+    assert!(register(
+        json!({"algorithm": "RS256", "public_key": "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----"})
+    )
+    .contains("jwt_auth.public_key is not a PEM RSA public key"));
 }

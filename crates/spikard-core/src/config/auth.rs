@@ -89,10 +89,7 @@ impl JwtConfig {
                 return Err(format!("jwt_auth.secret is required for {}", self.algorithm));
             }
         } else if self.public_key.as_deref().is_none_or(|k| k.trim().is_empty()) {
-            return Err(format!(
-                "jwt_auth.public_key (PEM) is required for {}",
-                self.algorithm
-            ));
+            return Err(format!("jwt_auth.public_key (PEM) is required for {}", self.algorithm));
         }
         check_header_name("jwt_auth.header_name", &self.header_name)?;
         check_realm("jwt_auth.realm", &self.realm)
@@ -183,7 +180,10 @@ fn check_header_name(field: &str, name: &str) -> Result<(), String> {
 }
 
 fn check_realm(field: &str, realm: &str) -> Result<(), String> {
-    if realm.bytes().any(|b| b == b'"' || b == b'\\' || !(0x20..0x7f).contains(&b)) {
+    if realm
+        .bytes()
+        .any(|b| b == b'"' || b == b'\\' || !(0x20..0x7f).contains(&b))
+    {
         return Err(format!("{field} must be printable ASCII without quotes or backslashes"));
     }
     Ok(())
@@ -215,7 +215,9 @@ mod tests {
             jwt(json!({"algorithm": "RS256", "secret": "s"})).check().unwrap_err(),
             "jwt_auth.public_key (PEM) is required for RS256"
         );
-        assert!(jwt(json!({"secret": "s", "header_name": "Bad Header"})).check().is_err());
+        assert!(jwt(json!({"secret": "s", "header_name": "Bad Header"}))
+            .check()
+            .is_err());
         assert!(jwt(json!({"secret": "s", "realm": "a\"b"})).check().is_err());
     }
 

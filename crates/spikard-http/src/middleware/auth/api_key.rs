@@ -57,10 +57,9 @@ impl ApiKeyAuth {
     /// Check the config and hash its keys; errors name the offending field.
     pub fn compile(config: &ApiKeyConfig) -> Result<Self, String> {
         config.check()?;
-        let header =
-            HeaderName::from_str(&config.header_name).map_err(|e| format!("api_key_auth.header_name: {e}"))?;
-        let deprecation_header = HeaderName::from_str(&config.deprecation_header())
-            .map_err(|e| format!("api_key_auth.header_name: {e}"))?;
+        let header = HeaderName::from_str(&config.header_name).map_err(|e| format!("api_key_auth.header_name: {e}"))?;
+        let deprecation_header =
+            HeaderName::from_str(&config.deprecation_header()).map_err(|e| format!("api_key_auth.header_name: {e}"))?;
         let mut digests: Vec<([u8; 32], bool)> = Vec::new();
         for key in &config.deprecated_keys {
             digests.push((Sha256::digest(key.as_bytes()).into(), true));
@@ -162,7 +161,10 @@ mod tests {
         assert_eq!(a.authenticate(&headers("x-token", "new"), &[]), Ok(false));
         assert_eq!(a.authenticate(&headers("x-token", "old"), &[]), Ok(true));
         let e = a.authenticate(&headers("x-token", "ne"), &[]).unwrap_err();
-        assert_eq!((e.title, e.detail.as_str()), ("Invalid API key", "The provided API key is not valid"));
+        assert_eq!(
+            (e.title, e.detail.as_str()),
+            ("Invalid API key", "The provided API key is not valid")
+        );
         assert_eq!(a.deprecation_header.as_str(), "x-token-deprecated");
         assert_eq!(a.challenge, "ApiKey realm=\"api\", header=\"X-Token\"");
     }

@@ -222,7 +222,10 @@ mod tests {
         let r = AuthFailure::missing_credentials("Authorization", "X-API-Key", None)
             .into_response("api", Some("ApiKey realm=\"api\", header=\"X-API-Key\""));
         let all: Vec<_> = r.headers().get_all(header::WWW_AUTHENTICATE).iter().collect();
-        assert_eq!(all, ["Bearer realm=\"api\"", "ApiKey realm=\"api\", header=\"X-API-Key\""]);
+        assert_eq!(
+            all,
+            ["Bearer realm=\"api\"", "ApiKey realm=\"api\", header=\"X-API-Key\""]
+        );
         assert_eq!(description("a \"b\" \\ é"), "a 'b' ' ?");
     }
 }

@@ -89,8 +89,7 @@ impl JwtAuth {
         // A verification with a dummy signature parses the key for this algorithm (e.g. a P-384 key for ES256).
         jsonwebtoken::crypto::verify("AA", b"probe", &key, algorithm)
             .map_err(|e| format!("jwt_auth.public_key cannot verify {}: {e}", config.algorithm))?;
-        let header =
-            HeaderName::from_str(&config.header_name).map_err(|e| format!("jwt_auth.header_name: {e}"))?;
+        let header = HeaderName::from_str(&config.header_name).map_err(|e| format!("jwt_auth.header_name: {e}"))?;
         Ok(Self {
             algorithm,
             algorithm_name: config.algorithm.clone(),
@@ -246,7 +245,8 @@ fn json_object(part: &[u8], what: &str) -> Result<Map<String, Value>, AuthFailur
     let bytes = URL_SAFE_NO_PAD
         .decode(part)
         .map_err(|_| AuthFailure::malformed(format_args!("{what} is not valid base64url")))?;
-    serde_json::from_slice(&bytes).map_err(|_| AuthFailure::malformed(format_args!("{what} is not a valid JSON object")))
+    serde_json::from_slice(&bytes)
+        .map_err(|_| AuthFailure::malformed(format_args!("{what} is not a valid JSON object")))
 }
 
 /// A NumericDate claim, if present (`null` counts as absent); anything but a number is refused.
@@ -277,12 +277,20 @@ mod tests {
 
     fn auth(extra: Value) -> JwtAuth {
         let mut config = json!({"secret": SECRET});
-        config.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        config
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
         JwtAuth::compile(&serde_json::from_value(config).unwrap()).unwrap()
     }
 
     fn token(claims: Value) -> String {
-        encode(&Header::default(), &claims, &EncodingKey::from_secret(SECRET.as_bytes())).unwrap()
+        encode(
+            &Header::default(),
+            &claims,
+            &EncodingKey::from_secret(SECRET.as_bytes()),
+        )
+        .unwrap()
     }
 
     fn detail(a: &JwtAuth, claims: Value, now: u64) -> String {
@@ -295,7 +303,9 @@ mod tests {
         assert!(a.verify_token(token(json!({"exp": 100})).as_bytes(), 109).is_ok());
         assert_eq!(detail(&a, json!({"exp": 100}), 110), DETAIL_EXPIRED);
         assert_eq!(detail(&a, json!({"exp": 500, "nbf": 200}), 189), DETAIL_NOT_YET_VALID);
-        assert!(a.verify_token(token(json!({"exp": 500, "nbf": 200})).as_bytes(), 190).is_ok());
+        assert!(a
+            .verify_token(token(json!({"exp": 500, "nbf": 200})).as_bytes(), 190)
+            .is_ok());
         assert_eq!(detail(&a, json!({"sub": "x"}), 0), DETAIL_NO_EXP);
         assert_eq!(
             detail(&a, json!({"exp": "tomorrow"}), 0),
@@ -311,10 +321,18 @@ mod tests {
         let a = auth(json!({"audience": ["a", "b"], "issuer": "me"}));
         let ok = json!({"exp": 10, "iss": "me", "aud": ["z", "b"]});
         assert!(a.verify_token(token(ok).as_bytes(), 0).is_ok());
-        assert!(a.verify_token(token(json!({"exp": 10, "iss": "me", "aud": "a"})).as_bytes(), 0).is_ok());
-        assert_eq!(detail(&a, json!({"exp": 10, "iss": "me", "aud": "z"}), 0), DETAIL_BAD_AUDIENCE);
+        assert!(a
+            .verify_token(token(json!({"exp": 10, "iss": "me", "aud": "a"})).as_bytes(), 0)
+            .is_ok());
+        assert_eq!(
+            detail(&a, json!({"exp": 10, "iss": "me", "aud": "z"}), 0),
+            DETAIL_BAD_AUDIENCE
+        );
         assert_eq!(detail(&a, json!({"exp": 10, "iss": "me"}), 0), DETAIL_BAD_AUDIENCE);
-        assert_eq!(detail(&a, json!({"exp": 10, "iss": 7, "aud": "a"}), 0), DETAIL_BAD_ISSUER);
+        assert_eq!(
+            detail(&a, json!({"exp": 10, "iss": 7, "aud": "a"}), 0),
+            DETAIL_BAD_ISSUER
+        );
         assert_eq!(detail(&a, json!({"exp": 10, "aud": "a"}), 0), DETAIL_BAD_ISSUER);
         let open = auth(json!({}));
         assert_eq!(detail(&open, json!({"exp": 10, "aud": "a"}), 0), DETAIL_BAD_AUDIENCE);
@@ -324,19 +342,39 @@ mod tests {
     fn structure_failures_are_malformed() {
         let a = auth(json!({}));
         let bad = |t: &str| a.verify_token(t.as_bytes(), 0).unwrap_err();
-        assert_eq!(bad("a.b").detail, "Malformed JWT token: expected 3 parts separated by dots, found 2");
-        assert_eq!(bad("a.b.c.d").detail, "Malformed JWT token: expected 3 parts separated by dots, found 4");
-        assert_eq!(bad("***.e30.x").detail, "Malformed JWT token: header is not valid base64url");
-        assert_eq!(bad("bm90anNvbg.e30.x").detail, "Malformed JWT token: header is not a valid JSON object");
-        assert_eq!(bad("e30.e30.x").detail, "Malformed JWT token: header has no 'alg' parameter");
+        assert_eq!(
+            bad("a.b").detail,
+            "Malformed JWT token: expected 3 parts separated by dots, found 2"
+        );
+        assert_eq!(
+            bad("a.b.c.d").detail,
+            "Malformed JWT token: expected 3 parts separated by dots, found 4"
+        );
+        assert_eq!(
+            bad("***.e30.x").detail,
+            "Malformed JWT token: header is not valid base64url"
+        );
+        assert_eq!(
+            bad("bm90anNvbg.e30.x").detail,
+            "Malformed JWT token: header is not a valid JSON object"
+        );
+        assert_eq!(
+            bad("e30.e30.x").detail,
+            "Malformed JWT token: header has no 'alg' parameter"
+        );
         assert_eq!(bad("e30.e30.x").title, "Malformed JWT token");
     }
 
     #[test]
     fn required_claims_answer_403() {
         let a = auth(json!({"required_claims": ["role", "permissions"]}));
-        let e = a.verify_token(token(json!({"exp": 10, "role": "admin"})).as_bytes(), 0).unwrap_err();
-        assert_eq!((e.status(), e.detail.as_str()), (403, "Required claim 'permissions' missing from JWT"));
+        let e = a
+            .verify_token(token(json!({"exp": 10, "role": "admin"})).as_bytes(), 0)
+            .unwrap_err();
+        assert_eq!(
+            (e.status(), e.detail.as_str()),
+            (403, "Required claim 'permissions' missing from JWT")
+        );
         assert!(a
             .verify_token(token(json!({"exp": 10, "role": "a", "permissions": []})).as_bytes(), 0)
             .is_ok());
@@ -346,6 +384,9 @@ mod tests {
     fn bad_keys_are_refused_at_registration() {
         let config: JwtConfig = serde_json::from_value(json!({"algorithm": "RS256", "public_key": "nope"})).unwrap();
         let err = JwtAuth::compile(&config).unwrap_err();
-        assert!(err.starts_with("jwt_auth.public_key is not a PEM RSA public key"), "{err}");
+        assert!(
+            err.starts_with("jwt_auth.public_key is not a PEM RSA public key"),
+            "{err}"
+        );
     }
 }

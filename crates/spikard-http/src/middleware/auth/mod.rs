@@ -164,7 +164,9 @@ impl Middleware for Authentication {
             (None, None) => return Ok(()),
         };
         let outcome = match (use_jwt, &self.jwt, &self.api_key) {
-            (true, Some(jwt), _) => jwt.authenticate(&request.headers).map(|claims| Self::accept_jwt(request, claims)),
+            (true, Some(jwt), _) => jwt
+                .authenticate(&request.headers)
+                .map(|claims| Self::accept_jwt(request, claims)),
             (_, _, Some(key)) => key
                 .authenticate(&request.headers, &request.raw_query)
                 .map(|deprecated| Self::accept_api_key(request, ctx, deprecated)),
