@@ -256,6 +256,18 @@ async fn routes_may_opt_out_and_unknown_routes_stay_protected() {
     assert_eq!(res.status, 404);
 }
 
+#[tokio::test]
+async fn a_preflight_without_cors_does_not_bypass_authentication() {
+    let res = hs_client()
+        .request("OPTIONS", "/me")
+        .header("Origin", "https://evil.example")
+        .header("Access-Control-Request-Method", "GET")
+        .send()
+        .await;
+    assert_eq!(res.status, 401);
+    assert_eq!(res.json()["title"], json!("Missing or invalid Authorization header"));
+}
+
 #[test]
 fn bad_configuration_is_refused_at_registration() {
     let register = |jwt: Value| {

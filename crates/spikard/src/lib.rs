@@ -37,11 +37,11 @@ pub use error::Error;
 pub use response::{IntoResponse, Json, Response};
 pub use route::{delete, get, head, options, patch, post, put, schema_of, trace, Route, RouteBuilder};
 pub use spikard_core::body::multipart::UploadedFile;
-pub use spikard_http::{Cookie, ServerConfig, TestClient, TestResponse};
 /// Authentication settings and what a handler finds once a request is authenticated
 /// (`ctx.data().extensions.get::<JwtClaims>()`, or `ctx.data().state["jwt_claims"]`).
 pub use spikard_core::config::{ApiKeyConfig, JwtConfig};
 pub use spikard_http::middleware::auth::{ApiKeyAuthenticated, JwtClaims};
+pub use spikard_http::{Cookie, ServerConfig, TestClient, TestResponse};
 
 /// HTTP types re-exported for handlers.
 pub use http::{HeaderMap, Method, StatusCode};

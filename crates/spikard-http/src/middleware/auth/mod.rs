@@ -12,7 +12,9 @@
 //! (binding-neutral JSON) and typed as [`JwtClaims`] in `extensions`, and
 //! `state["auth_method"]` is `"jwt"` or `"api_key"`. With both schemes configured,
 //! either credential suffices: a bearer token is verified when the request carries
-//! one, else the API key. CORS preflights are never challenged. Credential headers
+//! one, else the API key. A CORS preflight is answered by the CORS layer, which runs
+//! earlier in the chain; without one it is challenged like any request (it would
+//! otherwise reach the handler of the route it asks about). Credential headers
 //! are marked sensitive (their `Debug` output is redacted); no token or key is ever
 //! logged or echoed in a problem.
 //!
@@ -34,7 +36,7 @@ pub use failure::{AuthFailure, Challenge};
 pub use jwt::{JwtAuth, JwtClaims};
 
 use axum::body::Body;
-use http::{header, HeaderValue, Method, Response};
+use http::{HeaderValue, Response};
 use serde_json::Value;
 use spikard_core::config::{ApiKeyConfig, JwtConfig};
 use spikard_core::SpikardError;
@@ -127,20 +129,12 @@ impl Authentication {
     }
 }
 
-/// A CORS preflight carries no credentials; it is answered (or refused) by CORS alone.
-fn is_preflight(request: &RequestData, ctx: &Context) -> bool {
-    ctx.method == Method::OPTIONS && request.headers.contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
-}
-
 impl Middleware for Authentication {
     fn name(&self) -> &'static str {
         "authentication"
     }
 
     fn on_request(&self, request: &mut RequestData, ctx: &mut Context) -> Result<(), Box<Response<Body>>> {
-        if is_preflight(request, ctx) {
-            return Ok(());
-        }
         self.mark_sensitive(request);
         let use_jwt = match (&self.jwt, &self.api_key) {
             (Some(_), None) => true,
