@@ -51,7 +51,10 @@ fn problem(title: &str, detail: &str) -> Value {
 
 #[tokio::test]
 async fn key_in_query_is_ignored_when_only_the_header_is_configured() {
-    let res = keys(json!({})).get(&format!("/data?api_key={CURRENT}")).send().await;
+    let res = keys(json!({"query_param": null}))
+        .get(&format!("/data?api_key={CURRENT}"))
+        .send()
+        .await;
     assert_eq!(res.status, 401);
     assert_eq!(
         res.header("www-authenticate"),
@@ -61,10 +64,7 @@ async fn key_in_query_is_ignored_when_only_the_header_is_configured() {
         res.json(),
         problem("Missing API key", "Expected 'X-API-Key' header with valid API key")
     );
-    let res = keys(json!({"query_param": "api_key"}))
-        .get(&format!("/data?api_key={CURRENT}"))
-        .send()
-        .await;
+    let res = keys(json!({})).get(&format!("/data?api_key={CURRENT}")).send().await;
     assert_eq!((res.status, res.json()["method"].clone()), (200, json!("api_key")));
 }
 
@@ -126,13 +126,16 @@ async fn with_both_schemes_either_credential_suffices() {
         .collect();
     assert_eq!(
         challenges,
-        ["Bearer realm=\"api\"", "ApiKey realm=\"api\", header=\"X-API-Key\""]
+        [
+            "Bearer realm=\"api\"",
+            "ApiKey realm=\"api\", header=\"X-API-Key\", query=\"api_key\""
+        ]
     );
     assert_eq!(
         res.json(),
         problem(
             "Missing credentials",
-            "Expected 'Authorization: Bearer <token>' or 'X-API-Key' header with valid API key"
+            "Expected 'Authorization: Bearer <token>', 'X-API-Key' header or 'api_key' query parameter with valid API key"
         )
     );
 }

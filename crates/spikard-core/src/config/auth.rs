@@ -118,7 +118,8 @@ pub struct ApiKeyConfig {
     pub deprecated_keys: Vec<String>,
     /// Header carrying the key.
     pub header_name: String,
-    /// Query parameter also accepted (e.g. `api_key`); `None`: keys in the query are ignored.
+    /// Query parameter also accepted (default `api_key`, as API gateways and webhook callers use);
+    /// `None` (`null`): keys are read from the header only.
     pub query_param: Option<String>,
     /// `realm` of the `WWW-Authenticate` challenge.
     pub realm: String,
@@ -131,7 +132,7 @@ impl Default for ApiKeyConfig {
             keys: Vec::new(),
             deprecated_keys: Vec::new(),
             header_name: "X-API-Key".into(),
-            query_param: None,
+            query_param: Some("api_key".into()),
             realm: "api".into(),
         }
     }
@@ -226,7 +227,9 @@ mod tests {
         let c: ApiKeyConfig = serde_json::from_value(json!({"keys": ["a"]})).unwrap();
         assert_eq!(c.check(), Ok(()));
         assert_eq!(c.deprecation_header(), "X-API-Key-Deprecated");
-        assert_eq!(c.query_param, None);
+        assert_eq!(c.query_param.as_deref(), Some("api_key"));
+        let header_only: ApiKeyConfig = serde_json::from_value(json!({"keys": ["a"], "query_param": null})).unwrap();
+        assert_eq!(header_only.query_param, None);
         let empty = ApiKeyConfig::default();
         assert_eq!(
             empty.check().unwrap_err(),
