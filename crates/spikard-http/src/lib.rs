@@ -12,6 +12,7 @@
 
 pub mod client_ip;
 pub mod cookies;
+pub mod di;
 pub mod handler;
 pub mod hooks;
 pub mod limits;
@@ -24,7 +25,8 @@ pub mod testing;
 
 pub use cookies::Cookie;
 pub use handler::{BoxFuture, Handler, HandlerResult, RequestData};
-pub use hooks::{HookFlow, LifecycleHooks, RequestHook, ResponseHook};
+pub use di::{Dependencies, Dependency, DependencyFactory, DependencyRegistry, Resolved, RouteDependencies};
+pub use hooks::{HookFlow, HookRequest, LifecycleHooks, RequestHook, ResponseHook};
 pub use middleware::{Context, Middleware};
 pub use pipeline::{Pipeline, PipelineBuilder};
 pub use response::{HandlerResponse, ResponseBody};

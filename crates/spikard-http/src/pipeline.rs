@@ -3,11 +3,9 @@
 //! enforced), and problem responses. The server and the in-memory test client
 //! both drive exactly this.
 
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use axum::body::Body;
-use futures_util::FutureExt;
 use http::{header, HeaderValue, Method, Request, Response};
 use spikard_core::body::urlencoded::parse_pairs;
 use spikard_core::config::ServerConfig;
@@ -17,8 +15,9 @@ use spikard_core::router::Router;
 use spikard_core::SpikardError;
 
 use crate::client_ip::{peer_ip, TrustedProxies};
+use crate::di::{Cleanups, DependencyRegistry, RouteDependencies, RouteDi};
 use crate::handler::{Handler, RequestData};
-use crate::hooks::{run_request_hooks, run_response_hooks, HookFlow, LifecycleHooks};
+use crate::hooks::{guarded, run_request_hooks, run_response_hooks, HookFlow, HookRequest, LifecycleHooks, ReplyHeaders};
 use crate::limits::{check_head, read_body};
 use crate::middleware::{Chain, Context};
 use crate::response::HandlerResponse;
@@ -47,6 +46,9 @@ pub struct PipelineBuilder {
     router: Router<CompiledRoute>,
     config: ServerConfig,
     hooks: LifecycleHooks,
+    dependencies: DependencyRegistry,
+    /// `(route name, its dependencies)`, compiled against the app's registry at `build`.
+    di_routes: Vec<(String, Arc<RouteDi>)>,
 }
 
 impl PipelineBuilder {
@@ -55,6 +57,8 @@ impl PipelineBuilder {
             router: Router::new(),
             config,
             hooks: LifecycleHooks::default(),
+            dependencies: DependencyRegistry::default(),
+            di_routes: Vec::new(),
         }
     }
 
@@ -70,9 +74,26 @@ impl PipelineBuilder {
         handler: Arc<dyn Handler>,
         hooks: &LifecycleHooks,
     ) -> Result<&mut Self, SpikardError> {
+        self.route_with(spec, handler, hooks, RouteDependencies::default())
+    }
+
+    /// Register a route with its own hooks and dependencies. The dependency graph is
+    /// checked at [`Self::build`] (app-level dependencies may be registered after routes).
+    pub fn route_with(
+        &mut self,
+        spec: RouteSpec,
+        handler: Arc<dyn Handler>,
+        hooks: &LifecycleHooks,
+        dependencies: RouteDependencies,
+    ) -> Result<&mut Self, SpikardError> {
         let method = spec.method.to_ascii_uppercase();
         let path = spec.path.clone();
-        let compiled = CompiledRoute::compile(spec, handler, &self.config, self.hooks.merged(hooks))?;
+        let mut compiled = CompiledRoute::compile(spec, handler, &self.config, self.hooks.merged(hooks))?;
+        if let Some(di) = RouteDi::new(dependencies, &compiled.hooks) {
+            let di = Arc::new(di);
+            self.di_routes.push((format!("{method} {path}"), di.clone()));
+            compiled.di = Some(di);
+        }
         self.router.insert(&method, &path, compiled)?;
         Ok(self)
     }
@@ -80,6 +101,11 @@ impl PipelineBuilder {
     /// App-wide hooks; they apply to routes registered afterwards and to 404/405 answers.
     pub fn hooks_mut(&mut self) -> &mut LifecycleHooks {
         &mut self.hooks
+    }
+
+    /// App-level dependencies (checked against every route at [`Self::build`]).
+    pub fn dependencies_mut(&mut self) -> &mut DependencyRegistry {
+        &mut self.dependencies
     }
 
     pub fn config(&self) -> &ServerConfig {
@@ -93,6 +119,15 @@ impl PipelineBuilder {
 
     /// Finish: the server-wide chain is compiled here, so a bad setting is reported by name.
     pub fn build(self) -> Result<Pipeline, SpikardError> {
+        for (name, di) in &self.di_routes {
+            di.compile(&self.dependencies).map_err(|e| match e {
+                SpikardError::Dependency { detail, errors } => SpikardError::Dependency {
+                    detail: format!("{name}: {detail} ({})", describe(&errors)),
+                    errors,
+                },
+                other => other,
+            })?;
+        }
         let chain = Chain::compile(&self.config, None)?;
         let trusted_proxies =
             TrustedProxies::parse(&self.config.trusted_proxies).map_err(SpikardError::InvalidRoute)?;
@@ -106,6 +141,18 @@ impl PipelineBuilder {
             }),
         })
     }
+}
+
+/// The names in dependency errors, for a build-time message (`a -> b -> a`, `'db' missing`).
+fn describe(errors: &[serde_json::Value]) -> String {
+    errors
+        .iter()
+        .map(|e| match e.get("cycle").and_then(|c| c.as_array()) {
+            Some(cycle) => cycle.iter().filter_map(|n| n.as_str()).collect::<Vec<_>>().join(" -> "),
+            None => e["msg"].as_str().unwrap_or_default().to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The problem response for an error (a 5xx detail is logged, not sent).
@@ -200,6 +247,15 @@ impl Pipeline {
         {
             data.raw_query = pairs;
         }
+        let mut carry = Carry {
+            view: hooks.needs_request_view().then(|| HookRequest {
+                method: data.method.clone(),
+                path: data.path.clone(),
+                state: serde_json::Map::new(),
+            }),
+            reply_headers: None,
+            cleanups: Cleanups::default(),
+        };
         let ran = match chain.on_request(&mut data, &mut ctx) {
             Ok(()) => chain.len(),
             Err((mut response, ran)) => {
@@ -209,7 +265,7 @@ impl Pipeline {
         };
         let outcome = match (route, routing_error) {
             (Some(route), _) => {
-                let future = self.serve_route(route, data, parts, body, path_values);
+                let future = self.serve_route(route, data, parts, body, path_values, &mut carry);
                 match route.timeout {
                     Some(limit) => tokio::time::timeout(limit, future).await.unwrap_or_else(|_| {
                         Err(SpikardError::RequestTimeout {
@@ -224,45 +280,118 @@ impl Pipeline {
                 "routing produced neither a route nor an error".into(),
             )),
         };
-        let response = outcome.unwrap_or_else(|err| error_response(&err));
-        let response = match run_response_hooks(hooks, response).await {
-            Ok(r) => r,
-            Err(err) => error_response(&err),
-        };
+        let mut response = outcome.unwrap_or_else(|err| error_response(&err));
+        if let Some(extra) = carry.reply_headers.take() {
+            for (name, value) in extra.iter() {
+                if !response.headers.contains_key(name) {
+                    response.headers.append(name.clone(), value.clone());
+                }
+            }
+        }
+        if let Some(view) = &carry.view {
+            response = match run_response_hooks(hooks, response, view).await {
+                Ok(r) => r,
+                Err(err) => error_response(&err),
+            };
+        }
         let mut response = response.into_http(head_only);
         chain.on_response(ran, &ctx, &mut response);
-        response
+        std::mem::take(&mut carry.cleanups).attach(response)
     }
 
-    /// Hooks, parameters, body and handler of a matched route.
+    /// Dependencies, hooks, parameters, body and handler of a matched route.
     async fn serve_route(
         &self,
         route: &CompiledRoute,
-        data: RequestData,
+        mut data: RequestData,
         parts: http::request::Parts,
         body: Body,
         path_values: Vec<(&str, String)>,
+        carry: &mut Carry,
     ) -> Result<HandlerResponse, SpikardError> {
-        let mut data = match run_request_hooks(&route.hooks.on_request, data).await? {
-            HookFlow::Continue(d) => d,
-            HookFlow::Respond(r) => return Ok(r),
+        let hooks = &route.hooks;
+        if let Some(di) = route.di.as_ref().filter(|d| d.stage == 0) {
+            carry.resolve(di, &mut data).await?;
+        }
+        if !hooks.on_request.is_empty() {
+            data = match run_request_hooks(&hooks.on_request, data).await? {
+                HookFlow::Continue(d) => d,
+                HookFlow::Respond(r) => return Ok(r),
+            };
+        }
+        let step = async {
+            if data.raw_query.is_empty() {
+                if let Some(q) = parts.uri.query().filter(|q| !q.is_empty()) {
+                    data.raw_query = parse_pairs(q.as_bytes()).map_err(|e| SpikardError::BadRequest(e.to_string()))?;
+                }
+            }
+            data.raw_body = read_body(body, &data.headers, route.max_body_size).await?;
+            Ok(())
         };
-        if data.raw_query.is_empty() {
-            if let Some(q) = parts.uri.query().filter(|q| !q.is_empty()) {
-                data.raw_query = parse_pairs(q.as_bytes()).map_err(|e| SpikardError::BadRequest(e.to_string()))?;
+        if let Err(e) = step.await {
+            carry.keep(&mut data);
+            return Err(e);
+        }
+        if let Some(di) = route.di.as_ref().filter(|d| d.stage == 1) {
+            carry.resolve(di, &mut data).await?;
+        }
+        if !hooks.pre_validation.is_empty() {
+            data = match run_request_hooks(&hooks.pre_validation, data).await? {
+                HookFlow::Continue(d) => d,
+                HookFlow::Respond(r) => return Ok(r),
+            };
+        }
+        if let Err(e) = validate(route, &mut data, &path_values) {
+            carry.keep(&mut data);
+            return Err(e);
+        }
+        if let Some(di) = route.di.as_ref().filter(|d| d.stage == 2) {
+            carry.resolve(di, &mut data).await?;
+        }
+        if !hooks.pre_handler.is_empty() {
+            data = match run_request_hooks(&hooks.pre_handler, data).await? {
+                HookFlow::Continue(d) => d,
+                HookFlow::Respond(r) => return Ok(r),
+            };
+        }
+        carry.keep(&mut data);
+        let handler = route.handler.as_ref();
+        guarded("handler", || handler.call(data)).await
+    }
+}
+
+/// What the pipeline keeps of a request for its response: the summary response
+/// hooks get (only when the route has some), headers request hooks added, and the
+/// cleanups of created dependencies.
+struct Carry {
+    view: Option<HookRequest>,
+    reply_headers: Option<http::HeaderMap>,
+    cleanups: Cleanups,
+}
+
+impl Carry {
+    /// Take what the response needs from the request as it stands.
+    fn keep(&mut self, data: &mut RequestData) {
+        if let Some(view) = &mut self.view {
+            view.state.clone_from(&data.state);
+        }
+        if let Some(ReplyHeaders(h)) = data.extensions.remove::<ReplyHeaders>() {
+            self.reply_headers = Some(h);
+        }
+    }
+
+    /// Resolve the route's dependencies into the request's extensions.
+    async fn resolve(&mut self, di: &RouteDi, data: &mut RequestData) -> Result<(), SpikardError> {
+        match di.resolve(data, &mut self.cleanups).await {
+            Ok(deps) => {
+                data.extensions.insert(deps);
+                Ok(())
+            }
+            Err(e) => {
+                self.keep(data);
+                Err(e)
             }
         }
-        data.raw_body = read_body(body, &data.headers, route.max_body_size).await?;
-        let mut data = match run_request_hooks(&route.hooks.pre_validation, data).await? {
-            HookFlow::Continue(d) => d,
-            HookFlow::Respond(r) => return Ok(r),
-        };
-        validate(route, &mut data, &path_values)?;
-        let data = match run_request_hooks(&route.hooks.pre_handler, data).await? {
-            HookFlow::Continue(d) => d,
-            HookFlow::Respond(r) => return Ok(r),
-        };
-        call_handler(route.handler.as_ref(), data).await
     }
 }
 
@@ -314,24 +443,4 @@ fn validate(route: &CompiledRoute, data: &mut RequestData, path_values: &[(&str,
     data.body = body.value;
     data.files = body.files;
     Ok(())
-}
-
-async fn call_handler(handler: &dyn Handler, data: RequestData) -> Result<HandlerResponse, SpikardError> {
-    let future = std::panic::catch_unwind(AssertUnwindSafe(|| handler.call(data)))
-        .map_err(|p| SpikardError::Internal(format!("handler panicked: {}", panic_message(&p))))?;
-    match AssertUnwindSafe(future).catch_unwind().await {
-        Ok(result) => result,
-        Err(p) => Err(SpikardError::Internal(format!(
-            "handler panicked: {}",
-            panic_message(&p)
-        ))),
-    }
-}
-
-fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".into())
 }

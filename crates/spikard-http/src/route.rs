@@ -83,6 +83,8 @@ pub struct CompiledRoute {
     /// Deadline for hooks and handler together.
     pub timeout: Option<std::time::Duration>,
     pub handler: Arc<dyn Handler>,
+    /// The route's dependencies (set by the pipeline builder when it has any).
+    pub di: Option<Arc<crate::di::RouteDi>>,
 }
 
 impl CompiledRoute {
@@ -159,6 +161,7 @@ impl CompiledRoute {
             hooks,
             timeout,
             handler,
+            di: None,
         })
     }
 }
