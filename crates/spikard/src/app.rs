@@ -1,6 +1,6 @@
 //! `App`: register routes, then run the server or get a test client.
 
-use spikard_http::{LifecycleHooks, Pipeline, PipelineBuilder, ServerConfig, TestClient};
+use spikard_http::{DependencyRegistry, LifecycleHooks, Pipeline, PipelineBuilder, ServerConfig, TestClient};
 
 use crate::error::Error;
 use crate::route::Route;
@@ -30,13 +30,19 @@ impl App {
 
     /// Register a route. A conflicting route or an invalid schema is an error naming the route.
     pub fn route(&mut self, route: Route) -> Result<&mut Self, Error> {
-        self.builder.route_with_hooks(route.spec, route.handler, &route.hooks)?;
+        self.builder
+            .route_with(route.spec, route.handler, &route.hooks, route.di)?;
         Ok(self)
     }
 
     /// App-wide lifecycle hooks (they apply to routes registered afterwards, and to 404/405 answers).
     pub fn hooks_mut(&mut self) -> &mut LifecycleHooks {
         self.builder.hooks_mut()
+    }
+
+    /// App-level dependencies (see [`crate::di`]); routes' graphs are checked when the app is built.
+    pub fn dependencies_mut(&mut self) -> &mut DependencyRegistry {
+        self.builder.dependencies_mut()
     }
 
     pub fn config(&self) -> &ServerConfig {

@@ -5,7 +5,7 @@ use http::{HeaderMap, Method};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use spikard_core::body::multipart::UploadedFile;
-use spikard_http::RequestData;
+use spikard_http::{Dependencies, RequestData};
 
 use crate::error::Error;
 
@@ -113,6 +113,30 @@ impl Ctx {
 
     pub fn files(&self) -> &[UploadedFile] {
         &self.data.files
+    }
+
+    /// The dependency named `name` (declared with `Route::depends_on`) as a `T`.
+    pub fn dep<T: std::any::Any + Send + Sync>(&self, name: &str) -> Result<std::sync::Arc<T>, Error> {
+        let resolved = self
+            .dependencies()
+            .and_then(|d| d.get(name))
+            .ok_or_else(|| Error::internal(format!("dependency '{name}' is not declared for this route")))?;
+        resolved.downcast::<T>().ok_or_else(|| {
+            Error::internal(format!(
+                "dependency '{name}' is not a {}",
+                std::any::type_name::<T>()
+            ))
+        })
+    }
+
+    /// The JSON view of a dependency, when it has one.
+    pub fn dep_json(&self, name: &str) -> Option<&Value> {
+        self.dependencies().and_then(|d| d.json(name))
+    }
+
+    /// Every dependency resolved for this request.
+    pub fn dependencies(&self) -> Option<&Dependencies> {
+        self.data.extensions.get::<Dependencies>()
     }
 
     /// The underlying binding-neutral request data.

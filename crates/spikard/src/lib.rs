@@ -27,13 +27,16 @@
 
 mod app;
 mod ctx;
+pub mod di;
 mod error;
+pub mod hooks;
 mod response;
 mod route;
 
 pub use app::App;
 pub use ctx::Ctx;
 pub use error::Error;
+pub use hooks::HookFlow;
 pub use response::{IntoResponse, Json, Response};
 pub use route::{delete, get, head, options, patch, post, put, schema_of, trace, Route, RouteBuilder};
 pub use spikard_core::body::multipart::UploadedFile;

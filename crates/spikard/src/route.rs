@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use schemars::JsonSchema;
 use serde_json::{Map, Value};
-use spikard_http::{BoxFuture, Handler, HandlerResult, LifecycleHooks, RequestData, RouteSpec};
+use spikard_http::{BoxFuture, Handler, HandlerResult, LifecycleHooks, RequestData, RouteDependencies, RouteSpec};
 
 use crate::ctx::Ctx;
 use crate::response::IntoResponse;
@@ -16,6 +16,8 @@ pub struct Route {
     pub(crate) handler: Arc<dyn Handler>,
     /// Hooks of this route only (run after the app-wide ones).
     pub(crate) hooks: LifecycleHooks,
+    /// Dependencies of this route (see [`crate::di`]).
+    pub(crate) di: RouteDependencies,
 }
 
 impl Route {
@@ -189,6 +191,7 @@ impl RouteBuilder {
             spec: self.spec,
             handler: Arc::new(FnHandler(f)),
             hooks: LifecycleHooks::default(),
+            di: RouteDependencies::default(),
         }
     }
 
@@ -198,6 +201,7 @@ impl RouteBuilder {
             spec: self.spec,
             handler,
             hooks: LifecycleHooks::default(),
+            di: RouteDependencies::default(),
         }
     }
 }
