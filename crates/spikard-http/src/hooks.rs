@@ -18,7 +18,8 @@
 //! Every response goes through the response phase, early answers from request
 //! hooks and 404/405 answers included (as after-request hooks in FastAPI,
 //! Litestar and Fastify see every response). Response hooks get a
-//! [`HookRequest`] (method, path and the request `state` as last seen) with it.
+//! [`HookRequest`] (method, path, arrival time and the request `state` as last
+//! seen) with it.
 //!
 //! A hook that returns an error answers with that error's problem
 //! (`SpikardError::Http` keeps its status, anything else is a 500); a hook that
@@ -89,6 +90,8 @@ pub trait ResponseHook: Send + Sync + 'static {
 pub struct HookRequest {
     pub method: Method,
     pub path: String,
+    /// When the pipeline received the request (for timing headers).
+    pub received: std::time::Instant,
     /// The request's `state` as it was handed to the handler (or as the last phase left it).
     pub state: Map<String, Value>,
 }
@@ -306,6 +309,7 @@ mod tests {
         let view = HookRequest {
             method: Method::GET,
             path: "/".into(),
+            received: std::time::Instant::now(),
             state: Map::new(),
         };
         let ok = run_response_hooks(&hooks, HandlerResponse::text("x"), &view).await.unwrap();

@@ -251,6 +251,7 @@ impl Pipeline {
             view: hooks.needs_request_view().then(|| HookRequest {
                 method: data.method.clone(),
                 path: data.path.clone(),
+                received: std::time::Instant::now(),
                 state: serde_json::Map::new(),
             }),
             reply_headers: None,

@@ -82,6 +82,7 @@ pub fn compare(f: &Fixture, res: &TestResponse, app_answers: bool) -> Vec<String
                 ("<<absent>>", g) => g.is_none(),
                 ("<<present>>" | ".*", g) => g.is_some(),
                 ("<<uuid>>", Some(g)) => is_uuid(g),
+                (w, Some(g)) if w.contains(".*") => matches_pattern(w, g),
                 (w, Some(g)) => w == g,
                 (_, None) => false,
             };
@@ -106,6 +107,23 @@ pub fn compare(f: &Fixture, res: &TestResponse, app_answers: bool) -> Vec<String
         }
     }
     out
+}
+
+/// A header pattern where each `.*` stands for any run of characters (`.*ms`).
+fn matches_pattern(pattern: &str, got: &str) -> bool {
+    let parts: Vec<&str> = pattern.split(".*").collect();
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !got.starts_with(first) || got.len() < first.len() + last.len() || !got.ends_with(last) {
+        return false;
+    }
+    let mut rest = &got[first.len()..got.len() - last.len()];
+    for part in &parts[1..parts.len() - 1] {
+        match rest.find(part) {
+            Some(i) => rest = &rest[i + part.len()..],
+            None => return false,
+        }
+    }
+    true
 }
 
 fn truncate(s: &str) -> String {

@@ -38,7 +38,8 @@ pub fn is_problem(v: &Value) -> bool {
     v.get("type").is_some() && v.get("title").is_some() && v.get("status").is_some()
 }
 
-fn configures_middleware(f: &Fixture) -> bool {
+/// Whether the fixture configures middleware, CORS or hooks (they own the response headers).
+pub fn configures_middleware(f: &Fixture) -> bool {
     let h = f.handler();
     h.get("middleware").is_some() || h.get("cors").is_some() || f.json.get("lifecycle_hooks").is_some()
 }

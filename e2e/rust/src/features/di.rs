@@ -1,12 +1,252 @@
-//! Fixtures of the `di` feature (filled in with the feature itself).
+//! Fixtures with dependency injection (`handler.dependencies`,
+//! `handler_dependencies`, `route_overrides`, `expected_types`, hooks'
+//! `dependencies`). The runner registers them through the public API as a
+//! binding would: values as JSON values, factories as [`DependencyFactory`]
+//! objects (vocabulary in `testing_data/README.md`):
+//!
+//! - a factory creates `{"factory", "id" (UUID), "created_at", "count", "inputs"}`
+//!   (`count`: how many times this registration has created a value; `inputs`:
+//!   the JSON of the dependencies it received); an `async_factory` yields to the
+//!   runtime first;
+//! - `cleanup: true`: creating records `<label>_opened` and the cleanup
+//!   `<label>_closed` in the fixture's state log, served at `background.state_path`
+//!   as `{<state_key>: [...]}`; the label is the longest `<label>_opened` entry of
+//!   `background.expected_state` contained in the dependency's name, else the name;
+//! - a factory whose name contains `fail`, `raise` or `error` fails: with the
+//!   fixture's expected status when it is an error status, else 500.
+//!
+//! The route always defers graph errors (cycles, missing dependencies) to request
+//! time, since the fixtures pin the request-time problem. The handler checks that
+//! every dependency it declares was resolved before answering.
 
-use spikard::App;
-use spikard_http::RouteSpec;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use serde_json::{json, Map, Value};
+use spikard::di::{Dependencies, Dependency, DependencyFactory, Resolved};
+use spikard::{App, Ctx, Error, Response, Route, RouteBuilder, StatusCode};
+use spikard_http::di::Provided;
+use spikard_http::{BoxFuture, RequestData, RouteSpec, SpikardError};
 
 use super::Built;
 use crate::fixture::Fixture;
+use crate::play::{app_response, application_answers};
 
-/// Build the route of a `di` fixture; other fixtures are passed on.
-pub fn build(_f: &Fixture, _app: &mut App, spec: RouteSpec) -> Result<Built, String> {
-    Ok(Built::NotMine(spec))
+/// The state log of a fixture (cleanup events).
+pub type EventLog = Arc<Mutex<Vec<String>>>;
+
+/// Whether the fixture uses dependency injection.
+pub fn has_dependencies(f: &Fixture) -> bool {
+    let h = f.handler();
+    ["dependencies", "handler_dependencies", "route_overrides"]
+        .iter()
+        .any(|k| h.get(k).is_some())
+}
+
+fn names(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+/// The dependencies the fixture's handler declares.
+pub fn handler_needs(f: &Fixture) -> Vec<String> {
+    names(f.handler().get("handler_dependencies"))
+}
+
+struct RunnerFactory {
+    factory: String,
+    is_async: bool,
+    count: AtomicU64,
+    /// `(label, log)` when the factory has a cleanup.
+    cleanup: Option<(String, EventLog)>,
+    /// The status a failing factory answers with.
+    fails_with: Option<u16>,
+}
+
+impl DependencyFactory for RunnerFactory {
+    fn create(&self, deps: &Dependencies, _request: &RequestData) -> BoxFuture<Result<Provided, SpikardError>> {
+        if let Some(status) = self.fails_with {
+            let err = if status >= 500 {
+                SpikardError::Internal(format!("factory {} failed", self.factory))
+            } else {
+                SpikardError::Http {
+                    status,
+                    detail: format!("factory {} refused the request", self.factory),
+                }
+            };
+            return Box::pin(async move { Err(err) });
+        }
+        let count = self.count.fetch_add(1, Ordering::SeqCst) + 1;
+        let created_at = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .unwrap_or_default();
+        let value = json!({
+            "factory": self.factory,
+            "id": uuid::Uuid::new_v4().to_string(),
+            "created_at": created_at,
+            "count": count,
+            "inputs": Value::Object(deps.to_json()),
+        });
+        let cleanup = self.cleanup.as_ref().map(|(label, log)| {
+            if let Ok(mut events) = log.lock() {
+                events.push(format!("{label}_opened"));
+            }
+            let (label, log) = (label.clone(), log.clone());
+            Box::pin(async move {
+                if let Ok(mut events) = log.lock() {
+                    events.push(format!("{label}_closed"));
+                }
+            }) as BoxFuture<()>
+        });
+        let is_async = self.is_async;
+        Box::pin(async move {
+            if is_async {
+                tokio::task::yield_now().await;
+            }
+            Ok(Provided {
+                value: Resolved::json(value),
+                cleanup,
+            })
+        })
+    }
+}
+
+fn cleanup_labels(f: &Fixture) -> Vec<String> {
+    names(f.json.get("background").and_then(|b| b.get("expected_state")))
+        .into_iter()
+        .filter_map(|e| e.strip_suffix("_opened").map(str::to_owned))
+        .collect()
+}
+
+fn label_for(name: &str, labels: &[String]) -> String {
+    labels
+        .iter()
+        .filter(|l| name.contains(l.as_str()))
+        .max_by_key(|l| l.len())
+        .cloned()
+        .unwrap_or_else(|| name.to_owned())
+}
+
+/// One fixture dependency definition as a registration.
+fn dependency_of(f: &Fixture, name: &str, def: &Value, log: &EventLog) -> Result<Dependency, String> {
+    let kind = def.get("type").and_then(Value::as_str).unwrap_or("value");
+    let flag = |k: &str| def.get(k).and_then(Value::as_bool).unwrap_or(false);
+    let dependency = match kind {
+        "value" => Dependency::value(Resolved::json(def.get("value").cloned().unwrap_or(Value::Null))),
+        "factory" | "async_factory" => {
+            let factory = def.get("factory").and_then(Value::as_str).unwrap_or(name).to_owned();
+            let failing = ["fail", "raise", "error"].iter().any(|w| factory.contains(w));
+            let expected = f.expected_status();
+            let runner = RunnerFactory {
+                is_async: kind == "async_factory",
+                count: AtomicU64::new(0),
+                cleanup: flag("cleanup").then(|| (label_for(name, &cleanup_labels(f)), log.clone())),
+                fails_with: failing.then_some(if expected >= 400 { expected } else { 500 }),
+                factory,
+            };
+            let d = Dependency::factory(Arc::new(runner)).depends_on(names(def.get("depends_on")));
+            if flag("singleton") {
+                d.singleton()
+            } else if flag("cacheable") {
+                d.cacheable()
+            } else {
+                d
+            }
+        }
+        other => return Err(format!("dependency '{name}': unknown type '{other}'")),
+    };
+    Ok(dependency)
+}
+
+/// Register the fixture's app-level dependencies (and its state route) on `app`, and
+/// add the route's needs, overrides and expected types to `route`.
+pub fn configure(f: &Fixture, app: &mut App, route: Route) -> Result<Route, String> {
+    let h = f.handler();
+    let log: EventLog = Arc::default();
+    let empty = Map::new();
+    for (name, def) in h.get("dependencies").and_then(Value::as_object).unwrap_or(&empty) {
+        let d = dependency_of(f, name, def, &log)?;
+        app.dependencies_mut().insert(name.as_str(), d);
+    }
+    let mut route = route.depends_on(handler_needs(f)).defer_dependency_errors();
+    for (name, def) in h.get("route_overrides").and_then(Value::as_object).unwrap_or(&empty) {
+        route = route.override_with(name, dependency_of(f, name, def, &log)?);
+    }
+    for (name, ty) in h.get("expected_types").and_then(Value::as_object).unwrap_or(&empty) {
+        if let Some(ty) = ty.as_str() {
+            route = route.expect_dependency_type(name, ty);
+        }
+    }
+    if let Some(bg) = f.json.get("background") {
+        let path = bg.get("state_path").and_then(Value::as_str).unwrap_or("/state").to_owned();
+        let key = bg.get("state_key").and_then(Value::as_str).unwrap_or("events").to_owned();
+        if path != route.spec().path || route.spec().method != "GET" {
+            let state = RouteBuilder::from_spec(RouteSpec::new("GET", &path)).handler(move |_ctx: Ctx| {
+                let events = log.lock().map(|e| e.clone()).unwrap_or_default();
+                let key = key.clone();
+                async move { Ok::<_, Error>(Response::new(StatusCode::OK).json(&json!({ key: events }))) }
+            });
+            app.route(state).map_err(|e| format!("state route: {e}"))?;
+        }
+    }
+    Ok(route)
+}
+
+/// Fail unless every named dependency was resolved for this request.
+pub fn check_resolved(data: &RequestData, needs: &[String]) -> Result<(), Error> {
+    let deps = data.extensions.get::<Dependencies>();
+    for name in needs {
+        if deps.and_then(|d| d.get(name)).is_none() {
+            return Err(Error::internal(format!("dependency '{name}' was not resolved")));
+        }
+    }
+    Ok(())
+}
+
+/// Build the route of a DI fixture without hooks (the hooks module handles DI fixtures with hooks).
+pub fn build(f: &Fixture, app: &mut App, spec: RouteSpec) -> Result<Built, String> {
+    if !has_dependencies(f) {
+        return Ok(Built::NotMine(spec));
+    }
+    let needs = handler_needs(f);
+    let app_answers = application_answers(f);
+    let expected = f.expected().clone();
+    let keep_headers = !crate::play::configures_middleware(f);
+    let route = RouteBuilder::from_spec(spec).handler(move |ctx: Ctx| {
+        let checked = check_resolved(ctx.data(), &needs);
+        let expected = expected.clone();
+        async move {
+            checked?;
+            if app_answers {
+                app_response(&expected, keep_headers)
+            } else {
+                Ok(Response::new(StatusCode::OK).json(&json!({"handler_called": true})))
+            }
+        }
+    });
+    Ok(Built::Route(configure(f, app, route)?))
+}
+
+/// After the request: the state log at `background.state_path` must equal `expected_state`.
+pub fn after_check(f: &Fixture) -> Option<super::AfterCheck> {
+    if !has_dependencies(f) {
+        return None;
+    }
+    let bg = f.json.get("background")?.clone();
+    let path = bg.get("state_path")?.as_str()?.to_owned();
+    let key = bg.get("state_key").and_then(Value::as_str).unwrap_or("events").to_owned();
+    let expected = bg.get("expected_state").cloned().unwrap_or(Value::Null);
+    Some(Box::new(move |client: spikard::TestClient| {
+        Box::pin(async move {
+            let res = client.get(&path).send().await;
+            let got = res.json().get(&key).cloned().unwrap_or(Value::Null);
+            if got == expected {
+                Vec::new()
+            } else {
+                vec![format!("state {path} {key} = {got}, expected {expected}")]
+            }
+        })
+    }))
 }
