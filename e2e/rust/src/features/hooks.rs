@@ -56,6 +56,8 @@ enum Kind {
     Security,
     ResponseTime,
     ErrorFormat,
+    /// `raise`/`fail`/`throw` (returns an error) or `panic` (panics).
+    Fail { panic: bool },
     Other,
 }
 
@@ -71,7 +73,9 @@ fn kind_of(handler: &str, phase: usize, config: &Value) -> Kind {
     let h = handler.to_ascii_lowercase();
     let request_phase = phase < 3;
     let has = |w: &str| h.contains(w);
-    if has("rate_limit") || has("ratelimit") {
+    if has("panic") || has("raise") || has("throw") || has("fail") {
+        Kind::Fail { panic: has("panic") }
+    } else if has("rate_limit") || has("ratelimit") {
         let num = |k: &str| config.get(k).and_then(Value::as_u64);
         Kind::RateLimit {
             max: num("max_requests").unwrap_or(u64::MAX),
@@ -177,6 +181,14 @@ struct RunnerHook {
     answers: bool,
 }
 
+/// What a failing hook does: panic, or return an internal error.
+fn fail(name: &str, panic: bool) -> SpikardError {
+    if panic {
+        panic!("hook {name} panicked as the fixture asks");
+    }
+    SpikardError::Internal(format!("hook {name} failed as the fixture asks"))
+}
+
 fn bearer(data: &RequestData) -> Option<String> {
     let value = data.header("authorization")?;
     let (scheme, token) = value.split_once(' ')?;
@@ -196,6 +208,7 @@ impl RunnerHook {
         }
         di::check_resolved(&data, &self.def.deps).map_err(|e| e.0)?;
         match &self.def.kind {
+            Kind::Fail { panic } => return Err(fail(&self.def.name, *panic)),
             Kind::RateLimit { max, window } => {
                 let n = self.count.fetch_add(1, Ordering::SeqCst) + 1;
                 if n > *max {
@@ -266,6 +279,7 @@ impl RunnerHook {
     fn on_response(&self, mut r: HandlerResponse, q: &HookRequest) -> Result<HandlerResponse, SpikardError> {
         let s = &self.scenario;
         match &self.def.kind {
+            Kind::Fail { panic } => return Err(fail(&self.def.name, *panic)),
             Kind::Security => {
                 for (name, value) in SECURITY_HEADERS {
                     r.headers.insert(HeaderName::from_static(name), HeaderValue::from_static(value));
@@ -429,7 +443,7 @@ pub fn build(f: &Fixture, app: &mut App, spec: RouteSpec) -> Result<Built, Strin
             checked?;
             if s.app_error && formats_errors {
                 return Err(match s.expected_status {
-                    500.. => Error::internal("handler raised as the fixture asks"),
+                    500 => Error::internal("handler raised as the fixture asks"),
                     status => Error::http(
                         StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
                         "handler raised as the fixture asks",
@@ -482,6 +496,7 @@ mod tests {
         assert_eq!(kind_of("format_error_response", 4, &none), Kind::ErrorFormat);
         assert_eq!(kind_of("log_error", 4, &none), Kind::Log);
         assert_eq!(kind_of("append_first", 0, &none), Kind::Other);
+        assert_eq!(kind_of("panic_in_hook", 0, &none), Kind::Fail { panic: true });
         assert_eq!(
             kind_of("check_rate_limit", 1, &json!({"max_requests": 0})),
             Kind::RateLimit { max: 0, window: 60 }
