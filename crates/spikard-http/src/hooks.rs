@@ -81,8 +81,11 @@ pub trait RequestHook: Send + Sync + 'static {
 
 /// A hook of the `on_response` or `on_error` phase.
 pub trait ResponseHook: Send + Sync + 'static {
-    fn call(&self, response: HandlerResponse, request: &HookRequest)
-        -> BoxFuture<Result<HandlerResponse, SpikardError>>;
+    fn call(
+        &self,
+        response: HandlerResponse,
+        request: &HookRequest,
+    ) -> BoxFuture<Result<HandlerResponse, SpikardError>>;
 }
 
 /// What response hooks know of the request behind a response.
@@ -171,7 +174,10 @@ pub async fn guarded<T>(
         .map_err(|p| SpikardError::Internal(format!("{what} panicked: {}", panic_message(&p))))?;
     match AssertUnwindSafe(future).catch_unwind().await {
         Ok(result) => result,
-        Err(p) => Err(SpikardError::Internal(format!("{what} panicked: {}", panic_message(&p)))),
+        Err(p) => Err(SpikardError::Internal(format!(
+            "{what} panicked: {}",
+            panic_message(&p)
+        ))),
     }
 }
 
@@ -233,7 +239,11 @@ where
     F: Fn(HandlerResponse, &HookRequest) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<HandlerResponse, SpikardError>> + Send + 'static,
 {
-    fn call(&self, response: HandlerResponse, request: &HookRequest) -> BoxFuture<Result<HandlerResponse, SpikardError>> {
+    fn call(
+        &self,
+        response: HandlerResponse,
+        request: &HookRequest,
+    ) -> BoxFuture<Result<HandlerResponse, SpikardError>> {
         Box::pin((self.0)(response, request))
     }
 }
@@ -301,10 +311,12 @@ mod tests {
     #[tokio::test]
     async fn response_hooks_pick_the_phase_by_status() {
         let mut hooks = LifecycleHooks::default();
-        hooks.on_error.push(response_hook(|r: HandlerResponse, _q: &HookRequest| {
-            let r = r.try_header("x-phase", "error").map_err(SpikardError::Internal);
-            async move { r }
-        }));
+        hooks
+            .on_error
+            .push(response_hook(|r: HandlerResponse, _q: &HookRequest| {
+                let r = r.try_header("x-phase", "error").map_err(SpikardError::Internal);
+                async move { r }
+            }));
         assert!(hooks.needs_request_view());
         let view = HookRequest {
             method: Method::GET,
@@ -312,7 +324,9 @@ mod tests {
             received: std::time::Instant::now(),
             state: Map::new(),
         };
-        let ok = run_response_hooks(&hooks, HandlerResponse::text("x"), &view).await.unwrap();
+        let ok = run_response_hooks(&hooks, HandlerResponse::text("x"), &view)
+            .await
+            .unwrap();
         assert!(ok.headers.get("x-phase").is_none());
         let failed = HandlerResponse::text("x").with_status(StatusCode::NOT_FOUND);
         let failed = run_response_hooks(&hooks, failed, &view).await.unwrap();

@@ -24,8 +24,8 @@ pub mod server;
 pub mod testing;
 
 pub use cookies::Cookie;
-pub use handler::{BoxFuture, Handler, HandlerResult, RequestData};
 pub use di::{Dependencies, Dependency, DependencyFactory, DependencyRegistry, Resolved, RouteDependencies};
+pub use handler::{BoxFuture, Handler, HandlerResult, RequestData};
 pub use hooks::{HookFlow, HookRequest, LifecycleHooks, RequestHook, ResponseHook};
 pub use middleware::{Context, Middleware};
 pub use pipeline::{Pipeline, PipelineBuilder};

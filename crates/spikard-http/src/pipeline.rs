@@ -17,7 +17,9 @@ use spikard_core::SpikardError;
 use crate::client_ip::{peer_ip, TrustedProxies};
 use crate::di::{Cleanups, DependencyRegistry, RouteDependencies, RouteDi};
 use crate::handler::{Handler, RequestData};
-use crate::hooks::{guarded, run_request_hooks, run_response_hooks, HookFlow, HookRequest, LifecycleHooks, ReplyHeaders};
+use crate::hooks::{
+    guarded, run_request_hooks, run_response_hooks, HookFlow, HookRequest, LifecycleHooks, ReplyHeaders,
+};
 use crate::limits::{check_head, read_body};
 use crate::middleware::{Chain, Context};
 use crate::response::HandlerResponse;

@@ -61,7 +61,11 @@ struct Deps;
 
 impl Handler for Deps {
     fn call(&self, r: RequestData) -> BoxFuture<HandlerResult> {
-        let deps = r.extensions.get::<Dependencies>().map(Dependencies::to_json).unwrap_or_default();
+        let deps = r
+            .extensions
+            .get::<Dependencies>()
+            .map(Dependencies::to_json)
+            .unwrap_or_default();
         Box::pin(async move { Ok(HandlerResponse::json(Value::Object(deps))) })
     }
 }
@@ -84,9 +88,19 @@ async fn values_factories_and_dependencies_of_dependencies() {
     let mut b = builder();
     let deps = b.dependencies_mut();
     deps.insert("config", Dependency::value(Resolved::json(json!({"url": "db://"}))));
-    deps.insert("db", Dependency::factory(tracked("db", None)).depends_on(["config"]).cacheable());
-    b.route_with(get("/x"), arc(Deps), &LifecycleHooks::default(), RouteDependencies::needing(["db", "config"]))
-        .unwrap();
+    deps.insert(
+        "db",
+        Dependency::factory(tracked("db", None))
+            .depends_on(["config"])
+            .cacheable(),
+    );
+    b.route_with(
+        get("/x"),
+        arc(Deps),
+        &LifecycleHooks::default(),
+        RouteDependencies::needing(["db", "config"]),
+    )
+    .unwrap();
     let client = TestClient::new(b.build().unwrap());
     let res = client.get("/x").send().await;
     assert_eq!(res.status, 200);
@@ -105,8 +119,13 @@ async fn singletons_are_shared_across_requests_and_routes() {
     b.dependencies_mut()
         .insert("ctx", Dependency::factory(tracked("ctx", None)).cacheable());
     for path in ["/a", "/b"] {
-        b.route_with(get(path), arc(Deps), &LifecycleHooks::default(), RouteDependencies::needing(["pool", "ctx"]))
-            .unwrap();
+        b.route_with(
+            get(path),
+            arc(Deps),
+            &LifecycleHooks::default(),
+            RouteDependencies::needing(["pool", "ctx"]),
+        )
+        .unwrap();
     }
     let client = TestClient::new(b.build().unwrap());
     let first = client.get("/a").send().await.json();
@@ -124,18 +143,28 @@ async fn cleanups_run_in_reverse_order_after_the_response_even_on_error() {
     deps.insert("outer", Dependency::factory(tracked("outer", Some(&log))).cacheable());
     deps.insert(
         "inner",
-        Dependency::factory(tracked("inner", Some(&log))).depends_on(["outer"]).cacheable(),
+        Dependency::factory(tracked("inner", Some(&log)))
+            .depends_on(["outer"])
+            .cacheable(),
     );
     let needs = RouteDependencies::needing(["inner"]);
-    b.route_with(get("/ok"), arc(Deps), &LifecycleHooks::default(), needs.clone()).unwrap();
-    b.route_with(get("/err"), arc(Fails), &LifecycleHooks::default(), needs).unwrap();
+    b.route_with(get("/ok"), arc(Deps), &LifecycleHooks::default(), needs.clone())
+        .unwrap();
+    b.route_with(get("/err"), arc(Fails), &LifecycleHooks::default(), needs)
+        .unwrap();
     let client = TestClient::new(b.build().unwrap());
     assert_eq!(client.get("/ok").send().await.status, 200);
-    assert_eq!(*log.lock().unwrap(), ["open:outer", "open:inner", "close:inner", "close:outer"]);
+    assert_eq!(
+        *log.lock().unwrap(),
+        ["open:outer", "open:inner", "close:inner", "close:outer"]
+    );
     log.lock().unwrap().clear();
     let res = client.get("/err").send().await;
     assert_eq!(res.status, 500);
-    assert_eq!(*log.lock().unwrap(), ["open:outer", "open:inner", "close:inner", "close:outer"]);
+    assert_eq!(
+        *log.lock().unwrap(),
+        ["open:outer", "open:inner", "close:inner", "close:outer"]
+    );
 }
 
 #[tokio::test]
@@ -151,8 +180,13 @@ async fn a_failing_factory_still_cleans_up_what_was_created() {
         fail: true,
     });
     deps.insert("svc", Dependency::factory(broken).depends_on(["conn"]));
-    b.route_with(get("/x"), arc(Deps), &LifecycleHooks::default(), RouteDependencies::needing(["svc"]))
-        .unwrap();
+    b.route_with(
+        get("/x"),
+        arc(Deps),
+        &LifecycleHooks::default(),
+        RouteDependencies::needing(["svc"]),
+    )
+    .unwrap();
     let client = TestClient::new(b.build().unwrap());
     let res = client.get("/x").send().await;
     assert_eq!(res.status, 500);
@@ -167,14 +201,24 @@ fn a_broken_graph_fails_the_build_naming_route_and_names() {
         .insert("a", Dependency::factory(tracked("a", None)).depends_on(["b"]));
     b.dependencies_mut()
         .insert("b", Dependency::factory(tracked("b", None)).depends_on(["a"]));
-    b.route_with(get("/x"), arc(Deps), &LifecycleHooks::default(), RouteDependencies::needing(["a"]))
-        .unwrap();
+    b.route_with(
+        get("/x"),
+        arc(Deps),
+        &LifecycleHooks::default(),
+        RouteDependencies::needing(["a"]),
+    )
+    .unwrap();
     let err = b.build().err().unwrap();
     assert_eq!(err.to_string(), "GET /x: Circular dependency detected (a -> b -> a)");
 
     let mut b = builder();
-    b.route_with(get("/y"), arc(Deps), &LifecycleHooks::default(), RouteDependencies::needing(["ghost"]))
-        .unwrap();
+    b.route_with(
+        get("/y"),
+        arc(Deps),
+        &LifecycleHooks::default(),
+        RouteDependencies::needing(["ghost"]),
+    )
+    .unwrap();
     let err = b.build().err().unwrap();
     assert_eq!(
         err.to_string(),
@@ -191,7 +235,8 @@ async fn deferred_graph_errors_are_500_dependency_problems() {
         .insert("b", Dependency::factory(tracked("b", None)).depends_on(["a"]));
     let mut needs = RouteDependencies::needing(["a"]);
     needs.defer_errors = true;
-    b.route_with(get("/x"), arc(Deps), &LifecycleHooks::default(), needs).unwrap();
+    b.route_with(get("/x"), arc(Deps), &LifecycleHooks::default(), needs)
+        .unwrap();
     let client = TestClient::new(b.build().unwrap());
     let res = client.get("/x").send().await;
     assert_eq!(res.status, 500);
@@ -214,9 +259,15 @@ async fn route_overrides_replace_app_dependencies() {
     needs
         .overrides
         .insert("mode", Dependency::value(Resolved::json(json!("test"))));
-    b.route_with(get("/t"), arc(Deps), &LifecycleHooks::default(), needs).unwrap();
-    b.route_with(get("/p"), arc(Deps), &LifecycleHooks::default(), RouteDependencies::needing(["mode"]))
+    b.route_with(get("/t"), arc(Deps), &LifecycleHooks::default(), needs)
         .unwrap();
+    b.route_with(
+        get("/p"),
+        arc(Deps),
+        &LifecycleHooks::default(),
+        RouteDependencies::needing(["mode"]),
+    )
+    .unwrap();
     let client = TestClient::new(b.build().unwrap());
     assert_eq!(client.get("/t").send().await.json(), json!({"mode": "test"}));
     assert_eq!(client.get("/p").send().await.json(), json!({"mode": "production"}));
@@ -257,7 +308,9 @@ async fn hooks_declaring_dependencies_get_them_before_their_phase() {
         .insert("logger", Dependency::value(Resolved::json(json!({"level": "debug"}))));
     let mut hooks = LifecycleHooks::default();
     hooks.on_request.push(Arc::new(NeedsLogger));
-    hooks.pre_handler.push(request_hook(|r: RequestData| async move { Ok(HookFlow::Continue(r)) }));
+    hooks
+        .pre_handler
+        .push(request_hook(|r: RequestData| async move { Ok(HookFlow::Continue(r)) }));
     b.route_with(get("/h"), arc(StateEcho), &hooks, RouteDependencies::default())
         .unwrap();
     let client = TestClient::new(b.build().unwrap());

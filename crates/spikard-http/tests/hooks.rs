@@ -10,7 +10,9 @@ use http::{HeaderName, HeaderValue, StatusCode};
 use serde_json::{json, Value};
 use spikard_core::SpikardError;
 use spikard_http::hooks::{reply_header, request_hook, response_hook};
-use spikard_http::{BoxFuture, HandlerResponse, HandlerResult, HookFlow, HookRequest, LifecycleHooks, RequestData, TestClient};
+use spikard_http::{
+    BoxFuture, HandlerResponse, HandlerResult, HookFlow, HookRequest, LifecycleHooks, RequestData, TestClient,
+};
 
 type Log = Arc<Mutex<Vec<String>>>;
 
@@ -42,8 +44,10 @@ impl spikard_http::Handler for State {
 }
 
 fn body_route() -> spikard_http::RouteSpec {
-    spec(json!({"method": "POST", "path": "/things", "body_schema": {"type": "object", "required": ["name"],
-        "properties": {"name": {"type": "string"}}}}))
+    spec(
+        json!({"method": "POST", "path": "/things", "body_schema": {"type": "object", "required": ["name"],
+        "properties": {"name": {"type": "string"}}}}),
+    )
 }
 
 #[tokio::test]
@@ -62,7 +66,12 @@ async fn app_hooks_run_before_route_hooks_in_phase_order_and_the_handler_sees_st
     let client = TestClient::new(b.build().unwrap());
     let res = client.post("/things").json(&json!({"name": "x"})).send().await;
     assert_eq!(res.status, 200);
-    let order = ["app_request", "route_request", "route_pre_validation", "app_pre_handler"];
+    let order = [
+        "app_request",
+        "route_request",
+        "route_pre_validation",
+        "app_pre_handler",
+    ];
     assert_eq!(res.json(), json!({"seen": order}));
     let mut all: Vec<&str> = order.to_vec();
     all.extend(["app_response", "route_response"]);
@@ -78,10 +87,12 @@ async fn an_early_answer_skips_the_rest_but_passes_the_response_hooks() {
         Ok(HookFlow::Respond(r))
     }));
     hooks.pre_handler.push(marker(&log, "never"));
-    hooks.on_error.push(response_hook(|r: HandlerResponse, q: &HookRequest| {
-        let path = q.path.clone();
-        async move { r.try_header("x-seen-path", &path).map_err(SpikardError::Internal) }
-    }));
+    hooks
+        .on_error
+        .push(response_hook(|r: HandlerResponse, q: &HookRequest| {
+            let path = q.path.clone();
+            async move { r.try_header("x-seen-path", &path).map_err(SpikardError::Internal) }
+        }));
     let mut b = builder();
     b.route_with_hooks(body_route(), arc(Echo), &hooks).unwrap();
     let client = TestClient::new(b.build().unwrap());
@@ -106,18 +117,20 @@ async fn a_hook_error_keeps_its_status_and_anything_else_is_a_500() {
     b.route_with_hooks(spec(json!({"method": "GET", "path": "/refuse"})), arc(Echo), &refusing)
         .unwrap();
     let mut failing = LifecycleHooks::default();
-    failing
-        .on_request
-        .push(request_hook(|_r| async { Err(SpikardError::Internal("secret cause".into())) }));
+    failing.on_request.push(request_hook(|_r| async {
+        Err(SpikardError::Internal("secret cause".into()))
+    }));
     b.route_with_hooks(spec(json!({"method": "GET", "path": "/fail"})), arc(Echo), &failing)
         .unwrap();
     let mut panicking = LifecycleHooks::default();
-    panicking.on_response.push(response_hook(|_r: HandlerResponse, _q: &HookRequest| {
-        if true {
-            panic!("hook exploded");
-        }
-        async { Err(SpikardError::Internal("unreachable".into())) }
-    }));
+    panicking
+        .on_response
+        .push(response_hook(|_r: HandlerResponse, _q: &HookRequest| {
+            if true {
+                panic!("hook exploded");
+            }
+            async { Err(SpikardError::Internal("unreachable".into())) }
+        }));
     b.route_with_hooks(spec(json!({"method": "GET", "path": "/panic"})), arc(Echo), &panicking)
         .unwrap();
     let client = TestClient::new(b.build().unwrap());
@@ -144,15 +157,24 @@ async fn a_hook_error_keeps_its_status_and_anything_else_is_a_500() {
 async fn request_hooks_add_response_headers_and_response_hooks_change_responses() {
     let mut hooks = LifecycleHooks::default();
     hooks.on_request.push(request_hook(|mut r: RequestData| async move {
-        reply_header(&mut r, HeaderName::from_static("x-trace"), HeaderValue::from_static("t-1"));
+        reply_header(
+            &mut r,
+            HeaderName::from_static("x-trace"),
+            HeaderValue::from_static("t-1"),
+        );
         r.state.insert("user".into(), "ada".into());
         Ok(HookFlow::Continue(r))
     }));
-    hooks.on_response.push(response_hook(|mut r: HandlerResponse, q: &HookRequest| {
-        let user = q.state.get("user").cloned().unwrap_or(Value::Null);
-        r.status = StatusCode::ACCEPTED;
-        async move { r.try_header("x-user", user.as_str().unwrap_or("-")).map_err(SpikardError::Internal) }
-    }));
+    hooks
+        .on_response
+        .push(response_hook(|mut r: HandlerResponse, q: &HookRequest| {
+            let user = q.state.get("user").cloned().unwrap_or(Value::Null);
+            r.status = StatusCode::ACCEPTED;
+            async move {
+                r.try_header("x-user", user.as_str().unwrap_or("-"))
+                    .map_err(SpikardError::Internal)
+            }
+        }));
     let mut b = builder();
     b.route_with_hooks(spec(json!({"method": "GET", "path": "/me"})), arc(State), &hooks)
         .unwrap();
@@ -167,10 +189,12 @@ async fn request_hooks_add_response_headers_and_response_hooks_change_responses(
 #[tokio::test]
 async fn app_hooks_see_404_and_405_answers() {
     let mut b = builder();
-    b.hooks_mut().on_error.push(response_hook(|r: HandlerResponse, _q: &HookRequest| {
-        let r = r.try_header("x-hooked", "yes").map_err(SpikardError::Internal);
-        async move { r }
-    }));
+    b.hooks_mut()
+        .on_error
+        .push(response_hook(|r: HandlerResponse, _q: &HookRequest| {
+            let r = r.try_header("x-hooked", "yes").map_err(SpikardError::Internal);
+            async move { r }
+        }));
     b.route(spec(json!({"method": "GET", "path": "/only-get"})), arc(Echo))
         .unwrap();
     let client = TestClient::new(b.build().unwrap());

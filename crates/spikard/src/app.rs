@@ -31,7 +31,7 @@ impl App {
     /// Register a route. A conflicting route or an invalid schema is an error naming the route.
     pub fn route(&mut self, route: Route) -> Result<&mut Self, Error> {
         self.builder
-            .route_with(route.spec, route.handler, &route.hooks, route.di)?;
+            .route_with(route.spec, route.handler, &route.hooks, *route.di)?;
         Ok(self)
     }
 

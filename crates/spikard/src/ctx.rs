@@ -121,12 +121,9 @@ impl Ctx {
             .dependencies()
             .and_then(|d| d.get(name))
             .ok_or_else(|| Error::internal(format!("dependency '{name}' is not declared for this route")))?;
-        resolved.downcast::<T>().ok_or_else(|| {
-            Error::internal(format!(
-                "dependency '{name}' is not a {}",
-                std::any::type_name::<T>()
-            ))
-        })
+        resolved
+            .downcast::<T>()
+            .ok_or_else(|| Error::internal(format!("dependency '{name}' is not a {}", std::any::type_name::<T>())))
     }
 
     /// The JSON view of a dependency, when it has one.

@@ -121,8 +121,12 @@ where
     Fut: Future<Output = Result<T, Error>> + Send + 'static,
     T: Any + Send + Sync,
 {
-    let f: ErasedFn<T> = Arc::new(move |d: &Dependencies, r: &RequestData| -> BoxFuture<Result<T, Error>> { Box::pin(f(d, r)) });
-    let factory = FnFactory { f: f.clone(), cleanup: None };
+    let f: ErasedFn<T> =
+        Arc::new(move |d: &Dependencies, r: &RequestData| -> BoxFuture<Result<T, Error>> { Box::pin(f(d, r)) });
+    let factory = FnFactory {
+        f: f.clone(),
+        cleanup: None,
+    };
     let dependency = registry.insert(name, Dependency::factory(Arc::new(factory)));
     FactoryHandle { dependency, f }
 }
@@ -130,13 +134,15 @@ where
 impl App {
     /// Register a value shared by every request (read it with `ctx.dep::<T>(name)`).
     pub fn dependency<T: Any + Send + Sync>(&mut self, name: &str, value: T) -> &mut Self {
-        self.dependencies_mut().insert(name, Dependency::value(Resolved::new(value)));
+        self.dependencies_mut()
+            .insert(name, Dependency::value(Resolved::new(value)));
         self
     }
 
     /// Register a JSON value (read it with `ctx.dep_json(name)` or `ctx.dep::<serde_json::Value>`).
     pub fn dependency_json(&mut self, name: &str, value: Value) -> &mut Self {
-        self.dependencies_mut().insert(name, Dependency::value(Resolved::json(value)));
+        self.dependencies_mut()
+            .insert(name, Dependency::value(Resolved::json(value)));
         self
     }
 

@@ -16,8 +16,8 @@ pub struct Route {
     pub(crate) handler: Arc<dyn Handler>,
     /// Hooks of this route only (run after the app-wide ones).
     pub(crate) hooks: LifecycleHooks,
-    /// Dependencies of this route (see [`crate::di`]).
-    pub(crate) di: RouteDependencies,
+    /// Dependencies of this route (see [`crate::di`]); boxed, as most routes have none.
+    pub(crate) di: Box<RouteDependencies>,
 }
 
 impl Route {
@@ -191,7 +191,7 @@ impl RouteBuilder {
             spec: self.spec,
             handler: Arc::new(FnHandler(f)),
             hooks: LifecycleHooks::default(),
-            di: RouteDependencies::default(),
+            di: Box::default(),
         }
     }
 
@@ -201,7 +201,7 @@ impl RouteBuilder {
             spec: self.spec,
             handler,
             hooks: LifecycleHooks::default(),
-            di: RouteDependencies::default(),
+            di: Box::default(),
         }
     }
 }

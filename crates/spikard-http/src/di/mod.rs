@@ -48,7 +48,7 @@ mod registry;
 mod resolve;
 
 pub use cleanup::{Cleanup, Cleanups};
-pub use errors::{circular_error, missing_error, type_mismatch_error, json_type_name};
+pub use errors::{circular_error, json_type_name, missing_error, type_mismatch_error};
 pub use plan::Plan;
 pub use registry::{
     Dependencies, Dependency, DependencyFactory, DependencyRegistry, Lifetime, Provided, Provider, Resolved,

@@ -132,12 +132,7 @@ impl Plan {
         let expected_types = route
             .expected_types
             .iter()
-            .filter_map(|(name, ty)| {
-                exposed
-                    .iter()
-                    .position(|(n, _)| **n == **name)
-                    .map(|i| (i, ty.clone()))
-            })
+            .filter_map(|(name, ty)| exposed.iter().position(|(n, _)| **n == **name).map(|i| (i, ty.clone())))
             .collect();
         let singleton_inputs = instances
             .iter()
@@ -195,7 +190,10 @@ mod tests {
         app.insert("cache", value(json!(2)).depends_on(["config"]));
         app.insert("auth", value(json!(3)).depends_on(["db", "cache"]));
         let plan = Plan::compile(&app, &RouteDependencies::needing(["auth"]), std::iter::empty()).unwrap();
-        assert_eq!(plan.batch_names(), vec![vec!["config"], vec!["db", "cache"], vec!["auth"]]);
+        assert_eq!(
+            plan.batch_names(),
+            vec![vec!["config"], vec!["db", "cache"], vec!["auth"]]
+        );
     }
 
     #[test]
@@ -203,7 +201,9 @@ mod tests {
         let mut app = DependencyRegistry::default();
         app.insert("a", value(json!(1)).depends_on(["b"]));
         app.insert("b", value(json!(1)).depends_on(["a"]));
-        let err = Plan::compile(&app, &RouteDependencies::needing(["a"]), std::iter::empty()).err().unwrap();
+        let err = Plan::compile(&app, &RouteDependencies::needing(["a"]), std::iter::empty())
+            .err()
+            .unwrap();
         let (detail, errors) = errors_of(err);
         assert_eq!(detail, "Circular dependency detected");
         assert_eq!(errors[0]["cycle"], json!(["a", "b", "a"]));
@@ -228,7 +228,12 @@ mod tests {
         app.insert("clock", Dependency::factory(f.clone()));
         app.insert("a", Dependency::factory(f.clone()).depends_on(["clock"]).cacheable());
         app.insert("b", Dependency::factory(f).depends_on(["clock"]).cacheable());
-        let plan = Plan::compile(&app, &RouteDependencies::needing(["a", "b", "clock"]), std::iter::empty()).unwrap();
+        let plan = Plan::compile(
+            &app,
+            &RouteDependencies::needing(["a", "b", "clock"]),
+            std::iter::empty(),
+        )
+        .unwrap();
         assert_eq!(plan.instance_count(), 5);
     }
 }

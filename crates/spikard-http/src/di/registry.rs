@@ -20,7 +20,9 @@ pub struct Resolved {
 
 impl std::fmt::Debug for Resolved {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Resolved").field("json", &self.json).finish_non_exhaustive()
+        f.debug_struct("Resolved")
+            .field("json", &self.json)
+            .finish_non_exhaustive()
     }
 }
 

@@ -10,7 +10,9 @@ use spikard_core::SpikardError;
 use super::cleanup::Cleanups;
 use super::errors::{dependency_error, json_type_name, type_matches, type_mismatch_error};
 use super::plan::Plan;
-use super::registry::{Dependencies, DependencyFactory, DependencyRegistry, Lifetime, Provided, Provider, Resolved, RouteDependencies};
+use super::registry::{
+    Dependencies, DependencyFactory, DependencyRegistry, Lifetime, Provided, Provider, Resolved, RouteDependencies,
+};
 use crate::handler::{BoxFuture, RequestData};
 use crate::hooks::LifecycleHooks;
 
@@ -63,17 +65,31 @@ impl RouteDi {
         match self.plan.get() {
             Some(Ok(plan)) => resolve(plan, request, cleanups).await,
             Some(Err(e)) => Err(e.clone()),
-            None => Err(SpikardError::Internal("dependency plan used before the pipeline was built".into())),
+            None => Err(SpikardError::Internal(
+                "dependency plan used before the pipeline was built".into(),
+            )),
         }
     }
 }
 
-fn start(factory: &dyn DependencyFactory, deps: &Dependencies, request: &RequestData) -> BoxFuture<Result<Provided, SpikardError>> {
+fn start(
+    factory: &dyn DependencyFactory,
+    deps: &Dependencies,
+    request: &RequestData,
+) -> BoxFuture<Result<Provided, SpikardError>> {
     let panicked = |p: Box<dyn std::any::Any + Send>| {
-        SpikardError::Internal(format!("dependency factory panicked: {}", crate::hooks::panic_message(&p)))
+        SpikardError::Internal(format!(
+            "dependency factory panicked: {}",
+            crate::hooks::panic_message(&p)
+        ))
     };
     match std::panic::catch_unwind(AssertUnwindSafe(|| factory.create(deps, request))) {
-        Ok(future) => Box::pin(async move { AssertUnwindSafe(future).catch_unwind().await.unwrap_or_else(|p| Err(panicked(p))) }),
+        Ok(future) => Box::pin(async move {
+            AssertUnwindSafe(future)
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|p| Err(panicked(p)))
+        }),
         Err(p) => {
             let err = panicked(p);
             Box::pin(async move { Err(err) })
@@ -103,7 +119,11 @@ fn needed(plan: &Plan) -> Option<Vec<bool>> {
 }
 
 /// Create (or look up) every value of `plan` for `request`, batch by batch.
-pub async fn resolve(plan: &Plan, request: &RequestData, cleanups: &mut Cleanups) -> Result<Dependencies, SpikardError> {
+pub async fn resolve(
+    plan: &Plan,
+    request: &RequestData,
+    cleanups: &mut Cleanups,
+) -> Result<Dependencies, SpikardError> {
     let mut slots: Vec<Option<Resolved>> = vec![None; plan.instances.len()];
     let needed = needed(plan);
     for batch in &plan.batches {
@@ -231,7 +251,10 @@ pub(crate) mod tests {
         app.insert("per_use", Dependency::factory(counter_factory()));
         app.insert("per_request", Dependency::factory(counter_factory()).cacheable());
         app.insert("single", Dependency::factory(counter_factory()).singleton());
-        app.insert("user", Dependency::factory(counter_factory()).depends_on(["per_use", "per_request", "single"]));
+        app.insert(
+            "user",
+            Dependency::factory(counter_factory()).depends_on(["per_use", "per_request", "single"]),
+        );
         let route = RouteDependencies::needing(["per_use", "per_request", "single", "user"]);
         let plan = Plan::compile(&app, &route, std::iter::empty()).unwrap();
         let mut cleanups = Cleanups::default();
@@ -270,7 +293,10 @@ pub(crate) mod tests {
         }
         let mut app = DependencyRegistry::default();
         app.insert("boom", Dependency::factory(Arc::new(Boom)));
-        let err = resolve_once(&app, &RouteDependencies::needing(["boom"]), &req()).await.err().unwrap();
+        let err = resolve_once(&app, &RouteDependencies::needing(["boom"]), &req())
+            .await
+            .err()
+            .unwrap();
         assert_eq!(err.status(), 500);
         assert!(err.to_string().contains("no factory today"));
     }

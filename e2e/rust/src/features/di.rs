@@ -12,7 +12,7 @@
 //!   `<label>_closed` in the fixture's state log, served at `background.state_path`
 //!   as `{<state_key>: [...]}`; the label is the longest `<label>_opened` entry of
 //!   `background.expected_state` contained in the dependency's name, else the name;
-//! - a factory whose name contains `fail`, `raise` or `error` fails: with the
+//! - a factory whose name contains `fail`, `raise` or `throw` fails: with the
 //!   fixture's expected status when it is an error status, else 500.
 //!
 //! The route always defers graph errors (cycles, missing dependencies) to request
@@ -137,7 +137,7 @@ fn dependency_of(f: &Fixture, name: &str, def: &Value, log: &EventLog) -> Result
         "value" => Dependency::value(Resolved::json(def.get("value").cloned().unwrap_or(Value::Null))),
         "factory" | "async_factory" => {
             let factory = def.get("factory").and_then(Value::as_str).unwrap_or(name).to_owned();
-            let failing = ["fail", "raise", "error"].iter().any(|w| factory.contains(w));
+            let failing = ["fail", "raise", "throw"].iter().any(|w| factory.contains(w));
             let expected = f.expected_status();
             let runner = RunnerFactory {
                 is_async: kind == "async_factory",
@@ -180,8 +180,16 @@ pub fn configure(f: &Fixture, app: &mut App, route: Route) -> Result<Route, Stri
         }
     }
     if let Some(bg) = f.json.get("background") {
-        let path = bg.get("state_path").and_then(Value::as_str).unwrap_or("/state").to_owned();
-        let key = bg.get("state_key").and_then(Value::as_str).unwrap_or("events").to_owned();
+        let path = bg
+            .get("state_path")
+            .and_then(Value::as_str)
+            .unwrap_or("/state")
+            .to_owned();
+        let key = bg
+            .get("state_key")
+            .and_then(Value::as_str)
+            .unwrap_or("events")
+            .to_owned();
         if path != route.spec().path || route.spec().method != "GET" {
             let state = RouteBuilder::from_spec(RouteSpec::new("GET", &path)).handler(move |_ctx: Ctx| {
                 let events = log.lock().map(|e| e.clone()).unwrap_or_default();
@@ -236,7 +244,11 @@ pub fn after_check(f: &Fixture) -> Option<super::AfterCheck> {
     }
     let bg = f.json.get("background")?.clone();
     let path = bg.get("state_path")?.as_str()?.to_owned();
-    let key = bg.get("state_key").and_then(Value::as_str).unwrap_or("events").to_owned();
+    let key = bg
+        .get("state_key")
+        .and_then(Value::as_str)
+        .unwrap_or("events")
+        .to_owned();
     let expected = bg.get("expected_state").cloned().unwrap_or(Value::Null);
     Some(Box::new(move |client: spikard::TestClient| {
         Box::pin(async move {

@@ -47,17 +47,24 @@ const TIME_HEADER: &str = "x-response-time";
 
 #[derive(Debug, Clone, PartialEq)]
 enum Kind {
-    RateLimit { max: u64, window: u64 },
+    RateLimit {
+        max: u64,
+        window: u64,
+    },
     Authenticate,
-    Authorize { admin: bool },
+    Authorize {
+        admin: bool,
+    },
     RequestId,
     StartTimer,
     Log,
     Security,
     ResponseTime,
     ErrorFormat,
-    /// `raise`/`fail`/`throw` (returns an error) or `panic` (panics).
-    Fail { panic: bool },
+    /// `raise`/`throw`/`fail…` (returns an error) or `panic` (panics).
+    Fail {
+        panic: bool,
+    },
     Other,
 }
 
@@ -73,7 +80,7 @@ fn kind_of(handler: &str, phase: usize, config: &Value) -> Kind {
     let h = handler.to_ascii_lowercase();
     let request_phase = phase < 3;
     let has = |w: &str| h.contains(w);
-    if has("panic") || has("raise") || has("throw") || has("fail") {
+    if has("panic") || has("raise") || has("throw") || h.starts_with("fail") {
         Kind::Fail { panic: has("panic") }
     } else if has("rate_limit") || has("ratelimit") {
         let num = |k: &str| config.get(k).and_then(Value::as_u64);
@@ -113,7 +120,12 @@ fn hook_defs(f: &Fixture) -> Option<Vec<HookDef>> {
         .or_else(|| f.json.get("lifecycle_hooks"))?;
     let mut defs = Vec::new();
     for (phase, key) in PHASES.iter().enumerate() {
-        let mut entries: Vec<&Value> = config.get(*key).and_then(Value::as_array).into_iter().flatten().collect();
+        let mut entries: Vec<&Value> = config
+            .get(*key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .collect();
         entries.sort_by(|a, b| {
             let o = |v: &Value| v.get("order").and_then(Value::as_f64).unwrap_or(f64::MAX);
             o(a).total_cmp(&o(b))
@@ -163,7 +175,7 @@ struct Scenario {
 impl Scenario {
     fn early_answer(&self, own_status: u16, own_error: &str, own_message: &str) -> HandlerResponse {
         if self.app_error {
-            if let Ok(r) = app_response(&self.expected, false).and_then(|r| spikard::IntoResponse::into_response(r)) {
+            if let Ok(r) = app_response(&self.expected, false).and_then(spikard::IntoResponse::into_response) {
                 return r;
             }
         }
@@ -282,7 +294,8 @@ impl RunnerHook {
             Kind::Fail { panic } => return Err(fail(&self.def.name, *panic)),
             Kind::Security => {
                 for (name, value) in SECURITY_HEADERS {
-                    r.headers.insert(HeaderName::from_static(name), HeaderValue::from_static(value));
+                    r.headers
+                        .insert(HeaderName::from_static(name), HeaderValue::from_static(value));
                 }
                 for (name, value) in &s.security {
                     r.headers.insert(name.clone(), value.clone());
@@ -339,7 +352,11 @@ impl RequestHook for RunnerHook {
 }
 
 impl ResponseHook for RunnerHook {
-    fn call(&self, response: HandlerResponse, request: &HookRequest) -> BoxFuture<Result<HandlerResponse, SpikardError>> {
+    fn call(
+        &self,
+        response: HandlerResponse,
+        request: &HookRequest,
+    ) -> BoxFuture<Result<HandlerResponse, SpikardError>> {
         let out = self.on_response(response, request);
         Box::pin(async move { out })
     }
@@ -351,7 +368,13 @@ fn unclaimed_headers(f: &Fixture, defs: &[HookDef]) -> Vec<(HeaderName, HeaderVa
     let rate_limited = defs.iter().any(|d| matches!(d.kind, Kind::RateLimit { .. }));
     let middleware = f.handler().get("middleware");
     let mut out = Vec::new();
-    for (name, want) in f.expected().get("headers").and_then(Value::as_object).into_iter().flatten() {
+    for (name, want) in f
+        .expected()
+        .get("headers")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
         let lower = name.to_ascii_lowercase();
         let claimed = lower == "content-type"
             || lower.starts_with("access-control-")
@@ -364,7 +387,9 @@ fn unclaimed_headers(f: &Fixture, defs: &[HookDef]) -> Vec<(HeaderName, HeaderVa
         if claimed {
             continue;
         }
-        let Some(value) = want.as_str().and_then(concrete) else { continue };
+        let Some(value) = want.as_str().and_then(concrete) else {
+            continue;
+        };
         if let (Ok(n), Ok(v)) = (HeaderName::from_bytes(lower.as_bytes()), HeaderValue::from_str(&value)) {
             out.push((n, v));
         }
@@ -435,7 +460,9 @@ pub fn build(f: &Fixture, app: &mut App, spec: RouteSpec) -> Result<Built, Strin
             if run == Value::Array(expected_run.clone()) {
                 Ok(())
             } else {
-                Err(Error::internal(format!("request hooks ran as {run}, expected {expected_run:?}")))
+                Err(Error::internal(format!(
+                    "request hooks ran as {run}, expected {expected_run:?}"
+                )))
             }
         });
         let s = s.clone();
@@ -490,7 +517,10 @@ mod tests {
         let none = Value::Null;
         assert_eq!(kind_of("validate_auth_token", 2, &none), Kind::Authenticate);
         assert_eq!(kind_of("check_admin_role", 2, &none), Kind::Authorize { admin: true });
-        assert_eq!(kind_of("check_user_permissions", 2, &none), Kind::Authorize { admin: false });
+        assert_eq!(
+            kind_of("check_user_permissions", 2, &none),
+            Kind::Authorize { admin: false }
+        );
         assert_eq!(kind_of("record_start_time", 0, &none), Kind::StartTimer);
         assert_eq!(kind_of("add_response_time", 3, &none), Kind::ResponseTime);
         assert_eq!(kind_of("format_error_response", 4, &none), Kind::ErrorFormat);

@@ -42,7 +42,10 @@ pub fn build_route(f: &Fixture, app: &mut App, spec: RouteSpec) -> Result<Built,
 
 /// Checks to run after the fixture's request, if any module asks for them.
 pub fn after_checks(f: &Fixture) -> Vec<AfterCheck> {
-    background::after_check(f).into_iter().chain(di::after_check(f)).collect()
+    background::after_check(f)
+        .into_iter()
+        .chain(di::after_check(f))
+        .collect()
 }
 
 /// Fixtures that describe messages rather than a request (SSE and WebSocket channels).
