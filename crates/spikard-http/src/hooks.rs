@@ -21,6 +21,9 @@
 //! [`HookRequest`] (method, path, arrival time and the request `state` as last
 //! seen) with it.
 //!
+//! Request hooks run for requests that matched a route; 404/405 answers go
+//! through the app-wide response hooks only.
+//!
 //! A hook that returns an error answers with that error's problem
 //! (`SpikardError::Http` keeps its status, anything else is a 500); a hook that
 //! panics is a 500 and the server keeps serving. A failing response hook's
