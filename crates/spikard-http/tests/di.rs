@@ -316,3 +316,50 @@ async fn hooks_declaring_dependencies_get_them_before_their_phase() {
     let client = TestClient::new(b.build().unwrap());
     assert_eq!(client.get("/h").send().await.json(), json!({"level": "debug"}));
 }
+
+#[tokio::test]
+async fn over_a_real_socket_cleanups_run_once_the_response_is_sent() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let log: Log = Arc::default();
+    let mut b = builder();
+    b.dependencies_mut()
+        .insert("conn", Dependency::factory(tracked("conn", Some(&log))).cacheable());
+    b.route_with(
+        get("/x"),
+        arc(Deps),
+        &LifecycleHooks::default(),
+        RouteDependencies::needing(["conn"]),
+    )
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(spikard_http::server::serve_listener(
+        listener,
+        b.build().unwrap(),
+        async move {
+            let _ = rx.await;
+        },
+    ));
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(b"GET /x HTTP/1.1\r\nhost: t\r\nconnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let text = String::from_utf8_lossy(&response);
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    assert!(text.contains("\"conn\""), "{text}");
+    // The connection is closed once the body was sent; the cleanup has run or is running.
+    for _ in 0..500 {
+        if log.lock().unwrap().len() == 2 {
+            break;
+        }
+        tokio::task::yield_now().await;
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    assert_eq!(*log.lock().unwrap(), ["open:conn", "close:conn"]);
+    let _ = tx.send(());
+    server.await.unwrap().unwrap();
+}
