@@ -15,9 +15,12 @@
 //! - `on_response`: every response with status < 400; may change it.
 //! - `on_error`: every response with status >= 400 (problems included); may change it.
 //!
-//! Every response goes through the response phase, early answers from request
-//! hooks and 404/405 answers included (as after-request hooks in FastAPI,
-//! Litestar and Fastify see every response). Response hooks get a
+//! Every response the application side produces goes through the response
+//! phase: the handler's, errors of validation, dependencies and hooks, early
+//! answers from request hooks, and 404/405 answers (as after-request hooks in
+//! FastAPI, Litestar and Fastify see every response). Refusals of the middleware
+//! chain (CORS preflights, authentication, rate limits, ...) wrap the hooks like
+//! tower layers and are answered outside them. Response hooks get a
 //! [`HookRequest`] (method, path, arrival time and the request `state` as last
 //! seen) with it.
 //!
