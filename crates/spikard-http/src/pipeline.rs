@@ -317,6 +317,7 @@ impl Pipeline {
             carry.resolve(di, &mut data).await?;
         }
         if !hooks.on_request.is_empty() {
+            carry.keep(&mut data);
             data = match run_request_hooks(&hooks.on_request, data).await? {
                 HookFlow::Continue(d) => d,
                 HookFlow::Respond(r) => return Ok(r),
@@ -339,6 +340,7 @@ impl Pipeline {
             carry.resolve(di, &mut data).await?;
         }
         if !hooks.pre_validation.is_empty() {
+            carry.keep(&mut data);
             data = match run_request_hooks(&hooks.pre_validation, data).await? {
                 HookFlow::Continue(d) => d,
                 HookFlow::Respond(r) => return Ok(r),
@@ -352,6 +354,7 @@ impl Pipeline {
             carry.resolve(di, &mut data).await?;
         }
         if !hooks.pre_handler.is_empty() {
+            carry.keep(&mut data);
             data = match run_request_hooks(&hooks.pre_handler, data).await? {
                 HookFlow::Continue(d) => d,
                 HookFlow::Respond(r) => return Ok(r),
@@ -373,13 +376,17 @@ struct Carry {
 }
 
 impl Carry {
-    /// Take what the response needs from the request as it stands.
+    /// Take what the response needs from the request as it stands (before each hook
+    /// phase too, so an early answer keeps what earlier phases added).
     fn keep(&mut self, data: &mut RequestData) {
         if let Some(view) = &mut self.view {
             view.state.clone_from(&data.state);
         }
         if let Some(ReplyHeaders(h)) = data.extensions.remove::<ReplyHeaders>() {
-            self.reply_headers = Some(h);
+            match &mut self.reply_headers {
+                Some(kept) => kept.extend(h),
+                None => self.reply_headers = Some(h),
+            }
         }
     }
 

@@ -205,3 +205,42 @@ async fn app_hooks_see_404_and_405_answers() {
     assert_eq!(res.status, 405);
     assert_eq!(res.header("x-hooked"), Some("yes"));
 }
+
+#[tokio::test]
+async fn an_early_answer_keeps_headers_and_state_of_earlier_phases() {
+    let mut hooks = LifecycleHooks::default();
+    hooks.on_request.push(request_hook(|mut r: RequestData| async move {
+        reply_header(
+            &mut r,
+            HeaderName::from_static("x-request-id"),
+            HeaderValue::from_static("r-1"),
+        );
+        r.state.insert("phase".into(), "on_request".into());
+        Ok(HookFlow::Continue(r))
+    }));
+    hooks.pre_handler.push(request_hook(|_r| async {
+        Ok(HookFlow::Respond(
+            HandlerResponse::text("stop").with_status(StatusCode::TOO_MANY_REQUESTS),
+        ))
+    }));
+    hooks
+        .on_error
+        .push(response_hook(|r: HandlerResponse, q: &HookRequest| {
+            let phase = q
+                .state
+                .get("phase")
+                .and_then(Value::as_str)
+                .unwrap_or("none")
+                .to_owned();
+            async move { r.try_header("x-phase", &phase).map_err(SpikardError::Internal) }
+        }));
+    let mut b = builder();
+    b.route_with_hooks(spec(json!({"method": "GET", "path": "/x"})), arc(Echo), &hooks)
+        .unwrap();
+    let client = TestClient::new(b.build().unwrap());
+    let res = client.get("/x").send().await;
+    assert_eq!(res.status, 429);
+    assert_eq!(res.text(), "stop");
+    assert_eq!(res.header("x-request-id"), Some("r-1"));
+    assert_eq!(res.header("x-phase"), Some("on_request"));
+}
