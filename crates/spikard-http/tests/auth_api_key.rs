@@ -163,7 +163,10 @@ async fn credentials_never_reach_logs_or_debug_output() {
         .with_ansi(false)
         .with_writer(move || writer.clone())
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    // Global, not thread-scoped: a scoped subscriber misses events whose callsite interest was first
+    // computed on another test's thread (tracing caches interest per callsite). Other tests of this
+    // binary then log here too, which the assertions below also hold for.
+    tracing::subscriber::set_global_default(subscriber).expect("the only test installing a subscriber");
 
     let c = client(json!({"jwt_auth": {"secret": SECRET}, "api_key_auth": {"keys": [CURRENT]}}));
     let valid = encode(

@@ -143,10 +143,10 @@ mod tests {
     #[test]
     fn query_is_read_only_when_configured() {
         let q = vec![("api_key".to_owned(), "k1".to_owned())];
-        let header_only = auth(json!({"keys": ["k1"]}));
+        let header_only = auth(json!({"keys": ["k1"], "query_param": null}));
         let e = header_only.authenticate(&HeaderMap::new(), &q).unwrap_err();
         assert_eq!(e.detail, "Expected 'X-API-Key' header with valid API key");
-        let both = auth(json!({"keys": ["k1"], "query_param": "api_key"}));
+        let both = auth(json!({"keys": ["k1"]}));
         assert_eq!(both.authenticate(&HeaderMap::new(), &q), Ok(false));
         let e = both.authenticate(&headers("x-api-key", " "), &[]).unwrap_err();
         assert_eq!(
@@ -166,6 +166,9 @@ mod tests {
             ("Invalid API key", "The provided API key is not valid")
         );
         assert_eq!(a.deprecation_header.as_str(), "x-token-deprecated");
-        assert_eq!(a.challenge, "ApiKey realm=\"api\", header=\"X-Token\"");
+        assert_eq!(
+            a.challenge,
+            "ApiKey realm=\"api\", header=\"X-Token\", query=\"api_key\""
+        );
     }
 }
