@@ -59,7 +59,8 @@ impl SchemaValidator {
             let path = split_pointer(err.instance_path().as_str(), instance);
             let mut loc: Vec<Value> = prefix.to_vec();
             loc.extend(path.iter().cloned());
-            for entry in map_error(err.kind(), err.instance(), loc, &err.to_string()) {
+            let keyword = last_keyword(err.schema_path().as_str());
+            for entry in map_error(err.kind(), keyword, err.instance(), loc, &err.to_string()) {
                 if !out.iter().any(|e| e.loc == entry.loc) {
                     out.push(entry);
                 }
@@ -68,6 +69,17 @@ impl SchemaValidator {
         let n = prefix.len();
         out.sort_by_cached_key(|e| order_key(&self.schema, &e.loc[n.min(e.loc.len())..]));
         out
+    }
+}
+
+/// The keyword that produced an error: the last segment of its schema path that is not an index
+/// or a property name of `dependencies`/`dependentRequired` (`.../dependencies/a` gives `dependencies`).
+fn last_keyword(schema_path: &str) -> &str {
+    let mut segs = schema_path.rsplit('/');
+    let last = segs.next().unwrap_or("");
+    match segs.next() {
+        Some(parent @ ("dependencies" | "dependentRequired")) => parent,
+        _ => last,
     }
 }
 
@@ -198,6 +210,7 @@ fn number_value(v: f64) -> Value {
 
 fn map_error(
     kind: &ValidationErrorKind,
+    keyword: &str,
     instance: &Value,
     loc: Vec<Value>,
     message: &str,
@@ -206,6 +219,8 @@ fn map_error(
     let input = instance.clone();
     let entry = |t: &str, msg: String| ValidationErrorEntry::new(t, loc.clone(), msg).with_input(input.clone());
     let one = match kind {
+        // `dependencies` / `dependentRequired` have no pydantic counterpart: the object is at fault.
+        K::Required { .. } if keyword != "required" => entry("validation_error", message.to_owned()),
         K::Required { property } => {
             let mut l = loc.clone();
             l.push(property.clone());
@@ -287,9 +302,21 @@ fn map_error(
                 })
                 .collect();
         }
+        K::OneOfNotValid { .. } => composition_error("Must match exactly one schema (oneOf)", 0, loc),
+        K::OneOfMultipleValid { context } => {
+            let matched = context.iter().filter(|branch| branch.is_empty()).count();
+            composition_error("Must match exactly one schema (oneOf)", matched, loc)
+        }
+        K::AnyOf { .. } => composition_error("Must match at least one schema (anyOf)", 0, loc),
         _ => entry("validation_error", message.to_owned()),
     };
     vec![one]
+}
+
+/// A failed `oneOf`/`anyOf`: how many branches matched, without echoing the (possibly large) input.
+fn composition_error(rule: &str, matched: usize, loc: Vec<Value>) -> ValidationErrorEntry {
+    ValidationErrorEntry::new("validation_error", loc, format!("{rule}, but matched {matched}"))
+        .with_ctx(json!({"matched_schemas": matched}))
 }
 
 #[cfg(test)]
@@ -346,6 +373,32 @@ mod tests {
         assert_eq!(e[0].msg, "String should have at least 1 character");
         let e = errs(json!({"type": "array", "maxItems": 1}), json!([1, 2]));
         assert_eq!(e[0].msg, "List should have at most 1 item after validation");
+    }
+
+    #[test]
+    fn composition_reports_matched_branches() {
+        let schema = json!({"oneOf": [{"required": ["a"]}, {"required": ["b"]}]});
+        let e = errs(schema.clone(), json!({"a": 1, "b": 2}));
+        assert_eq!(e[0].msg, "Must match exactly one schema (oneOf), but matched 2");
+        assert_eq!(e[0].ctx, Some(json!({"matched_schemas": 2})));
+        assert_eq!(e[0].input, None);
+        let e = errs(schema, json!({"c": 1}));
+        assert_eq!(e[0].msg, "Must match exactly one schema (oneOf), but matched 0");
+        let e = errs(json!({"anyOf": [{"required": ["a"]}, {"required": ["b"]}]}), json!({}));
+        assert_eq!(e[0].msg, "Must match at least one schema (anyOf), but matched 0");
+        assert_eq!(e[0].loc, vec![json!("body")]);
+    }
+
+    #[test]
+    fn dependencies_fault_the_object_not_a_missing_field() {
+        let schema = json!({"type": "object", "dependencies": {"card": ["address"]}});
+        let e = errs(schema, json!({"card": "x"}));
+        assert_eq!(e[0].error_type, "validation_error");
+        assert_eq!(e[0].loc, vec![json!("body")]);
+        assert_eq!(e[0].msg, "\"address\" is a required property");
+        assert_eq!(e[0].input, Some(json!({"card": "x"})));
+        let e = errs(json!({"required": ["a"]}), json!({}));
+        assert_eq!(e[0].error_type, "missing");
     }
 
     #[test]
