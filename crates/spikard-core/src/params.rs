@@ -423,15 +423,15 @@ pub fn coerce_form(form: Map<String, Value>, schema: &Value) -> Map<String, Valu
                 Value::String(s) => coerce_str(&s, field_schema),
                 Value::Array(vals) if is_array => Value::Array(
                     vals.into_iter()
-                        .map(|x| {
-                            if let Value::String(s) = &x {
-                                coerce_str(s, &items)
-                            } else {
-                                x
-                            }
+                        .map(|x| match x {
+                            Value::String(s) => coerce_str(&s, &items),
+                            Value::Object(m) => Value::Object(coerce_form(m, &items)),
+                            other => other,
                         })
                         .collect(),
                 ),
+                // Bracket notation (`user[age]=30`) nests objects: coerce them with their own schema.
+                Value::Object(m) => Value::Object(coerce_form(m, field_schema)),
                 other => other,
             };
             (k, coerced)

@@ -12,6 +12,7 @@
 use base64::Engine;
 use serde_json::{json, Map, Value};
 
+use crate::body::form_nesting::{nest_brackets, SparseIndices};
 use crate::body::magic::{detect_mime, magic_hex, mime_matches};
 use crate::body::multipart::{boundary_from_content_type, parse_multipart, UploadedFile};
 use crate::body::urlencoded::parse_urlencoded;
@@ -150,6 +151,18 @@ fn insert_multi(map: &mut Map<String, Value>, key: &str, value: Value) {
     }
 }
 
+/// A bracketed form array with holes (`items[0]=a&items[2]=c`): one validation error at the array.
+fn sparse_indices_error(e: SparseIndices) -> SpikardError {
+    let mut loc = vec![json!("body")];
+    loc.extend(e.path.into_iter().map(Value::String));
+    SpikardError::Validation(vec![ValidationErrorEntry::new(
+        "validation_error",
+        loc,
+        "Array indices must be consecutive starting from 0",
+    )
+    .with_ctx(json!({"missing_indices": e.missing}))])
+}
+
 impl BodyPlan {
     /// `accepts`: the one media type the route takes (None: JSON, urlencoded and multipart).
     pub fn compile(
@@ -207,6 +220,7 @@ impl BodyPlan {
             }
             BodyKind::Form => {
                 let form = parse_urlencoded(bytes).map_err(|e| SpikardError::MalformedBody(e.to_string()))?;
+                let form = nest_brackets(form, self.schema()).map_err(sparse_indices_error)?;
                 Value::Object(self.coerce(form))
             }
             BodyKind::Multipart => {

@@ -1,10 +1,11 @@
 //! Request body decoding that needs no I/O: `application/x-www-form-urlencoded`
-//! ([`urlencoded`]), buffered `multipart/form-data` ([`multipart`]), and file type
+//! ([`urlencoded`], with bracket notation expanded by [`form_nesting`]), buffered `multipart/form-data` ([`multipart`]), and file type
 //! detection from magic numbers ([`magic`]).
 //!
 //! Every function here works on bytes already in memory and never panics on
 //! malformed input; errors carry user-facing messages suitable for an RFC 9457 `detail`.
 
+pub mod form_nesting;
 pub mod magic;
 pub mod multipart;
 pub mod urlencoded;
