@@ -287,8 +287,12 @@ fn map_error(
             ),
             "date-time" => entry("datetime_parsing", "Input should be a valid datetime".into()),
             "time" => entry("time_parsing", "Input should be in a valid time format".into()),
-            other => ValidationErrorEntry::new("validation_error", loc.clone(), format!("Invalid {other} format"))
-                .with_ctx(json!({"format": other, "value": instance})),
+            other => ValidationErrorEntry::new(
+                "validation_error",
+                loc.clone(),
+                format!("Invalid {} format", format_label(other)),
+            )
+            .with_ctx(json!({"format": other, "value": instance})),
         },
         K::AdditionalProperties { unexpected } => {
             return unexpected
@@ -302,6 +306,7 @@ fn map_error(
                 })
                 .collect();
         }
+        K::UniqueItems => unique_items_error(instance, loc),
         K::OneOfNotValid { .. } => composition_error("Must match exactly one schema (oneOf)", 0, loc),
         K::OneOfMultipleValid { context } => {
             let matched = context.iter().filter(|branch| branch.is_empty()).count();
@@ -311,6 +316,51 @@ fn map_error(
         _ => entry("validation_error", message.to_owned()),
     };
     vec![one]
+}
+
+/// How a message names a string `format` (`Invalid IPv4 address format`); unknown ones as written.
+fn format_label(format: &str) -> &str {
+    match format {
+        "ipv4" => "IPv4 address",
+        "ipv6" => "IPv6 address",
+        "uri" => "URI",
+        "uri-reference" => "URI reference",
+        "iri" => "IRI",
+        "iri-reference" => "IRI reference",
+        "uri-template" => "URI template",
+        "json-pointer" => "JSON pointer",
+        "relative-json-pointer" => "relative JSON pointer",
+        "idn-email" => "email",
+        "idn-hostname" => "hostname",
+        other => other,
+    }
+}
+
+/// `uniqueItems`: the first value that repeats an earlier one, and where it repeats.
+fn unique_items_error(instance: &Value, loc: Vec<Value>) -> ValidationErrorEntry {
+    let items = instance.as_array().map(Vec::as_slice).unwrap_or(&[]);
+    let repeat = items
+        .iter()
+        .enumerate()
+        .find(|(i, v)| items[..*i].iter().any(|earlier| json_equal(earlier, v)));
+    let mut ctx = json!({"unique_items": true});
+    if let Some((index, value)) = repeat {
+        ctx["duplicate_value"] = value.clone();
+        ctx["duplicate_index"] = json!(index);
+    }
+    ValidationErrorEntry::new("validation_error", loc, "Array items must be unique").with_ctx(ctx)
+}
+
+/// JSON Schema equality: numbers compare by value (`1` equals `1.0`).
+fn json_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_equal(p, q)),
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| json_equal(v, w)))
+        }
+        _ => a == b,
+    }
 }
 
 /// A failed `oneOf`/`anyOf`: how many branches matched, without echoing the (possibly large) input.
@@ -373,6 +423,18 @@ mod tests {
         assert_eq!(e[0].msg, "String should have at least 1 character");
         let e = errs(json!({"type": "array", "maxItems": 1}), json!([1, 2]));
         assert_eq!(e[0].msg, "List should have at most 1 item after validation");
+    }
+
+    #[test]
+    fn unique_items_names_the_first_repeat() {
+        let e = errs(json!({"type": "array", "uniqueItems": true}), json!([3, 1, 1.0, 3]));
+        assert_eq!(e[0].msg, "Array items must be unique");
+        assert_eq!(
+            e[0].ctx,
+            Some(json!({"unique_items": true, "duplicate_value": 1.0, "duplicate_index": 2}))
+        );
+        let e = errs(json!({"type": "string", "format": "ipv4"}), json!("1.2.3"));
+        assert_eq!(e[0].msg, "Invalid IPv4 address format");
     }
 
     #[test]
