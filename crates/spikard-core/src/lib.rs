@@ -13,6 +13,7 @@
 pub mod body;
 pub mod config;
 pub mod error;
+pub mod formats;
 pub mod params;
 pub mod request_body;
 pub mod route_pattern;

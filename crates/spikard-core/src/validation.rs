@@ -33,6 +33,7 @@ impl SchemaValidator {
         let validator = jsonschema::options()
             .with_draft(Draft::Draft202012)
             .should_validate_formats(true)
+            .with_format("time", crate::formats::is_time)
             .build(schema)
             .map_err(|e| format!("invalid JSON Schema: {e}"))?;
         Ok(Self {
