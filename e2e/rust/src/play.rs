@@ -1,7 +1,7 @@
 //! Playing one fixture: build the app the fixture describes, send its request, compare.
 
 use serde_json::{json, Value};
-use spikard::{App, Cookie, Ctx, Error, Response, Route, RouteBuilder, StatusCode};
+use spikard::{App, Cookie, Ctx, Error, Response, Route, RouteBuilder, ServerConfig, StatusCode};
 use spikard_http::RouteSpec;
 
 use crate::compare::compare;
@@ -141,6 +141,17 @@ pub fn cookie_from(name: &str, spec: &Value) -> Cookie {
     c
 }
 
+/// Server settings a fixture gives on its handler. `max_header_size` is checked before routing, so
+/// it is a server setting here (one route per fixture). `max_uri_length` is not read: a 414 is the
+/// application's answer in `status_codes` (README, "Who answers"), so the limit would contradict it.
+fn server_config(f: &Fixture) -> ServerConfig {
+    let mut config = ServerConfig::default();
+    if let Some(n) = f.handler().get("max_header_size").and_then(Value::as_u64) {
+        config.max_header_size = usize::try_from(n).unwrap_or(usize::MAX);
+    }
+    config
+}
+
 /// The default handler: answers as the fixture expects (or reports that it was called).
 pub fn default_route(f: &Fixture, spec: RouteSpec) -> Route {
     let app_answers = application_answers(f);
@@ -168,7 +179,7 @@ pub async fn play_fixture(f: &Fixture) -> Outcome {
         Err(e) => return Outcome::Failed(vec![e]),
     };
     let app_answers = application_answers(f);
-    let mut app = App::new();
+    let mut app = App::with_config(server_config(f));
     let route = match features::build_route(f, &mut app, spec) {
         Ok(Built::Route(route)) => route,
         Ok(Built::NotMine(spec)) => default_route(f, spec),
