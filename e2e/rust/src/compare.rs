@@ -76,7 +76,12 @@ pub fn compare(f: &Fixture, res: &TestResponse, app_answers: bool) -> Vec<String
     }
     if let Some(Value::Object(headers)) = expected.get("headers") {
         for (name, want) in headers {
-            let want = want.as_str().unwrap_or("");
+            // A header expected as JSON null must not be sent (as `<<absent>>`).
+            let want = if want.is_null() {
+                "<<absent>>"
+            } else {
+                want.as_str().unwrap_or("")
+            };
             let got = res.header(name);
             let ok = match (want, got) {
                 ("<<absent>>", g) => g.is_none(),
