@@ -36,10 +36,7 @@ fn is_clock(clock: &str) -> bool {
     };
     let parts: Vec<&str> = hms.split(':').collect();
     let limits: &[u32] = &[23, 59, 59];
-    let shape_ok = match (parts.len(), fraction) {
-        (2, None) | (3, _) => true,
-        _ => false,
-    };
+    let shape_ok = matches!((parts.len(), fraction), (2, None) | (3, _));
     shape_ok
         && parts
             .iter()
