@@ -10,6 +10,7 @@
 //! assert_eq!(spec.method, "GET");
 //! ```
 
+pub mod background;
 pub mod client_ip;
 pub mod cookies;
 pub mod di;
@@ -21,8 +22,12 @@ pub mod pipeline;
 pub mod response;
 pub mod route;
 pub mod server;
+pub mod sse;
+pub mod streaming;
 pub mod testing;
+pub mod websocket;
 
+pub use background::BackgroundTasks;
 pub use cookies::Cookie;
 pub use di::{Dependencies, Dependency, DependencyFactory, DependencyRegistry, Resolved, RouteDependencies};
 pub use handler::{BoxFuture, Handler, HandlerResult, RequestData};
@@ -30,7 +35,9 @@ pub use hooks::{HookFlow, HookRequest, LifecycleHooks, RequestHook, ResponseHook
 pub use middleware::{Context, Middleware};
 pub use pipeline::{Pipeline, PipelineBuilder};
 pub use response::{HandlerResponse, ResponseBody};
-pub use route::{ParameterSpecs, RouteSpec};
+pub use route::{ParameterSpecs, RouteKind, RouteSpec};
 pub use spikard_core::config::ServerConfig;
 pub use spikard_core::SpikardError;
-pub use testing::{TestClient, TestRequest, TestResponse};
+pub use sse::{SseEvent, SseStream};
+pub use testing::{TestClient, TestRequest, TestResponse, TestWebSocket, WsFrame};
+pub use websocket::{WebSocketHandler, WsConnection, WsMessage};

@@ -14,6 +14,7 @@ use spikard_core::request_body::{is_structured, DecodedBody};
 use spikard_core::router::Router;
 use spikard_core::SpikardError;
 
+use crate::background::BackgroundTasks;
 use crate::client_ip::{peer_ip, TrustedProxies};
 use crate::di::{Cleanups, DependencyRegistry, RouteDependencies, RouteDi};
 use crate::handler::{Handler, RequestData};
@@ -23,7 +24,9 @@ use crate::hooks::{
 use crate::limits::{check_head, read_body};
 use crate::middleware::{Chain, Context};
 use crate::response::HandlerResponse;
-use crate::route::{CompiledRoute, RouteSpec};
+use crate::route::{CompiledRoute, RouteKind, RouteSpec};
+use crate::websocket::{Handshake, WebSocketHandler, WebSocketRoute};
+use tokio_util::sync::CancellationToken;
 
 pub use crate::limits::decode_path;
 
@@ -41,6 +44,9 @@ struct Inner {
     /// App-wide hooks, for responses that belong to no route.
     hooks: LifecycleHooks,
     trusted_proxies: TrustedProxies,
+    background: BackgroundTasks,
+    /// Cancelled on shutdown: WebSocket sessions close with 1001.
+    sessions: CancellationToken,
 }
 
 /// Collects routes, rejecting conflicts at registration.
@@ -51,6 +57,8 @@ pub struct PipelineBuilder {
     dependencies: DependencyRegistry,
     /// `(route name, its dependencies)`, compiled against the app's registry at `build`.
     di_routes: Vec<(String, Arc<RouteDi>)>,
+    background: Option<BackgroundTasks>,
+    sessions: CancellationToken,
 }
 
 impl PipelineBuilder {
@@ -61,7 +69,31 @@ impl PipelineBuilder {
             hooks: LifecycleHooks::default(),
             dependencies: DependencyRegistry::default(),
             di_routes: Vec::new(),
+            background: None,
+            sessions: CancellationToken::new(),
         }
+    }
+
+    /// The app's background task runner (from `config.background`), for handlers to capture.
+    pub fn background(&mut self) -> BackgroundTasks {
+        self.background
+            .get_or_insert_with(|| BackgroundTasks::new(&self.config.background))
+            .clone()
+    }
+
+    /// Register a WebSocket route: `GET`, kind `websocket`, incoming messages validated
+    /// against `spec.message_schema` (compiled now).
+    pub fn websocket(
+        &mut self,
+        mut spec: RouteSpec,
+        handler: Arc<dyn WebSocketHandler>,
+    ) -> Result<&mut Self, SpikardError> {
+        spec.method = "GET".into();
+        spec.kind = RouteKind::WebSocket;
+        let max = spec.max_message_size.unwrap_or(self.config.max_body_size);
+        let route = WebSocketRoute::new(handler, spec.message_schema.as_ref(), max, self.sessions.clone())
+            .map_err(|e| SpikardError::InvalidRoute(format!("GET {}: message_schema: {e}", spec.path)))?;
+        self.route(spec, Arc::new(route))
     }
 
     /// Compile and register a route. Conflicts and invalid schemas are errors naming the route.
@@ -90,6 +122,7 @@ impl PipelineBuilder {
     ) -> Result<&mut Self, SpikardError> {
         let method = spec.method.to_ascii_uppercase();
         let path = spec.path.clone();
+        let handler = crate::sse::validating(&spec, handler)?;
         let mut compiled = CompiledRoute::compile(spec, handler, &self.config, self.hooks.merged(hooks))?;
         if let Some(di) = RouteDi::new(dependencies, &compiled.hooks) {
             let di = Arc::new(di);
@@ -133,8 +166,13 @@ impl PipelineBuilder {
         let chain = Chain::compile(&self.config, None)?;
         let trusted_proxies =
             TrustedProxies::parse(&self.config.trusted_proxies).map_err(SpikardError::InvalidRoute)?;
+        let background = self
+            .background
+            .unwrap_or_else(|| BackgroundTasks::new(&self.config.background));
         Ok(Pipeline {
             inner: Arc::new(Inner {
+                background,
+                sessions: self.sessions,
                 router: self.router,
                 config: self.config,
                 chain,
@@ -200,6 +238,16 @@ fn preflight_method(parts: &http::request::Parts) -> Option<&str> {
 impl Pipeline {
     pub fn config(&self) -> &ServerConfig {
         &self.inner.config
+    }
+
+    /// The app's background task runner (drained by the server on shutdown).
+    pub fn background(&self) -> &BackgroundTasks {
+        &self.inner.background
+    }
+
+    /// Close every open WebSocket session with 1001 (going away); called on shutdown.
+    pub fn close_websockets(&self) {
+        self.inner.sessions.cancel();
     }
 
     /// Serve one request.
@@ -307,11 +355,20 @@ impl Pipeline {
         &self,
         route: &CompiledRoute,
         mut data: RequestData,
-        parts: http::request::Parts,
+        mut parts: http::request::Parts,
         body: Body,
         path_values: Vec<(&str, String)>,
         carry: &mut Carry,
     ) -> Result<HandlerResponse, SpikardError> {
+        let handshake = match route.spec.kind {
+            RouteKind::WebSocket => {
+                match Handshake::from_request(&parts.method, &data.headers, &mut parts.extensions) {
+                    Ok(h) => Some(h),
+                    Err(e) => return Ok(crate::websocket::refusal(&e)),
+                }
+            }
+            _ => None,
+        };
         let hooks = &route.hooks;
         if let Some(di) = route.di.as_ref().filter(|d| d.stage == 0) {
             carry.resolve(di, &mut data).await?;
@@ -362,7 +419,11 @@ impl Pipeline {
         }
         carry.keep(&mut data);
         let handler = route.handler.as_ref();
-        guarded("handler", || handler.call(data)).await
+        let background = &self.inner.background;
+        let response = background
+            .scope(guarded("handler", || background.sync_scope(|| handler.call(data))))
+            .await?;
+        Ok(crate::websocket::finish(handshake, response))
     }
 }
 

@@ -20,6 +20,10 @@ pub enum ResponseBody {
     Bytes(Bytes),
     Json(Value),
     Stream(ByteStream),
+    /// Server-sent events (`text/event-stream`, never compressed).
+    Sse(crate::sse::SseStream),
+    /// A WebSocket session: only valid from a route registered as a WebSocket route.
+    WebSocket(Box<crate::websocket::WebSocketUpgrade>),
 }
 
 impl std::fmt::Debug for ResponseBody {
@@ -29,6 +33,8 @@ impl std::fmt::Debug for ResponseBody {
             Self::Bytes(b) => f.debug_tuple("Bytes").field(b).finish(),
             Self::Json(v) => f.debug_tuple("Json").field(v).finish(),
             Self::Stream(_) => f.write_str("Stream(..)"),
+            Self::Sse(s) => f.debug_tuple("Sse").field(s).finish(),
+            Self::WebSocket(w) => f.debug_tuple("WebSocket").field(w).finish(),
         }
     }
 }
@@ -113,7 +119,23 @@ impl HandlerResponse {
                     }
                 }
             }
-            ResponseBody::Stream(s) => Body::from_stream(s),
+            ResponseBody::Stream(s) => crate::streaming::body(s),
+            ResponseBody::Sse(s) => {
+                headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+                headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+                // Proxies such as nginx would otherwise hold events back.
+                headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
+                crate::streaming::body(Box::pin(s))
+            }
+            ResponseBody::WebSocket(_) => {
+                return problem_response(
+                    &spikard_core::SpikardError::Internal(
+                        "a WebSocket session can only be answered on a WebSocket route".into(),
+                    )
+                    .to_problem(),
+                    &[],
+                )
+            }
         };
         let body = if head_only || self.status == StatusCode::NO_CONTENT || self.status == StatusCode::NOT_MODIFIED {
             Body::empty()

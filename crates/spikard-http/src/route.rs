@@ -28,6 +28,20 @@ pub struct ParameterSpecs {
     pub files: Map<String, Value>,
 }
 
+/// What a route serves; documentation generators (OpenAPI, AsyncAPI) tell routes apart by it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RouteKind {
+    /// An ordinary request/response route.
+    #[default]
+    Http,
+    /// A server-sent events stream (`event_schema` describes each event's data).
+    Sse,
+    /// A WebSocket endpoint (`message_schema` validates incoming messages).
+    #[serde(alias = "ws")]
+    WebSocket,
+}
+
 /// Everything registered about a route except its handler.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RouteSpec {
@@ -58,6 +72,19 @@ pub struct RouteSpec {
     /// CORS for this route (same as `middleware.cors`).
     #[serde(default)]
     pub cors: Option<CorsConfig>,
+    /// HTTP, SSE or WebSocket.
+    #[serde(default)]
+    pub kind: RouteKind,
+    /// JSON Schema of incoming WebSocket messages; a message failing it gets an error frame.
+    #[serde(default)]
+    pub message_schema: Option<Value>,
+    /// JSON Schema of the data of each SSE event (enforced: the stream ends at the first event
+    /// breaking it) or of outgoing WebSocket messages (documents only).
+    #[serde(default)]
+    pub event_schema: Option<Value>,
+    /// Largest incoming WebSocket message in bytes (default: the body size limit); beyond, close 1009.
+    #[serde(default)]
+    pub max_message_size: Option<usize>,
 }
 
 impl RouteSpec {

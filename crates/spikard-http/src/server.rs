@@ -1,4 +1,5 @@
-//! The HTTP server: axum on tokio, HTTP/1.1 and h2c, graceful shutdown on SIGINT/SIGTERM.
+//! The HTTP server: axum on tokio, HTTP/1.1 (with WebSocket upgrades) and h2c, graceful
+//! shutdown on SIGINT/SIGTERM: in-flight requests first, then background tasks.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -27,6 +28,8 @@ pub async fn serve_listener(
     let addr: SocketAddr = listener.local_addr()?;
     tracing::info!(%addr, "spikard listening");
     let timeout = Duration::from_secs(pipeline.config().shutdown_timeout_secs);
+    let background = pipeline.background().clone();
+    let sessions = pipeline.clone();
     let service = tower::service_fn(move |req: Request| {
         let pipeline = pipeline.clone();
         async move { Ok::<_, Infallible>(pipeline.handle(req).await) }
@@ -35,6 +38,8 @@ pub async fn serve_listener(
     let (stopped_tx, stopped_rx) = tokio::sync::oneshot::channel::<()>();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         shutdown.await;
+        // Upgraded connections are no longer hyper's: tell WebSocket sessions to close.
+        sessions.close_websockets();
         let _ = stopped_tx.send(());
     });
     let drain_deadline = async move {
@@ -45,10 +50,13 @@ pub async fn serve_listener(
             std::future::pending::<()>().await;
         }
     };
-    tokio::select! {
+    let result = tokio::select! {
         result = server => result,
         () = drain_deadline => Ok(()),
-    }
+    };
+    // Requests are done (or abandoned): let the work they started finish, within its own limit.
+    background.drain(background.drain_timeout()).await;
+    result
 }
 
 /// Completes on SIGINT or SIGTERM.

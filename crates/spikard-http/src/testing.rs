@@ -30,6 +30,14 @@ use serde_json::Value;
 use spikard_core::body::multipart::{encode_multipart, UploadedFile};
 
 use crate::pipeline::Pipeline;
+use crate::websocket::InMemoryUpgrade;
+
+mod realtime;
+
+pub use realtime::{SseMessage, TestStreamResponse, TestWebSocket, WsFrame};
+
+/// Bytes the in-memory WebSocket pipe buffers in each direction.
+const WS_PIPE_CAPACITY: usize = 64 * 1024;
 
 /// Drives a [`Pipeline`] in memory.
 #[derive(Clone)]
@@ -67,6 +75,11 @@ impl TestResponse {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
+
+    /// The body parsed as a `text/event-stream` (keep-alive comments are blocks without data).
+    pub fn sse_events(&self) -> Vec<SseMessage> {
+        SseMessage::parse_all(&self.text())
+    }
 }
 
 impl TestClient {
@@ -91,6 +104,11 @@ impl TestClient {
 
     pub fn post(&self, uri: &str) -> TestRequest {
         self.request("POST", uri)
+    }
+
+    /// A WebSocket upgrade request (the handshake headers are added on `connect`).
+    pub fn websocket(&self, uri: &str) -> TestRequest {
+        self.request("GET", uri)
     }
 }
 
@@ -143,23 +161,62 @@ impl TestRequest {
     }
 
     pub async fn send(self) -> TestResponse {
-        let mut builder = Request::builder().method(self.method).uri(self.uri.as_str());
-        for (k, v) in &self.headers {
-            if let (Ok(n), Ok(v)) = (HeaderName::from_bytes(k.as_bytes()), HeaderValue::from_str(v)) {
-                builder = builder.header(n, v);
-            }
-        }
-        let request = match builder.body(Body::from(self.body)) {
-            Ok(r) => r,
-            Err(e) => panic!("invalid test request {}: {e}", self.uri),
-        };
-        let response = self.pipeline.handle(request).await;
+        let response = self.pipeline.handle(self.build_request()).await;
         let (parts, body) = response.into_parts();
         let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
         TestResponse {
             status: parts.status.as_u16(),
             headers: parts.headers,
             body,
+        }
+    }
+
+    /// Send, and read the body as it comes (for streams and SSE that do not end).
+    pub async fn send_streaming(self) -> TestStreamResponse {
+        let response = self.pipeline.handle(self.build_request()).await;
+        let (parts, body) = response.into_parts();
+        TestStreamResponse::new(parts.status.as_u16(), parts.headers, body)
+    }
+
+    /// Open a WebSocket: the handshake goes through the pipeline; anything but `101`
+    /// comes back as the error (the refusal response).
+    pub async fn connect(mut self) -> Result<TestWebSocket, TestResponse> {
+        for (k, v) in [
+            ("connection", "upgrade"),
+            ("upgrade", "websocket"),
+            ("sec-websocket-version", "13"),
+            ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="),
+        ] {
+            if !self.has_header(k) {
+                self.headers.push((k.into(), v.into()));
+            }
+        }
+        let (client_side, server_side) = tokio::io::duplex(WS_PIPE_CAPACITY);
+        let mut request = self.build_request();
+        request.extensions_mut().insert(InMemoryUpgrade::new(server_side));
+        let response = self.pipeline.handle(request).await;
+        let (parts, body) = response.into_parts();
+        if parts.status != http::StatusCode::SWITCHING_PROTOCOLS {
+            let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+            return Err(TestResponse {
+                status: parts.status.as_u16(),
+                headers: parts.headers,
+                body,
+            });
+        }
+        Ok(TestWebSocket::new(client_side, parts.headers).await)
+    }
+
+    fn build_request(&self) -> Request<Body> {
+        let mut builder = Request::builder().method(self.method.clone()).uri(self.uri.as_str());
+        for (k, v) in &self.headers {
+            if let (Ok(n), Ok(v)) = (HeaderName::from_bytes(k.as_bytes()), HeaderValue::from_str(v)) {
+                builder = builder.header(n, v);
+            }
+        }
+        match builder.body(Body::from(self.body.clone())) {
+            Ok(r) => r,
+            Err(e) => panic!("invalid test request {}: {e}", self.uri),
         }
     }
 }

@@ -35,6 +35,16 @@ impl App {
         Ok(self)
     }
 
+    /// Register a WebSocket route (see [`crate::ws::websocket`]).
+    pub fn websocket(&mut self, route: crate::ws::WsRoute) -> Result<&mut Self, Error> {
+        self.builder.websocket(route.spec, route.handler)?;
+        Ok(self)
+    }
+
+    pub(crate) fn builder_mut(&mut self) -> &mut PipelineBuilder {
+        &mut self.builder
+    }
+
     /// App-wide lifecycle hooks (they apply to routes registered afterwards, and to 404/405 answers).
     pub fn hooks_mut(&mut self) -> &mut LifecycleHooks {
         self.builder.hooks_mut()

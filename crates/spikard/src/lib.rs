@@ -26,12 +26,15 @@
 //! ```
 
 mod app;
+mod background;
 mod ctx;
 pub mod di;
 mod error;
 pub mod hooks;
 mod response;
 mod route;
+mod sse;
+pub mod ws;
 
 pub use app::App;
 pub use ctx::Ctx;
@@ -44,7 +47,10 @@ pub use spikard_core::body::multipart::UploadedFile;
 /// (`ctx.data().extensions.get::<JwtClaims>()`, or `ctx.data().state["jwt_claims"]`).
 pub use spikard_core::config::{ApiKeyConfig, JwtConfig};
 pub use spikard_http::middleware::auth::{ApiKeyAuthenticated, JwtClaims};
-pub use spikard_http::{Cookie, ServerConfig, TestClient, TestResponse};
+pub use spikard_http::{
+    BackgroundTasks, Cookie, ServerConfig, SseEvent, TestClient, TestResponse, TestWebSocket, WsFrame,
+};
+pub use sse::Sse;
 
 /// HTTP types re-exported for handlers.
 pub use http::{HeaderMap, Method, StatusCode};

@@ -87,6 +87,12 @@ impl RouteBuilder {
         &self.spec
     }
 
+    /// Change the spec in place (used by feature modules such as SSE).
+    pub(crate) fn map_spec(mut self, f: impl FnOnce(&mut RouteSpec)) -> Self {
+        f(&mut self.spec);
+        self
+    }
+
     fn params_from<T: JsonSchema>(mut self, pick: fn(&mut RouteSpec) -> &mut Map<String, Value>) -> Self {
         let (props, required) = properties_of::<T>();
         for (name, mut schema) in props {

@@ -26,6 +26,16 @@ pub fn compare(f: &Fixture, res: &TestResponse, app_answers: bool) -> Vec<String
     match expected.get("body") {
         None | Some(Value::Null) => {}
         Some(Value::String(s)) if s.is_empty() => {}
+        Some(Value::String(_)) if crate::features::streaming::expected_body(f).is_some() => {
+            let want = crate::features::streaming::expected_body(f).unwrap_or_default();
+            if res.body[..] != want[..] {
+                out.push(format!(
+                    "streamed body {:?} != the chunks {:?}",
+                    truncate(&res.text()),
+                    truncate(&String::from_utf8_lossy(&want))
+                ));
+            }
+        }
         Some(Value::String(s)) => {
             if res.text() != *s {
                 out.push(format!(

@@ -18,7 +18,7 @@ pub enum Outcome {
 /// Statuses the framework answers even in `status_codes`/`lifecycle_hooks`.
 const FRAMEWORK_STATUSES: [u16; 5] = [400, 405, 413, 422, 431];
 /// Headers owned by middleware, never returned by the application.
-const MIDDLEWARE_HEADERS: [&str; 5] = [
+pub const MIDDLEWARE_HEADERS: [&str; 5] = [
     "vary",
     "content-encoding",
     "content-length",
