@@ -166,3 +166,53 @@ pub fn finish(handshake: Option<Handshake>, response: HandlerResponse) -> Handle
     }
     answer
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(
+                header::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                HeaderValue::from_str(v).unwrap(),
+            );
+        }
+        h
+    }
+
+    #[test]
+    fn keys_must_be_sixteen_bytes_of_base64() {
+        assert!(is_valid_key(b"dGhlIHNhbXBsZSBub25jZQ=="));
+        assert!(!is_valid_key(b"dGhlIHNhbXBsZSBub25jZQ="));
+        assert!(!is_valid_key(b"dGhlIHNhbXBsZSBub25j*Q=="));
+        assert!(!is_valid_key(b""));
+    }
+
+    #[test]
+    fn connection_tokens_are_matched_in_lists_case_insensitively() {
+        let h = headers(&[("connection", "keep-alive, Upgrade")]);
+        assert!(has_token(&h, header::CONNECTION, "upgrade"));
+        assert!(!has_token(&h, header::CONNECTION, "close"));
+    }
+
+    #[test]
+    fn a_complete_request_yields_the_accept_key() {
+        let h = headers(&[
+            ("connection", "upgrade"),
+            ("upgrade", "WebSocket"),
+            ("sec-websocket-version", "13"),
+            ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="),
+        ]);
+        let (_client, server) = tokio::io::duplex(64);
+        let mut ext = http::Extensions::new();
+        ext.insert(InMemoryUpgrade::new(server));
+        let hs = Handshake::from_request(&Method::GET, &h, &mut ext).unwrap();
+        // RFC 6455 section 1.3's example.
+        assert_eq!(hs.accept, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+        // The in-memory connection is taken once.
+        assert!(Handshake::from_request(&Method::GET, &h, &mut ext).is_err());
+        assert!(Handshake::from_request(&Method::POST, &h, &mut http::Extensions::new()).is_err());
+    }
+}

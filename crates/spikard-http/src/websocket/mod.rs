@@ -243,3 +243,38 @@ impl Handler for WebSocketRoute {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn close_reasons_fit_a_control_frame_without_splitting_characters() {
+        assert_eq!(truncate_reason("short"), "short");
+        let long = "é".repeat(100);
+        let cut = truncate_reason(&long);
+        assert!(cut.len() <= 123);
+        assert_eq!(cut, "é".repeat(61));
+    }
+
+    #[test]
+    fn messages_read_as_json() {
+        assert_eq!(WsMessage::Text("{\"a\":1}".into()).json(), Some(json!({"a": 1})));
+        assert_eq!(WsMessage::Json(json!([1])).json(), Some(json!([1])));
+        assert_eq!(WsMessage::Text("nope".into()).json(), None);
+        assert_eq!(WsMessage::Binary(Bytes::from_static(b"{}")).json(), None);
+    }
+
+    #[test]
+    fn an_invalid_message_schema_is_refused_at_registration() {
+        struct Nothing;
+        impl WebSocketHandler for Nothing {
+            fn on_message(&self, _c: WsConnection, _m: WsMessage) -> BoxFuture<Result<(), SpikardError>> {
+                Box::pin(async { Ok(()) })
+            }
+        }
+        let bad = json!({"type": 5});
+        assert!(WebSocketRoute::new(Arc::new(Nothing), Some(&bad), 10, CancellationToken::new()).is_err());
+    }
+}
