@@ -22,6 +22,7 @@ use crate::hooks::{
     guarded, run_request_hooks, run_response_hooks, HookFlow, HookRequest, LifecycleHooks, ReplyHeaders,
 };
 use crate::limits::{check_head, read_body};
+use crate::middleware::static_files::StaticMounts;
 use crate::middleware::{Chain, Context};
 use crate::response::HandlerResponse;
 use crate::route::{CompiledRoute, RouteKind, RouteSpec};
@@ -47,6 +48,8 @@ struct Inner {
     background: BackgroundTasks,
     /// Cancelled on shutdown: WebSocket sessions close with 1001.
     sessions: CancellationToken,
+    /// Static file mounts (server-wide and declared next to routes), served before routing.
+    statics: StaticMounts,
 }
 
 /// Collects routes, rejecting conflicts at registration.
@@ -59,6 +62,10 @@ pub struct PipelineBuilder {
     di_routes: Vec<(String, Arc<RouteDi>)>,
     background: Option<BackgroundTasks>,
     sessions: CancellationToken,
+    /// Static mounts declared next to routes.
+    route_mounts: Vec<spikard_core::config::StaticFilesConfig>,
+    /// The server-wide rate limiter, shared by every route that does not set its own.
+    shared_limit: Option<Arc<dyn crate::middleware::Middleware>>,
 }
 
 impl PipelineBuilder {
@@ -71,6 +78,8 @@ impl PipelineBuilder {
             di_routes: Vec::new(),
             background: None,
             sessions: CancellationToken::new(),
+            route_mounts: Vec::new(),
+            shared_limit: None,
         }
     }
 
@@ -123,7 +132,17 @@ impl PipelineBuilder {
         let method = spec.method.to_ascii_uppercase();
         let path = spec.path.clone();
         let handler = crate::sse::validating(&spec, handler)?;
+        for mount in &spec.middleware.static_files {
+            if !self.route_mounts.contains(mount) {
+                self.route_mounts.push(mount.clone());
+            }
+        }
         let mut compiled = CompiledRoute::compile(spec, handler, &self.config, self.hooks.merged(hooks))?;
+        if compiled.spec.middleware.rate_limit.is_none() {
+            if let Some(shared) = self.shared_limit()? {
+                compiled.chain.share(&shared);
+            }
+        }
         if let Some(di) = RouteDi::new(dependencies, &compiled.hooks) {
             let di = Arc::new(di);
             self.di_routes.push((format!("{method} {path}"), di.clone()));
@@ -131,6 +150,16 @@ impl PipelineBuilder {
         }
         self.router.insert(&method, &path, compiled)?;
         Ok(self)
+    }
+
+    /// The server-wide rate limiter, built on first use.
+    fn shared_limit(&mut self) -> Result<Option<Arc<dyn crate::middleware::Middleware>>, SpikardError> {
+        if self.shared_limit.is_none() {
+            if let Some(config) = &self.config.rate_limit {
+                self.shared_limit = Some(Arc::new(crate::middleware::rate_limit::RateLimit::new(config)?));
+            }
+        }
+        Ok(self.shared_limit.clone())
     }
 
     /// App-wide hooks; they apply to routes registered afterwards and to 404/405 answers.
@@ -153,7 +182,7 @@ impl PipelineBuilder {
     }
 
     /// Finish: the server-wide chain is compiled here, so a bad setting is reported by name.
-    pub fn build(self) -> Result<Pipeline, SpikardError> {
+    pub fn build(mut self) -> Result<Pipeline, SpikardError> {
         for (name, di) in &self.di_routes {
             di.compile(&self.dependencies).map_err(|e| match e {
                 SpikardError::Dependency { detail, errors } => SpikardError::Dependency {
@@ -163,12 +192,16 @@ impl PipelineBuilder {
                 other => other,
             })?;
         }
-        let chain = Chain::compile(&self.config, None)?;
+        let mut chain = Chain::compile(&self.config, None)?;
+        if let Some(shared) = self.shared_limit()? {
+            chain.share(&shared);
+        }
         let trusted_proxies =
             TrustedProxies::parse(&self.config.trusted_proxies).map_err(SpikardError::InvalidRoute)?;
         let background = self
             .background
             .unwrap_or_else(|| BackgroundTasks::new(&self.config.background));
+        let statics = StaticMounts::compile(self.config.static_files.iter().chain(&self.route_mounts))?;
         Ok(Pipeline {
             inner: Arc::new(Inner {
                 background,
@@ -178,6 +211,7 @@ impl PipelineBuilder {
                 chain,
                 hooks: self.hooks,
                 trusted_proxies,
+                statics,
             }),
         })
     }
@@ -258,20 +292,33 @@ impl Pipeline {
         let mut ctx = Context::new(parts.method.clone(), client_ip);
         let head_only = parts.method == Method::HEAD;
 
-        let resolved = check_head(&parts, &inner.config)
-            .and_then(|()| decode_path(parts.uri.path()))
-            .map(|path| {
-                let method = preflight_method(&parts).unwrap_or(parts.method.as_str());
-                let found = inner.router.resolve(method, &path);
-                (path, found)
-            });
-        let (path, found) = match resolved {
-            Ok(r) => r,
+        let path = match check_head(&parts, &inner.config).and_then(|()| decode_path(parts.uri.path())) {
+            Ok(path) => path,
             Err(err) => {
-                let mut response = error_response(&err).into_http(head_only);
-                inner.chain.on_response(0, &ctx, &mut response);
-                return response;
+                let path = parts.uri.path().to_owned();
+                let response = error_response(&err).into_http(head_only);
+                return self.without_route(parts, path, ctx, response);
             }
+        };
+        if !inner.statics.is_empty() {
+            if let Some(response) = inner.statics.serve(&parts.method, &parts.headers, &path).await {
+                return self.without_route(parts, path, ctx, response);
+            }
+        }
+        let found = match preflight_method(&parts) {
+            // A preflight goes to the route of the method it asks about when that route answers CORS
+            // (when the path lacks that method, to one of its routes that does, whose CORS settings
+            // then judge the method); otherwise it is an ordinary OPTIONS request.
+            Some(method) => match inner.router.resolve(method, &path) {
+                Ok(found) if found.0.chain.handles_preflight() => Ok(found),
+                Err(SpikardError::MethodNotAllowed { allow, .. }) => allow
+                    .iter()
+                    .filter_map(|m| inner.router.resolve(m, &path).ok())
+                    .find(|found| found.0.chain.handles_preflight())
+                    .map_or_else(|| inner.router.resolve(parts.method.as_str(), &path), Ok),
+                _ => inner.router.resolve(parts.method.as_str(), &path),
+            },
+            None => inner.router.resolve(parts.method.as_str(), &path),
         };
         let (route, path_values, routing_error) = match found {
             Ok((route, values)) => (Some(route), values, None),
@@ -348,6 +395,29 @@ impl Pipeline {
         let mut response = response.into_http(head_only);
         chain.on_response(ran, &ctx, &mut response);
         std::mem::take(&mut carry.cleanups).attach(response)
+    }
+
+    /// A response decided before routing (a refused request line, a static file),
+    /// passed through the server-wide chain (which may still answer first, e.g. a rate limit).
+    fn without_route(
+        &self,
+        mut parts: http::request::Parts,
+        path: String,
+        mut ctx: Context,
+        mut response: Response<Body>,
+    ) -> Response<Body> {
+        let chain = &self.inner.chain;
+        let mut data = RequestData::new(parts.method.clone(), path, std::mem::take(&mut parts.headers));
+        data.client_ip = ctx.client_ip;
+        let ran = match chain.on_request(&mut data, &mut ctx) {
+            Ok(()) => chain.len(),
+            Err((early, ran)) => {
+                response = *early;
+                ran
+            }
+        };
+        chain.on_response(ran, &ctx, &mut response);
+        response
     }
 
     /// Dependencies, hooks, parameters, body and handler of a matched route.

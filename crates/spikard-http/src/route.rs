@@ -178,7 +178,15 @@ impl CompiledRoute {
             .unwrap_or(config.max_body_size);
         let chain = Chain::compile(config, Some(&spec.middleware)).map_err(|e| invalid(e.to_string()))?;
         let timeout = crate::middleware::pick(&config.request_timeout, Some(&spec.middleware.request_timeout))
-            .map(|t| std::time::Duration::from_secs_f64(t.seconds.max(0.0)));
+            .map(|t| {
+                std::time::Duration::try_from_secs_f64(t.seconds).map_err(|_| {
+                    invalid(format!(
+                        "request_timeout.seconds must be a finite number of seconds >= 0 (got {})",
+                        t.seconds
+                    ))
+                })
+            })
+            .transpose()?;
         Ok(Self {
             spec,
             params,

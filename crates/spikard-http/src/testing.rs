@@ -54,15 +54,28 @@ pub struct TestRequest {
     body: Bytes,
 }
 
-/// A response, fully read.
+/// A response, fully read. Like an HTTP client, `body` is decoded when the
+/// response has a `Content-Encoding` of `gzip` or `br`; `raw_body` is what was sent.
 #[derive(Debug, Clone)]
 pub struct TestResponse {
     pub status: u16,
     pub headers: HeaderMap,
     pub body: Bytes,
+    pub raw_body: Bytes,
 }
 
 impl TestResponse {
+    /// A fully read response, its body decoded when it has a `gzip`/`br` `Content-Encoding`.
+    fn read(parts: http::response::Parts, raw_body: Bytes) -> Self {
+        let body = decode_content(&parts.headers, &raw_body).unwrap_or_else(|| raw_body.clone());
+        Self {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body,
+            raw_body,
+        }
+    }
+
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
@@ -163,12 +176,8 @@ impl TestRequest {
     pub async fn send(self) -> TestResponse {
         let response = self.pipeline.handle(self.build_request()).await;
         let (parts, body) = response.into_parts();
-        let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
-        TestResponse {
-            status: parts.status.as_u16(),
-            headers: parts.headers,
-            body,
-        }
+        let raw_body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+        TestResponse::read(parts, raw_body)
     }
 
     /// Send, and read the body as it comes (for streams and SSE that do not end).
@@ -197,12 +206,8 @@ impl TestRequest {
         let response = self.pipeline.handle(request).await;
         let (parts, body) = response.into_parts();
         if parts.status != http::StatusCode::SWITCHING_PROTOCOLS {
-            let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
-            return Err(TestResponse {
-                status: parts.status.as_u16(),
-                headers: parts.headers,
-                body,
-            });
+            let raw_body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+            return Err(TestResponse::read(parts, raw_body));
         }
         Ok(TestWebSocket::new(client_side, parts.headers).await)
     }
@@ -224,4 +229,17 @@ impl TestRequest {
 /// Percent-encode a query or form component.
 pub fn encode_component(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+/// The decoded body of a `gzip`/`br` response (`None`: not encoded, or not decodable).
+fn decode_content(headers: &HeaderMap, raw: &[u8]) -> Option<Bytes> {
+    use std::io::Read;
+    let coding = headers.get(http::header::CONTENT_ENCODING)?.to_str().ok()?.trim();
+    let mut out = Vec::new();
+    match coding {
+        "gzip" => flate2::read::GzDecoder::new(raw).read_to_end(&mut out).ok()?,
+        "br" => brotli::Decompressor::new(raw, 4096).read_to_end(&mut out).ok()?,
+        _ => return None,
+    };
+    Some(Bytes::from(out))
 }

@@ -46,6 +46,10 @@ pub use spikard_core::body::multipart::UploadedFile;
 /// Authentication settings and what a handler finds once a request is authenticated
 /// (`ctx.data().extensions.get::<JwtClaims>()`, or `ctx.data().state["jwt_claims"]`).
 pub use spikard_core::config::{ApiKeyConfig, JwtConfig};
+pub use spikard_core::config::{
+    BodyLimitConfig, CompressionConfig, CorsConfig, RateLimitConfig, RequestIdConfig, RequestTimeoutConfig,
+    RouteMiddleware, StaticFile, StaticFilesConfig,
+};
 pub use spikard_http::middleware::auth::{ApiKeyAuthenticated, JwtClaims};
 pub use spikard_http::{
     BackgroundTasks, Cookie, ServerConfig, SseEvent, TestClient, TestResponse, TestWebSocket, WsFrame,

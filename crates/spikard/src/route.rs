@@ -176,6 +176,13 @@ impl RouteBuilder {
         self
     }
 
+    /// Middleware settings for this route only (each `Some` replaces the server-wide setting):
+    /// `get("/x").middleware(RouteMiddleware { cors: Some(cors), ..Default::default() })`.
+    pub fn middleware(mut self, middleware: spikard_core::config::RouteMiddleware) -> Self {
+        self.spec.middleware = middleware;
+        self
+    }
+
     pub fn max_body_size(mut self, bytes: usize) -> Self {
         self.spec.max_body_size = Some(bytes);
         self

@@ -172,3 +172,46 @@ async fn streams_and_application_errors() {
     assert_eq!(res.json()["detail"], json!("short and stout"));
     assert_eq!(res.header("content-type"), Some("application/problem+json"));
 }
+
+#[tokio::test]
+async fn middleware_through_the_rust_api() {
+    use spikard::{CompressionConfig, CorsConfig, RequestIdConfig, RouteMiddleware, ServerConfig};
+    let config = ServerConfig {
+        request_id: Some(RequestIdConfig::default()),
+        compression: Some(CompressionConfig {
+            min_size: 0,
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let mut app = spikard::App::with_config(config);
+    let cors = CorsConfig {
+        allowed_origins: vec!["https://app.example.com".into()],
+        ..Default::default()
+    };
+    app.route(
+        spikard::get("/hello")
+            .middleware(RouteMiddleware {
+                cors: Some(cors),
+                ..Default::default()
+            })
+            .handler(|_ctx: spikard::Ctx| async move { spikard::Json(serde_json::json!({"hello": "world"})) }),
+    )
+    .unwrap();
+    let client = app.test_client();
+    let res = client
+        .get("/hello")
+        .header("origin", "https://app.example.com")
+        .header("accept-encoding", "gzip")
+        .header("x-request-id", "abc")
+        .send()
+        .await;
+    assert_eq!(res.status, 200);
+    assert_eq!(res.json(), serde_json::json!({"hello": "world"}));
+    assert_eq!(res.header("content-encoding"), Some("gzip"));
+    assert_eq!(
+        res.header("access-control-allow-origin"),
+        Some("https://app.example.com")
+    );
+    assert_eq!(res.header("x-request-id"), Some("abc"));
+}

@@ -192,8 +192,9 @@ pub async fn play_fixture(f: &Fixture) -> Outcome {
         Ok(c) => c,
         Err(e) => return Outcome::Failed(vec![format!("app did not build: {e}")]),
     };
+    let mut problems = features::timing::warmup(f, &client).await;
     let response = build_request(&client, f.request()).send().await;
-    let mut problems = compare(f, &response, app_answers);
+    problems.extend(compare(f, &response, app_answers));
     for check in features::after_checks(f) {
         problems.extend(check(client.clone()).await);
     }

@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Response compression by `Accept-Encoding` (q-values honoured).
+/// Response compression by `Accept-Encoding` (q-values honoured; brotli wins a tie).
+/// Already-compressed types, `text/event-stream`, HEAD/204/206/304 answers and bodies
+/// below `min_size` are sent as they are.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CompressionConfig {
@@ -45,7 +47,9 @@ pub struct CorsConfig {
     pub allow_private_network: bool,
 }
 
-/// `X-Request-ID`: propagated from the client when well formed, otherwise a new UUID.
+/// `X-Request-ID` (on by default): propagated from the client when well formed (1-128
+/// characters of `A-Za-z0-9-_.:+=/@`), otherwise a new UUID v4; echoed on every response
+/// and handed to handlers in the request headers (and typed in `RequestData::extensions`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RequestIdConfig {
@@ -78,7 +82,10 @@ impl Default for RequestTimeoutConfig {
     }
 }
 
-/// Token-bucket rate limiting: `per_second` refill, `burst` capacity.
+/// Token-bucket rate limiting: `per_second` refill, `burst` capacity; 429 with `Retry-After`.
+/// The server-wide setting is one limiter shared by all routes without their own setting;
+/// a route's setting limits that route alone. Per-IP buckets are bounded in number; idle
+/// ones are forgotten first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RateLimitConfig {
@@ -108,7 +115,9 @@ pub struct BodyLimitConfig {
     pub max_bytes: usize,
 }
 
-/// A directory (or a set of in-memory files) served under a path prefix.
+/// A directory (or a set of in-memory files) served under a path prefix, before routing,
+/// for GET and HEAD. Traversal (`..`, `.`, backslashes, empty segments) gets a 403 problem;
+/// a symlink leaving the directory the same 404 problem as a missing file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct StaticFilesConfig {
@@ -118,7 +127,9 @@ pub struct StaticFilesConfig {
     pub directory: Option<String>,
     /// Files given inline (name and content), served from memory.
     pub files: Vec<StaticFile>,
-    /// File served for a directory request (e.g. `index.html`).
+    /// File served for a directory request (e.g. `index.html`); `true` means `index.html`,
+    /// `false` or `null` none.
+    #[serde(deserialize_with = "index_file")]
     pub index_file: Option<String>,
     /// `Cache-Control` value sent with every file.
     pub cache_control: Option<String>,
@@ -162,5 +173,35 @@ impl Default for BackgroundConfig {
             max_concurrent: 64,
             drain_timeout_secs: 30,
         }
+    }
+}
+
+/// `index_file` as a name, or `true` (`index.html`) / `false` (none).
+fn index_file<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum IndexFile {
+        Flag(bool),
+        Name(String),
+    }
+    Ok(match Option::<IndexFile>::deserialize(d)? {
+        Some(IndexFile::Flag(true)) => Some("index.html".into()),
+        Some(IndexFile::Flag(false)) | None => None,
+        Some(IndexFile::Name(name)) => Some(name),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_file_accepts_a_name_or_a_flag() {
+        let parse = |json: &str| serde_json::from_str::<StaticFilesConfig>(json).unwrap().index_file;
+        assert_eq!(parse(r#"{"index_file": true}"#), Some("index.html".into()));
+        assert_eq!(parse(r#"{"index_file": false}"#), None);
+        assert_eq!(parse(r#"{"index_file": null}"#), None);
+        assert_eq!(parse(r#"{"index_file": "home.htm"}"#), Some("home.htm".into()));
+        assert_eq!(parse("{}"), Some("index.html".into()));
     }
 }

@@ -37,7 +37,7 @@ pub struct ServerConfig {
     pub compression: Option<CompressionConfig>,
     /// Cross-origin resource sharing.
     pub cors: Option<CorsConfig>,
-    /// `X-Request-ID` generation and propagation.
+    /// `X-Request-ID` generation and propagation (on by default; `None` or `enabled: false` turns it off).
     pub request_id: Option<RequestIdConfig>,
     /// Per-request deadline (408 beyond).
     pub request_timeout: Option<RequestTimeoutConfig>,
@@ -71,7 +71,7 @@ impl Default for ServerConfig {
             trusted_proxies: Vec::new(),
             compression: None,
             cors: None,
-            request_id: None,
+            request_id: Some(RequestIdConfig::default()),
             request_timeout: None,
             rate_limit: None,
             jwt_auth: None,

@@ -8,12 +8,19 @@
 //! the body are read and may answer early; `on_response` runs in reverse order
 //! on every response, problem responses included.
 
+pub mod compression;
+pub mod cors;
+pub mod logging;
+pub mod rate_limit;
+pub mod request_id;
+pub mod static_files;
+
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::Body;
-use http::{Extensions, Method, Response};
+use http::{Extensions, HeaderValue, Method, Response};
 use spikard_core::config::{RouteMiddleware, ServerConfig};
 use spikard_core::SpikardError;
 
@@ -30,6 +37,12 @@ pub struct Context {
     pub started: Instant,
     /// The matched route pattern, when there is one (for logs and metrics).
     pub route: Option<String>,
+    /// The request ID (set by the request ID middleware; echoed and logged).
+    pub request_id: Option<HeaderValue>,
+    /// The `Origin` a CORS check accepted (the response gets the CORS headers).
+    pub cors_origin: Option<HeaderValue>,
+    /// The content coding negotiated from `Accept-Encoding`.
+    pub encoding: Option<compression::Encoding>,
     /// Values a middleware keeps between `on_request` and `on_response`.
     pub extensions: Extensions,
 }
@@ -41,6 +54,9 @@ impl Context {
             client_ip,
             started: Instant::now(),
             route: None,
+            request_id: None,
+            cors_origin: None,
+            encoding: None,
             extensions: Extensions::new(),
         }
     }
@@ -83,13 +99,42 @@ impl Chain {
     pub fn compile(config: &ServerConfig, route: Option<&RouteMiddleware>) -> Result<Self, SpikardError> {
         // Order: request ID, logging, CORS, rate limit, authentication, compression.
         let mut layers: Vec<Arc<dyn Middleware>> = Vec::new();
+        if let Some(c) = pick(&config.request_id, route.map(|r| &r.request_id)).filter(|c| c.enabled) {
+            layers.push(Arc::new(request_id::RequestIdMiddleware::new(c)?));
+        }
+        if config.request_logging {
+            layers.push(Arc::new(logging::RequestLogging::new(config)));
+        }
+        if let Some(c) = pick(&config.cors, route.map(|r| &r.cors)) {
+            layers.push(Arc::new(cors::Cors::new(c)?));
+        }
+        if let Some(c) = pick(&config.rate_limit, route.map(|r| &r.rate_limit)) {
+            layers.push(Arc::new(rate_limit::RateLimit::new(c)?));
+        }
         // Authentication: JWT and/or API keys.
         let jwt = pick(&config.jwt_auth, route.map(|r| &r.jwt_auth));
         let api_key = pick(&config.api_key_auth, route.map(|r| &r.api_key_auth));
         if let Some(authentication) = auth::Authentication::compile(jwt, api_key)? {
             layers.push(Arc::new(authentication));
         }
+        if let Some(c) = pick(&config.compression, route.map(|r| &r.compression)).filter(|c| c.gzip || c.brotli) {
+            layers.push(Arc::new(compression::Compression::new(c)));
+        }
         Ok(Self { layers })
+    }
+
+    /// Put `layer` in place of the layer of the same name (the app shares one server-wide rate limiter).
+    pub fn share(&mut self, layer: &Arc<dyn Middleware>) {
+        for m in &mut self.layers {
+            if m.name() == layer.name() {
+                *m = Arc::clone(layer);
+            }
+        }
+    }
+
+    /// Whether the chain answers CORS preflights (otherwise an `OPTIONS` request is routed as such).
+    pub fn handles_preflight(&self) -> bool {
+        self.layers.iter().any(|m| m.name() == cors::NAME)
     }
 
     pub fn is_empty(&self) -> bool {

@@ -9,6 +9,7 @@ pub mod di;
 pub mod hooks;
 pub mod realtime;
 pub mod streaming;
+pub mod timing;
 
 use futures_util::future::BoxFuture;
 use spikard::{App, Route, TestClient};
@@ -31,7 +32,13 @@ pub type AfterCheck = Box<dyn FnOnce(TestClient) -> BoxFuture<'static, Vec<Strin
 /// Let each module claim the fixture's route in turn.
 pub fn build_route(f: &Fixture, app: &mut App, spec: RouteSpec) -> Result<Built, String> {
     let mut spec = spec;
-    for build in [hooks::build, di::build, streaming::build, background::build] {
+    for build in [
+        hooks::build,
+        di::build,
+        streaming::build,
+        background::build,
+        timing::build,
+    ] {
         match build(f, app, spec)? {
             Built::NotMine(s) => spec = s,
             built @ Built::Route(_) => return Ok(built),
