@@ -4,8 +4,15 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::extract::Request;
 use std::convert::Infallible;
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use http::Request;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto::Builder;
+use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 
 use crate::pipeline::Pipeline;
@@ -20,6 +27,9 @@ pub async fn serve(pipeline: Pipeline) -> std::io::Result<()> {
 }
 
 /// Serve on an existing listener until `shutdown` completes (used by tests and embedders).
+///
+/// Each connection is served by hyper (HTTP/1.1 with upgrades, and h2c when enabled) with a
+/// header-read deadline, so a client that trickles its headers cannot hold a connection open.
 pub async fn serve_listener(
     listener: TcpListener,
     pipeline: Pipeline,
@@ -27,36 +37,60 @@ pub async fn serve_listener(
 ) -> std::io::Result<()> {
     let addr: SocketAddr = listener.local_addr()?;
     tracing::info!(%addr, "spikard listening");
-    let timeout = Duration::from_secs(pipeline.config().shutdown_timeout_secs);
-    let background = pipeline.background().clone();
-    let sessions = pipeline.clone();
-    let service = tower::service_fn(move |req: Request| {
+    let config = pipeline.config().clone();
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(config.header_read_timeout_secs.max(1)))
+        .keep_alive(true);
+    if !config.http2 {
+        builder = builder.http1_only();
+    }
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(conn) => conn,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
         let pipeline = pipeline.clone();
-        async move { Ok::<_, Infallible>(pipeline.handle(req).await) }
-    });
-    let app = axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(service);
-    let (stopped_tx, stopped_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        shutdown.await;
-        // Upgraded connections are no longer hyper's: tell WebSocket sessions to close.
-        sessions.close_websockets();
-        let _ = stopped_tx.send(());
-    });
-    let drain_deadline = async move {
-        if stopped_rx.await.is_ok() {
-            tokio::time::sleep(timeout).await;
+        let service = hyper::service::service_fn(move |mut req: Request<Incoming>| {
+            let pipeline = pipeline.clone();
+            req.extensions_mut().insert(ConnectInfo(peer));
+            async move { Ok::<_, Infallible>(pipeline.handle(req.map(Body::new)).await) }
+        });
+        let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+        let connection = graceful.watch(connection.into_owned());
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, %peer, "connection closed with an error");
+            }
+        });
+    }
+    drop(listener);
+    // Upgraded connections are no longer hyper's: tell WebSocket sessions to close.
+    pipeline.close_websockets();
+    let timeout = Duration::from_secs(config.shutdown_timeout_secs);
+    tokio::select! {
+        () = graceful.shutdown() => {},
+        () = tokio::time::sleep(timeout) => {
             tracing::warn!("graceful shutdown timed out; closing remaining connections");
-        } else {
-            std::future::pending::<()>().await;
         }
-    };
-    let result = tokio::select! {
-        result = server => result,
-        () = drain_deadline => Ok(()),
-    };
+    }
     // Requests are done (or abandoned): let the work they started finish, within its own limit.
+    let background = pipeline.background().clone();
     background.drain(background.drain_timeout()).await;
-    result
+    Ok(())
 }
 
 /// Completes on SIGINT or SIGTERM.

@@ -120,3 +120,37 @@ async fn graceful_shutdown_drains_in_flight_requests() {
         "listener closed after shutdown"
     );
 }
+
+#[tokio::test]
+async fn a_client_trickling_its_headers_is_disconnected_and_others_are_served() {
+    let config: spikard_http::ServerConfig = serde_json::from_value(json!({"header_read_timeout_secs": 1})).unwrap();
+    let mut b = spikard_http::PipelineBuilder::new(config);
+    b.route(spec(json!({"method": "GET", "path": "/items/{id:int}"})), arc(Echo))
+        .unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = oneshot::channel::<()>();
+    let handle = tokio::spawn(serve_listener(listener, b.build().unwrap(), async move {
+        let _ = rx.await;
+    }));
+
+    let mut slow = TcpStream::connect(addr).await.unwrap();
+    slow.write_all(b"GET /items/1 HTTP/1.1\r\nhost: t\r\n").await.unwrap();
+    // The headers never end: the server must give up on this connection (EOF or a 408), not wait forever.
+    let mut buf = [0u8; 256];
+    let n = tokio::time::timeout(Duration::from_secs(20), slow.read(&mut buf))
+        .await
+        .expect("the server kept a half-sent request open")
+        .unwrap_or(0);
+    let answer = String::from_utf8_lossy(&buf[..n]);
+    assert!(
+        n == 0 || answer.starts_with("HTTP/1.1 408"),
+        "unexpected answer: {answer}"
+    );
+
+    let mut ok = TcpStream::connect(addr).await.unwrap();
+    let (status, body) = roundtrip(&mut ok, "/items/5").await;
+    assert_eq!(status, 200, "{body}");
+    tx.send(()).unwrap();
+    handle.await.unwrap().unwrap();
+}

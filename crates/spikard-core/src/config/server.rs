@@ -27,6 +27,8 @@ pub struct ServerConfig {
     pub max_nesting_depth: usize,
     /// Seconds to wait for in-flight requests on shutdown.
     pub shutdown_timeout_secs: u64,
+    /// Seconds a client may take to send a request's headers (slow clients are disconnected).
+    pub header_read_timeout_secs: u64,
     /// Accept HTTP/2 over cleartext (prior knowledge) besides HTTP/1.1.
     pub http2: bool,
     /// Log each request (method, route, status, duration) through `tracing`.
@@ -66,6 +68,7 @@ impl Default for ServerConfig {
             max_uri_length: 8 * 1024,
             max_nesting_depth: crate::request_body::DEFAULT_MAX_NESTING_DEPTH,
             shutdown_timeout_secs: 30,
+            header_read_timeout_secs: 30,
             http2: true,
             request_logging: true,
             trusted_proxies: Vec::new(),
