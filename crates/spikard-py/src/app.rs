@@ -1,0 +1,121 @@
+//! The application core: routes registered from Python, pipelines built from them.
+//!
+//! Each route is compiled when it is added, so a conflict or an invalid schema
+//! raises at the decorator. Pipelines (for the server or a test client) are
+//! built from the registered routes on demand, so routes may be added after a
+//! test client was made.
+
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use spikard_http::{Handler, Pipeline, PipelineBuilder, RouteSpec, ServerConfig};
+
+use crate::convert::{json_to_py, py_to_json};
+use crate::errors;
+use crate::handler::{Binding, PyHandler};
+
+/// Routes and server config, owned by the Python `Spikard` app.
+#[pyclass(module = "spikard._spikard")]
+pub struct App {
+    config: ServerConfig,
+    routes: Vec<(RouteSpec, Arc<dyn Handler>)>,
+    /// Every route so far, compiled: catches conflicts at registration.
+    check: PipelineBuilder,
+}
+
+/// A `ServerConfig` from a Python dict (missing keys take their defaults).
+pub fn config_from(dict: Option<&Bound<'_, PyDict>>) -> PyResult<ServerConfig> {
+    match dict {
+        None => Ok(ServerConfig::default()),
+        Some(d) => serde_json::from_value(py_to_json(d.as_any())?).map_err(|e| errors::config_error("ServerConfig", e)),
+    }
+}
+
+/// The default `ServerConfig` as a dict (the Python dataclass is checked against it).
+#[pyfunction]
+pub fn default_server_config(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    let value = serde_json::to_value(ServerConfig::default()).map_err(|e| errors::config_error("ServerConfig", e))?;
+    json_to_py(py, &value)
+}
+
+#[pymethods]
+impl App {
+    #[new]
+    #[pyo3(signature = (config = None))]
+    fn py_new(config: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        let config = config_from(config)?;
+        Ok(Self {
+            check: PipelineBuilder::new(config.clone()),
+            config,
+            routes: Vec::new(),
+        })
+    }
+
+    /// Replace the server config (applies to every route, including those already added).
+    fn configure(&mut self, config: &Bound<'_, PyDict>) -> PyResult<()> {
+        self.config = config_from(Some(config))?;
+        Ok(())
+    }
+
+    /// The current server config as a dict.
+    fn config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let value = serde_json::to_value(&self.config).map_err(|e| errors::config_error("ServerConfig", e))?;
+        json_to_py(py, &value)
+    }
+
+    /// Register a route: `spec` is a `RouteSpec` as a dict (method, path, parameters,
+    /// body_schema, content_type, max_body_size, max_nesting_depth, handler_name);
+    /// `bindings` are `(kwarg, source, key, converter, none_if_absent)` tuples.
+    fn add_route(
+        &mut self,
+        spec: &Bound<'_, PyDict>,
+        function: Py<PyAny>,
+        bindings: Vec<Bound<'_, PyAny>>,
+        is_async: bool,
+    ) -> PyResult<()> {
+        let spec: RouteSpec =
+            serde_json::from_value(py_to_json(spec.as_any())?).map_err(|e| errors::config_error("route spec", e))?;
+        let bindings = bindings.iter().map(Binding::from_tuple).collect::<PyResult<Vec<_>>>()?;
+        let name = spec
+            .handler_name
+            .clone()
+            .unwrap_or_else(|| format!("{} {}", spec.method, spec.path));
+        let handler: Arc<dyn Handler> = Arc::new(PyHandler::new(function, name, bindings, is_async));
+        self.check
+            .route(spec.clone(), handler.clone())
+            .map_err(|e| errors::to_py(&e))?;
+        self.routes.push((spec, handler));
+        Ok(())
+    }
+
+    /// Number of registered routes.
+    fn __len__(&self) -> usize {
+        self.routes.len()
+    }
+
+    /// Serve until SIGINT/SIGTERM (see [`crate::server`]).
+    #[pyo3(signature = (reuse_port = false))]
+    fn serve(&self, py: Python<'_>, reuse_port: bool) -> PyResult<()> {
+        let pipeline = self.pipeline()?;
+        crate::server::serve(py, pipeline, reuse_port)
+    }
+
+    /// An in-memory client over a pipeline of the routes registered so far.
+    fn test_client(&self) -> PyResult<crate::testing::TestClient> {
+        crate::testing::TestClient::new(self.pipeline()?)
+    }
+}
+
+impl App {
+    /// A pipeline of every registered route under the current config.
+    pub fn pipeline(&self) -> PyResult<Pipeline> {
+        let mut builder = PipelineBuilder::new(self.config.clone());
+        for (spec, handler) in &self.routes {
+            builder
+                .route(spec.clone(), handler.clone())
+                .map_err(|e| errors::to_py(&e))?;
+        }
+        Ok(builder.build())
+    }
+}

@@ -1,0 +1,183 @@
+//! The one place where Rust and Python's runtimes meet.
+//!
+//! * Sync handlers are called directly, with the GIL held only for the call.
+//! * Coroutines run on a dedicated asyncio event loop thread (one per process,
+//!   started on first use, restarted after a fork). [`submit`] hands a coroutine
+//!   to that loop and returns a Rust future; the loop's done-callback converts the
+//!   result while it still holds the GIL and sends it over a oneshot channel.
+//!   Dropping the future (the client went away) cancels the Python task.
+//! * [`block_on`] drives a Rust future from Python with the GIL released, so
+//!   handlers running on other threads can take it.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Mutex;
+use std::task::{Context, Poll};
+
+use pyo3::prelude::*;
+use pyo3::sync::MutexExt;
+use pyo3::types::PyDict;
+use spikard_core::SpikardError;
+use spikard_http::HandlerResult;
+use tokio::sync::oneshot;
+
+/// The process's asyncio loop and its `run_coroutine_threadsafe`.
+struct LoopThread {
+    pid: u32,
+    event_loop: Py<PyAny>,
+    run_threadsafe: Py<PyAny>,
+}
+
+static LOOP: Mutex<Option<LoopThread>> = Mutex::new(None);
+
+fn start_loop(py: Python<'_>) -> PyResult<LoopThread> {
+    let asyncio = py.import("asyncio")?;
+    let event_loop = asyncio.call_method0("new_event_loop")?;
+    let kwargs = PyDict::new(py);
+    kwargs.set_item("target", event_loop.getattr("run_forever")?)?;
+    kwargs.set_item("name", "spikard-asyncio")?;
+    kwargs.set_item("daemon", true)?;
+    let thread = py.import("threading")?.getattr("Thread")?.call((), Some(&kwargs))?;
+    thread.call_method0("start")?;
+    Ok(LoopThread {
+        pid: std::process::id(),
+        event_loop: event_loop.unbind(),
+        run_threadsafe: asyncio.getattr("run_coroutine_threadsafe")?.unbind(),
+    })
+}
+
+/// The event loop async handlers run on (started if needed); exposed to Python as `event_loop()`.
+#[pyfunction]
+pub fn event_loop(py: Python<'_>) -> PyResult<Py<PyAny>> {
+    let mut guard = LOOP
+        .lock_py_attached(py)
+        .map_err(|_| pyo3::exceptions::PyRuntimeError::new_err("event loop lock poisoned"))?;
+    if guard.as_ref().is_none_or(|l| l.pid != std::process::id()) {
+        *guard = Some(start_loop(py)?);
+    }
+    let l = guard.as_ref().expect("set above");
+    Ok(l.event_loop.clone_ref(py))
+}
+
+fn run_threadsafe(py: Python<'_>) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
+    let event_loop = event_loop(py)?;
+    let guard = LOOP
+        .lock_py_attached(py)
+        .map_err(|_| pyo3::exceptions::PyRuntimeError::new_err("event loop lock poisoned"))?;
+    let l = guard.as_ref().expect("started by event_loop");
+    Ok((event_loop, l.run_threadsafe.clone_ref(py)))
+}
+
+type Finish = Box<dyn Fn(Python<'_>, PyResult<Bound<'_, PyAny>>) -> HandlerResult + Send + Sync>;
+
+/// Called by asyncio when the handler's future completes.
+#[pyclass(frozen)]
+struct DoneCallback {
+    tx: Mutex<Option<oneshot::Sender<HandlerResult>>>,
+    finish: Finish,
+}
+
+#[pymethods]
+impl DoneCallback {
+    fn __call__(&self, py: Python<'_>, future: Bound<'_, PyAny>) {
+        let result = (self.finish)(py, future.call_method0("result"));
+        if let Some(tx) = self.tx.lock().ok().and_then(|mut g| g.take()) {
+            let _ = tx.send(result);
+        }
+    }
+}
+
+/// A coroutine running on the event loop, awaited from Rust.
+pub struct Pending {
+    rx: oneshot::Receiver<HandlerResult>,
+    future: Option<Py<PyAny>>,
+}
+
+impl Future for Pending {
+    type Output = HandlerResult;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<HandlerResult> {
+        match Pin::new(&mut self.rx).poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(result) => {
+                // Completed: nothing to cancel any more. Dropping a Py without the GIL is deferred by PyO3.
+                self.future = None;
+                Poll::Ready(result.unwrap_or_else(|_| {
+                    Err(SpikardError::Internal("async handler finished without a result".into()))
+                }))
+            }
+        }
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if let Some(future) = self.future.take() {
+            let _ = Python::try_attach(|py| future.bind(py).call_method0("cancel").map(|_| ()));
+        }
+    }
+}
+
+/// Run `coroutine` on the event loop; `finish` turns its outcome into a handler result
+/// on the loop thread, with the GIL held.
+pub fn submit(py: Python<'_>, coroutine: Bound<'_, PyAny>, finish: Finish) -> PyResult<Pending> {
+    let (event_loop, run) = run_threadsafe(py)?;
+    let future = run.bind(py).call1((coroutine, event_loop))?;
+    let (tx, rx) = oneshot::channel();
+    let callback = Bound::new(
+        py,
+        DoneCallback {
+            tx: Mutex::new(Some(tx)),
+            finish,
+        },
+    )?;
+    future.call_method1("add_done_callback", (callback,))?;
+    Ok(Pending {
+        rx,
+        future: Some(future.unbind()),
+    })
+}
+
+/// Drive a future to completion with the GIL released.
+pub fn block_on<F>(py: Python<'_>, runtime: &tokio::runtime::Runtime, future: F) -> F::Output
+where
+    F: Future + Send,
+    F::Output: Send,
+{
+    py.detach(|| runtime.block_on(future))
+}
+
+/// A single-threaded runtime for in-memory test clients.
+pub fn test_runtime() -> PyResult<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| crate::errors::server_error(&e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coroutines_complete_through_the_loop_thread() {
+        let runtime = test_runtime().unwrap();
+        let pending = Python::attach(|py| {
+            let module = PyModule::from_code(
+                py,
+                c"import asyncio\nasync def answer():\n    await asyncio.sleep(0)\n    return 42\n",
+                c"t.py",
+                c"t",
+            )
+            .unwrap();
+            let coroutine = module.getattr("answer").unwrap().call0().unwrap();
+            let finish: Finish = Box::new(|_py, r| {
+                let n: i64 = r.and_then(|v| v.extract()).map_err(|e| SpikardError::Internal(e.to_string()))?;
+                Ok(spikard_http::HandlerResponse::json(serde_json::json!(n)))
+            });
+            submit(py, coroutine, finish).unwrap()
+        });
+        let response = runtime.block_on(pending).unwrap();
+        assert!(matches!(response.body, spikard_http::ResponseBody::Json(ref v) if v == &serde_json::json!(42)));
+    }
+}

@@ -1,0 +1,177 @@
+//! Python values <-> JSON values, built directly (no JSON text in between).
+//!
+//! Builtins (`dict`, `list`, `tuple`, `str`, `int`, `float`, `bool`, `None`) convert
+//! in one pass. Anything else (msgspec structs, dataclasses, pydantic models, UUIDs,
+//! dates, enums) goes through the encoder the Python package registers with
+//! [`set_encoder`], which turns it into builtins first.
+
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use serde_json::{Map, Number, Value};
+
+/// Deepest nesting converted before giving up (guards against cyclic structures).
+const MAX_DEPTH: usize = 256;
+
+static ENCODER: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// Register the fallback encoder: a callable turning a non-builtin value into builtins.
+/// Only the first registration counts (the package registers it once at import).
+#[pyfunction]
+pub fn set_encoder(py: Python<'_>, encoder: Py<PyAny>) {
+    let _ = ENCODER.get_or_init(py, || encoder);
+}
+
+/// A JSON value as a Python object.
+pub fn json_to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match value {
+        Value::Null => py.None().into_bound(py),
+        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                i.into_pyobject(py)?.into_any()
+            } else if let Some(u) = n.as_u64() {
+                u.into_pyobject(py)?.into_any()
+            } else {
+                PyFloat::new(py, n.as_f64().unwrap_or(f64::NAN)).into_any()
+            }
+        }
+        Value::String(s) => PyString::new(py, s).into_any(),
+        Value::Array(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(json_to_py(py, item)?)?;
+            }
+            list.into_any()
+        }
+        Value::Object(map) => map_to_py(py, map)?.into_any(),
+    })
+}
+
+/// A JSON object as a Python `dict`.
+pub fn map_to_py<'py>(py: Python<'py>, map: &Map<String, Value>) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    for (k, v) in map {
+        dict.set_item(k, json_to_py(py, v)?)?;
+    }
+    Ok(dict)
+}
+
+/// A Python object as a JSON value.
+pub fn py_to_json(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
+    convert(obj, 0, true)
+}
+
+fn convert(obj: &Bound<'_, PyAny>, depth: usize, may_encode: bool) -> PyResult<Value> {
+    if depth > MAX_DEPTH {
+        return Err(PyValueError::new_err(format!(
+            "value nests deeper than {MAX_DEPTH} levels (or contains a cycle)"
+        )));
+    }
+    if obj.is_none() {
+        return Ok(Value::Null);
+    }
+    if let Ok(s) = obj.cast_exact::<PyString>() {
+        return Ok(Value::String(s.to_str()?.to_owned()));
+    }
+    if let Ok(b) = obj.cast_exact::<PyBool>() {
+        return Ok(Value::Bool(b.is_true()));
+    }
+    if let Ok(i) = obj.cast_exact::<PyInt>() {
+        return int_to_json(i);
+    }
+    if let Ok(f) = obj.cast_exact::<PyFloat>() {
+        return Ok(Number::from_f64(f.value()).map_or(Value::Null, Value::Number));
+    }
+    if let Ok(d) = obj.cast_exact::<PyDict>() {
+        let mut map = Map::with_capacity(d.len());
+        for (k, v) in d.iter() {
+            let key = match k.cast_exact::<PyString>() {
+                Ok(s) => s.to_str()?.to_owned(),
+                Err(_) => key_string(&k)?,
+            };
+            map.insert(key, convert(&v, depth + 1, true)?);
+        }
+        return Ok(Value::Object(map));
+    }
+    if let Ok(l) = obj.cast_exact::<PyList>() {
+        let mut out = Vec::with_capacity(l.len());
+        for item in l.iter() {
+            out.push(convert(&item, depth + 1, true)?);
+        }
+        return Ok(Value::Array(out));
+    }
+    if let Ok(t) = obj.cast_exact::<PyTuple>() {
+        let mut out = Vec::with_capacity(t.len());
+        for item in t.iter() {
+            out.push(convert(&item, depth + 1, true)?);
+        }
+        return Ok(Value::Array(out));
+    }
+    if obj.cast::<PyBytes>().is_ok() {
+        return Err(PyTypeError::new_err("bytes cannot be part of a JSON value"));
+    }
+    let py = obj.py();
+    match ENCODER.get(py) {
+        Some(encoder) if may_encode => {
+            let plain = encoder.bind(py).call1((obj,))?;
+            convert(&plain, depth + 1, false)
+        }
+        _ => Err(PyTypeError::new_err(format!(
+            "cannot convert a value of type {} to JSON",
+            obj.get_type().name()?
+        ))),
+    }
+}
+
+fn int_to_json(i: &Bound<'_, PyInt>) -> PyResult<Value> {
+    if let Ok(v) = i.extract::<i64>() {
+        return Ok(Value::from(v));
+    }
+    if let Ok(v) = i.extract::<u64>() {
+        return Ok(Value::from(v));
+    }
+    let f: f64 = i.extract()?;
+    Ok(Number::from_f64(f).map_or(Value::Null, Value::Number))
+}
+
+fn key_string(k: &Bound<'_, PyAny>) -> PyResult<String> {
+    match convert(k, 0, true)? {
+        Value::String(s) => Ok(s),
+        other @ (Value::Number(_) | Value::Bool(_) | Value::Null) => Ok(other.to_string()),
+        _ => Err(PyTypeError::new_err("dict keys must be strings or scalars")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn round_trips_builtins() {
+        Python::attach(|py| {
+            let value = json!({"a": [1, 2.5, "x", null, true], "b": {"c": -7}, "big": 18446744073709551615u64});
+            let obj = json_to_py(py, &value).unwrap();
+            assert_eq!(py_to_json(&obj).unwrap(), value);
+        });
+    }
+
+    #[test]
+    fn tuples_become_arrays_and_scalar_keys_strings() {
+        Python::attach(|py| {
+            let obj = py.eval(c"{1: (1, 2), None: 'x'}", None, None).unwrap();
+            assert_eq!(py_to_json(&obj).unwrap(), json!({"1": [1, 2], "null": "x"}));
+        });
+    }
+
+    #[test]
+    fn unknown_types_without_encoder_are_type_errors() {
+        Python::attach(|py| {
+            let obj = py.eval(c"object()", None, None).unwrap();
+            let err = convert(&obj, 0, false).unwrap_err();
+            assert!(err.is_instance_of::<PyTypeError>(py));
+        });
+    }
+}

@@ -1,0 +1,154 @@
+//! Error mapping between Python and the core.
+//!
+//! Python sees one hierarchy rooted at `SpikardError`:
+//!
+//! | exception | raised for |
+//! |---|---|
+//! | `SpikardError` | base of everything Spikard raises; `HTTPException` derives from it |
+//! | `ConfigError` | a config or route spec that does not deserialise |
+//! | `RouteError` | a route the core refuses (`code`: `route-conflict` or `invalid-route`) |
+//! | `ServerError` | the server cannot bind or stops with an I/O error |
+//!
+//! Each instance carries the core's stable `code` attribute. In the other
+//! direction, a handler's exception becomes a core error: an exception with an
+//! integer `status_code` attribute deriving from `SpikardError` (`HTTPException`)
+//! becomes an application-chosen problem response; anything else is logged with
+//! its traceback and answered with a 500 problem that does not reveal it.
+
+use pyo3::create_exception;
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use spikard_core::SpikardError;
+
+create_exception!(_spikard, SpikardPyError, PyException, "Base of every error Spikard raises.");
+create_exception!(
+    _spikard,
+    ConfigError,
+    SpikardPyError,
+    "A config or route description that cannot be read."
+);
+create_exception!(_spikard, RouteError, SpikardPyError, "A route the core refuses.");
+create_exception!(
+    _spikard,
+    ServerError,
+    SpikardPyError,
+    "The server could not start or stopped with an I/O error."
+);
+
+/// Add the exception classes to the module (`SpikardError` is the Python name of the base).
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add("SpikardError", py.get_type::<SpikardPyError>())?;
+    m.add("ConfigError", py.get_type::<ConfigError>())?;
+    m.add("RouteError", py.get_type::<RouteError>())?;
+    m.add("ServerError", py.get_type::<ServerError>())?;
+    Ok(())
+}
+
+fn with_code(py: Python<'_>, err: PyErr, code: &str) -> PyErr {
+    let _ = err.value(py).setattr("code", code);
+    err
+}
+
+/// A core error as a Python exception.
+pub fn to_py(err: &SpikardError) -> PyErr {
+    let message = err.to_string();
+    let py_err = match err {
+        SpikardError::RouteConflict(_) | SpikardError::InvalidRoute(_) => RouteError::new_err(message),
+        _ => SpikardPyError::new_err(message),
+    };
+    Python::attach(|py| with_code(py, py_err, err.code()))
+}
+
+/// A config/spec decoding failure as `ConfigError`.
+pub fn config_error(what: &str, err: impl std::fmt::Display) -> PyErr {
+    let py_err = ConfigError::new_err(format!("{what}: {err}"));
+    Python::attach(|py| with_code(py, py_err, "invalid-config"))
+}
+
+/// An I/O failure of the server as `ServerError`.
+pub fn server_error(err: &std::io::Error) -> PyErr {
+    let py_err = ServerError::new_err(err.to_string());
+    Python::attach(|py| with_code(py, py_err, "server-error"))
+}
+
+/// A handler's exception as a core error (see the module docs).
+pub fn from_handler(py: Python<'_>, err: PyErr, handler_name: &str) -> SpikardError {
+    let value = err.value(py);
+    if value.is_instance_of::<SpikardPyError>() {
+        if let Ok(status) = value.getattr("status_code").and_then(|s| s.extract::<u16>()) {
+            let detail = value
+                .getattr("detail")
+                .and_then(|d| d.str().map(|s| s.to_string()))
+                .unwrap_or_default();
+            if (400..600).contains(&status) {
+                return SpikardError::Http { status, detail };
+            }
+        }
+    }
+    log_exception(py, &err, handler_name);
+    SpikardError::Internal(format!("handler {handler_name} raised {err}"))
+}
+
+/// Log an exception with its traceback on the `spikard` logger.
+pub fn log_exception(py: Python<'_>, err: &PyErr, handler_name: &str) {
+    let logged = (|| -> PyResult<()> {
+        let logger = py.import("logging")?.call_method1("getLogger", ("spikard",))?;
+        let kwargs = PyDict::new(py);
+        // `into_value` attaches the traceback to the exception object.
+        kwargs.set_item("exc_info", err.clone_ref(py).into_value(py))?;
+        logger.call_method(
+            "error",
+            ("handler %s raised an exception", handler_name),
+            Some(&kwargs),
+        )?;
+        Ok(())
+    })();
+    if logged.is_err() {
+        tracing::error!(handler = handler_name, error = %err, "handler raised an exception");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn route_errors_carry_their_code() {
+        Python::attach(|py| {
+            let err = to_py(&SpikardError::RouteConflict("GET /a".into()));
+            assert!(err.is_instance_of::<RouteError>(py));
+            assert!(err.is_instance_of::<SpikardPyError>(py));
+            let code: String = err.value(py).getattr("code").unwrap().extract().unwrap();
+            assert_eq!(code, "route-conflict");
+        });
+    }
+
+    #[test]
+    fn plain_exceptions_become_internal_errors() {
+        Python::attach(|py| {
+            let err = pyo3::exceptions::PyRuntimeError::new_err("secret");
+            let core = from_handler(py, err, "h");
+            assert_eq!(core.status(), 500);
+            assert_eq!(core.code(), "internal-server-error");
+        });
+    }
+
+    #[test]
+    fn spikard_errors_with_a_status_become_http_errors() {
+        Python::attach(|py| {
+            let err = SpikardPyError::new_err("x");
+            err.value(py).setattr("status_code", 404).unwrap();
+            err.value(py).setattr("detail", "Item not found").unwrap();
+            let core = from_handler(py, err, "h");
+            assert_eq!(
+                core,
+                SpikardError::Http {
+                    status: 404,
+                    detail: "Item not found".into()
+                }
+            );
+        });
+    }
+}

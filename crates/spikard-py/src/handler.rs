@@ -1,0 +1,193 @@
+//! A Python callable as a core [`Handler`].
+//!
+//! At registration the package describes how to call the function: one
+//! [`Binding`] per parameter (which request value, under which keyword, through
+//! which converter). Per request the keyword arguments are built straight from
+//! the validated [`RequestData`], the function is called with the GIL held, and
+//! a coroutine result is handed to the event loop through [`crate::bridge`].
+
+use std::sync::Arc;
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+use serde_json::{Map, Value};
+use spikard_http::{BoxFuture, Handler, HandlerResult, RequestData};
+
+use crate::bridge;
+use crate::convert::json_to_py;
+use crate::errors;
+use crate::request::{Request, UploadFile};
+use crate::response::to_handler_response;
+
+/// Where a keyword argument's value comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Path,
+    Query,
+    Header,
+    Cookie,
+    Body,
+    Request,
+    /// The first uploaded file of a field.
+    File,
+    /// Every uploaded file of a field, as a list.
+    Files,
+}
+
+impl Source {
+    fn parse(s: &str) -> PyResult<Self> {
+        Ok(match s {
+            "path" => Self::Path,
+            "query" => Self::Query,
+            "header" => Self::Header,
+            "cookie" => Self::Cookie,
+            "body" => Self::Body,
+            "request" => Self::Request,
+            "file" => Self::File,
+            "files" => Self::Files,
+            other => return Err(PyValueError::new_err(format!("unknown parameter source '{other}'"))),
+        })
+    }
+}
+
+/// One keyword argument of a handler.
+pub struct Binding {
+    kwarg: Py<PyAny>,
+    source: Source,
+    /// Name in the request (path/query/cookie name, lowercase header name, file field).
+    key: String,
+    /// Called with the plain value (e.g. builds a struct, an Enum member, a UUID).
+    converter: Option<Py<PyAny>>,
+    /// Pass `None` when the value is absent (otherwise the function's default applies).
+    none_if_absent: bool,
+}
+
+impl Binding {
+    /// From the package's `(kwarg, source, key, converter, none_if_absent)` tuple.
+    pub fn from_tuple(t: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let (kwarg, source, key, converter, none_if_absent): (String, String, String, Option<Py<PyAny>>, bool) =
+            t.extract()?;
+        let source = Source::parse(&source)?;
+        Ok(Self {
+            kwarg: pyo3::types::PyString::new(t.py(), &kwarg).into_any().unbind(),
+            key: if source == Source::Header {
+                key.to_ascii_lowercase()
+            } else {
+                key
+            },
+            source,
+            converter,
+            none_if_absent,
+        })
+    }
+}
+
+/// A registered Python handler.
+pub struct PyHandler {
+    function: Py<PyAny>,
+    name: Arc<str>,
+    bindings: Vec<Binding>,
+    /// `async def`: the call returns a coroutine for the event loop.
+    is_async: bool,
+}
+
+impl PyHandler {
+    pub fn new(function: Py<PyAny>, name: String, bindings: Vec<Binding>, is_async: bool) -> Self {
+        Self {
+            function,
+            name: name.into(),
+            bindings,
+            is_async,
+        }
+    }
+
+    fn kwargs<'py>(&self, py: Python<'py>, data: RequestData) -> PyResult<Bound<'py, PyDict>> {
+        let kwargs = PyDict::new(py);
+        let data = Arc::new(data);
+        for b in &self.bindings {
+            let value = match b.source {
+                Source::Path => lookup(py, &data.path_params, &b.key)?,
+                Source::Query => lookup(py, &data.query_params, &b.key)?,
+                Source::Header => lookup(py, &data.header_params, &b.key)?,
+                Source::Cookie => lookup(py, &data.cookie_params, &b.key)?,
+                Source::Body if data.body.is_null() => None,
+                Source::Body => Some(json_to_py(py, &data.body)?),
+                Source::Request => {
+                    let request = Request::new(data.clone());
+                    kwargs.set_item(b.kwarg.bind(py), Bound::new(py, request)?)?;
+                    continue;
+                }
+                Source::File => data
+                    .files
+                    .iter()
+                    .find(|f| f.field_name == b.key)
+                    .map(|f| Bound::new(py, UploadFile::from(f.clone())).map(Bound::into_any))
+                    .transpose()?,
+                Source::Files => {
+                    let files: Vec<UploadFile> = data
+                        .files
+                        .iter()
+                        .filter(|f| f.field_name == b.key)
+                        .cloned()
+                        .map(UploadFile::from)
+                        .collect();
+                    if files.is_empty() {
+                        None
+                    } else {
+                        Some(PyList::new(py, files)?.into_any())
+                    }
+                }
+            };
+            match (value, &b.converter) {
+                (Some(v), Some(convert)) => kwargs.set_item(b.kwarg.bind(py), convert.bind(py).call1((v,))?)?,
+                (Some(v), None) => kwargs.set_item(b.kwarg.bind(py), v)?,
+                (None, _) if b.none_if_absent => kwargs.set_item(b.kwarg.bind(py), py.None())?,
+                (None, _) => {}
+            }
+        }
+        Ok(kwargs)
+    }
+}
+
+fn lookup<'py>(py: Python<'py>, map: &Map<String, Value>, key: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
+    map.get(key).map(|v| json_to_py(py, v)).transpose()
+}
+
+fn finish(name: Arc<str>) -> Box<dyn Fn(Python<'_>, PyResult<Bound<'_, PyAny>>) -> HandlerResult + Send + Sync> {
+    Box::new(move |py, outcome| match outcome {
+        Ok(value) => to_handler_response(&value).map_err(|e| errors::from_handler(py, e, &name)),
+        Err(e) => Err(errors::from_handler(py, e, &name)),
+    })
+}
+
+enum Called {
+    Ready(HandlerResult),
+    Pending(bridge::Pending),
+}
+
+impl Handler for PyHandler {
+    fn call(&self, request: RequestData) -> BoxFuture<HandlerResult> {
+        let called = Python::attach(|py| {
+            let result = self
+                .kwargs(py, request)
+                .and_then(|kwargs| self.function.bind(py).call((), Some(&kwargs)));
+            let value = match result {
+                Ok(v) => v,
+                Err(e) => return Called::Ready(Err(errors::from_handler(py, e, &self.name))),
+            };
+            if self.is_async {
+                match bridge::submit(py, value, finish(self.name.clone())) {
+                    Ok(p) => Called::Pending(p),
+                    Err(e) => Called::Ready(Err(errors::from_handler(py, e, &self.name))),
+                }
+            } else {
+                Called::Ready(finish(self.name.clone())(py, Ok(value)))
+            }
+        });
+        match called {
+            Called::Ready(result) => Box::pin(std::future::ready(result)),
+            Called::Pending(pending) => Box::pin(pending),
+        }
+    }
+}

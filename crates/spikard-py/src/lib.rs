@@ -1,0 +1,45 @@
+//! Spikard's Python binding: type conversion ([`convert`]), error mapping
+//! ([`errors`]) and the GIL/async bridge ([`bridge`]), plus the thin classes the
+//! `spikard` package builds on. Routing, validation and error formatting stay in
+//! `spikard-http`/`spikard-core`.
+//!
+//! The compiled module is `spikard._spikard`; maturin builds it with
+//! `pyo3/extension-module`. As an ordinary library crate it also links against
+//! libpython, so `cargo test` can exercise it in an embedded interpreter:
+//!
+//! ```
+//! use pyo3::prelude::*;
+//! Python::attach(|py| {
+//!     let value = serde_json::json!({"id": 1, "tags": ["a"]});
+//!     let obj = _spikard::convert::json_to_py(py, &value).unwrap();
+//!     assert_eq!(_spikard::convert::py_to_json(&obj).unwrap(), value);
+//! });
+//! ```
+
+pub mod app;
+pub mod bridge;
+pub mod convert;
+pub mod errors;
+pub mod handler;
+pub mod request;
+pub mod response;
+pub mod server;
+pub mod testing;
+
+use pyo3::prelude::*;
+
+/// The `spikard._spikard` extension module.
+#[pymodule]
+fn _spikard(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<app::App>()?;
+    m.add_class::<request::Request>()?;
+    m.add_class::<request::UploadFile>()?;
+    m.add_class::<response::Response>()?;
+    m.add_class::<testing::TestClient>()?;
+    m.add_class::<testing::TestResponse>()?;
+    m.add_function(wrap_pyfunction!(app::default_server_config, m)?)?;
+    m.add_function(wrap_pyfunction!(convert::set_encoder, m)?)?;
+    m.add_function(wrap_pyfunction!(bridge::event_loop, m)?)?;
+    errors::register(m)?;
+    Ok(())
+}

@@ -1,0 +1,140 @@
+//! The in-memory test client: the same pipeline as the server, no socket.
+//! Requests run on a private runtime with the GIL released, so sync and async
+//! Python handlers can run while the caller waits.
+
+use bytes::Bytes;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList};
+use serde_json::Value;
+use spikard_core::body::multipart::UploadedFile;
+use spikard_http::{Pipeline, TestClient as CoreClient};
+
+use crate::bridge::{block_on, test_runtime};
+use crate::convert::json_to_py;
+use crate::request::UploadFile;
+
+/// Drives an app's pipeline in memory.
+#[pyclass(frozen, module = "spikard._spikard")]
+pub struct TestClient {
+    client: CoreClient,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl TestClient {
+    pub fn new(pipeline: Pipeline) -> PyResult<Self> {
+        Ok(Self {
+            client: CoreClient::new(pipeline),
+            runtime: test_runtime()?,
+        })
+    }
+}
+
+#[pymethods]
+impl TestClient {
+    /// Send one request. `uri` is a path with an optional query string. At most one of
+    /// `body` (raw bytes), `form` (urlencoded pairs) and `multipart` (`(fields, files)`) applies.
+    #[pyo3(signature = (method, uri, headers = Vec::new(), body = None, form = None, multipart = None))]
+    fn request(
+        &self,
+        py: Python<'_>,
+        method: &str,
+        uri: &str,
+        headers: Vec<(String, String)>,
+        body: Option<Vec<u8>>,
+        form: Option<Vec<(String, String)>>,
+        multipart: Option<(Vec<(String, String)>, Vec<PyRef<'_, UploadFile>>)>,
+    ) -> PyResult<TestResponse> {
+        if http::Method::from_bytes(method.as_bytes()).is_err() {
+            return Err(PyValueError::new_err(format!("invalid method {method:?}")));
+        }
+        if uri.parse::<http::Uri>().is_err() {
+            return Err(PyValueError::new_err(format!("invalid request target {uri:?}")));
+        }
+        let mut request = self.client.request(method, uri);
+        for (k, v) in &headers {
+            request = request.header(k, v);
+        }
+        if let Some(pairs) = form {
+            request = request.form(&pairs);
+        } else if let Some((fields, files)) = multipart {
+            let files: Vec<UploadedFile> = files.iter().map(|f| f.inner().clone()).collect();
+            request = request.multipart(&fields, &files);
+        } else if let Some(bytes) = body {
+            request = request.body(Bytes::from(bytes));
+        }
+        let response = block_on(py, &self.runtime, request.send());
+        let headers = response
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect();
+        Ok(TestResponse {
+            status_code: response.status,
+            header_list: headers,
+            body: response.body,
+        })
+    }
+}
+
+/// A response, fully read.
+#[pyclass(frozen, module = "spikard._spikard")]
+pub struct TestResponse {
+    #[pyo3(get)]
+    status_code: u16,
+    /// Every header as `(lowercase name, value)`, in order (repeats kept).
+    #[pyo3(get)]
+    header_list: Vec<(String, String)>,
+    body: Bytes,
+}
+
+#[pymethods]
+impl TestResponse {
+    /// Headers by lowercase name; repeated headers joined with `, ` (use `get_all` for each value).
+    #[getter]
+    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let dict = PyDict::new(py);
+        for (k, v) in &self.header_list {
+            let joined = match dict.get_item(k)? {
+                Some(prev) => format!("{}, {v}", prev.extract::<String>()?),
+                None => v.clone(),
+            };
+            dict.set_item(k, joined)?;
+        }
+        Ok(dict)
+    }
+
+    /// Every value of a header (case-insensitive).
+    fn get_all<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyList>> {
+        PyList::new(
+            py,
+            self.header_list
+                .iter()
+                .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_str())
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    #[getter]
+    fn body_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.body)
+    }
+
+    /// The body decoded as UTF-8 (invalid sequences replaced).
+    #[getter]
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The body parsed as JSON; raises `ValueError` if it is not JSON.
+    fn json<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let value: Value =
+            serde_json::from_slice(&self.body).map_err(|e| PyValueError::new_err(format!("body is not JSON: {e}")))?;
+        json_to_py(py, &value)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<TestResponse {}>", self.status_code)
+    }
+}

@@ -1,0 +1,53 @@
+"""Spikard: a Rust-powered web framework for Python.
+
+::
+
+    from spikard import Spikard, get
+
+    app = Spikard()
+
+    @get("/hello/{name}")
+    def hello(name: str, excited: bool = False) -> dict:
+        return {"greeting": f"Hello, {name}{'!' if excited else ''}"}
+
+    if __name__ == "__main__":
+        app.run(port=8000)
+
+Routing, parameter coercion, validation and error responses run in Rust; handlers
+(sync or ``async``) receive typed arguments built from their annotations.
+"""
+
+from spikard import _encoding
+from spikard._spikard import Request, Response, UploadFile, set_encoder
+from spikard.app import Spikard, current_app, delete, get, head, options, patch, post, put
+from spikard.config import ServerConfig
+from spikard.exceptions import ConfigError, HTTPException, RouteError, ServerError, SpikardError
+from spikard.params import Body, Cookie, Header, Path, Query
+
+set_encoder(_encoding.to_builtins)
+
+__all__ = [
+    "Body",
+    "ConfigError",
+    "Cookie",
+    "HTTPException",
+    "Header",
+    "Path",
+    "Query",
+    "Request",
+    "Response",
+    "RouteError",
+    "ServerConfig",
+    "ServerError",
+    "Spikard",
+    "SpikardError",
+    "UploadFile",
+    "current_app",
+    "delete",
+    "get",
+    "head",
+    "options",
+    "patch",
+    "post",
+    "put",
+]

@@ -1,0 +1,157 @@
+"""From a handler's signature to a route spec and the binding's call plan.
+
+Each parameter becomes one binding ``(kwarg, source, key, converter, none_if_absent)``
+and, except for ``Request``, one entry of the route's parameter schemas or its
+body schema. Path parameters are found by name in the pattern; other scalars are
+query parameters unless a marker says otherwise; structured types are the body.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import typing
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+
+from spikard import _bodies, _schema
+from spikard._spikard import ConfigError, Request, UploadFile
+from spikard.params import REQUIRED, Body, Header, Param
+
+Binding = tuple[str, str, str, Any, bool]
+
+_PATH_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::[a-z]+)?\}")
+
+_FILE_SCHEMA = {"type": "string", "format": "binary"}
+
+
+@dataclass
+class Plan:
+    """What registration needs: parameter schemas by source, the body schema, the bindings."""
+
+    parameters: dict[str, dict[str, Any]] = field(
+        default_factory=lambda: {"path": {}, "query": {}, "headers": {}, "cookies": {}}
+    )
+    body_schema: dict[str, Any] | None = None
+    content_type: str | None = None
+    bindings: list[Binding] = field(default_factory=list)
+    file_fields: dict[str, Any] = field(default_factory=dict)
+    required_files: list[str] = field(default_factory=list)
+
+
+def path_param_names(path: str) -> list[str]:
+    return _PATH_PARAM.findall(path)
+
+
+def _json_default(value: Any) -> Any:
+    return msgspec.to_builtins(value)
+
+
+def _file_kind(inner: Any) -> str | None:
+    if inner is UploadFile:
+        return "file"
+    origin = typing.get_origin(inner)
+    if origin is list and typing.get_args(inner) and typing.get_args(inner)[0] is UploadFile:
+        return "files"
+    return None
+
+
+def _marker_and_default(param: inspect.Parameter, info: _schema.TypeInfo) -> tuple[Param | None, Any]:
+    marker = info.marker
+    default = param.default
+    if isinstance(default, Param):
+        marker = default
+        default = default.default
+    elif marker is not None and default is inspect.Parameter.empty:
+        default = marker.default
+    if default is inspect.Parameter.empty:
+        default = REQUIRED
+    return marker, default
+
+
+def analyze(function: Any, path: str) -> Plan:
+    """The plan for ``function`` served at ``path``."""
+    plan = Plan()
+    in_path = set(path_param_names(path))
+    hints = typing.get_type_hints(function, include_extras=True)
+    for name, param in inspect.signature(function).parameters.items():
+        if param.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+            continue
+        annotation = hints.get(name, str if name in in_path else Any)
+        if annotation is Request:
+            plan.bindings.append((name, "request", "", None, False))
+            continue
+        info = _schema.type_info(annotation)
+        marker, default = _marker_and_default(param, info)
+        optional = info.optional or default is None
+        none_if_absent = optional and default in (None, REQUIRED)
+        file_kind = _file_kind(info.inner)
+        if file_kind is not None:
+            key = marker.alias if marker and marker.alias else name
+            schema = _FILE_SCHEMA if file_kind == "file" else {"type": "array", "items": _FILE_SCHEMA}
+            plan.file_fields[key] = schema
+            if not optional and default is REQUIRED:
+                plan.required_files.append(key)
+            plan.bindings.append((name, file_kind, key, None, none_if_absent))
+            continue
+        source = _source(name, marker, info, in_path)
+        if source == "body":
+            _add_body(plan, name, info, marker, none_if_absent)
+            continue
+        key = _key(name, marker, source)
+        schema = _schema.apply_constraints(info.schema, marker, info.is_array)
+        if source != "path":
+            if default not in (None, REQUIRED):
+                schema = {**schema, "default": _json_default(default)}
+            elif optional:
+                schema = {**schema, "optional": True}
+        section = {"path": "path", "query": "query", "header": "headers", "cookie": "cookies"}[source]
+        plan.parameters[section][key] = schema
+        plan.bindings.append((name, source, key, info.converter, none_if_absent))
+    _merge_files(plan)
+    return plan
+
+
+def _source(name: str, marker: Param | None, info: _schema.TypeInfo, in_path: set[str]) -> str:
+    if marker is not None:
+        return marker.source
+    if name in in_path:
+        return "path"
+    if _bodies.is_body_type(info.inner):
+        return "body"
+    return "query"
+
+
+def _key(name: str, marker: Param | None, source: str) -> str:
+    if marker is not None and marker.alias:
+        return marker.alias
+    if source == "header" and (not isinstance(marker, Header) or marker.convert_underscores):
+        return name.replace("_", "-")
+    return name
+
+
+def _add_body(plan: Plan, name: str, info: _schema.TypeInfo, marker: Param | None, none_if_absent: bool) -> None:
+    if any(b[1] == "body" for b in plan.bindings):
+        raise ConfigError(f"parameter '{name}': a handler takes at most one body parameter")
+    schema = _schema.apply_constraints(info.schema, marker, info.is_array)
+    if info.optional:
+        schema = {"anyOf": [schema, {"type": "null"}]}
+    plan.body_schema = schema
+    if isinstance(marker, Body) and marker.media_type:
+        plan.content_type = marker.media_type
+    plan.bindings.append((name, "body", "", info.converter, none_if_absent))
+
+
+def _merge_files(plan: Plan) -> None:
+    """Upload fields join the body schema as binary strings (the core validates them as filenames)."""
+    if not plan.file_fields:
+        return
+    body = dict(plan.body_schema or {"type": "object"})
+    body["properties"] = {**body.get("properties", {}), **plan.file_fields}
+    required = [*body.get("required", []), *plan.required_files]
+    if required:
+        body["required"] = required
+    plan.body_schema = body
+

@@ -1,0 +1,166 @@
+"""The ``Spikard`` application and its route decorators.
+
+::
+
+    from spikard import Spikard, get
+
+    app = Spikard()
+
+    @get("/users/{user_id:int}")
+    def get_user(user_id: int, verbose: bool = False) -> dict:
+        return {"id": user_id, "verbose": verbose}
+
+Registration analyses the handler's signature once (see ``spikard._signature``),
+hands the resulting JSON Schemas to the Rust core and raises on conflicts or
+invalid schemas right at the decorator.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, TypeVar
+
+from spikard import _server, _signature
+from spikard._spikard import App as _CoreApp
+from spikard.config import ServerConfig
+
+__all__ = ["Spikard", "current_app", "delete", "get", "head", "options", "patch", "post", "put"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_current: Spikard | None = None
+#: Routes declared with module-level decorators before any app existed.
+_pending: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+
+
+def current_app() -> Spikard | None:
+    """The most recently created app (the target of module-level decorators)."""
+    return _current
+
+
+class Spikard:
+    """A Spikard application: routes plus a server config."""
+
+    def __init__(self, config: ServerConfig | None = None) -> None:
+        global _current  # noqa: PLW0603 - module-level decorators target the latest app
+        self.config = config or ServerConfig()
+        self._core = _CoreApp(self.config.to_rust())
+        _current = self
+        while _pending:
+            args, kwargs = _pending.pop(0)
+            self.add_route(*args, **kwargs)
+
+    def add_route(
+        self,
+        method: str,
+        path: str,
+        handler: Callable[..., Any],
+        *,
+        parameters: dict[str, dict[str, Any]] | None = None,
+        body_schema: dict[str, Any] | None = None,
+        content_type: str | None = None,
+        max_body_size: int | None = None,
+        max_nesting_depth: int | None = None,
+        name: str | None = None,
+    ) -> None:
+        """Register ``handler`` for ``method path``.
+
+        Schemas come from the handler's annotations; ``parameters`` (``{"query": {name:
+        schema}, "headers": ..., "cookies": ..., "path": ...}``) and ``body_schema`` add
+        or replace JSON Schemas explicitly, as a route spec would.
+        """
+        plan = _signature.analyze(handler, path)
+        spec_parameters = plan.parameters
+        for section, schemas in (parameters or {}).items():
+            spec_parameters.setdefault(_section(section), {}).update(schemas)
+        spec: dict[str, Any] = {
+            "method": method.upper(),
+            "path": path,
+            "parameters": spec_parameters,
+            "body_schema": body_schema if body_schema is not None else plan.body_schema,
+            "content_type": content_type or plan.content_type,
+            "max_body_size": max_body_size,
+            "max_nesting_depth": max_nesting_depth,
+            "handler_name": name or getattr(handler, "__qualname__", None),
+        }
+        is_async = inspect.iscoroutinefunction(handler)
+        self._core.add_route(spec, handler, plan.bindings, is_async)
+
+    def route(self, path: str, methods: list[str] | tuple[str, ...] = ("GET",), **options: Any) -> Callable[[F], F]:
+        """Decorator registering a handler for several methods."""
+
+        def decorator(handler: F) -> F:
+            for method in methods:
+                self.add_route(method, path, handler, **options)
+            return handler
+
+        return decorator
+
+    def get(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.route(path, ("GET",), **options)
+
+    def post(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.route(path, ("POST",), **options)
+
+    def put(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.route(path, ("PUT",), **options)
+
+    def patch(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.route(path, ("PATCH",), **options)
+
+    def delete(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.route(path, ("DELETE",), **options)
+
+    def head(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.route(path, ("HEAD",), **options)
+
+    def options(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.route(path, ("OPTIONS",), **options)
+
+    def __len__(self) -> int:
+        return len(self._core)
+
+    def run(
+        self,
+        host: str | None = None,
+        port: int | None = None,
+        workers: int | None = None,
+        config: ServerConfig | None = None,
+    ) -> None:
+        """Serve until SIGINT/SIGTERM; ``workers`` processes share the port."""
+        base = config or self.config
+        overrides = {k: v for k, v in {"host": host, "port": port, "workers": workers}.items() if v is not None}
+        effective = replace(base, **overrides)
+        self._core.configure(effective.to_rust())
+        _server.run(self._core, effective)
+
+
+def _section(name: str) -> str:
+    return {"header": "headers", "cookie": "cookies"}.get(name, name)
+
+
+def _module_decorator(method: str) -> Callable[..., Callable[[F], F]]:
+    def register(path: str, **options: Any) -> Callable[[F], F]:
+        def decorator(handler: F) -> F:
+            if _current is None:
+                _pending.append(((method, path, handler), options))
+            else:
+                _current.add_route(method, path, handler, **options)
+            return handler
+
+        return decorator
+
+    register.__name__ = method.lower()
+    register.__doc__ = f"Register a ``{method}`` route on the current app (see :func:`current_app`)."
+    return register
+
+
+get = _module_decorator("GET")
+post = _module_decorator("POST")
+put = _module_decorator("PUT")
+patch = _module_decorator("PATCH")
+delete = _module_decorator("DELETE")
+head = _module_decorator("HEAD")
+options = _module_decorator("OPTIONS")

@@ -1,0 +1,183 @@
+"""In-memory test clients driving the real Rust pipeline (no socket).
+
+::
+
+    from spikard.testing import TestClient
+
+    client = TestClient(app)
+    res = client.post("/items", json={"name": "x"})
+    assert res.status_code == 201 and res.json()["name"] == "x"
+
+``AsyncTestClient`` has the same methods as coroutines, for async tests. A client
+sees the routes registered when it was created. Responses expose ``status_code``,
+``headers`` (lowercase names; ``get_all(name)`` for repeated ones), ``text``,
+``json()`` and ``body_bytes``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from spikard._encoding import encode_json
+from spikard._spikard import TestResponse, UploadFile
+
+if TYPE_CHECKING:
+    from spikard.app import Spikard
+
+__all__ = ["AsyncTestClient", "TestClient", "TestResponse"]
+
+_UNSET: Any = object()
+
+Pairs = Mapping[str, Any] | Iterable[tuple[str, Any]]
+FileValue = UploadFile | tuple[str, bytes | str] | tuple[str, bytes | str, str]
+
+
+def _pairs(values: Pairs | None) -> list[tuple[str, str]]:
+    if values is None:
+        return []
+    items = values.items() if isinstance(values, Mapping) else values
+    out: list[tuple[str, str]] = []
+    for key, value in items:
+        if isinstance(value, list | tuple):
+            out.extend((key, _text(v)) for v in value)
+        else:
+            out.append((key, _text(value)))
+    return out
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _upload(field: str, value: FileValue) -> UploadFile:
+    if isinstance(value, UploadFile):
+        return UploadFile(value.filename, value.read(), value.content_type, field)
+    filename, content, *rest = value
+    data = content.encode() if isinstance(content, str) else bytes(content)
+    return UploadFile(filename, data, rest[0] if rest else "application/octet-stream", field)
+
+
+def _uploads(files: Mapping[str, FileValue | list[FileValue]] | None) -> list[UploadFile]:
+    out: list[UploadFile] = []
+    for field, value in (files or {}).items():
+        values = value if isinstance(value, list) else [value]
+        out.extend(_upload(field, v) for v in values)
+    return out
+
+
+class TestClient:
+    """Synchronous in-memory client."""
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(self, app: Spikard) -> None:
+        self._client = app._core.test_client()
+
+    def __enter__(self) -> TestClient:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        return None
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Pairs | None = None,
+        headers: Pairs | None = None,
+        cookies: Mapping[str, Any] | None = None,
+        json: Any = _UNSET,
+        data: Pairs | None = None,
+        files: Mapping[str, FileValue | list[FileValue]] | None = None,
+        content: bytes | str | None = None,
+    ) -> TestResponse:
+        """Send a request: ``json`` (encoded), ``data`` (urlencoded, or multipart fields with
+        ``files``) or raw ``content``; ``params`` are appended to the query string."""
+        query = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in _pairs(params))
+        if query:
+            url = f"{url}{'&' if '?' in url else '?'}{query}"
+        header_list = _pairs(headers)
+        if cookies:
+            header_list.append(("cookie", "; ".join(f"{k}={_text(v)}" for k, v in cookies.items())))
+        has_type = any(k.lower() == "content-type" for k, _ in header_list)
+        body: bytes | None = None
+        form = multipart = None
+        if files:
+            multipart = (_pairs(data), _uploads(files))
+        elif data is not None:
+            form = _pairs(data)
+        elif json is not _UNSET:
+            body = encode_json(json)
+            if not has_type:
+                header_list.append(("content-type", "application/json"))
+        elif content is not None:
+            body = content.encode() if isinstance(content, str) else bytes(content)
+        return self._client.request(method.upper(), url, header_list, body, form, multipart)
+
+    def get(self, url: str, **kwargs: Any) -> TestResponse:
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> TestResponse:
+        return self.request("POST", url, **kwargs)
+
+    def put(self, url: str, **kwargs: Any) -> TestResponse:
+        return self.request("PUT", url, **kwargs)
+
+    def patch(self, url: str, **kwargs: Any) -> TestResponse:
+        return self.request("PATCH", url, **kwargs)
+
+    def delete(self, url: str, **kwargs: Any) -> TestResponse:
+        return self.request("DELETE", url, **kwargs)
+
+    def head(self, url: str, **kwargs: Any) -> TestResponse:
+        return self.request("HEAD", url, **kwargs)
+
+    def options(self, url: str, **kwargs: Any) -> TestResponse:
+        return self.request("OPTIONS", url, **kwargs)
+
+
+class AsyncTestClient:
+    """Asynchronous in-memory client: the same methods, awaited (the pipeline runs off the caller's loop)."""
+
+    __test__ = False
+
+    def __init__(self, app: Spikard) -> None:
+        self._sync = TestClient(app)
+
+    async def __aenter__(self) -> AsyncTestClient:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        return None
+
+    async def request(self, method: str, url: str, **kwargs: Any) -> TestResponse:
+        return await asyncio.to_thread(self._sync.request, method, url, **kwargs)
+
+    async def get(self, url: str, **kwargs: Any) -> TestResponse:
+        return await self.request("GET", url, **kwargs)
+
+    async def post(self, url: str, **kwargs: Any) -> TestResponse:
+        return await self.request("POST", url, **kwargs)
+
+    async def put(self, url: str, **kwargs: Any) -> TestResponse:
+        return await self.request("PUT", url, **kwargs)
+
+    async def patch(self, url: str, **kwargs: Any) -> TestResponse:
+        return await self.request("PATCH", url, **kwargs)
+
+    async def delete(self, url: str, **kwargs: Any) -> TestResponse:
+        return await self.request("DELETE", url, **kwargs)
+
+    async def head(self, url: str, **kwargs: Any) -> TestResponse:
+        return await self.request("HEAD", url, **kwargs)
+
+    async def options(self, url: str, **kwargs: Any) -> TestResponse:
+        return await self.request("OPTIONS", url, **kwargs)
