@@ -32,4 +32,4 @@ def to_builtins(value: Any) -> Any:
 
 def encode_json(value: Any) -> bytes:
     """``value`` as JSON bytes (used by the test client)."""
-    return msgspec.json.encode(value, enc_hook=lambda v: to_builtins(v))
+    return msgspec.json.encode(value, enc_hook=to_builtins)

@@ -154,4 +154,3 @@ def _merge_files(plan: Plan) -> None:
     if required:
         body["required"] = required
     plan.body_schema = body
-

@@ -64,9 +64,13 @@ def _upload(field: str, value: FileValue) -> UploadFile:
     return UploadFile(filename, data, rest[0] if rest else "application/octet-stream", field)
 
 
-def _uploads(files: Mapping[str, FileValue | list[FileValue]] | None) -> list[UploadFile]:
+Files = Mapping[str, FileValue | list[FileValue]] | Iterable[tuple[str, FileValue]]
+
+
+def _uploads(files: Files) -> list[UploadFile]:
+    items = files.items() if isinstance(files, Mapping) else files
     out: list[UploadFile] = []
-    for field, value in (files or {}).items():
+    for field, value in items:
         values = value if isinstance(value, list) else [value]
         out.extend(_upload(field, v) for v in values)
     return out
@@ -96,11 +100,13 @@ class TestClient:
         cookies: Mapping[str, Any] | None = None,
         json: Any = _UNSET,
         data: Pairs | None = None,
-        files: Mapping[str, FileValue | list[FileValue]] | None = None,
+        files: Files | None = None,
         content: bytes | str | None = None,
     ) -> TestResponse:
-        """Send a request: ``json`` (encoded), ``data`` (urlencoded, or multipart fields with
-        ``files``) or raw ``content``; ``params`` are appended to the query string."""
+        """Send a request: ``json`` (encoded), ``data`` (urlencoded, or multipart fields when
+        ``files`` is given, even empty) or raw ``content``; ``params`` extend the query string.
+        ``files`` maps a field to ``(filename, content[, content_type])``, an ``UploadFile``
+        or a list of them, or is a list of ``(field, file)`` pairs."""
         query = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in _pairs(params))
         if query:
             url = f"{url}{'&' if '?' in url else '?'}{query}"
@@ -110,7 +116,7 @@ class TestClient:
         has_type = any(k.lower() == "content-type" for k, _ in header_list)
         body: bytes | None = None
         form = multipart = None
-        if files:
+        if files is not None:
             multipart = (_pairs(data), _uploads(files))
         elif data is not None:
             form = _pairs(data)

@@ -1,0 +1,122 @@
+"""Playing one fixture through the public Python API (mirrors ``e2e/rust/src/play.rs``).
+
+The runner builds a ``Spikard`` app with one route described by the fixture's
+``handler`` (schemas passed to ``add_route``), whose Python handler answers as the
+fixture's application would, then sends the fixture's request with the Python
+``TestClient`` and compares.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from compare import compare, is_problem
+from fixture import Fixture, decode_path, route_path, send
+from spikard import Request, Response, Spikard, SpikardError
+from spikard.testing import TestClient
+
+#: Statuses the framework answers even in ``status_codes``/``lifecycle_hooks``.
+FRAMEWORK_STATUSES = (400, 405, 413, 422, 431)
+#: Headers owned by middleware, never returned by the application.
+MIDDLEWARE_HEADERS = ("vary", "content-encoding", "content-length", "x-request-id", "transfer-encoding")
+_SPEC_KEYS = ("body_schema", "content_type", "max_body_size", "max_nesting_depth")
+
+
+class FixtureError(RuntimeError):
+    """The handler raises as the fixture asks (an expected 500 internal-server-error)."""
+
+
+def application_answers(f: Fixture) -> bool:
+    """Whether the application (the handler) produces the expected response."""
+    status = f.expected_status
+    return status < 400 or (f.category in ("status_codes", "lifecycle_hooks") and status not in FRAMEWORK_STATUSES)
+
+
+def configures_middleware(f: Fixture) -> bool:
+    return "middleware" in f.handler or "cors" in f.handler or "lifecycle_hooks" in f.data
+
+
+def route_of(f: Fixture) -> tuple[str, str, dict[str, Any]]:
+    """``(method, path, options for add_route)`` from the fixture's ``handler``."""
+    handler = f.handler if "route" in f.handler else {}
+    path = handler.get("route") or handler.get("path") or decode_path(route_path(f.request))
+    method = (handler.get("method") or f.request.get("method") or "GET").upper()
+    options: dict[str, Any] = {k: handler[k] for k in _SPEC_KEYS if handler.get(k) is not None}
+    parameters = handler.get("parameters")
+    if isinstance(parameters, dict):
+        options["parameters"] = parameters
+    return method, path, options
+
+
+def app_response(expected: dict[str, Any], keep_headers: bool) -> Response:
+    """The application's response as the fixture expects it."""
+    status = int(expected.get("status_code") or 200)
+    body = expected.get("body")
+    if status == 500 and isinstance(body, dict) and str(body.get("type", "")).endswith("/internal-server-error"):
+        raise FixtureError("handler raised as the fixture asks")
+    headers: dict[str, str] = {}
+    content_type = None
+    if keep_headers:
+        for name, value in (expected.get("headers") or {}).items():
+            lower = name.lower()
+            if (
+                not isinstance(value, str)
+                or lower.startswith("access-control-")
+                or lower in MIDDLEWARE_HEADERS
+                or value.startswith("<<")
+                or value == ".*"
+            ):
+                continue
+            if lower == "content-type":
+                content_type = value
+            headers[name] = value
+    if isinstance(body, str):
+        response = Response(body, status, headers, media_type=content_type or "text/plain; charset=utf-8")
+    else:
+        response = Response(body, status, headers)
+    for name, spec in (expected.get("cookies") or {}).items():
+        spec_map = spec if isinstance(spec, dict) else {}
+        response.set_cookie(name, **_cookie_options(spec, spec_map))
+    return response
+
+
+def _cookie_options(spec: Any, spec_map: dict[str, Any]) -> dict[str, Any]:
+    def text(key: str) -> str | None:
+        value = spec_map.get(key)
+        return value if isinstance(value, str) else None
+
+    max_age = spec_map.get("max_age")
+    httponly = spec_map["httponly"] if "httponly" in spec_map else spec_map.get("http_only")
+    return {
+        "value": spec if isinstance(spec, str) else (text("value") or ""),
+        "max_age": max_age if isinstance(max_age, int) and not isinstance(max_age, bool) else None,
+        "path": text("path"),
+        "domain": text("domain"),
+        "secure": spec_map.get("secure") is True,
+        "httponly": httponly is True,
+        "samesite": text("samesite") or text("same_site"),
+    }
+
+
+def play(f: Fixture) -> list[str]:
+    """Play one fixture; the list of differences (empty when it passes)."""
+    app_answers = application_answers(f)
+    keep_headers = not configures_middleware(f)
+    expected = f.expected
+
+    def handler(request: Request) -> Any:
+        if app_answers:
+            return app_response(expected, keep_headers)
+        return {"handler_called": True}
+
+    method, path, options = route_of(f)
+    app = Spikard()
+    try:
+        app.add_route(method, path, handler, **options)
+    except SpikardError as e:
+        return [f"route registration failed: {e}"]
+    response = send(TestClient(app), f.request)
+    return compare(f, response, app_answers)
+
+
+__all__ = ["application_answers", "is_problem", "play"]
