@@ -44,7 +44,7 @@ def truncate(text: str) -> str:
 
 
 def set_cookie_value(name: str, spec: Any) -> str:
-    """The ``Set-Cookie`` value for a fixture cookie (``{value, max_age, path, domain, secure, httponly, samesite}``)."""
+    """The ``Set-Cookie`` value for a fixture cookie (value, max_age, path, domain, secure, httponly, samesite)."""
     spec_map = spec if isinstance(spec, dict) else {}
     value = spec if isinstance(spec, str) else spec_map.get("value")
     value = value if isinstance(value, str) else ""

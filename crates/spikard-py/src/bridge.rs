@@ -68,7 +68,8 @@ fn run_threadsafe(py: Python<'_>) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
     Ok((event_loop, l.run_threadsafe.clone_ref(py)))
 }
 
-type Finish = Box<dyn Fn(Python<'_>, PyResult<Bound<'_, PyAny>>) -> HandlerResult + Send + Sync>;
+/// Turns a coroutine's outcome into a handler result (runs on the loop thread, GIL held).
+pub type Finish = Box<dyn Fn(Python<'_>, PyResult<Bound<'_, PyAny>>) -> HandlerResult + Send + Sync>;
 
 /// Called by asyncio when the handler's future completes.
 #[pyclass(frozen)]
@@ -102,9 +103,11 @@ impl Future for Pending {
             Poll::Ready(result) => {
                 // Completed: nothing to cancel any more. Dropping a Py without the GIL is deferred by PyO3.
                 self.future = None;
-                Poll::Ready(result.unwrap_or_else(|_| {
-                    Err(SpikardError::Internal("async handler finished without a result".into()))
-                }))
+                Poll::Ready(
+                    result.unwrap_or_else(|_| {
+                        Err(SpikardError::Internal("async handler finished without a result".into()))
+                    }),
+                )
             }
         }
     }
@@ -172,7 +175,9 @@ mod tests {
             .unwrap();
             let coroutine = module.getattr("answer").unwrap().call0().unwrap();
             let finish: Finish = Box::new(|_py, r| {
-                let n: i64 = r.and_then(|v| v.extract()).map_err(|e| SpikardError::Internal(e.to_string()))?;
+                let n: i64 = r
+                    .and_then(|v| v.extract())
+                    .map_err(|e| SpikardError::Internal(e.to_string()))?;
                 Ok(spikard_http::HandlerResponse::json(serde_json::json!(n)))
             });
             submit(py, coroutine, finish).unwrap()

@@ -21,7 +21,12 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use spikard_core::SpikardError;
 
-create_exception!(_spikard, SpikardPyError, PyException, "Base of every error Spikard raises.");
+create_exception!(
+    _spikard,
+    SpikardPyError,
+    PyException,
+    "Base of every error Spikard raises."
+);
 create_exception!(
     _spikard,
     ConfigError,
@@ -98,11 +103,7 @@ pub fn log_exception(py: Python<'_>, err: &PyErr, handler_name: &str) {
         let kwargs = PyDict::new(py);
         // `into_value` attaches the traceback to the exception object.
         kwargs.set_item("exc_info", err.clone_ref(py).into_value(py))?;
-        logger.call_method(
-            "error",
-            ("handler %s raised an exception", handler_name),
-            Some(&kwargs),
-        )?;
+        logger.call_method("error", ("handler %s raised an exception", handler_name), Some(&kwargs))?;
         Ok(())
     })();
     if logged.is_err() {

@@ -154,7 +154,7 @@ fn lookup<'py>(py: Python<'py>, map: &Map<String, Value>, key: &str) -> PyResult
     map.get(key).map(|v| json_to_py(py, v)).transpose()
 }
 
-fn finish(name: Arc<str>) -> Box<dyn Fn(Python<'_>, PyResult<Bound<'_, PyAny>>) -> HandlerResult + Send + Sync> {
+fn finish(name: Arc<str>) -> bridge::Finish {
     Box::new(move |py, outcome| match outcome {
         Ok(value) => to_handler_response(&value).map_err(|e| errors::from_handler(py, e, &name)),
         Err(e) => Err(errors::from_handler(py, e, &name)),

@@ -43,7 +43,10 @@ fn cached<'py>(
     cell: &PyOnceLock<Py<PyDict>>,
     build: impl FnOnce() -> PyResult<Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    Ok(cell.get_or_try_init(py, || build().map(Bound::unbind))?.bind(py).clone())
+    Ok(cell
+        .get_or_try_init(py, || build().map(Bound::unbind))?
+        .bind(py)
+        .clone())
 }
 
 #[pymethods]

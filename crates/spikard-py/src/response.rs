@@ -45,7 +45,8 @@ impl Response {
         cookies: Option<&Bound<'_, PyDict>>,
         media_type: Option<String>,
     ) -> PyResult<Self> {
-        StatusCode::from_u16(status_code).map_err(|_| PyValueError::new_err(format!("invalid status {status_code}")))?;
+        StatusCode::from_u16(status_code)
+            .map_err(|_| PyValueError::new_err(format!("invalid status {status_code}")))?;
         let mut jar = Vec::new();
         if let Some(cookies) = cookies {
             for (k, v) in cookies.iter() {
@@ -106,7 +107,10 @@ fn text_response(text: &Bound<'_, PyString>) -> PyResult<HandlerResponse> {
 }
 
 fn bytes_response(bytes: &Bound<'_, PyBytes>) -> HandlerResponse {
-    let mut r = HandlerResponse::new(StatusCode::OK, ResponseBody::Bytes(Bytes::copy_from_slice(bytes.as_bytes())));
+    let mut r = HandlerResponse::new(
+        StatusCode::OK,
+        ResponseBody::Bytes(Bytes::copy_from_slice(bytes.as_bytes())),
+    );
     r.headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/octet-stream"),
@@ -142,10 +146,10 @@ fn explicit_response(py: Python<'_>, r: &Response) -> PyResult<HandlerResponse> 
     response.status = StatusCode::from_u16(r.status_code)
         .map_err(|_| PyValueError::new_err(format!("invalid status {}", r.status_code)))?;
     let headers = r.headers.bind(py);
-    let sets_type = headers
-        .keys()
-        .iter()
-        .any(|k| k.extract::<String>().is_ok_and(|k| k.eq_ignore_ascii_case("content-type")));
+    let sets_type = headers.keys().iter().any(|k| {
+        k.extract::<String>()
+            .is_ok_and(|k| k.eq_ignore_ascii_case("content-type"))
+    });
     if let (Some(media), false) = (&r.media_type, sets_type) {
         let v = HeaderValue::from_str(media).map_err(|e| PyValueError::new_err(format!("invalid media_type: {e}")))?;
         response.headers.insert(header::CONTENT_TYPE, v);
@@ -156,7 +160,10 @@ fn explicit_response(py: Python<'_>, r: &Response) -> PyResult<HandlerResponse> 
     for (k, v) in headers.iter() {
         let name: String = k.extract()?;
         let values: Vec<String> = match v.cast::<PyList>() {
-            Ok(list) => list.iter().map(|i| i.str().map(|s| s.to_string())).collect::<PyResult<_>>()?,
+            Ok(list) => list
+                .iter()
+                .map(|i| i.str().map(|s| s.to_string()))
+                .collect::<PyResult<_>>()?,
             Err(_) => vec![v.str()?.to_string()],
         };
         for value in values {

@@ -14,6 +14,11 @@ use crate::bridge::{block_on, test_runtime};
 use crate::convert::json_to_py;
 use crate::request::UploadFile;
 
+/// Name/value pairs (headers, form fields).
+type Pairs = Vec<(String, String)>;
+/// Multipart fields and files.
+type Multipart<'py> = (Pairs, Vec<PyRef<'py, UploadFile>>);
+
 /// Drives an app's pipeline in memory.
 #[pyclass(frozen, module = "spikard._spikard")]
 pub struct TestClient {
@@ -35,15 +40,16 @@ impl TestClient {
     /// Send one request. `uri` is a path with an optional query string. At most one of
     /// `body` (raw bytes), `form` (urlencoded pairs) and `multipart` (`(fields, files)`) applies.
     #[pyo3(signature = (method, uri, headers = Vec::new(), body = None, form = None, multipart = None))]
+    #[allow(clippy::too_many_arguments)] // mirrors the Python keyword arguments
     fn request(
         &self,
         py: Python<'_>,
         method: &str,
         uri: &str,
-        headers: Vec<(String, String)>,
+        headers: Pairs,
         body: Option<Vec<u8>>,
-        form: Option<Vec<(String, String)>>,
-        multipart: Option<(Vec<(String, String)>, Vec<PyRef<'_, UploadFile>>)>,
+        form: Option<Pairs>,
+        multipart: Option<Multipart<'_>>,
     ) -> PyResult<TestResponse> {
         if http::Method::from_bytes(method.as_bytes()).is_err() {
             return Err(PyValueError::new_err(format!("invalid method {method:?}")));
@@ -67,7 +73,12 @@ impl TestClient {
         let headers = response
             .headers
             .iter()
-            .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
             .collect();
         Ok(TestResponse {
             status_code: response.status,
