@@ -185,4 +185,42 @@ mod tests {
         let response = runtime.block_on(pending).unwrap();
         assert!(matches!(response.body, spikard_http::ResponseBody::Json(ref v) if v == &serde_json::json!(42)));
     }
+
+    #[test]
+    fn dropping_the_future_cancels_the_python_task() {
+        let (module, pending) = Python::attach(|py| {
+            let module = PyModule::from_code(
+                py,
+                c"import asyncio\nstate = []\nasync def slow():\n    state.append('started')\n    try:\n        await asyncio.sleep(30)\n    except asyncio.CancelledError:\n        state.append('cancelled')\n        raise\n",
+                c"c.py",
+                c"c",
+            )
+            .unwrap();
+            let coroutine = module.getattr("slow").unwrap().call0().unwrap();
+            let finish: Finish = Box::new(|_py, _r| Ok(spikard_http::HandlerResponse::text("late")));
+            (module.unbind(), submit(py, coroutine, finish).unwrap())
+        });
+        let state = |module: &Py<PyModule>| {
+            Python::attach(|py| {
+                module
+                    .bind(py)
+                    .getattr("state")
+                    .unwrap()
+                    .extract::<Vec<String>>()
+                    .unwrap()
+            })
+        };
+        let wait_for = |want: usize| {
+            for _ in 0..500 {
+                if state(&module).len() >= want {
+                    return;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+        };
+        wait_for(1);
+        drop(pending);
+        wait_for(2);
+        assert_eq!(state(&module), vec!["started", "cancelled"]);
+    }
 }

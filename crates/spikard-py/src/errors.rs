@@ -44,10 +44,18 @@ create_exception!(
 /// Add the exception classes to the module (`SpikardError` is the Python name of the base).
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
-    m.add("SpikardError", py.get_type::<SpikardPyError>())?;
-    m.add("ConfigError", py.get_type::<ConfigError>())?;
-    m.add("RouteError", py.get_type::<RouteError>())?;
-    m.add("ServerError", py.get_type::<ServerError>())?;
+    for (name, class) in [
+        ("SpikardError", py.get_type::<SpikardPyError>()),
+        ("ConfigError", py.get_type::<ConfigError>()),
+        ("RouteError", py.get_type::<RouteError>()),
+        ("ServerError", py.get_type::<ServerError>()),
+    ] {
+        // Shown as `spikard.exceptions.X`, where the package re-exports them.
+        class.setattr("__module__", "spikard.exceptions")?;
+        class.setattr("__qualname__", name)?;
+        class.setattr("__name__", name)?;
+        m.add(name, class)?;
+    }
     Ok(())
 }
 
@@ -94,6 +102,12 @@ pub fn from_handler(py: Python<'_>, err: PyErr, handler_name: &str) -> SpikardEr
     }
     log_exception(py, &err, handler_name);
     SpikardError::Internal(format!("handler {handler_name} raised {err}"))
+}
+
+/// Whether an exception is a cancellation (`asyncio.CancelledError` or `concurrent.futures.CancelledError`).
+pub fn is_cancellation(py: Python<'_>, err: &PyErr) -> bool {
+    err.is_instance_of::<pyo3::exceptions::asyncio::CancelledError>(py)
+        || err.get_type(py).name().is_ok_and(|n| n.to_string() == "CancelledError")
 }
 
 /// Log an exception with its traceback on the `spikard` logger.

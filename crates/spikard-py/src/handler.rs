@@ -157,6 +157,10 @@ fn lookup<'py>(py: Python<'py>, map: &Map<String, Value>, key: &str) -> PyResult
 fn finish(name: Arc<str>) -> bridge::Finish {
     Box::new(move |py, outcome| match outcome {
         Ok(value) => to_handler_response(&value).map_err(|e| errors::from_handler(py, e, &name)),
+        // Cancelled because the client went away: nobody reads the answer, nothing to log.
+        Err(e) if errors::is_cancellation(py, &e) => Err(spikard_core::SpikardError::Internal(format!(
+            "handler {name} was cancelled"
+        ))),
         Err(e) => Err(errors::from_handler(py, e, &name)),
     })
 }

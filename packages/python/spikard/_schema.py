@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from spikard import _bodies
+from spikard._spikard import ConfigError, UploadFile
 from spikard.params import Param
 
 Converter = Callable[[Any], Any]
@@ -65,6 +66,8 @@ def _scalar(tp: Any) -> tuple[dict[str, Any], Converter | None] | None:
         return {"type": "string", "format": "time"}, _parse_time
     if tp is decimal.Decimal:
         return {"type": "number"}, lambda v: decimal.Decimal(str(v))
+    if tp is UploadFile:
+        return {"type": "string", "format": "binary"}, None
     if tp is Any or tp is object:
         return {}, None
     return None
@@ -123,7 +126,7 @@ def schema_for(tp: Any) -> tuple[dict[str, Any], Converter | None, bool]:
         return {"type": "array", "items": item.schema}, converter, True
     if _bodies.is_body_type(tp):
         return _bodies.body_schema(tp), _bodies.body_converter(tp), False
-    raise TypeError(f"unsupported parameter type {tp!r}")
+    raise ConfigError(f"unsupported parameter type {tp!r}")
 
 
 def apply_constraints(schema: dict[str, Any], marker: Param | None, is_array: bool) -> dict[str, Any]:

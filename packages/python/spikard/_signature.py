@@ -75,7 +75,10 @@ def analyze(function: Any, path: str) -> Plan:
     """The plan for ``function`` served at ``path``."""
     plan = Plan()
     in_path = set(path_param_names(path))
-    hints = typing.get_type_hints(function, include_extras=True)
+    try:
+        hints = typing.get_type_hints(function, include_extras=True)
+    except NameError as e:
+        raise ConfigError(f"cannot resolve the annotations of {function!r}: {e}") from e
     for name, param in inspect.signature(function).parameters.items():
         if param.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
             continue

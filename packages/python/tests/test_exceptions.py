@@ -1,0 +1,114 @@
+"""The exception hierarchy and how exceptions map to responses."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from spikard import ConfigError, HTTPException, RouteError, ServerError, Spikard, SpikardError
+from spikard.testing import TestClient
+
+
+def test_everything_derives_from_spikard_error() -> None:
+    for cls in (ConfigError, RouteError, ServerError, HTTPException):
+        assert issubclass(cls, SpikardError)
+    assert issubclass(SpikardError, Exception)
+    assert SpikardError.__module__ == "spikard.exceptions"
+
+
+def test_route_conflicts_raise_route_error_with_its_code() -> None:
+    app = Spikard()
+    app.add_route("GET", "/items/{id:int}", lambda id: id)
+    with pytest.raises(RouteError) as info:
+        app.add_route("GET", "/items/{id:int}", lambda id: id)
+    assert info.value.code == "route-conflict"
+
+
+def test_invalid_schemas_raise_route_error() -> None:
+    app = Spikard()
+    with pytest.raises(RouteError) as info:
+        app.add_route("POST", "/x", lambda: None, body_schema={"type": 12})
+    assert info.value.code == "invalid-route"
+
+
+def test_bad_route_spec_raises_config_error() -> None:
+    with pytest.raises(ConfigError) as info:
+        Spikard().add_route("GET", "/x", lambda: None, max_body_size=-1)
+    assert info.value.code == "invalid-config"
+
+
+def test_http_exception_defaults_its_detail_and_refuses_non_errors() -> None:
+    assert HTTPException(404).detail == "Not Found"
+    assert HTTPException(409, "taken").detail == "taken"
+    with pytest.raises(ValueError, match="error status"):
+        HTTPException(200)
+
+
+@pytest.mark.parametrize(
+    ("status", "detail", "type_suffix", "title"),
+    [
+        (404, "Item not found", "not-found", "Not Found"),
+        (403, None, "forbidden", "Forbidden"),
+        (409, "Already exists", "conflict", "Conflict"),
+        (503, "Down", "service-unavailable", "Service Unavailable"),
+    ],
+)
+def test_http_exceptions_become_problem_responses(
+    status: int, detail: str | None, type_suffix: str, title: str
+) -> None:
+    app = Spikard()
+
+    @app.get("/x")
+    async def raising() -> None:
+        raise HTTPException(status, detail)
+
+    res = TestClient(app).get("/x")
+    assert res.status_code == status
+    assert res.headers["content-type"] == "application/problem+json"
+    assert res.json() == {
+        "type": f"https://spikard.dev/errors/{type_suffix}",
+        "title": title,
+        "status": status,
+        "detail": detail or title,
+    }
+
+
+@pytest.mark.parametrize("is_async", [False, True])
+def test_other_exceptions_are_500_problems_with_the_traceback_logged(
+    is_async: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = Spikard()
+
+    def fail() -> None:
+        raise KeyError("database password is hunter2")
+
+    async def afail() -> None:
+        fail()
+
+    app.add_route("GET", "/boom", afail if is_async else fail)
+    app.add_route("GET", "/ok", lambda: {"ok": True})
+    client = TestClient(app)
+    with caplog.at_level(logging.ERROR, logger="spikard"):
+        res = client.get("/boom")
+    assert res.status_code == 500
+    assert res.json() == {
+        "type": "https://spikard.dev/errors/internal-server-error",
+        "title": "Internal Server Error",
+        "status": 500,
+        "detail": "Internal server error",
+    }
+    assert "hunter2" not in res.text
+    record = next(r for r in caplog.records if r.name == "spikard")
+    assert record.exc_info is not None
+    assert record.exc_info[0] is KeyError
+    assert "in fail" in caplog.text  # the traceback, not just the message
+    assert client.get("/ok").json() == {"ok": True}
+
+
+def test_unserialisable_results_are_500_problems() -> None:
+    app = Spikard()
+    app.add_route("GET", "/x", lambda: {"value": object()})
+    res = TestClient(app).get("/x")
+    assert res.status_code == 500
+    assert res.json()["type"].endswith("/internal-server-error")
