@@ -1,0 +1,126 @@
+"""A small CRUD service for a product catalogue, with validation done by Spikard's Rust core.
+
+Run it with ``python examples/python/app.py`` (after ``./task build:python``), then::
+
+    curl -X POST localhost:8000/products -H 'content-type: application/json' \\
+         -d '{"name": "Desk lamp", "price": 39.9, "category": "home"}'
+    curl 'localhost:8000/products?category=home&limit=10'
+    curl localhost:8000/products/1
+    curl -X PATCH localhost:8000/products/1 -H 'content-type: application/json' -d '{"price": 35}'
+    curl -X DELETE localhost:8000/products/1
+
+Invalid input (``limit=0``, a negative price, an unknown category, ``/products/abc``)
+answers a 422 problem listing every failing field.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+from typing import Annotated
+
+import msgspec
+
+from spikard import HTTPException, Query, Response, Spikard
+
+app = Spikard()
+
+
+class Category(enum.Enum):
+    HOME = "home"
+    OFFICE = "office"
+    GARDEN = "garden"
+
+
+class NewProduct(msgspec.Struct):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
+    price: Annotated[float, msgspec.Meta(gt=0)]
+    category: Category
+    tags: list[str] = []
+
+
+class ProductPatch(msgspec.Struct):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=80)] | None = None
+    price: Annotated[float, msgspec.Meta(gt=0)] | None = None
+    category: Category | None = None
+    tags: list[str] | None = None
+
+
+class Product(msgspec.Struct):
+    id: int
+    name: str
+    price: float
+    category: Category
+    tags: list[str]
+
+
+class Catalogue:
+    """In-memory storage (swap for a database in a real service)."""
+
+    def __init__(self) -> None:
+        self.products: dict[int, Product] = {}
+        self.next_id = 1
+
+    def add(self, new: NewProduct) -> Product:
+        product = Product(self.next_id, new.name, new.price, new.category, new.tags)
+        self.products[product.id] = product
+        self.next_id += 1
+        return product
+
+    def get(self, product_id: int) -> Product:
+        try:
+            return self.products[product_id]
+        except KeyError:
+            raise HTTPException(404, f"Product {product_id} not found") from None
+
+
+catalogue = Catalogue()
+
+
+@app.get("/products")
+def list_products(
+    category: Category | None = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict:
+    matching = [p for p in catalogue.products.values() if category is None or p.category == category]
+    return {"total": len(matching), "items": matching[offset : offset + limit]}
+
+
+@app.post("/products")
+def create_product(product: NewProduct) -> Response:
+    created = catalogue.add(product)
+    return Response(created, status_code=201, headers={"location": f"/products/{created.id}"})
+
+
+@app.get("/products/{product_id:int}")
+def get_product(product_id: int) -> Product:
+    return catalogue.get(product_id)
+
+
+@app.put("/products/{product_id:int}")
+def replace_product(product_id: int, product: NewProduct) -> Product:
+    catalogue.get(product_id)
+    replaced = Product(product_id, product.name, product.price, product.category, product.tags)
+    catalogue.products[product_id] = replaced
+    return replaced
+
+
+@app.patch("/products/{product_id:int}")
+async def update_product(product_id: int, changes: ProductPatch) -> Product:
+    current = catalogue.get(product_id)
+    given = {k: v for k, v in msgspec.structs.asdict(changes).items() if v is not None}
+    updated = msgspec.structs.replace(current, **given)
+    catalogue.products[product_id] = updated
+    return updated
+
+
+@app.delete("/products/{product_id:int}")
+def delete_product(product_id: int) -> Response:
+    catalogue.get(product_id)
+    del catalogue.products[product_id]
+    return Response(status_code=204)
+
+
+if __name__ == "__main__":
+    app.run(host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "8000")))

@@ -1,0 +1,60 @@
+"""The example service, exercised through the in-memory test client."""
+
+from __future__ import annotations
+
+import pytest
+
+from spikard.testing import TestClient
+
+import app as service
+
+
+@pytest.fixture
+def client() -> TestClient:
+    service.catalogue.__init__()
+    return TestClient(service.app)
+
+
+LAMP = {"name": "Desk lamp", "price": 39.9, "category": "home", "tags": ["light"]}
+
+
+def test_create_read_update_delete(client: TestClient) -> None:
+    res = client.post("/products", json=LAMP)
+    assert res.status_code == 201
+    assert res.headers["location"] == "/products/1"
+    assert res.json() == {"id": 1, **LAMP}
+    assert client.get("/products/1").json()["name"] == "Desk lamp"
+    res = client.patch("/products/1", json={"price": 35})
+    assert res.json()["price"] == 35.0
+    assert res.json()["name"] == "Desk lamp"
+    res = client.put("/products/1", json={"name": "Floor lamp", "price": 80, "category": "home"})
+    assert res.json() == {"id": 1, "name": "Floor lamp", "price": 80.0, "category": "home", "tags": []}
+    assert client.delete("/products/1").status_code == 204
+    res = client.get("/products/1")
+    assert res.status_code == 404
+    assert res.json()["detail"] == "Product 1 not found"
+
+
+def test_listing_filters_and_paginates(client: TestClient) -> None:
+    for i in range(3):
+        client.post("/products", json={**LAMP, "name": f"lamp {i}"})
+    client.post("/products", json={"name": "Chair", "price": 120, "category": "office"})
+    res = client.get("/products", params={"category": "home", "limit": 2, "offset": 1})
+    body = res.json()
+    assert body["total"] == 3
+    assert [p["name"] for p in body["items"]] == ["lamp 1", "lamp 2"]
+
+
+def test_invalid_input_is_a_422_problem_listing_every_field(client: TestClient) -> None:
+    res = client.post("/products", json={"name": "", "price": -1, "category": "kitchen"})
+    assert res.status_code == 422
+    assert res.headers["content-type"] == "application/problem+json"
+    errors = res.json()["errors"]
+    assert [(e["loc"], e["type"]) for e in errors] == [
+        (["body", "name"], "string_too_short"),
+        (["body", "price"], "greater_than"),
+        (["body", "category"], "enum"),
+    ]
+    res = client.get("/products", params={"limit": 0})
+    assert res.json()["errors"][0]["type"] == "greater_than_equal"
+    assert client.get("/products/abc").json()["errors"][0]["type"] == "int_parsing"
