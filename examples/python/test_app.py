@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from spikard.testing import TestClient
-
 import app as service
+from spikard.testing import TestClient
 
 
 @pytest.fixture
