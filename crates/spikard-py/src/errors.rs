@@ -107,7 +107,7 @@ pub fn from_handler(py: Python<'_>, err: PyErr, handler_name: &str) -> SpikardEr
 /// Whether an exception is a cancellation (`asyncio.CancelledError` or `concurrent.futures.CancelledError`).
 pub fn is_cancellation(py: Python<'_>, err: &PyErr) -> bool {
     err.is_instance_of::<pyo3::exceptions::asyncio::CancelledError>(py)
-        || err.get_type(py).name().is_ok_and(|n| n.to_string() == "CancelledError")
+        || err.get_type(py).name().is_ok_and(|n| n == "CancelledError")
 }
 
 /// Log an exception with its traceback on the `spikard` logger.

@@ -76,13 +76,15 @@ def analyze(function: Any, path: str) -> Plan:
     plan = Plan()
     in_path = set(path_param_names(path))
     try:
-        hints = typing.get_type_hints(function, include_extras=True)
+        signature = inspect.signature(function, eval_str=True)
     except NameError as e:
         raise ConfigError(f"cannot resolve the annotations of {function!r}: {e}") from e
-    for name, param in inspect.signature(function).parameters.items():
+    for name, param in signature.parameters.items():
         if param.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
             continue
-        annotation = hints.get(name, str if name in in_path else Any)
+        annotation = param.annotation
+        if annotation is inspect.Parameter.empty:
+            annotation = str if name in in_path else Any
         if annotation is Request:
             plan.bindings.append((name, "request", "", None, False))
             continue
