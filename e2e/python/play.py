@@ -19,7 +19,7 @@ from spikard.testing import TestClient
 FRAMEWORK_STATUSES = (400, 405, 413, 422, 431)
 #: Headers owned by middleware, never returned by the application.
 MIDDLEWARE_HEADERS = ("vary", "content-encoding", "content-length", "x-request-id", "transfer-encoding")
-_SPEC_KEYS = ("body_schema", "content_type", "max_body_size", "max_nesting_depth")
+_SPEC_KEYS = ("body_schema", "content_type", "max_body_size", "max_nesting_depth", "middleware", "cors")
 
 
 class FixtureError(RuntimeError):

@@ -11,6 +11,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use spikard_http::{Handler, Pipeline, PipelineBuilder, RouteSpec, ServerConfig};
 
+use crate::config::config_from;
 use crate::convert::{json_to_py, py_to_json};
 use crate::errors;
 use crate::handler::{Binding, PyHandler};
@@ -22,21 +23,6 @@ pub struct App {
     routes: Vec<(RouteSpec, Arc<dyn Handler>)>,
     /// Every route so far, compiled: catches conflicts at registration.
     check: PipelineBuilder,
-}
-
-/// A `ServerConfig` from a Python dict (missing keys take their defaults).
-pub fn config_from(dict: Option<&Bound<'_, PyDict>>) -> PyResult<ServerConfig> {
-    match dict {
-        None => Ok(ServerConfig::default()),
-        Some(d) => serde_json::from_value(py_to_json(d.as_any())?).map_err(|e| errors::config_error("ServerConfig", e)),
-    }
-}
-
-/// The default `ServerConfig` as a dict (the Python dataclass is checked against it).
-#[pyfunction]
-pub fn default_server_config(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
-    let value = serde_json::to_value(ServerConfig::default()).map_err(|e| errors::config_error("ServerConfig", e))?;
-    json_to_py(py, &value)
 }
 
 #[pymethods]
@@ -116,6 +102,6 @@ impl App {
                 .route(spec.clone(), handler.clone())
                 .map_err(|e| errors::to_py(&e))?;
         }
-        Ok(builder.build())
+        builder.build().map_err(|e| errors::to_py(&e))
     }
 }

@@ -18,6 +18,7 @@
 
 pub mod app;
 pub mod bridge;
+pub mod config;
 pub mod convert;
 pub mod errors;
 pub mod handler;
@@ -37,7 +38,8 @@ fn _spikard(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<response::Response>()?;
     m.add_class::<testing::TestClient>()?;
     m.add_class::<testing::TestResponse>()?;
-    m.add_function(wrap_pyfunction!(app::default_server_config, m)?)?;
+    m.add_function(wrap_pyfunction!(config::default_server_config, m)?)?;
+    m.add_function(wrap_pyfunction!(config::default_configs, m)?)?;
     m.add_function(wrap_pyfunction!(convert::set_encoder, m)?)?;
     m.add_function(wrap_pyfunction!(bridge::event_loop, m)?)?;
     errors::register(m)?;

@@ -161,10 +161,16 @@ impl Request {
         self.data.files.iter().cloned().map(UploadFile::from).collect()
     }
 
-    /// Per-request scratch space for application code.
+    /// The client's IP address (the peer, or the forwarded one behind a trusted proxy); `None` in memory.
+    #[getter]
+    fn client(&self) -> Option<String> {
+        self.data.client_ip.map(|ip| ip.to_string())
+    }
+
+    /// Per-request state: values hooks and middleware handed over, then free for application code.
     #[getter]
     fn state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        cached(py, &self.state, || Ok(PyDict::new(py)))
+        cached(py, &self.state, || map_to_py(py, &self.data.state))
     }
 
     fn __repr__(&self) -> String {

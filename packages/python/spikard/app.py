@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 from spikard import _server, _signature
 from spikard._spikard import App as _CoreApp
-from spikard.config import ServerConfig
+from spikard.config import ServerConfig, to_rust
 
 __all__ = ["Spikard", "current_app", "delete", "get", "head", "options", "patch", "post", "put"]
 
@@ -63,13 +63,17 @@ class Spikard:
         content_type: str | None = None,
         max_body_size: int | None = None,
         max_nesting_depth: int | None = None,
+        middleware: dict[str, Any] | None = None,
+        cors: dict[str, Any] | None = None,
         name: str | None = None,
     ) -> None:
         """Register ``handler`` for ``method path``.
 
         Schemas come from the handler's annotations; ``parameters`` (``{"query": {name:
         schema}, "headers": ..., "cookies": ..., "path": ...}``) and ``body_schema`` add
-        or replace JSON Schemas explicitly, as a route spec would.
+        or replace JSON Schemas explicitly, as a route spec would; ``middleware`` (per-route
+        overrides such as ``{"request_timeout": {"seconds": 2}}``) and ``cors`` are passed to
+        the core as given (see ``spikard.config`` for the shapes).
         """
         plan = _signature.analyze(handler, path)
         spec_parameters = plan.parameters
@@ -83,6 +87,8 @@ class Spikard:
             "content_type": content_type or plan.content_type,
             "max_body_size": max_body_size,
             "max_nesting_depth": max_nesting_depth,
+            "middleware": _plain(middleware or {}),
+            "cors": _plain(cors),
             "handler_name": name or getattr(handler, "__qualname__", None),
         }
         is_async = inspect.iscoroutinefunction(handler)
@@ -135,6 +141,13 @@ class Spikard:
         effective = replace(base, **overrides)
         self._core.configure(effective.to_rust())
         _server.run(self._core, effective)
+
+
+def _plain(value: Any) -> Any:
+    """Config dataclasses as plain data (dicts pass through)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return to_rust(value)
 
 
 def _section(name: str) -> str:

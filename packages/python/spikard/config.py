@@ -1,19 +1,185 @@
-"""Server configuration, mirroring the Rust ``ServerConfig`` field for field.
+"""Configuration dataclasses mirroring the Rust config structs field for field.
 
-``tests/test_config.py`` compares these fields and defaults with the Rust struct's
-serde fields (via ``spikard._spikard.default_server_config()``), so the two cannot drift.
-``workers`` is the only Python-side addition: how many processes ``app.run`` starts.
+``ServerConfig`` and every nested config (compression, CORS, request IDs, timeouts,
+rate limits, JWT and API-key auth, static files, OpenAPI, background tasks, per-route
+body limits) have the same field names, order and defaults as their Rust
+counterparts in ``spikard_core::config``; ``tests/test_config.py`` compares them with
+the binding's ``default_configs()`` so they cannot drift. The whole tree is handed
+to the Rust core as plain data (``ServerConfig.to_rust()``).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
-__all__ = ["PYTHON_ONLY_FIELDS", "ServerConfig"]
+__all__ = [
+    "ApiKeyConfig",
+    "BackgroundConfig",
+    "BodyLimitConfig",
+    "CompressionConfig",
+    "CorsConfig",
+    "JwtConfig",
+    "OpenApiConfig",
+    "RateLimitConfig",
+    "RequestIdConfig",
+    "RequestTimeoutConfig",
+    "ServerConfig",
+    "StaticFile",
+    "StaticFilesConfig",
+]
 
-#: Fields that configure the Python process model rather than the Rust server.
-PYTHON_ONLY_FIELDS = frozenset({"workers"})
+
+@dataclass
+class CompressionConfig:
+    """Response compression by ``Accept-Encoding`` (q-values honoured)."""
+
+    gzip: bool = True
+    brotli: bool = True
+    #: Bodies smaller than this many bytes are sent as they are.
+    min_size: int = 1024
+    #: Compression level: 1 (fast) to 9 for gzip, to 11 for brotli.
+    quality: int = 4
+
+
+@dataclass
+class CorsConfig:
+    """Cross-origin resource sharing. Credentials with a ``*`` origin are refused when the app is built."""
+
+    #: Exact origins, or ``*`` for any.
+    allowed_origins: list[str] = field(default_factory=list)
+    #: Methods allowed cross-origin (empty: the simple methods GET, HEAD, POST).
+    allowed_methods: list[str] = field(default_factory=list)
+    #: Request headers allowed cross-origin, or ``*``.
+    allowed_headers: list[str] = field(default_factory=list)
+    #: Response headers exposed to scripts.
+    expose_headers: list[str] = field(default_factory=list)
+    allow_credentials: bool = False
+    #: Seconds a preflight answer may be cached.
+    max_age: int | None = None
+    #: Answer ``Access-Control-Request-Private-Network`` preflights.
+    allow_private_network: bool = False
+
+
+@dataclass
+class RequestIdConfig:
+    """``X-Request-ID``: propagated from the client when well formed, otherwise a new UUID."""
+
+    enabled: bool = True
+    header_name: str = "X-Request-ID"
+    #: Keep a well-formed ID sent by the client.
+    propagate: bool = True
+
+
+@dataclass
+class RequestTimeoutConfig:
+    """Per-request deadline; a handler still running after it gets a 408 problem."""
+
+    seconds: float = 30.0
+
+
+@dataclass
+class RateLimitConfig:
+    """Token-bucket rate limiting: ``per_second`` refill, ``burst`` capacity."""
+
+    per_second: float = 10.0
+    burst: int = 20
+    #: One bucket per client IP.
+    per_ip: bool = True
+    #: One bucket shared by every client (checked as well when ``per_ip`` is on).
+    global_: bool = field(default=False, metadata={"rust": "global"})
+
+
+@dataclass
+class BodyLimitConfig:
+    """A per-route body size limit (413 beyond)."""
+
+    max_bytes: int = 0
+
+
+@dataclass
+class StaticFile:
+    """One in-memory static file."""
+
+    path: str = ""
+    content: str = ""
+
+
+@dataclass
+class StaticFilesConfig:
+    """A directory (or a set of in-memory files) served under a path prefix."""
+
+    #: URL prefix, e.g. ``/static``.
+    route_prefix: str = "/static"
+    #: Directory on disk whose files are served.
+    directory: str | None = None
+    #: Files given inline (name and content), served from memory.
+    files: list[StaticFile] = field(default_factory=list)
+    #: File served for a directory request.
+    index_file: str | None = "index.html"
+    #: ``Cache-Control`` value sent with every file.
+    cache_control: str | None = None
+    #: Serve symlinks whose target is outside the directory (off: refused).
+    follow_symlinks: bool = False
+
+
+@dataclass
+class JwtConfig:
+    """JWT bearer authentication. HMAC algorithms use ``secret``; RSA/EC/PSS ones ``public_key`` (PEM)."""
+
+    enabled: bool = True
+    #: HS256, HS384, HS512, RS256, RS384, RS512, ES256, ES384, PS256, PS384, PS512.
+    algorithm: str = "HS256"
+    secret: str | None = None
+    public_key: str | None = None
+    #: Accepted ``aud`` values (any one must match); empty: not checked.
+    audience: list[str] = field(default_factory=list)
+    #: Required ``iss``.
+    issuer: str | None = None
+    #: Seconds of clock skew allowed for ``exp`` and ``nbf``.
+    leeway: int = 0
+    #: Header carrying ``Bearer <token>``.
+    header_name: str = "Authorization"
+
+
+@dataclass
+class ApiKeyConfig:
+    """API keys in a header or a query parameter; several keys allow rotation."""
+
+    enabled: bool = True
+    keys: list[str] = field(default_factory=list)
+    header_name: str = "X-API-Key"
+    #: Query parameter also accepted (e.g. ``api_key``).
+    query_param: str | None = None
+
+
+@dataclass
+class OpenApiConfig:
+    """OpenAPI 3.1 generation; the document and docs pages are served when enabled."""
+
+    enabled: bool = True
+    title: str = "Spikard API"
+    version: str = "1.0.0"
+    description: str | None = None
+    openapi_json_path: str = "/openapi.json"
+    #: Swagger UI page (``None``: not served).
+    swagger_ui_path: str | None = "/docs"
+    #: Redoc page (``None``: not served).
+    redoc_path: str | None = "/redoc"
+    #: AsyncAPI 3.0 document for WebSocket and SSE routes.
+    asyncapi_json_path: str | None = "/asyncapi.json"
+    #: Serve the pages' scripts from the app (no internet needed) instead of a CDN.
+    offline_assets: bool = True
+
+
+@dataclass
+class BackgroundConfig:
+    """Background tasks started from handlers."""
+
+    #: Tasks running at once; more wait their turn.
+    max_concurrent: int = 64
+    #: Seconds graceful shutdown waits for running and queued tasks.
+    drain_timeout_secs: int = 30
 
 
 @dataclass
@@ -24,6 +190,8 @@ class ServerConfig:
     host: str = "127.0.0.1"
     #: Port to bind (0 picks a free one; not allowed with several workers).
     port: int = 8000
+    #: Worker processes sharing the port (SO_REUSEPORT).
+    workers: int = 1
     #: Largest request body accepted, in bytes (413 beyond).
     max_body_size: int = 10 * 1024 * 1024
     #: Largest total size of request header names and values, in bytes (431 beyond).
@@ -36,13 +204,40 @@ class ServerConfig:
     shutdown_timeout_secs: int = 30
     #: Accept HTTP/2 over cleartext (prior knowledge) besides HTTP/1.1.
     http2: bool = True
-    #: Worker processes sharing the port (SO_REUSEPORT); Python-only.
-    workers: int = 1
+    #: Log each request (method, route, status, duration).
+    request_logging: bool = True
+    #: Proxies (IP addresses or CIDR ranges) whose ``X-Forwarded-For``/``Forwarded`` headers are believed.
+    trusted_proxies: list[str] = field(default_factory=list)
+    compression: CompressionConfig | None = None
+    cors: CorsConfig | None = None
+    request_id: RequestIdConfig | None = None
+    #: Per-request deadline (408 beyond).
+    request_timeout: RequestTimeoutConfig | None = None
+    #: Token-bucket rate limiting (429 beyond).
+    rate_limit: RateLimitConfig | None = None
+    jwt_auth: JwtConfig | None = None
+    api_key_auth: ApiKeyConfig | None = None
+    #: Directory mounts served as static files.
+    static_files: list[StaticFilesConfig] = field(default_factory=list)
+    #: OpenAPI document and docs pages.
+    openapi: OpenApiConfig | None = None
+    #: Background tasks started by handlers.
+    background: BackgroundConfig = field(default_factory=BackgroundConfig)
 
     def to_rust(self) -> dict[str, Any]:
-        """The fields the Rust ``ServerConfig`` has, as a dict."""
-        return {k: v for k, v in asdict(self).items() if k not in PYTHON_ONLY_FIELDS}
+        """The config as the plain data the Rust ``ServerConfig`` deserialises."""
+        return to_rust(self)
 
-    @classmethod
-    def field_names(cls) -> list[str]:
-        return [f.name for f in fields(cls)]
+
+def to_rust(config: Any) -> Any:
+    """A config dataclass (tree) as plain data with the Rust field names."""
+    if isinstance(config, list):
+        return [to_rust(item) for item in config]
+    if not hasattr(config, "__dataclass_fields__"):
+        return config
+    return {f.metadata.get("rust", f.name): to_rust(getattr(config, f.name)) for f in fields(config)}
+
+
+def rust_field_names(cls: type) -> list[str]:
+    """Field names of a config dataclass as the Rust struct spells them."""
+    return [f.metadata.get("rust", f.name) for f in fields(cls)]

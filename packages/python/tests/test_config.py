@@ -1,31 +1,43 @@
-"""``spikard.config.ServerConfig`` mirrors the Rust ``ServerConfig`` field for field."""
+"""``spikard.config`` mirrors the Rust config structs field for field (names, order, defaults)."""
 
 from __future__ import annotations
 
 import pytest
 
-from spikard import ConfigError, ServerConfig, Spikard
-from spikard._spikard import default_server_config
-from spikard.config import PYTHON_ONLY_FIELDS
+from spikard import ConfigError, ServerConfig, Spikard, config
+from spikard._spikard import default_configs, default_server_config
+from spikard.config import rust_field_names
+from spikard.testing import TestClient
 
 
-def test_fields_and_defaults_match_the_rust_struct() -> None:
-    rust = default_server_config()
-    python = ServerConfig().to_rust()
-    assert list(python) == list(rust), "field names or order drifted from the Rust ServerConfig"
-    assert python == rust, "defaults drifted from the Rust ServerConfig"
-    assert set(ServerConfig.field_names()) - set(rust) == PYTHON_ONLY_FIELDS
+@pytest.mark.parametrize("name", sorted(default_configs()))
+def test_every_config_struct_is_mirrored(name: str) -> None:
+    rust = default_configs()[name]
+    cls = getattr(config, name)
+    assert rust_field_names(cls) == list(rust), f"{name}: field names or order drifted from Rust"
+    assert config.to_rust(cls()) == rust, f"{name}: defaults drifted from Rust"
 
 
-def test_the_app_hands_its_config_to_the_core() -> None:
-    app = Spikard(ServerConfig(port=9001, max_body_size=10))
-    assert app._core.config()["port"] == 9001
-    assert app._core.config()["max_body_size"] == 10
+def test_the_package_has_no_config_rust_lacks() -> None:
+    assert set(config.__all__) == set(default_configs())
+
+
+def test_nested_configs_reach_the_core() -> None:
+    nested = ServerConfig(
+        port=9001,
+        compression=config.CompressionConfig(brotli=False),
+        rate_limit=config.RateLimitConfig(global_=True),
+        static_files=[config.StaticFilesConfig(files=[config.StaticFile("a.txt", "A")])],
+    )
+    core = Spikard(nested)._core.config()
+    assert core["port"] == 9001
+    assert core["compression"]["brotli"] is False
+    assert core["rate_limit"]["global"] is True
+    assert core["static_files"][0]["files"] == [{"path": "a.txt", "content": "A"}]
+    assert ServerConfig().to_rust() == default_server_config()
 
 
 def test_limits_apply_to_requests() -> None:
-    from spikard.testing import TestClient
-
     app = Spikard(ServerConfig(max_body_size=8))
     app.add_route("POST", "/x", lambda body: body, body_schema={"type": "object"})
     res = TestClient(app).post("/x", json={"much": "too long"})

@@ -18,9 +18,13 @@ import pytest
 APP = textwrap.dedent(
     """
     import asyncio, os, sys
-    from spikard import Spikard
+    from spikard import Request, Spikard
 
     app = Spikard()
+
+    @app.get("/client")
+    def client(request: Request) -> dict:
+        return {"client": request.client}
 
     @app.get("/pid")
     def pid() -> dict:
@@ -111,7 +115,7 @@ def test_workers_share_the_port_and_drain_on_sigterm(tmp_path: Path) -> None:
 def test_single_process_stops_on_sigint(tmp_path: Path) -> None:
     proc, port = _start(tmp_path, workers=1)
     try:
-        assert _get(port, "/pid")[0] == 200
+        assert _get(port, "/client") == (200, b'{"client":"127.0.0.1"}')
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=15) == 0
     finally:
