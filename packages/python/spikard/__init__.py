@@ -17,14 +17,14 @@ Routing, parameter coercion, validation and error responses run in Rust; handler
 (sync or ``async``) receive typed arguments built from their annotations.
 """
 
-from spikard import _encoding
+from spikard import _bodies
 from spikard._spikard import Request, Response, UploadFile, set_encoder
 from spikard.app import Spikard, current_app, delete, get, head, options, patch, post, put
 from spikard.config import ServerConfig
 from spikard.exceptions import ConfigError, HTTPException, RouteError, ServerError, SpikardError
 from spikard.params import Body, Cookie, Header, Path, Query
 
-set_encoder(_encoding.to_builtins)
+set_encoder(_bodies.to_builtins)
 
 __all__ = [
     "Body",

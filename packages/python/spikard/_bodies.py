@@ -1,9 +1,14 @@
-"""Body types: which annotations are bodies, their JSON Schemas and their converters.
+"""Structured types in and out: body annotations, their schemas and converters, and results.
 
-Supported: ``msgspec.Struct``, dataclasses, ``TypedDict``, ``NamedTuple``, pydantic
-models (when pydantic is installed) and ``dict``. The schema is computed once at
-registration and validated by the Rust core; the converter turns the validated
-value into the annotated type for the handler.
+In: ``msgspec.Struct``, dataclasses, ``TypedDict``, ``NamedTuple``, pydantic models
+(when pydantic is installed) and ``dict`` are bodies. The schema is computed once at
+registration and validated by the Rust core; the converter turns the validated value
+into the annotated type for the handler.
+
+Out: the binding converts ``dict``/``list``/``tuple``/``str``/``int``/``float``/``bool``/
+``None`` itself; anything else a handler returns (structs, dataclasses, NamedTuples,
+models, UUIDs, dates, enums, decimals, sets) goes through :func:`to_builtins`, which the
+package registers with the binding at import.
 """
 
 from __future__ import annotations
@@ -71,3 +76,21 @@ def body_converter(tp: Any) -> Converter | None:
         return msgspec.convert(value, tp, strict=False)
 
     return convert
+
+
+def _encode_hook(value: Any) -> Any:
+    if _PydanticModel is not None and isinstance(value, _PydanticModel):
+        return value.model_dump(mode="json")
+    raise TypeError(f"cannot serialise a value of type {type(value).__name__} to JSON")
+
+
+def to_builtins(value: Any) -> Any:
+    """``value`` as JSON-compatible builtins."""
+    if _PydanticModel is not None and isinstance(value, _PydanticModel):
+        return value.model_dump(mode="json")
+    return msgspec.to_builtins(value, enc_hook=_encode_hook)
+
+
+def encode_json(value: Any) -> bytes:
+    """``value`` as JSON bytes (used by the test client)."""
+    return msgspec.json.encode(value, enc_hook=to_builtins)

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from spikard._encoding import encode_json
+from spikard._bodies import encode_json
 from spikard._spikard import TestResponse, UploadFile
 
 if TYPE_CHECKING:
