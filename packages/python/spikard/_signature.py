@@ -91,7 +91,7 @@ def analyze(function: Any, path: str) -> Plan:
         info = _schema.type_info(annotation)
         marker, default = _marker_and_default(param, info)
         optional = info.optional or default is None
-        none_if_absent = optional and default in (None, REQUIRED)
+        none_if_absent = optional and (default is None or default is REQUIRED)
         file_kind = _file_kind(info.inner)
         if file_kind is not None:
             key = marker.alias if marker and marker.alias else name
@@ -108,7 +108,7 @@ def analyze(function: Any, path: str) -> Plan:
         key = _key(name, marker, source)
         schema = _schema.apply_constraints(info.schema, marker, info.is_array)
         if source != "path":
-            if default not in (None, REQUIRED):
+            if default is not None and default is not REQUIRED:
                 schema = {**schema, "default": _json_default(default)}
             elif optional:
                 schema = {**schema, "optional": True}
