@@ -1,6 +1,9 @@
 """Known failures (``e2e/known_failures.json``, shared with the Rust runner): fixtures or
 whole categories that cannot pass yet, each with its reason. A listed fixture that
-passes fails the run, so the list never goes stale."""
+passes fails the run, so the list never goes stale.
+
+``e2e/python/pending.json`` adds categories of core features the Python binding does
+not expose yet (the Rust runner plays them); they count like listed categories."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from pathlib import Path
 from fixture import ROOT
 
 KNOWN_FAILURES = ROOT / "e2e" / "known_failures.json"
+PENDING = Path(__file__).with_name("pending.json")
 
 
 @dataclass
@@ -19,11 +23,14 @@ class KnownFailures:
     fixtures: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, path: Path = KNOWN_FAILURES) -> KnownFailures:
-        if not path.exists():
-            return cls()
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(dict(data.get("categories", {})), dict(data.get("fixtures", {})))
+    def load(cls, path: Path = KNOWN_FAILURES, pending: Path = PENDING) -> KnownFailures:
+        known = cls()
+        for source in (path, pending):
+            if source.exists():
+                data = json.loads(source.read_text(encoding="utf-8"))
+                known.categories.update(data.get("categories", {}))
+                known.fixtures.update(data.get("fixtures", {}))
+        return known
 
     def reason(self, fixture_id: str, category: str) -> str | None:
         """Why a fixture is expected to fail, if listed (a fixture entry wins over its category)."""
