@@ -125,14 +125,17 @@ class StaticFilesConfig:
 
 @dataclass
 class JwtConfig:
-    """JWT bearer authentication. HMAC algorithms use ``secret``; RSA/EC/PSS ones ``public_key`` (PEM)."""
+    """JWT bearer authentication. HMAC algorithms use ``secret``; RSA/EC/PSS ones ``public_key`` (PEM).
+    ``alg: none`` and tokens whose ``alg`` differs from ``algorithm`` are refused."""
 
     enabled: bool = True
     #: HS256, HS384, HS512, RS256, RS384, RS512, ES256, ES384, PS256, PS384, PS512.
     algorithm: str = "HS256"
+    #: Shared secret of the HS* algorithms.
     secret: str | None = None
+    #: PEM public key of the RS*/PS* (RSA) and ES* (EC) algorithms.
     public_key: str | None = None
-    #: Accepted ``aud`` values (any one must match); empty: not checked.
+    #: Accepted ``aud`` values (any one must match); empty: a token carrying ``aud`` is refused.
     audience: list[str] = field(default_factory=list)
     #: Required ``iss``.
     issuer: str | None = None
@@ -140,6 +143,12 @@ class JwtConfig:
     leeway: int = 0
     #: Header carrying ``Bearer <token>``.
     header_name: str = "Authorization"
+    #: Refuse tokens without an ``exp`` claim (RFC 8725 recommends expiring tokens).
+    require_exp: bool = True
+    #: Claims a valid token must also carry for this route (e.g. ``role``); missing ones answer 403.
+    required_claims: list[str] = field(default_factory=list)
+    #: ``realm`` of the ``WWW-Authenticate`` challenge.
+    realm: str = "api"
 
 
 @dataclass
@@ -147,10 +156,16 @@ class ApiKeyConfig:
     """API keys in a header or a query parameter; several keys allow rotation."""
 
     enabled: bool = True
+    #: Accepted keys.
     keys: list[str] = field(default_factory=list)
+    #: Keys still accepted while clients move to a new one (responses carry ``<header_name>-Deprecated: true``).
+    deprecated_keys: list[str] = field(default_factory=list)
+    #: Header carrying the key.
     header_name: str = "X-API-Key"
-    #: Query parameter also accepted (e.g. ``api_key``).
-    query_param: str | None = None
+    #: Query parameter also accepted; ``None``: keys are read from the header only.
+    query_param: str | None = "api_key"
+    #: ``realm`` of the ``WWW-Authenticate`` challenge.
+    realm: str = "api"
 
 
 @dataclass
