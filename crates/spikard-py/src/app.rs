@@ -9,17 +9,20 @@ use std::sync::Arc;
 
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use spikard_http::{Handler, Pipeline, PipelineBuilder, RouteSpec, ServerConfig};
+use spikard_http::{Handler, LifecycleHooks, Pipeline, PipelineBuilder, RouteSpec, ServerConfig};
 
 use crate::config::config_from;
 use crate::convert::{json_to_py, py_to_json};
 use crate::errors;
 use crate::handler::{Binding, PyHandler};
+use crate::hooks::{PyRequestHook, PyResponseHook, PHASES};
 
 /// Routes and server config, owned by the Python `Spikard` app.
 #[pyclass(module = "spikard._spikard")]
 pub struct App {
     config: ServerConfig,
+    /// App-wide lifecycle hooks (every route, and 404/405 answers for the response phases).
+    hooks: LifecycleHooks,
     routes: Vec<(RouteSpec, Arc<dyn Handler>)>,
     /// Every route so far, compiled: catches conflicts at registration.
     check: PipelineBuilder,
@@ -34,6 +37,7 @@ impl App {
         Ok(Self {
             check: PipelineBuilder::new(config.clone()),
             config,
+            hooks: LifecycleHooks::default(),
             routes: Vec::new(),
         })
     }
@@ -75,6 +79,39 @@ impl App {
         Ok(())
     }
 
+    /// Add an app-wide hook to `phase` (`on_request`, `pre_validation`, `pre_handler`,
+    /// `on_response` or `on_error`); hooks of a phase run in the order they were added.
+    fn add_hook(
+        &mut self,
+        py: Python<'_>,
+        phase: &str,
+        function: Py<PyAny>,
+        name: String,
+        is_async: bool,
+    ) -> PyResult<()> {
+        let request = || Arc::new(PyRequestHook::new(function.clone_ref(py), name.clone(), is_async));
+        match phase {
+            "on_request" => self.hooks.on_request.push(request()),
+            "pre_validation" => self.hooks.pre_validation.push(request()),
+            "pre_handler" => self.hooks.pre_handler.push(request()),
+            "on_response" => self
+                .hooks
+                .on_response
+                .push(Arc::new(PyResponseHook::new(function, name, is_async))),
+            "on_error" => self
+                .hooks
+                .on_error
+                .push(Arc::new(PyResponseHook::new(function, name, is_async))),
+            other => {
+                return Err(errors::config_error(
+                    "hook phase",
+                    format!("'{other}' is not one of {}", PHASES.join(", ")),
+                ))
+            }
+        }
+        Ok(())
+    }
+
     /// Number of registered routes.
     fn __len__(&self) -> usize {
         self.routes.len()
@@ -97,6 +134,7 @@ impl App {
     /// A pipeline of every registered route under the current config.
     pub fn pipeline(&self) -> PyResult<Pipeline> {
         let mut builder = PipelineBuilder::new(self.config.clone());
+        *builder.hooks_mut() = self.hooks.clone();
         for (spec, handler) in &self.routes {
             builder
                 .route(spec.clone(), handler.clone())

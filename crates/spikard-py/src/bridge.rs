@@ -18,7 +18,6 @@ use pyo3::prelude::*;
 use pyo3::sync::MutexExt;
 use pyo3::types::PyDict;
 use spikard_core::SpikardError;
-use spikard_http::HandlerResult;
 use tokio::sync::oneshot;
 
 /// The process's asyncio loop and its `run_coroutine_threadsafe`.
@@ -68,52 +67,51 @@ fn run_threadsafe(py: Python<'_>) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
     Ok((event_loop, l.run_threadsafe.clone_ref(py)))
 }
 
-/// Turns a coroutine's outcome into a handler result (runs on the loop thread, GIL held).
-pub type Finish = Box<dyn Fn(Python<'_>, PyResult<Bound<'_, PyAny>>) -> HandlerResult + Send + Sync>;
+/// Turns a coroutine's outcome into a result (runs on the loop thread, GIL held).
+pub type Finish<T> = Box<dyn Fn(Python<'_>, PyResult<Bound<'_, PyAny>>) -> Result<T, SpikardError> + Send + Sync>;
 
-/// Called by asyncio when the handler's future completes.
+type Complete = Box<dyn FnOnce(Python<'_>, PyResult<Bound<'_, PyAny>>) + Send>;
+
+/// Called by asyncio when the coroutine's future completes.
 #[pyclass(frozen)]
 struct DoneCallback {
-    tx: Mutex<Option<oneshot::Sender<HandlerResult>>>,
-    finish: Finish,
+    complete: Mutex<Option<Complete>>,
 }
 
 #[pymethods]
 impl DoneCallback {
     fn __call__(&self, py: Python<'_>, future: Bound<'_, PyAny>) {
-        let result = (self.finish)(py, future.call_method0("result"));
-        if let Some(tx) = self.tx.lock().ok().and_then(|mut g| g.take()) {
-            let _ = tx.send(result);
+        if let Some(complete) = self.complete.lock().ok().and_then(|mut g| g.take()) {
+            complete(py, future.call_method0("result"));
         }
     }
 }
 
 /// A coroutine running on the event loop, awaited from Rust.
-pub struct Pending {
-    rx: oneshot::Receiver<HandlerResult>,
+pub struct Pending<T> {
+    rx: oneshot::Receiver<Result<T, SpikardError>>,
     future: Option<Py<PyAny>>,
 }
 
-impl Future for Pending {
-    type Output = HandlerResult;
+impl<T> Future for Pending<T> {
+    type Output = Result<T, SpikardError>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<HandlerResult> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match Pin::new(&mut self.rx).poll(cx) {
             Poll::Pending => Poll::Pending,
             Poll::Ready(result) => {
                 // Completed: nothing to cancel any more. Dropping a Py without the GIL is deferred by PyO3.
                 self.future = None;
                 Poll::Ready(
-                    result.unwrap_or_else(|_| {
-                        Err(SpikardError::Internal("async handler finished without a result".into()))
-                    }),
+                    result
+                        .unwrap_or_else(|_| Err(SpikardError::Internal("coroutine finished without a result".into()))),
                 )
             }
         }
     }
 }
 
-impl Drop for Pending {
+impl<T> Drop for Pending<T> {
     fn drop(&mut self) {
         if let Some(future) = self.future.take() {
             let _ = Python::try_attach(|py| future.bind(py).call_method0("cancel").map(|_| ()));
@@ -121,17 +119,23 @@ impl Drop for Pending {
     }
 }
 
-/// Run `coroutine` on the event loop; `finish` turns its outcome into a handler result
-/// on the loop thread, with the GIL held.
-pub fn submit(py: Python<'_>, coroutine: Bound<'_, PyAny>, finish: Finish) -> PyResult<Pending> {
+/// Run `coroutine` on the event loop; `finish` turns its outcome into a result on the
+/// loop thread, with the GIL held.
+pub fn submit<T: Send + 'static>(
+    py: Python<'_>,
+    coroutine: Bound<'_, PyAny>,
+    finish: Finish<T>,
+) -> PyResult<Pending<T>> {
     let (event_loop, run) = run_threadsafe(py)?;
     let future = run.bind(py).call1((coroutine, event_loop))?;
     let (tx, rx) = oneshot::channel();
+    let complete: Complete = Box::new(move |py, outcome| {
+        let _ = tx.send(finish(py, outcome));
+    });
     let callback = Bound::new(
         py,
         DoneCallback {
-            tx: Mutex::new(Some(tx)),
-            finish,
+            complete: Mutex::new(Some(complete)),
         },
     )?;
     future.call_method1("add_done_callback", (callback,))?;
@@ -174,7 +178,7 @@ mod tests {
             )
             .unwrap();
             let coroutine = module.getattr("answer").unwrap().call0().unwrap();
-            let finish: Finish = Box::new(|_py, r| {
+            let finish: Finish<spikard_http::HandlerResponse> = Box::new(|_py, r| {
                 let n: i64 = r
                     .and_then(|v| v.extract())
                     .map_err(|e| SpikardError::Internal(e.to_string()))?;
@@ -197,7 +201,8 @@ mod tests {
             )
             .unwrap();
             let coroutine = module.getattr("slow").unwrap().call0().unwrap();
-            let finish: Finish = Box::new(|_py, _r| Ok(spikard_http::HandlerResponse::text("late")));
+            let finish: Finish<spikard_http::HandlerResponse> =
+                Box::new(|_py, _r| Ok(spikard_http::HandlerResponse::text("late")));
             (module.unbind(), submit(py, coroutine, finish).unwrap())
         });
         let state = |module: &Py<PyModule>| {

@@ -12,7 +12,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use serde_json::{Map, Value};
-use spikard_http::{BoxFuture, Handler, HandlerResult, RequestData};
+use spikard_http::{BoxFuture, Handler, HandlerResponse, HandlerResult, RequestData};
 
 use crate::bridge;
 use crate::convert::json_to_py;
@@ -154,7 +154,7 @@ fn lookup<'py>(py: Python<'py>, map: &Map<String, Value>, key: &str) -> PyResult
     map.get(key).map(|v| json_to_py(py, v)).transpose()
 }
 
-fn finish(name: Arc<str>) -> bridge::Finish {
+fn finish(name: Arc<str>) -> bridge::Finish<HandlerResponse> {
     Box::new(move |py, outcome| match outcome {
         Ok(value) => to_handler_response(&value).map_err(|e| errors::from_handler(py, e, &name)),
         // Cancelled because the client went away: nobody reads the answer, nothing to log.
@@ -167,7 +167,7 @@ fn finish(name: Arc<str>) -> bridge::Finish {
 
 enum Called {
     Ready(HandlerResult),
-    Pending(bridge::Pending),
+    Pending(bridge::Pending<HandlerResponse>),
 }
 
 impl Handler for PyHandler {

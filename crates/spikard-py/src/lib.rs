@@ -22,6 +22,7 @@ pub mod config;
 pub mod convert;
 pub mod errors;
 pub mod handler;
+pub mod hooks;
 pub mod request;
 pub mod response;
 pub mod server;

@@ -26,6 +26,17 @@ pub struct Request {
 }
 
 impl Request {
+    /// The `state` dict as the application left it, if it was ever read (else `None`: unchanged).
+    pub fn state_if_used(&self, py: Python<'_>) -> PyResult<Option<serde_json::Map<String, Value>>> {
+        match self.state.get(py) {
+            None => Ok(None),
+            Some(dict) => match crate::convert::py_to_json(dict.bind(py).as_any())? {
+                Value::Object(map) => Ok(Some(map)),
+                _ => Ok(None),
+            },
+        }
+    }
+
     pub fn new(data: Arc<RequestData>) -> Self {
         Self {
             data,

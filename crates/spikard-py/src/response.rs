@@ -132,7 +132,8 @@ pub fn to_handler_response(value: &Bound<'_, PyAny>) -> PyResult<HandlerResponse
     Ok(HandlerResponse::json(py_to_json(value)?))
 }
 
-fn explicit_response(py: Python<'_>, r: &Response) -> PyResult<HandlerResponse> {
+/// A `Response` object as a core response.
+pub fn explicit_response(py: Python<'_>, r: &Response) -> PyResult<HandlerResponse> {
     let content = r.content.bind(py);
     let mut response = if content.is_none() {
         HandlerResponse::new(StatusCode::OK, ResponseBody::Empty)
@@ -174,4 +175,36 @@ fn explicit_response(py: Python<'_>, r: &Response) -> PyResult<HandlerResponse> 
         response = response.cookie(cookie);
     }
     Ok(response)
+}
+
+/// A core response as a `Response` object for response hooks; a streamed body cannot be
+/// shown to Python, so such a response is given back unchanged as `Err`.
+pub fn to_py_response(py: Python<'_>, response: HandlerResponse) -> PyResult<Result<Response, HandlerResponse>> {
+    let content = match &response.body {
+        ResponseBody::Empty => py.None(),
+        ResponseBody::Bytes(b) => PyBytes::new(py, b).into_any().unbind(),
+        ResponseBody::Json(v) => crate::convert::json_to_py(py, v)?.unbind(),
+        ResponseBody::Stream(_) => return Ok(Err(response)),
+    };
+    let headers = PyDict::new(py);
+    for name in response.headers.keys() {
+        let values: Vec<String> = response
+            .headers
+            .get_all(name)
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .collect();
+        if name == header::SET_COOKIE || values.len() > 1 {
+            headers.set_item(name.as_str(), values)?;
+        } else {
+            headers.set_item(name.as_str(), &values[0])?;
+        }
+    }
+    Ok(Ok(Response {
+        content,
+        status_code: response.status.as_u16(),
+        headers: headers.unbind(),
+        media_type: None,
+        cookies: Vec::new(),
+    }))
 }

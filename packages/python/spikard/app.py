@@ -125,6 +125,33 @@ class Spikard:
     def options(self, path: str, **options: Any) -> Callable[[F], F]:
         return self.route(path, ("OPTIONS",), **options)
 
+    def _hook(self, phase: str, hook: F) -> F:
+        name = getattr(hook, "__qualname__", phase)
+        self._core.add_hook(phase, hook, name, inspect.iscoroutinefunction(hook))
+        return hook
+
+    def on_request(self, hook: F) -> F:
+        """App-wide hook after routing, before the body is read: ``hook(request)`` returns
+        ``None`` to go on (``request.state`` reaches the handler) or a response to answer early."""
+        return self._hook("on_request", hook)
+
+    def pre_validation(self, hook: F) -> F:
+        """App-wide hook once the body is read, before validation (same contract as ``on_request``)."""
+        return self._hook("pre_validation", hook)
+
+    def pre_handler(self, hook: F) -> F:
+        """App-wide hook after validation, just before the handler (same contract as ``on_request``)."""
+        return self._hook("pre_handler", hook)
+
+    def on_response(self, hook: F) -> F:
+        """App-wide hook for responses with status < 400: ``hook(response)`` changes the
+        ``Response`` in place (returning ``None``) or returns another response."""
+        return self._hook("on_response", hook)
+
+    def on_error(self, hook: F) -> F:
+        """App-wide hook for responses with status >= 400, problems included (as ``on_response``)."""
+        return self._hook("on_error", hook)
+
     def __len__(self) -> int:
         return len(self._core)
 
