@@ -1,4 +1,4 @@
-//! Serving from Python: a multi-threaded tokio runtime with the GIL released,
+//! Serving from Python: a single-threaded tokio runtime on the calling thread with the GIL released,
 //! optionally on a `SO_REUSEPORT` socket so several worker processes share the port.
 //! SIGINT/SIGTERM stop accepting and drain in-flight requests (core behaviour).
 
@@ -44,7 +44,10 @@ pub fn serve(py: Python<'_>, pipeline: Pipeline, reuse_port: bool) -> PyResult<(
         )
         .try_init();
     let result = py.detach(move || -> std::io::Result<()> {
-        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+        // One I/O thread per process: it is the calling Python thread, whose thread state stays
+        // alive while the GIL is released, so taking the GIL for a handler is cheap and never
+        // contended by other I/O threads. Processes (`workers`) scale across cores.
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         runtime.block_on(async move {
             let addr = resolve(&config.host, config.port)?;
             let listener = bind(addr, reuse_port)
