@@ -2,7 +2,8 @@
 
 Same rules as the Rust runner: a failing fixture listed in ``e2e/known_failures.json``
 (by file or category) is an expected failure; a fixture listed by file that passes
-fails the run; the session ends with ``N passed, M failed``.
+fails the run; the session ends with ``N passed, M failed``. Categories in
+``pending.json`` (features the Python package lacks so far) are skipped.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ def test_fixture_folder_is_not_empty() -> None:
 def test_fixture(fixture: Fixture) -> None:
     if fixture.data.get("skip") is True:
         pytest.skip("fixture marked skip")
+    if fixture.category in KNOWN.pending:
+        pytest.skip(f"not played through Python yet: {KNOWN.pending[fixture.category]}")
     problems = play(fixture)
     reason = KNOWN.reason(fixture.id, fixture.category)
     if problems:

@@ -177,14 +177,15 @@ pub fn explicit_response(py: Python<'_>, r: &Response) -> PyResult<HandlerRespon
     Ok(response)
 }
 
-/// A core response as a `Response` object for response hooks; a streamed body cannot be
+/// A core response as a `Response` object for response hooks; a streamed body (stream, SSE,
+/// WebSocket session) cannot be
 /// shown to Python, so such a response is given back unchanged as `Err`.
 pub fn to_py_response(py: Python<'_>, response: HandlerResponse) -> PyResult<Result<Response, HandlerResponse>> {
     let content = match &response.body {
         ResponseBody::Empty => py.None(),
         ResponseBody::Bytes(b) => PyBytes::new(py, b).into_any().unbind(),
         ResponseBody::Json(v) => crate::convert::json_to_py(py, v)?.unbind(),
-        ResponseBody::Stream(_) => return Ok(Err(response)),
+        ResponseBody::Stream(_) | ResponseBody::Sse(_) | ResponseBody::WebSocket(_) => return Ok(Err(response)),
     };
     let headers = PyDict::new(py);
     for name in response.headers.keys() {
