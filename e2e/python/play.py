@@ -8,6 +8,8 @@ fixture's application would, then sends the fixture's request with the Python
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any
 
 from compare import compare, is_problem
@@ -116,10 +118,19 @@ def play(f: Fixture) -> list[str]:
     keep_headers = not configures_middleware(f)
     expected = f.expected
 
-    def handler(request: Request) -> Any:
-        if app_answers:
-            return app_response(expected, keep_headers)
-        return {"handler_called": True}
+    sleep_ms = _hint(f, "request_timeout", "sleep_ms")
+    if sleep_ms is not None:
+        # The handler takes time, so the request deadline is exercised for real (no headers kept).
+        async def handler(request: Request) -> Any:
+            await asyncio.sleep(sleep_ms / 1000)
+            return app_response(expected, False) if app_answers else {"handler_called": True}
+
+    else:
+
+        def handler(request: Request) -> Any:
+            if app_answers:
+                return app_response(expected, keep_headers)
+            return {"handler_called": True}
 
     method, path, options = route_of(f)
     app = Spikard(server_config(f))
@@ -131,8 +142,32 @@ def play(f: Fixture) -> list[str]:
         client = TestClient(app)
     except SpikardError as e:
         return [f"app did not build: {e}"]
+    problems = warmup(f, client)
     response = send(client, f.request)
-    return compare(f, response, app_answers)
+    return problems + compare(f, response, app_answers)
+
+
+def _hint(f: Fixture, middleware: str, key: str) -> int | None:
+    value = (f.handler.get("middleware") or {}).get(middleware, {})
+    value = value.get(key) if isinstance(value, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def warmup(f: Fixture, client: TestClient) -> list[str]:
+    """Send the fixture's request ``middleware.rate_limit.warmup_requests`` times before the
+    compared one (``sleep_ms_between`` apart), each expected to answer ``warmup_expect_status``
+    when given (mirrors ``e2e/rust/src/features/timing.rs``)."""
+    count = min(_hint(f, "rate_limit", "warmup_requests") or 0, 1000)
+    expect = _hint(f, "rate_limit", "warmup_expect_status")
+    pause = (_hint(f, "rate_limit", "sleep_ms_between") or 0) / 1000
+    problems = []
+    for i in range(count):
+        res = send(client, f.request)
+        if expect is not None and res.status_code != expect:
+            problems.append(f"warmup request {i + 1}: status {res.status_code} != expected {expect}")
+        if pause:
+            time.sleep(pause)
+    return problems
 
 
 __all__ = ["application_answers", "is_problem", "play"]

@@ -225,7 +225,8 @@ class ServerConfig:
     trusted_proxies: list[str] = field(default_factory=list)
     compression: CompressionConfig | None = None
     cors: CorsConfig | None = None
-    request_id: RequestIdConfig | None = None
+    #: ``X-Request-ID`` generation and propagation (on by default; ``None`` or ``enabled=False`` turns it off).
+    request_id: RequestIdConfig | None = field(default_factory=RequestIdConfig)
     #: Per-request deadline (408 beyond).
     request_timeout: RequestTimeoutConfig | None = None
     #: Token-bucket rate limiting (429 beyond).
