@@ -217,6 +217,8 @@ class ServerConfig:
     max_nesting_depth: int = 64
     #: Seconds to wait for in-flight requests on shutdown.
     shutdown_timeout_secs: int = 30
+    #: Seconds a client may take to send a request's headers (slow clients are disconnected).
+    header_read_timeout_secs: int = 30
     #: Accept HTTP/2 over cleartext (prior knowledge) besides HTTP/1.1.
     http2: bool = True
     #: Log each request (method, route, status, duration).
