@@ -18,6 +18,7 @@ pub mod params;
 pub mod request_body;
 pub mod route_pattern;
 pub mod router;
+pub mod openapi;
 pub mod validation;
 
 pub use error::{ProblemDetails, SpikardError, ValidationErrorEntry};
