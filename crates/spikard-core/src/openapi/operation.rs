@@ -33,12 +33,12 @@ fn title_case(name: &str) -> String {
         .join(" ")
 }
 
-/// The parameter style for a delimited array.
-fn style_for(separator: &str) -> Option<&'static str> {
-    match separator {
-        "," => Some("form"),
-        "|" => Some("pipeDelimited"),
-        " " | "%20" => Some("spaceDelimited"),
+/// The parameter style for a delimited array (headers are comma-separated by default).
+fn style_for(source: ParamSource, separator: &str) -> Option<&'static str> {
+    match (source, separator) {
+        (ParamSource::Query | ParamSource::Cookie, ",") => Some("form"),
+        (ParamSource::Query, "|") => Some("pipeDelimited"),
+        (ParamSource::Query, " " | "%20") => Some("spaceDelimited"),
         _ => None,
     }
 }
@@ -129,7 +129,7 @@ impl Generator {
         }
         let is_array = types_of(&spec.schema).contains(&"array");
         if let (true, Some(sep)) = (is_array, spec.separator.as_deref()) {
-            if let Some(style) = style_for(sep) {
+            if let Some(style) = style_for(source, sep) {
                 p.insert("style".into(), json!(style));
                 p.insert("explode".into(), json!(false));
             }
