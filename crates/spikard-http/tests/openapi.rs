@@ -1,0 +1,212 @@
+//! Serving the OpenAPI/AsyncAPI documents and the docs pages through the test client.
+
+mod common;
+
+use common::{arc, spec, Echo};
+use serde_json::json;
+use spikard_core::config::{ApiKeyConfig, JwtConfig, OpenApiConfig};
+use spikard_http::{PipelineBuilder, ServerConfig, TestClient};
+
+fn client_with(openapi: Option<OpenApiConfig>, configure: impl FnOnce(&mut ServerConfig)) -> TestClient {
+    let mut config = ServerConfig {
+        openapi,
+        ..Default::default()
+    };
+    configure(&mut config);
+    let mut b = PipelineBuilder::new(config);
+    b.route(
+        spec(json!({
+            "method": "GET", "path": "/users/{id:int}",
+            "parameters": {"query": {"verbose": {"type": "boolean", "default": false}}},
+            "tags": ["users"], "summary": "Get a user", "operation_id": "getUser",
+            "response_schema": {"type": "object", "properties": {"id": {"type": "integer"}}}
+        })),
+        arc(Echo),
+    )
+    .unwrap();
+    b.route(
+        spec(json!({"method": "POST", "path": "/users", "body_schema": {"type": "object"},
+                    "middleware": {"jwt_auth": {"secret": "s"}}})),
+        arc(Echo),
+    )
+    .unwrap();
+    b.route(
+        spec(json!({"method": "GET", "path": "/hidden", "include_in_schema": false})),
+        arc(Echo),
+    )
+    .unwrap();
+    TestClient::new(b.build().unwrap())
+}
+
+fn client(openapi: OpenApiConfig) -> TestClient {
+    client_with(Some(openapi), |_| {})
+}
+
+#[tokio::test]
+async fn serves_the_generated_document() {
+    let c = client(OpenApiConfig {
+        title: "Users".into(),
+        ..Default::default()
+    });
+    let res = c.get("/openapi.json").send().await;
+    assert_eq!(res.status, 200);
+    assert_eq!(res.header("content-type"), Some("application/json"));
+    assert_eq!(res.header("cache-control"), Some("no-cache"));
+    let doc = res.json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert_eq!(doc["info"], json!({"title": "Users", "version": "1.0.0"}));
+    let paths: Vec<&String> = doc["paths"].as_object().unwrap().keys().collect();
+    assert_eq!(paths, ["/users", "/users/{id}"], "docs routes and hidden routes are left out");
+    assert_eq!(
+        doc["paths"]["/users/{id}"]["get"],
+        json!({
+            "tags": ["users"],
+            "summary": "Get a user",
+            "parameters": [
+                {"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}},
+                {"name": "verbose", "in": "query", "required": false, "schema": {"type": "boolean", "default": false}}
+            ],
+            "responses": {
+                "200": {"description": "Successful Response",
+                        "content": {"application/json": {"schema": {"type": "object", "properties": {"id": {"type": "integer"}}}}}},
+                "422": {"$ref": "#/components/responses/ValidationProblem"}
+            },
+            "operationId": "getUser"
+        })
+    );
+    assert_eq!(doc["paths"]["/users"]["post"]["security"], json!([{"BearerAuth": []}]));
+    assert_eq!(
+        doc["components"]["securitySchemes"],
+        json!({"BearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}})
+    );
+}
+
+#[tokio::test]
+async fn revalidation_with_the_etag_gets_304() {
+    let c = client(OpenApiConfig::default());
+    let first = c.get("/openapi.json").send().await;
+    let etag = first.header("etag").expect("an etag").to_owned();
+    let again = c.get("/openapi.json").header("if-none-match", &etag).send().await;
+    assert_eq!(again.status, 304);
+    assert!(again.body.is_empty());
+    assert_eq!(again.header("etag"), Some(etag.as_str()));
+    let stale = c.get("/openapi.json").header("if-none-match", "\"stale\"").send().await;
+    assert_eq!(stale.status, 200);
+    assert_eq!(stale.body, first.body);
+}
+
+#[tokio::test]
+async fn pages_and_offline_assets() {
+    let c = client(OpenApiConfig::default());
+    let docs = c.get("/docs").send().await;
+    assert_eq!(docs.status, 200);
+    assert_eq!(docs.header("content-type"), Some("text/html; charset=utf-8"));
+    assert!(docs.text().contains(r#"<script src="/docs/swagger-ui-bundle.js"></script>"#));
+    assert!(docs.text().contains(r#"url: "/openapi.json","#));
+    let redoc = c.get("/redoc").send().await;
+    assert_eq!(redoc.header("content-type"), Some("text/html; charset=utf-8"));
+    assert!(redoc.text().contains(r#"<redoc spec-url="/openapi.json"></redoc>"#));
+    assert!(redoc.text().contains(r#"<script src="/redoc/redoc.standalone.js"></script>"#));
+
+    for (path, content_type, marker) in [
+        ("/docs/swagger-ui-bundle.js", "text/javascript; charset=utf-8", "SwaggerUIBundle"),
+        ("/docs/swagger-ui.css", "text/css; charset=utf-8", ".swagger-ui"),
+        ("/redoc/redoc.standalone.js", "text/javascript; charset=utf-8", "Redoc"),
+    ] {
+        let res = c.get(path).send().await;
+        assert_eq!(res.status, 200, "{path}");
+        assert_eq!(res.header("content-type"), Some(content_type), "{path}");
+        assert_eq!(res.header("cache-control"), Some("public, max-age=86400"), "{path}");
+        assert!(res.header("etag").is_some(), "{path}");
+        assert!(res.text().contains(marker), "{path}");
+    }
+    let head = c.request("HEAD", "/docs/swagger-ui.css").send().await;
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
+}
+
+#[tokio::test]
+async fn cdn_mode_serves_no_assets() {
+    let c = client(OpenApiConfig {
+        offline_assets: false,
+        ..Default::default()
+    });
+    let docs = c.get("/docs").send().await.text();
+    assert!(docs.contains("https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.35.0/swagger-ui-bundle.js"));
+    assert!(docs.contains("https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.35.0/swagger-ui.css"));
+    assert_eq!(c.get("/docs/swagger-ui-bundle.js").send().await.status, 404);
+    assert_eq!(c.get("/redoc/redoc.standalone.js").send().await.status, 404);
+}
+
+#[tokio::test]
+async fn disabled_or_absent_config_serves_nothing() {
+    for c in [
+        client(OpenApiConfig {
+            enabled: false,
+            ..Default::default()
+        }),
+        client_with(None, |_| {}),
+    ] {
+        for path in ["/openapi.json", "/asyncapi.json", "/docs", "/redoc", "/docs/swagger-ui.css"] {
+            let res = c.get(path).send().await;
+            assert_eq!(res.status, 404, "{path}");
+            assert_eq!(res.header("content-type"), Some("application/problem+json"), "{path}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn custom_paths_and_pages_switched_off() {
+    let c = client(OpenApiConfig {
+        openapi_json_path: "/api/schema.json".into(),
+        swagger_ui_path: Some("/api/docs/".into()),
+        redoc_path: None,
+        asyncapi_json_path: None,
+        ..Default::default()
+    });
+    assert_eq!(c.get("/api/schema.json").send().await.status, 200);
+    assert_eq!(c.get("/openapi.json").send().await.status, 404);
+    let page = c.get("/api/docs/").send().await.text();
+    assert!(page.contains(r#"url: "/api/schema.json","#));
+    assert_eq!(c.get("/api/docs/swagger-ui.css").send().await.status, 200);
+    assert_eq!(c.get("/redoc").send().await.status, 404);
+    assert_eq!(c.get("/asyncapi.json").send().await.status, 404);
+}
+
+#[tokio::test]
+async fn asyncapi_document_is_served() {
+    let c = client(OpenApiConfig::default());
+    let res = c.get("/asyncapi.json").send().await;
+    assert_eq!(res.status, 200);
+    assert_eq!(res.header("content-type"), Some("application/json"));
+    assert_eq!(res.json()["asyncapi"], "3.0.0");
+}
+
+#[tokio::test]
+async fn server_wide_auth_is_documented_per_operation() {
+    let c = client_with(Some(OpenApiConfig::default()), |config| {
+        config.api_key_auth = Some(ApiKeyConfig {
+            keys: vec!["k".into()],
+            query_param: Some("key".into()),
+            ..Default::default()
+        });
+        config.jwt_auth = Some(JwtConfig {
+            enabled: false,
+            ..Default::default()
+        });
+    });
+    let doc = c.get("/openapi.json").send().await.json();
+    assert_eq!(
+        doc["paths"]["/users/{id}"]["get"]["security"],
+        json!([{"ApiKeyHeader": []}, {"ApiKeyQuery": []}])
+    );
+    // The route's own JWT config adds to the server-wide API key.
+    assert_eq!(
+        doc["paths"]["/users"]["post"]["security"],
+        json!([{"BearerAuth": [], "ApiKeyHeader": []}, {"BearerAuth": [], "ApiKeyQuery": []}])
+    );
+    assert_eq!(
+        doc["paths"]["/users/{id}"]["get"]["responses"]["401"],
+        json!({"$ref": "#/components/responses/Unauthorized"})
+    );
+}
