@@ -31,6 +31,7 @@ mod ctx;
 pub mod di;
 mod error;
 pub mod hooks;
+mod openapi;
 mod response;
 mod route;
 mod sse;
@@ -51,6 +52,8 @@ pub use spikard_core::config::{
     RouteMiddleware, StaticFile, StaticFilesConfig,
 };
 pub use spikard_http::middleware::auth::{ApiKeyAuthenticated, JwtClaims};
+pub use spikard_core::config::OpenApiConfig;
+pub use spikard_core::openapi::ResponseDoc;
 pub use spikard_http::{
     BackgroundTasks, Cookie, ServerConfig, SseEvent, TestClient, TestResponse, TestWebSocket, WsFrame,
 };
