@@ -87,6 +87,16 @@ fn rewrite_ref(r: &str, names: &HashMap<String, String>, root: Option<&str>) -> 
     })
 }
 
+/// A `title` that only repeats the component's name says nothing more; dropping it lets the
+/// root of one schema and the `$defs` entry of another (as schemars writes the same type) match.
+fn drop_redundant_title(schema: &mut Value, name: &str) {
+    if let Value::Object(obj) = schema {
+        if obj.get("title").and_then(Value::as_str).map(component_name).as_deref() == Some(name) {
+            obj.remove("title");
+        }
+    }
+}
+
 fn refers_to_root(value: &Value) -> bool {
     match value {
         Value::Object(obj) => {
@@ -145,23 +155,26 @@ impl SchemaRegistry {
         let identity: HashMap<String, String> = defs.iter().map(|(n, _)| (n.clone(), component_name(n))).collect();
         let mut names = HashMap::new();
         let mut taken = Vec::new();
-        for (def_name, def) in &defs {
+        for (def_name, def) in &mut defs {
+            drop_redundant_title(def, &component_name(def_name));
             let mut probe = def.clone();
             rewrite_refs(&mut probe, &identity, None);
             let name = self.name_for(def_name, &probe, &taken);
             taken.push(name.clone());
             names.insert(def_name.clone(), name);
         }
+        let mut root = Value::Object(obj);
         let root_name = hoist_root.then(|| {
-            let mut probe = Value::Object(obj.clone());
-            rewrite_refs(&mut probe, &names, title.as_deref());
-            self.name_for(title.as_deref().unwrap_or("Schema"), &probe, &taken)
+            let base = component_name(title.as_deref().unwrap_or("Schema"));
+            drop_redundant_title(&mut root, &base);
+            let mut probe = root.clone();
+            rewrite_refs(&mut probe, &names, Some(&base));
+            self.name_for(&base, &probe, &taken)
         });
         for (def_name, mut def) in defs {
             rewrite_refs(&mut def, &names, root_name.as_deref());
             self.schemas.insert(names[&def_name].clone(), def);
         }
-        let mut root = Value::Object(obj);
         rewrite_refs(&mut root, &names, root_name.as_deref());
         match root_name {
             Some(name) => {
@@ -234,6 +247,23 @@ mod tests {
         );
         // An untitled or non-object schema stays inline.
         assert_eq!(reg.add(json!({"type": "string", "title": "S"}), true), json!({"type": "string", "title": "S"}));
+    }
+
+    #[test]
+    fn a_type_as_root_and_as_def_is_one_component() {
+        let mut reg = SchemaRegistry::default();
+        let item = json!({"type": "object", "properties": {"id": {"type": "integer"}}});
+        let list = reg.add(
+            json!({"title": "Array_of_Item", "type": "array", "items": {"$ref": "#/$defs/Item"}, "$defs": {"Item": item}}),
+            true,
+        );
+        assert_eq!(list["items"], json!({"$ref": "#/components/schemas/Item"}));
+        let mut root = item.clone();
+        root["title"] = json!("Item");
+        root["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
+        assert_eq!(reg.add(root, true), json!({"$ref": "#/components/schemas/Item"}));
+        assert_eq!(reg.schemas().len(), 1, "{:#?}", reg.schemas());
+        assert_eq!(reg.schemas()["Item"], item);
     }
 
     #[test]
