@@ -14,11 +14,11 @@ pub mod body;
 pub mod config;
 pub mod error;
 pub mod formats;
+pub mod openapi;
 pub mod params;
 pub mod request_body;
 pub mod route_pattern;
 pub mod router;
-pub mod openapi;
 pub mod validation;
 
 pub use error::{ProblemDetails, SpikardError, ValidationErrorEntry};

@@ -38,9 +38,16 @@ fn item_schema() -> Value {
 fn shop_app() -> Vec<RouteDoc> {
     let mut list = RouteDoc::new("GET", "/items");
     list.doc.tags = vec!["items".into()];
-    list.query.insert("limit".into(), json!({"type": "integer", "default": 20, "minimum": 1, "maximum": 100}));
-    list.query.insert("q".into(), json!({"type": "string", "optional": true}));
-    list.query.insert("ids".into(), json!({"type": "array", "items": {"type": "integer"}, "separator": ",", "optional": true}));
+    list.query.insert(
+        "limit".into(),
+        json!({"type": "integer", "default": 20, "minimum": 1, "maximum": 100}),
+    );
+    list.query
+        .insert("q".into(), json!({"type": "string", "optional": true}));
+    list.query.insert(
+        "ids".into(),
+        json!({"type": "array", "items": {"type": "integer"}, "separator": ",", "optional": true}),
+    );
     // As schemars writes `Vec<Item>`: the element type under `$defs`.
     list.doc.response_schema = Some(json!({
         "type": "array", "items": {"$ref": "#/$defs/Item"},
@@ -69,17 +76,26 @@ fn shop_app() -> Vec<RouteDoc> {
     );
 
     let mut get = RouteDoc::new("GET", "/items/{id:int}");
-    get.path_params.insert("id".into(), json!({"type": "integer", "minimum": 1}));
-    get.headers.insert("If-None-Match".into(), json!({"type": "string", "optional": true}));
-    get.cookies.insert("session".into(), json!({"type": "string", "optional": true}));
-    get.doc.responses.insert("404".into(), ResponseDoc {
-        description: Some("Not found".into()),
-        schema: Some(json!({"type": "object"})),
-        content_type: Some("application/problem+json".into()),
-    });
+    get.path_params
+        .insert("id".into(), json!({"type": "integer", "minimum": 1}));
+    get.headers
+        .insert("If-None-Match".into(), json!({"type": "string", "optional": true}));
+    get.cookies
+        .insert("session".into(), json!({"type": "string", "optional": true}));
+    get.doc.responses.insert(
+        "404".into(),
+        ResponseDoc {
+            description: Some("Not found".into()),
+            schema: Some(json!({"type": "object"})),
+            content_type: Some("application/problem+json".into()),
+        },
+    );
 
     let mut upload = RouteDoc::new("PUT", "/items/{id:uuid}/image");
-    upload.files.insert("image".into(), json!({"required": true, "content_type": ["image/png", "image/jpeg"]}));
+    upload.files.insert(
+        "image".into(),
+        json!({"required": true, "content_type": ["image/png", "image/jpeg"]}),
+    );
     upload.body_schema = Some(json!({"type": "object", "properties": {"caption": {"type": "string"}}}));
 
     let mut login = RouteDoc::new("POST", "/login");
@@ -136,7 +152,10 @@ fn a_shop_app_is_valid() {
         doc["components"]["schemas"]["Item"]["properties"]["children"]["items"],
         json!({"$ref": "#/components/schemas/Item"})
     );
-    assert!(doc.to_string().find("#/$defs").is_none(), "no $defs reference is left behind");
+    assert!(
+        doc.to_string().find("#/$defs").is_none(),
+        "no $defs reference is left behind"
+    );
 }
 
 #[test]
@@ -161,5 +180,8 @@ fn an_app_of_every_parameter_shape_is_valid() {
     }
     let doc = openapi_document(&OpenApiConfig::default(), &routes);
     assert_valid(&doc);
-    assert_eq!(doc["paths"]["/p4/{v}"]["get"]["parameters"][1]["style"], "pipeDelimited");
+    assert_eq!(
+        doc["paths"]["/p4/{v}"]["get"]["parameters"][1]["style"],
+        "pipeDelimited"
+    );
 }

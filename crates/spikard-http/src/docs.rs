@@ -106,7 +106,9 @@ impl StaticAsset {
             r
         };
         response.headers.insert(header::ETAG, self.etag.clone());
-        response.headers.insert(header::CACHE_CONTROL, self.cache_control.clone());
+        response
+            .headers
+            .insert(header::CACHE_CONTROL, self.cache_control.clone());
         response
     }
 }
@@ -171,7 +173,10 @@ fn js_string(s: &str) -> String {
 
 fn swagger_page(config: &OpenApiConfig, page_path: &str) -> String {
     let (js, css) = if config.offline_assets {
-        (join(page_path, "swagger-ui-bundle.js"), join(page_path, "swagger-ui.css"))
+        (
+            join(page_path, "swagger-ui-bundle.js"),
+            join(page_path, "swagger-ui.css"),
+        )
     } else {
         let cdn = format!("https://cdn.jsdelivr.net/npm/swagger-ui-dist@{SWAGGER_UI_VERSION}");
         (format!("{cdn}/swagger-ui-bundle.js"), format!("{cdn}/swagger-ui.css"))
@@ -271,7 +276,10 @@ pub fn mount(builder: &mut PipelineBuilder) -> Result<(), SpikardError> {
         assets.push((path.clone(), StaticAsset::new(to_json(doc), JSON, REVALIDATE)));
     }
     if let Some(path) = &config.swagger_ui_path {
-        assets.push((path.clone(), StaticAsset::new(swagger_page(&config, path), HTML, REVALIDATE)));
+        assets.push((
+            path.clone(),
+            StaticAsset::new(swagger_page(&config, path), HTML, REVALIDATE),
+        ));
         if config.offline_assets {
             assets.push((
                 join(path, "swagger-ui-bundle.js"),
@@ -284,7 +292,10 @@ pub fn mount(builder: &mut PipelineBuilder) -> Result<(), SpikardError> {
         }
     }
     if let Some(path) = &config.redoc_path {
-        assets.push((path.clone(), StaticAsset::new(redoc_page(&config, path), HTML, REVALIDATE)));
+        assets.push((
+            path.clone(),
+            StaticAsset::new(redoc_page(&config, path), HTML, REVALIDATE),
+        ));
         if config.offline_assets {
             assets.push((
                 join(path, "redoc.standalone.js"),
@@ -308,7 +319,10 @@ mod tests {
         let etag = asset.etag.to_str().unwrap().to_owned();
         let mut headers = HeaderMap::new();
         assert!(!etag_matches(&headers, &etag));
-        headers.insert(header::IF_NONE_MATCH, HeaderValue::from_str(&format!("\"x\", W/{etag}")).unwrap());
+        headers.insert(
+            header::IF_NONE_MATCH,
+            HeaderValue::from_str(&format!("\"x\", W/{etag}")).unwrap(),
+        );
         assert!(etag_matches(&headers, &etag));
         headers.insert(header::IF_NONE_MATCH, HeaderValue::from_static("*"));
         assert!(etag_matches(&headers, &etag));

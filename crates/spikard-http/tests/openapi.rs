@@ -25,8 +25,10 @@ fn client_with(openapi: Option<OpenApiConfig>, configure: impl FnOnce(&mut Serve
     )
     .unwrap();
     b.route(
-        spec(json!({"method": "POST", "path": "/users", "body_schema": {"type": "object"},
-                    "middleware": {"jwt_auth": {"secret": "s"}}})),
+        spec(
+            json!({"method": "POST", "path": "/users", "body_schema": {"type": "object"},
+                    "middleware": {"jwt_auth": {"secret": "s"}}}),
+        ),
         arc(Echo),
     )
     .unwrap();
@@ -56,7 +58,11 @@ async fn serves_the_generated_document() {
     assert_eq!(doc["openapi"], "3.1.0");
     assert_eq!(doc["info"], json!({"title": "Users", "version": "1.0.0"}));
     let paths: Vec<&String> = doc["paths"].as_object().unwrap().keys().collect();
-    assert_eq!(paths, ["/users", "/users/{id}"], "docs routes and hidden routes are left out");
+    assert_eq!(
+        paths,
+        ["/users", "/users/{id}"],
+        "docs routes and hidden routes are left out"
+    );
     assert_eq!(
         doc["paths"]["/users/{id}"]["get"],
         json!({
@@ -101,15 +107,23 @@ async fn pages_and_offline_assets() {
     let docs = c.get("/docs").send().await;
     assert_eq!(docs.status, 200);
     assert_eq!(docs.header("content-type"), Some("text/html; charset=utf-8"));
-    assert!(docs.text().contains(r#"<script src="/docs/swagger-ui-bundle.js"></script>"#));
+    assert!(docs
+        .text()
+        .contains(r#"<script src="/docs/swagger-ui-bundle.js"></script>"#));
     assert!(docs.text().contains(r#"url: "/openapi.json","#));
     let redoc = c.get("/redoc").send().await;
     assert_eq!(redoc.header("content-type"), Some("text/html; charset=utf-8"));
     assert!(redoc.text().contains(r#"<redoc spec-url="/openapi.json"></redoc>"#));
-    assert!(redoc.text().contains(r#"<script src="/redoc/redoc.standalone.js"></script>"#));
+    assert!(redoc
+        .text()
+        .contains(r#"<script src="/redoc/redoc.standalone.js"></script>"#));
 
     for (path, content_type, marker) in [
-        ("/docs/swagger-ui-bundle.js", "text/javascript; charset=utf-8", "SwaggerUIBundle"),
+        (
+            "/docs/swagger-ui-bundle.js",
+            "text/javascript; charset=utf-8",
+            "SwaggerUIBundle",
+        ),
         ("/docs/swagger-ui.css", "text/css; charset=utf-8", ".swagger-ui"),
         ("/redoc/redoc.standalone.js", "text/javascript; charset=utf-8", "Redoc"),
     ] {
@@ -147,7 +161,13 @@ async fn disabled_or_absent_config_serves_nothing() {
         }),
         client_with(None, |_| {}),
     ] {
-        for path in ["/openapi.json", "/asyncapi.json", "/docs", "/redoc", "/docs/swagger-ui.css"] {
+        for path in [
+            "/openapi.json",
+            "/asyncapi.json",
+            "/docs",
+            "/redoc",
+            "/docs/swagger-ui.css",
+        ] {
             let res = c.get(path).send().await;
             assert_eq!(res.status, 404, "{path}");
             assert_eq!(res.header("content-type"), Some("application/problem+json"), "{path}");

@@ -162,8 +162,14 @@ mod tests {
     async fn builder_documentation_reaches_the_document() {
         let mut app = App::new();
         app.openapi(OpenApiConfig::default());
-        app.route(post("/users").body::<NewUser>().tags(["users"]).response::<NewUser>(201).handler(ok))
-            .unwrap();
+        app.route(
+            post("/users")
+                .body::<NewUser>()
+                .tags(["users"])
+                .response::<NewUser>(201)
+                .handler(ok),
+        )
+        .unwrap();
         app.route(get("/users").query::<Paging>().description("All users.").handler(ok))
             .unwrap();
         app.route(
@@ -189,7 +195,10 @@ mod tests {
                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewUser"}}}})
         );
         let schemas = &doc["components"]["schemas"];
-        assert_eq!(schemas["NewUser"]["properties"]["status"], json!({"$ref": "#/components/schemas/Status"}));
+        assert_eq!(
+            schemas["NewUser"]["properties"]["status"],
+            json!({"$ref": "#/components/schemas/Status"})
+        );
         assert_eq!(schemas["Status"]["enum"], json!(["Active", "Banned"]));
 
         let list = &doc["paths"]["/users"]["get"];

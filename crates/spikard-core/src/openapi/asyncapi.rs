@@ -129,7 +129,12 @@ pub fn asyncapi_document(config: &OpenApiConfig, channels: &[ChannelDoc]) -> Val
         if let Ok(pattern) = RoutePattern::parse(&ch.path) {
             let params: Map<String, Value> = pattern
                 .params()
-                .map(|(name, _)| (name.to_owned(), json!({"description": format!("Path segment `{name}`.")})))
+                .map(|(name, _)| {
+                    (
+                        name.to_owned(),
+                        json!({"description": format!("Path segment `{name}`.")}),
+                    )
+                })
                 .collect();
             if !params.is_empty() {
                 channel.insert("parameters".into(), Value::Object(params));
@@ -146,7 +151,10 @@ pub fn asyncapi_document(config: &OpenApiConfig, channels: &[ChannelDoc]) -> Val
         }
         let sent = if ch.kind == ChannelKind::Sse { "event" } else { "sent" };
         if ch.kind == ChannelKind::Sse || ch.send_schema.is_some() {
-            messages.insert(sent.into(), message(&mut registry, sent, ch.send_schema.as_ref(), ch.kind));
+            messages.insert(
+                sent.into(),
+                message(&mut registry, sent, ch.send_schema.as_ref(), ch.kind),
+            );
             ops.push(("send", sent));
         }
         channel.insert("messages".into(), Value::Object(messages));
@@ -194,8 +202,10 @@ mod tests {
     #[test]
     fn websocket_and_sse_channels() {
         let mut ws = ChannelDoc::new(ChannelKind::WebSocket, "/ws/{room:int}");
-        ws.receive_schema = Some(json!({"title": "Chat", "type": "object", "properties": {"kind": {"$ref": "#/$defs/Kind"}},
-                                      "$defs": {"Kind": {"enum": ["text", "join"]}}}));
+        ws.receive_schema = Some(
+            json!({"title": "Chat", "type": "object", "properties": {"kind": {"$ref": "#/$defs/Kind"}},
+                                      "$defs": {"Kind": {"enum": ["text", "join"]}}}),
+        );
         ws.send_schema = Some(json!({"type": "string"}));
         let sse = ChannelDoc::new(ChannelKind::Sse, "/events");
         let doc = asyncapi_document(&OpenApiConfig::default(), &[ws, sse]);
@@ -219,7 +229,10 @@ mod tests {
                    "messages": [{"$ref": "#/channels/ws_room/messages/received"}]})
         );
         assert_eq!(doc["operations"]["ws_room_send"]["action"], "send");
-        assert_eq!(doc["operations"]["events_send"]["messages"][0]["$ref"], "#/channels/events/messages/event");
+        assert_eq!(
+            doc["operations"]["events_send"]["messages"][0]["$ref"],
+            "#/channels/events/messages/event"
+        );
         assert_eq!(doc["components"]["schemas"]["Kind"], json!({"enum": ["text", "join"]}));
         assert_eq!(
             doc["components"]["schemas"]["Chat"]["properties"]["kind"],

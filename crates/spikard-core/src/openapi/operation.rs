@@ -7,7 +7,7 @@ use super::schema::SchemaRegistry;
 use super::security::SecuritySchemes;
 use super::RouteDoc;
 use crate::params::{types_of, ParamSource, ParamSpec};
-use crate::route_pattern::RoutePattern;
+use crate::route_pattern::{RoutePattern, SegmentKind};
 
 const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -94,7 +94,11 @@ impl Generator {
                         obj.entry(k).or_insert(v);
                     }
                 }
-                out.push(self.parameter(name, ParamSource::Path, &schema));
+                let mut param = self.parameter(name, ParamSource::Path, &schema);
+                if kind == SegmentKind::Path && param.get("description").is_none() {
+                    param["description"] = json!("The rest of the path; may contain `/`.");
+                }
+                out.push(param);
             }
         }
         for (source, map) in [
@@ -239,10 +243,12 @@ impl Generator {
                 .clone()
                 .unwrap_or_else(|| default_description(status).into());
             let mut r = json!({"description": description});
-            let schema = declared
-                .schema
-                .clone()
-                .or_else(|| status.starts_with('2').then(|| route.doc.response_schema.clone()).flatten());
+            let schema = declared.schema.clone().or_else(|| {
+                status
+                    .starts_with('2')
+                    .then(|| route.doc.response_schema.clone())
+                    .flatten()
+            });
             if let Some(schema) = schema {
                 let media = declared.content_type.as_deref().unwrap_or("application/json");
                 r["content"] = json!({media: {"schema": self.schemas.add(schema, true)}});
@@ -251,7 +257,10 @@ impl Generator {
         }
         if validates && !out.contains_key("422") {
             self.uses_validation = true;
-            out.insert("422".into(), json!({"$ref": "#/components/responses/ValidationProblem"}));
+            out.insert(
+                "422".into(),
+                json!({"$ref": "#/components/responses/ValidationProblem"}),
+            );
         }
         if (route.jwt_auth.is_some() || route.api_key_auth.is_some()) && !out.contains_key("401") {
             self.uses_auth = true;

@@ -76,7 +76,9 @@ fn rewrite_ref(r: &str, names: &HashMap<String, String>, root: Option<&str>) -> 
     if r == "#" {
         return root.map(|name| format!("{COMPONENTS}{name}"));
     }
-    let rest = r.strip_prefix("#/$defs/").or_else(|| r.strip_prefix("#/definitions/"))?;
+    let rest = r
+        .strip_prefix("#/$defs/")
+        .or_else(|| r.strip_prefix("#/definitions/"))?;
     let (def, tail) = rest.split_once('/').map_or((rest, ""), |(d, t)| (d, t));
     let def = def.replace("~1", "/").replace("~0", "~");
     let name = names.get(&def)?;
@@ -99,9 +101,7 @@ fn drop_redundant_title(schema: &mut Value, name: &str) {
 
 fn refers_to_root(value: &Value) -> bool {
     match value {
-        Value::Object(obj) => {
-            obj.get("$ref").and_then(Value::as_str) == Some("#") || obj.values().any(refers_to_root)
-        }
+        Value::Object(obj) => obj.get("$ref").and_then(Value::as_str) == Some("#") || obj.values().any(refers_to_root),
         Value::Array(items) => items.iter().any(refers_to_root),
         _ => false,
     }
@@ -225,10 +225,19 @@ mod tests {
     #[test]
     fn equal_defs_are_shared_and_different_ones_renamed() {
         let mut reg = SchemaRegistry::default();
-        reg.add(json!({"$defs": {"Kind": {"enum": ["a"]}}, "$ref": "#/$defs/Kind"}), false);
-        let same = reg.add(json!({"$defs": {"Kind": {"enum": ["a"]}}, "$ref": "#/$defs/Kind"}), false);
+        reg.add(
+            json!({"$defs": {"Kind": {"enum": ["a"]}}, "$ref": "#/$defs/Kind"}),
+            false,
+        );
+        let same = reg.add(
+            json!({"$defs": {"Kind": {"enum": ["a"]}}, "$ref": "#/$defs/Kind"}),
+            false,
+        );
         assert_eq!(same, json!({"$ref": "#/components/schemas/Kind"}));
-        let other = reg.add(json!({"$defs": {"Kind": {"enum": ["b"]}}, "$ref": "#/$defs/Kind"}), false);
+        let other = reg.add(
+            json!({"$defs": {"Kind": {"enum": ["b"]}}, "$ref": "#/$defs/Kind"}),
+            false,
+        );
         assert_eq!(other, json!({"$ref": "#/components/schemas/Kind2"}));
         assert_eq!(reg.schemas().len(), 2);
     }
@@ -246,7 +255,10 @@ mod tests {
             json!({"$ref": "#/components/schemas/Node"})
         );
         // An untitled or non-object schema stays inline.
-        assert_eq!(reg.add(json!({"type": "string", "title": "S"}), true), json!({"type": "string", "title": "S"}));
+        assert_eq!(
+            reg.add(json!({"type": "string", "title": "S"}), true),
+            json!({"type": "string", "title": "S"})
+        );
     }
 
     #[test]
@@ -273,7 +285,10 @@ mod tests {
             json!({"$defs": {"Wrapper<T>": {"type": "string"}}, "properties": {"x": {"$ref": "#/$defs/Wrapper<T>"}, "y": {"const": {"$ref": "#/$defs/Wrapper<T>"}}}}),
             false,
         );
-        assert_eq!(out["properties"]["x"], json!({"$ref": "#/components/schemas/Wrapper_T_"}));
+        assert_eq!(
+            out["properties"]["x"],
+            json!({"$ref": "#/components/schemas/Wrapper_T_"})
+        );
         assert_eq!(out["properties"]["y"]["const"], json!({"$ref": "#/$defs/Wrapper<T>"}));
     }
 }

@@ -12,19 +12,32 @@ fn doc(routes: &[RouteDoc]) -> Value {
 #[test]
 fn typed_segments_and_parameters_of_every_source() {
     let mut r = RouteDoc::new("get", "/items/{id:int}/files/{rest:path}");
-    r.path_params.insert("id".into(), json!({"type": "integer", "minimum": 1}));
-    r.query.insert("limit".into(), json!({"type": "integer", "default": 10, "maximum": 100}));
-    r.query.insert("q".into(), json!({"type": "string", "minLength": 3, "description": "Search text"}));
-    r.query.insert("tags".into(), json!({"type": "array", "items": {"type": "string"}, "separator": ",", "optional": true}));
-    r.headers.insert("X-Token".into(), json!({"type": "string", "annotation": "str"}));
-    r.cookies.insert("session".into(), json!({"type": "string", "optional": true}));
+    r.path_params
+        .insert("id".into(), json!({"type": "integer", "minimum": 1}));
+    r.query.insert(
+        "limit".into(),
+        json!({"type": "integer", "default": 10, "maximum": 100}),
+    );
+    r.query.insert(
+        "q".into(),
+        json!({"type": "string", "minLength": 3, "description": "Search text"}),
+    );
+    r.query.insert(
+        "tags".into(),
+        json!({"type": "array", "items": {"type": "string"}, "separator": ",", "optional": true}),
+    );
+    r.headers
+        .insert("X-Token".into(), json!({"type": "string", "annotation": "str"}));
+    r.cookies
+        .insert("session".into(), json!({"type": "string", "optional": true}));
     let d = doc(&[r]);
     let op = &d["paths"]["/items/{id}/files/{rest}"]["get"];
     assert_eq!(
         op["parameters"],
         json!([
             {"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}},
-            {"name": "rest", "in": "path", "required": true, "schema": {"type": "string"}},
+            {"name": "rest", "in": "path", "required": true, "description": "The rest of the path; may contain `/`.",
+             "schema": {"type": "string"}},
             {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "default": 10, "maximum": 100}},
             {"name": "q", "in": "query", "required": true, "description": "Search text",
              "schema": {"type": "string", "minLength": 3, "description": "Search text"}},
@@ -35,13 +48,22 @@ fn typed_segments_and_parameters_of_every_source() {
         ])
     );
     assert_eq!(op["operationId"], "get_items_id_files_rest");
-    assert_eq!(op["responses"]["422"], json!({"$ref": "#/components/responses/ValidationProblem"}));
+    assert_eq!(
+        op["responses"]["422"],
+        json!({"$ref": "#/components/responses/ValidationProblem"})
+    );
     assert_eq!(
         d["components"]["responses"]["ValidationProblem"]["content"]["application/problem+json"]["schema"],
         json!({"$ref": "#/components/schemas/ValidationProblem"})
     );
-    assert_eq!(d["components"]["schemas"]["ValidationError"]["required"], json!(["type", "loc", "msg"]));
-    assert_eq!(d["components"]["schemas"]["ProblemDetails"]["required"], json!(["type", "title", "status"]));
+    assert_eq!(
+        d["components"]["schemas"]["ValidationError"]["required"],
+        json!(["type", "loc", "msg"])
+    );
+    assert_eq!(
+        d["components"]["schemas"]["ProblemDetails"]["required"],
+        json!(["type", "title", "status"])
+    );
 }
 
 #[test]
@@ -89,8 +111,14 @@ fn json_body_with_schemars_defs_is_hoisted() {
     );
     let schemas = d["components"]["schemas"].as_object().unwrap();
     assert_eq!(schemas["Kind"], json!({"type": "string", "enum": ["a", "b"]}));
-    assert_eq!(schemas["Item"]["properties"]["kind"], json!({"$ref": "#/components/schemas/Kind"}));
-    assert!(!schemas.contains_key("Item2"), "the equal response schema shares the component");
+    assert_eq!(
+        schemas["Item"]["properties"]["kind"],
+        json!({"$ref": "#/components/schemas/Kind"})
+    );
+    assert!(
+        !schemas.contains_key("Item2"),
+        "the equal response schema shares the component"
+    );
 }
 
 #[test]
@@ -99,13 +127,16 @@ fn form_and_multipart_bodies() {
     form.content_type = Some("application/x-www-form-urlencoded".into());
     form.body_schema = Some(json!({"type": "object", "properties": {"user": {"type": "string"}}}));
     let mut upload = RouteDoc::new("POST", "/upload");
-    upload.body_schema = Some(json!({"type": "object", "required": ["note"], "properties": {"note": {"type": "string"}}}));
-    upload
-        .files
-        .insert("avatar".into(), json!({"required": true, "content_type": ["image/png"], "max_size": 1024}));
-    upload
-        .files
-        .insert("docs".into(), json!({"content_type": ["application/pdf", "text/plain"]}));
+    upload.body_schema =
+        Some(json!({"type": "object", "required": ["note"], "properties": {"note": {"type": "string"}}}));
+    upload.files.insert(
+        "avatar".into(),
+        json!({"required": true, "content_type": ["image/png"], "max_size": 1024}),
+    );
+    upload.files.insert(
+        "docs".into(),
+        json!({"content_type": ["application/pdf", "text/plain"]}),
+    );
     let d = doc(&[form, upload]);
     assert_eq!(
         d["paths"]["/login"]["post"]["requestBody"],
@@ -214,10 +245,16 @@ fn security_from_jwt_and_api_key_settings() {
         d["paths"]["/keyed"]["get"]["security"],
         json!([{"ApiKeyHeader": []}, {"ApiKeyQuery": []}])
     );
-    assert_eq!(d["paths"]["/both"]["get"]["security"], json!([{"BearerAuth": [], "ApiKeyHeader": []}]));
+    assert_eq!(
+        d["paths"]["/both"]["get"]["security"],
+        json!([{"BearerAuth": [], "ApiKeyHeader": []}])
+    );
     assert_eq!(d["paths"]["/custom"]["get"]["security"], json!([{"BearerAuth2": []}]));
     assert!(d["paths"]["/open"]["get"].get("security").is_none());
-    assert_eq!(d["paths"]["/me"]["get"]["responses"]["401"], json!({"$ref": "#/components/responses/Unauthorized"}));
+    assert_eq!(
+        d["paths"]["/me"]["get"]["responses"]["401"],
+        json!({"$ref": "#/components/responses/Unauthorized"})
+    );
     assert!(d["paths"]["/open"]["get"]["responses"].get("401").is_none());
 }
 
@@ -231,9 +268,16 @@ fn info_and_path_order() {
     };
     let d = openapi_document(
         &config,
-        &[RouteDoc::new("POST", "/b"), RouteDoc::new("GET", "/b"), RouteDoc::new("GET", "/a")],
+        &[
+            RouteDoc::new("POST", "/b"),
+            RouteDoc::new("GET", "/b"),
+            RouteDoc::new("GET", "/a"),
+        ],
     );
-    assert_eq!(d["info"], json!({"title": "Shop", "version": "2.0", "description": "The shop API"}));
+    assert_eq!(
+        d["info"],
+        json!({"title": "Shop", "version": "2.0", "description": "The shop API"})
+    );
     let paths: Vec<&String> = d["paths"].as_object().unwrap().keys().collect();
     assert_eq!(paths, ["/a", "/b"]);
     let methods: Vec<&String> = d["paths"]["/b"].as_object().unwrap().keys().collect();
