@@ -140,6 +140,7 @@ pub fn route_doc(spec: &RouteSpec, server: &ServerConfig) -> RouteDoc {
         api_key_auth: pick(&server.api_key_auth, Some(&spec.middleware.api_key_auth))
             .filter(|c| c.enabled)
             .cloned(),
+        channel: None,
     }
 }
 

@@ -99,6 +99,9 @@ pub struct RouteDoc {
     pub jwt_auth: Option<JwtConfig>,
     /// API key auth in force for this route (enabled only).
     pub api_key_auth: Option<ApiKeyConfig>,
+    /// A WebSocket or SSE route: WebSocket routes are left to the AsyncAPI document,
+    /// SSE routes are documented with a `text/event-stream` response.
+    pub channel: Option<ChannelKind>,
 }
 
 impl RouteDoc {
@@ -162,7 +165,8 @@ const METHOD_ORDER: [&str; 8] = ["get", "put", "post", "delete", "options", "hea
 pub fn openapi_document(config: &OpenApiConfig, routes: &[RouteDoc]) -> Value {
     let mut routes: Vec<&RouteDoc> = routes
         .iter()
-        .filter(|r| r.doc.include_in_schema && METHOD_ORDER.contains(&r.method.to_ascii_lowercase().as_str()))
+        .filter(|r| r.doc.include_in_schema && r.channel != Some(ChannelKind::WebSocket))
+        .filter(|r| METHOD_ORDER.contains(&r.method.to_ascii_lowercase().as_str()))
         .collect();
     let method_rank = |m: &str| METHOD_ORDER.iter().position(|x| m.eq_ignore_ascii_case(x));
     routes.sort_by(|a, b| {

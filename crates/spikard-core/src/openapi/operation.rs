@@ -5,7 +5,7 @@ use serde_json::{json, Map, Value};
 
 use super::schema::SchemaRegistry;
 use super::security::SecuritySchemes;
-use super::RouteDoc;
+use super::{ChannelKind, RouteDoc};
 use crate::params::{types_of, ParamSource, ParamSpec};
 use crate::route_pattern::{RoutePattern, SegmentKind};
 
@@ -230,7 +230,13 @@ impl Generator {
             .responses
             .keys()
             .any(|k| k.starts_with('2') || k.starts_with('3') || k == "default");
-        if !has_success {
+        if !has_success && route.channel == Some(ChannelKind::Sse) {
+            out.insert(
+                "200".into(),
+                json!({"description": "A stream of server-sent events (see the AsyncAPI document for their data)",
+                       "content": {"text/event-stream": {"schema": {"type": "string"}}}}),
+            );
+        } else if !has_success {
             let mut ok = json!({"description": "Successful Response"});
             if let Some(schema) = &route.doc.response_schema {
                 ok["content"] = json!({"application/json": {"schema": self.schemas.add(schema.clone(), true)}});

@@ -283,3 +283,17 @@ fn info_and_path_order() {
     let methods: Vec<&String> = d["paths"]["/b"].as_object().unwrap().keys().collect();
     assert_eq!(methods, ["get", "post"]);
 }
+
+#[test]
+fn websocket_routes_are_left_out_and_sse_routes_stream_events() {
+    let mut ws = RouteDoc::new("GET", "/ws");
+    ws.channel = Some(ChannelKind::WebSocket);
+    let mut sse = RouteDoc::new("GET", "/events");
+    sse.channel = Some(ChannelKind::Sse);
+    let d = doc(&[ws, sse]);
+    assert!(d["paths"].get("/ws").is_none());
+    assert_eq!(
+        d["paths"]["/events"]["get"]["responses"]["200"]["content"],
+        json!({"text/event-stream": {"schema": {"type": "string"}}})
+    );
+}
