@@ -32,7 +32,7 @@ impl SecuritySchemes {
         }
     }
 
-    /// The operation's `security`: alternatives (any one suffices), each requiring every enabled mechanism.
+    /// The operation's `security`: alternatives, any one of which suffices.
     pub fn requirements(&mut self, route: &RouteDoc) -> Option<Value> {
         let mut jwt = Vec::new();
         if let Some(cfg) = &route.jwt_auth {
@@ -54,13 +54,14 @@ impl SecuritySchemes {
                 keys.push(self.register("ApiKeyQuery", json!({"type": "apiKey", "in": "query", "name": q})));
             }
         }
-        let alternatives: Vec<Value> = match (jwt.first(), keys.is_empty()) {
-            (None, true) => return None,
-            (Some(j), true) => vec![json!({ j.as_str(): [] })],
-            (None, false) => keys.iter().map(|k| json!({ k.as_str(): [] })).collect(),
-            (Some(j), false) => keys.iter().map(|k| json!({ j.as_str(): [], k.as_str(): [] })).collect(),
-        };
-        Some(Value::Array(alternatives))
+        // With both schemes configured either credential suffices (the auth middleware verifies
+        // a bearer token when one is sent, else the API key): each scheme is an alternative.
+        let alternatives: Vec<Value> = jwt
+            .iter()
+            .chain(&keys)
+            .map(|name| json!({ name.as_str(): [] }))
+            .collect();
+        (!alternatives.is_empty()).then_some(Value::Array(alternatives))
     }
 
     pub fn into_schemes(self) -> Map<String, Value> {

@@ -247,7 +247,7 @@ fn security_from_jwt_and_api_key_settings() {
     );
     assert_eq!(
         d["paths"]["/both"]["get"]["security"],
-        json!([{"BearerAuth": [], "ApiKeyHeader": []}])
+        json!([{"BearerAuth": []}, {"ApiKeyHeader": []}])
     );
     assert_eq!(d["paths"]["/custom"]["get"]["security"], json!([{"BearerAuth2": []}]));
     assert!(d["paths"]["/open"]["get"].get("security").is_none());
