@@ -297,14 +297,31 @@ impl Generator {
             responses.insert(
                 "ValidationProblem".into(),
                 json!({"description": "Validation Error",
-                       "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ValidationProblem"}}}}),
+                       "content": {PROBLEM_JSON: {
+                           "schema": {"$ref": "#/components/schemas/ValidationProblem"},
+                           "example": {
+                               "type": "https://spikard.dev/errors/validation-error",
+                               "title": "Request Validation Failed",
+                               "status": 422,
+                               "detail": "1 validation error in request",
+                               "errors": [{"type": "missing", "loc": ["query", "limit"], "msg": "Field required", "input": null}]
+                           }
+                       }}}),
             );
         }
         if self.uses_auth {
             responses.insert(
                 "Unauthorized".into(),
                 json!({"description": "Missing or invalid credentials",
-                       "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}}}),
+                "content": {PROBLEM_JSON: {
+                    "schema": {"$ref": "#/components/schemas/ProblemDetails"},
+                    "example": {
+                        "type": "https://spikard.dev/errors/unauthorized",
+                        "title": "Missing or invalid Authorization header",
+                        "status": 401,
+                        "detail": "Expected 'Authorization: Bearer <token>'"
+                    }
+                }}}),
             );
         }
         let mut out = Map::new();
