@@ -230,3 +230,41 @@ async fn server_wide_auth_is_documented_per_operation() {
         json!({"$ref": "#/components/responses/Unauthorized"})
     );
 }
+
+#[tokio::test]
+async fn docs_stay_public_when_the_api_requires_credentials() {
+    let c = client_with(Some(OpenApiConfig::default()), |config| {
+        config.jwt_auth = Some(JwtConfig {
+            secret: Some("s3cret".into()),
+            ..Default::default()
+        });
+    });
+    for path in [
+        "/openapi.json",
+        "/asyncapi.json",
+        "/docs",
+        "/docs/swagger-ui-bundle.js",
+        "/docs/swagger-ui.css",
+        "/redoc",
+        "/redoc/redoc.standalone.js",
+    ] {
+        let res = c.get(path).send().await;
+        assert_eq!(res.status, 200, "{path}: {}", res.text());
+        assert!(res.header("www-authenticate").is_none(), "{path}");
+    }
+    // The API itself is still refused without a token.
+    let refused = c.get("/users/1").send().await;
+    assert_eq!(refused.status, 401);
+    assert_eq!(refused.header("www-authenticate"), Some("Bearer realm=\"api\""));
+    assert_eq!(refused.header("content-type"), Some("application/problem+json"));
+    assert_eq!(
+        refused.json(),
+        json!({"type": "https://spikard.dev/errors/unauthorized", "title": "Missing or invalid Authorization header",
+               "status": 401, "detail": "Expected 'Authorization: Bearer <token>'"})
+    );
+    let doc = c.get("/openapi.json").send().await.json();
+    assert_eq!(
+        doc["paths"]["/users/{id}"]["get"]["security"],
+        json!([{"BearerAuth": []}])
+    );
+}

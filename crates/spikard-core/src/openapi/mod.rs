@@ -178,6 +178,7 @@ pub fn openapi_document(config: &OpenApiConfig, routes: &[RouteDoc]) -> Value {
         security: security::SecuritySchemes::default(),
         uses_validation: false,
         uses_auth: false,
+        uses_forbidden: false,
     };
     let mut used_ids: Vec<String> = Vec::new();
     let mut tags: Vec<String> = Vec::new();

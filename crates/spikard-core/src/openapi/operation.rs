@@ -16,6 +16,7 @@ pub(super) struct Generator {
     pub security: SecuritySchemes,
     pub uses_validation: bool,
     pub uses_auth: bool,
+    pub uses_forbidden: bool,
 }
 
 /// "get_user_by_id" → "Get User By Id".
@@ -272,13 +273,18 @@ impl Generator {
             self.uses_auth = true;
             out.insert("401".into(), json!({"$ref": "#/components/responses/Unauthorized"}));
         }
+        let needs_claims = route.jwt_auth.as_ref().is_some_and(|j| !j.required_claims.is_empty());
+        if needs_claims && !out.contains_key("403") {
+            self.uses_forbidden = true;
+            out.insert("403".into(), json!({"$ref": "#/components/responses/Forbidden"}));
+        }
         out
     }
 
     /// `components`: schemas, shared problem responses, security schemes.
     pub fn components(mut self) -> Map<String, Value> {
         let mut responses = Map::new();
-        if self.uses_validation || self.uses_auth {
+        if self.uses_validation || self.uses_auth || self.uses_forbidden {
             self.schemas.insert("ProblemDetails", problem_details_schema());
         }
         if self.uses_validation {
@@ -322,6 +328,13 @@ impl Generator {
                         "detail": "Expected 'Authorization: Bearer <token>'"
                     }
                 }}}),
+            );
+        }
+        if self.uses_forbidden {
+            responses.insert(
+                "Forbidden".into(),
+                json!({"description": "Valid credentials without the claims this operation requires",
+                       "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}}}),
             );
         }
         let mut out = Map::new();

@@ -1,7 +1,12 @@
-//! Security schemes detected from the auth settings in force for each route:
-//! JWT in `Authorization` is an HTTP bearer scheme (`bearerFormat: JWT`), JWT in
-//! another header and API keys are `apiKey` schemes (header, and query when a
-//! query parameter is accepted). Each protected operation lists its requirements.
+//! Security schemes detected from the auth settings in force for each route
+//! (the scheme objects come from the configs: [`JwtConfig::security_scheme`],
+//! [`ApiKeyConfig::security_schemes`]): JWT in `Authorization` is an HTTP bearer
+//! scheme (`bearerFormat: JWT`), JWT in another header and API keys are `apiKey`
+//! schemes (header, and query when a query parameter is accepted). Each protected
+//! operation lists its requirements.
+//!
+//! [`JwtConfig::security_scheme`]: crate::config::JwtConfig::security_scheme
+//! [`ApiKeyConfig::security_schemes`]: crate::config::ApiKeyConfig::security_schemes
 
 use serde_json::{json, Map, Value};
 
@@ -36,22 +41,17 @@ impl SecuritySchemes {
     pub fn requirements(&mut self, route: &RouteDoc) -> Option<Value> {
         let mut jwt = Vec::new();
         if let Some(cfg) = &route.jwt_auth {
-            let scheme = if cfg.header_name.eq_ignore_ascii_case("authorization") {
-                json!({"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
-            } else {
-                json!({"type": "apiKey", "in": "header", "name": cfg.header_name,
-                       "description": "A JWT as `Bearer <token>`."})
-            };
-            jwt.push(self.register("BearerAuth", scheme));
+            jwt.push(self.register("BearerAuth", cfg.security_scheme()));
         }
         let mut keys = Vec::new();
         if let Some(cfg) = &route.api_key_auth {
-            keys.push(self.register(
-                "ApiKeyHeader",
-                json!({"type": "apiKey", "in": "header", "name": cfg.header_name}),
-            ));
-            if let Some(q) = &cfg.query_param {
-                keys.push(self.register("ApiKeyQuery", json!({"type": "apiKey", "in": "query", "name": q})));
+            for scheme in cfg.security_schemes() {
+                let base = if scheme["in"] == "query" {
+                    "ApiKeyQuery"
+                } else {
+                    "ApiKeyHeader"
+                };
+                keys.push(self.register(base, scheme));
             }
         }
         // With both schemes configured either credential suffices (the auth middleware verifies

@@ -236,7 +236,7 @@ fn security_from_jwt_and_api_key_settings() {
         json!({
             "ApiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
             "BearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
-            "BearerAuth2": {"type": "apiKey", "in": "header", "name": "X-Token", "description": "A JWT as `Bearer <token>`."},
+            "BearerAuth2": {"type": "apiKey", "in": "header", "name": "X-Token", "description": "JWT as 'Bearer <token>'"},
             "ApiKeyQuery": {"type": "apiKey", "in": "query", "name": "api_key"}
         })
     );
@@ -295,5 +295,22 @@ fn websocket_routes_are_left_out_and_sse_routes_stream_events() {
     assert_eq!(
         d["paths"]["/events"]["get"]["responses"]["200"]["content"],
         json!({"text/event-stream": {"schema": {"type": "string"}}})
+    );
+}
+
+#[test]
+fn required_claims_document_403() {
+    let mut admin = RouteDoc::new("GET", "/admin");
+    admin.jwt_auth = Some(JwtConfig {
+        required_claims: vec!["role".into()],
+        ..Default::default()
+    });
+    let d = doc(&[admin]);
+    let responses = &d["paths"]["/admin"]["get"]["responses"];
+    assert_eq!(responses["401"], json!({"$ref": "#/components/responses/Unauthorized"}));
+    assert_eq!(responses["403"], json!({"$ref": "#/components/responses/Forbidden"}));
+    assert_eq!(
+        d["components"]["responses"]["Forbidden"]["content"]["application/problem+json"]["schema"],
+        json!({"$ref": "#/components/schemas/ProblemDetails"})
     );
 }
