@@ -217,13 +217,14 @@ fn security_from_jwt_and_api_key_settings() {
     let mut jwt = RouteDoc::new("GET", "/me");
     jwt.jwt_auth = Some(JwtConfig::default());
     let mut key = RouteDoc::new("GET", "/keyed");
-    key.api_key_auth = Some(ApiKeyConfig {
-        query_param: Some("api_key".into()),
-        ..Default::default()
-    });
+    // The default accepts the key in the `api_key` query parameter too.
+    key.api_key_auth = Some(ApiKeyConfig::default());
     let mut both = RouteDoc::new("GET", "/both");
     both.jwt_auth = Some(JwtConfig::default());
-    both.api_key_auth = Some(ApiKeyConfig::default());
+    both.api_key_auth = Some(ApiKeyConfig {
+        query_param: None,
+        ..Default::default()
+    });
     let mut custom = RouteDoc::new("GET", "/custom");
     custom.jwt_auth = Some(JwtConfig {
         header_name: "X-Token".into(),
