@@ -29,14 +29,14 @@ use std::sync::Arc;
 use bytes::Bytes;
 use http::{header, HeaderMap, HeaderValue, StatusCode};
 use spikard_core::config::{OpenApiConfig, ServerConfig};
-use spikard_core::openapi::{asyncapi_document, openapi_document, ChannelDoc, RouteDoc};
+use spikard_core::openapi::{asyncapi_document, openapi_document, ChannelDoc, ChannelKind, RouteDoc};
 use spikard_core::SpikardError;
 
 use crate::handler::{BoxFuture, Handler, HandlerResult, RequestData};
 use crate::middleware::pick;
 use crate::pipeline::PipelineBuilder;
 use crate::response::{HandlerResponse, ResponseBody};
-use crate::route::RouteSpec;
+use crate::route::{RouteKind, RouteSpec};
 
 /// Version of the vendored `swagger-ui-dist` (also used for CDN URLs).
 pub const SWAGGER_UI_VERSION: &str = "5.35.0";
@@ -140,15 +140,35 @@ pub fn route_doc(spec: &RouteSpec, server: &ServerConfig) -> RouteDoc {
         api_key_auth: pick(&server.api_key_auth, Some(&spec.middleware.api_key_auth))
             .filter(|c| c.enabled)
             .cloned(),
-        channel: None,
+        channel: channel_kind(spec),
     }
 }
 
-/// The WebSocket and SSE routes among `specs`, for the AsyncAPI document.
+/// The transport of a WebSocket or SSE route (`None`: plain HTTP).
+pub fn channel_kind(spec: &RouteSpec) -> Option<ChannelKind> {
+    match spec.kind {
+        RouteKind::Http => None,
+        RouteKind::Sse => Some(ChannelKind::Sse),
+        RouteKind::WebSocket => Some(ChannelKind::WebSocket),
+    }
+}
+
+/// The WebSocket and SSE routes among `specs`, for the AsyncAPI document: incoming
+/// WebSocket messages follow `message_schema`, SSE event data and outgoing messages `event_schema`.
 pub fn channel_docs(specs: &[RouteSpec]) -> Vec<ChannelDoc> {
-    // Routes carry no transport kind yet: every registered route is plain HTTP.
-    let _ = specs;
-    Vec::new()
+    specs
+        .iter()
+        .filter(|s| s.doc.include_in_schema)
+        .filter_map(|s| {
+            let mut channel = ChannelDoc::new(channel_kind(s)?, &s.path);
+            channel.summary = s.doc.summary.clone();
+            channel.description = s.doc.description.clone();
+            channel.tags = s.doc.tags.clone();
+            channel.receive_schema = s.message_schema.clone();
+            channel.send_schema = s.event_schema.clone();
+            Some(channel)
+        })
+        .collect()
 }
 
 /// `<path>/<file>` without a doubled slash.

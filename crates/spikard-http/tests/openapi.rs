@@ -268,3 +268,71 @@ async fn docs_stay_public_when_the_api_requires_credentials() {
         json!([{"BearerAuth": []}])
     );
 }
+
+/// A WebSocket handler that ignores messages (the documents only need the route).
+struct Quiet;
+
+impl spikard_http::websocket::WebSocketHandler for Quiet {
+    fn on_message(
+        &self,
+        _conn: spikard_http::websocket::WsConnection,
+        _message: spikard_http::websocket::WsMessage,
+    ) -> spikard_http::BoxFuture<Result<(), spikard_http::SpikardError>> {
+        Box::pin(async { Ok(()) })
+    }
+}
+
+#[tokio::test]
+async fn websocket_and_sse_routes_make_the_asyncapi_document() {
+    let mut b = PipelineBuilder::new(ServerConfig {
+        openapi: Some(OpenApiConfig::default()),
+        ..Default::default()
+    });
+    b.websocket(
+        spec(json!({"method": "GET", "path": "/ws/chat/{room}", "summary": "Chat",
+                    "message_schema": {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}},
+                    "event_schema": {"type": "object", "properties": {"from": {"type": "string"}}}})),
+        std::sync::Arc::new(Quiet),
+    )
+    .unwrap();
+    b.route(
+        spec(json!({"method": "GET", "path": "/prices", "kind": "sse",
+                    "event_schema": {"type": "object", "properties": {"price": {"type": "number"}}}})),
+        arc(Echo),
+    )
+    .unwrap();
+    let c = TestClient::new(b.build().unwrap());
+    let asyncapi = c.get("/asyncapi.json").send().await.json();
+    assert_eq!(
+        asyncapi["channels"]["ws_chat_room"],
+        json!({
+            "address": "/ws/chat/{room}",
+            "summary": "Chat",
+            "description": "WebSocket",
+            "parameters": {"room": {"description": "Path segment `room`."}},
+            "messages": {
+                "received": {"name": "received", "contentType": "application/json",
+                             "payload": {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}}},
+                "sent": {"name": "sent", "contentType": "application/json",
+                         "payload": {"type": "object", "properties": {"from": {"type": "string"}}}}
+            },
+            "bindings": {"ws": {"method": "GET", "bindingVersion": "0.1.0"}}
+        })
+    );
+    assert_eq!(
+        asyncapi["channels"]["prices"]["messages"]["event"]["payload"],
+        json!({"type": "object", "properties": {"price": {"type": "number"}}})
+    );
+    let ops: Vec<&String> = asyncapi["operations"].as_object().unwrap().keys().collect();
+    assert_eq!(ops, ["prices_send", "ws_chat_room_receive", "ws_chat_room_send"]);
+
+    let openapi = c.get("/openapi.json").send().await.json();
+    assert!(
+        openapi["paths"].get("/ws/chat/{room}").is_none(),
+        "WebSocket routes are AsyncAPI's"
+    );
+    assert_eq!(
+        openapi["paths"]["/prices"]["get"]["responses"]["200"]["content"],
+        json!({"text/event-stream": {"schema": {"type": "string"}}})
+    );
+}

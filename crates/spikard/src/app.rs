@@ -59,10 +59,6 @@ impl App {
         self.builder.config()
     }
 
-    pub(crate) fn builder_mut(&mut self) -> &mut PipelineBuilder {
-        &mut self.builder
-    }
-
     /// Finish the app; an invalid server-wide setting is an error naming it.
     pub fn into_pipeline(self) -> Result<Pipeline, Error> {
         Ok(self.builder.build()?)

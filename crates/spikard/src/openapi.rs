@@ -52,9 +52,7 @@ impl App {
 
 impl RouteBuilder {
     fn with_doc(self, edit: impl FnOnce(&mut OperationDoc)) -> Self {
-        let mut spec = self.spec().clone();
-        edit(&mut spec.doc);
-        RouteBuilder::from_spec(spec)
+        self.map_spec(|spec| edit(&mut spec.doc))
     }
 
     /// Tags grouping the operation in the docs.
