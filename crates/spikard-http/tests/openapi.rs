@@ -336,3 +336,30 @@ async fn websocket_and_sse_routes_make_the_asyncapi_document() {
         json!({"text/event-stream": {"schema": {"type": "string"}}})
     );
 }
+
+#[tokio::test]
+async fn assets_are_compressed_when_compression_is_on() {
+    let c = client_with(Some(OpenApiConfig::default()), |config| {
+        config.compression = Some(Default::default());
+    });
+    let res = c
+        .get("/docs/swagger-ui-bundle.js")
+        .header("accept-encoding", "gzip")
+        .send()
+        .await;
+    assert_eq!(res.status, 200);
+    assert_eq!(res.header("content-encoding"), Some("gzip"));
+    assert_eq!(res.header("content-type"), Some("text/javascript; charset=utf-8"));
+    let etag = res.header("etag").expect("an etag").to_owned();
+    assert!(etag.starts_with("W/"), "a compressed body has a weak validator: {etag}");
+    // Revalidating with the weak validator still gets 304.
+    let again = c
+        .get("/docs/swagger-ui-bundle.js")
+        .header("accept-encoding", "gzip")
+        .header("if-none-match", &etag)
+        .send()
+        .await;
+    assert_eq!(again.status, 304);
+    let plain = c.get("/openapi.json").send().await;
+    assert_eq!(plain.header("content-encoding"), None);
+}
