@@ -14,6 +14,7 @@ pub mod body;
 pub mod config;
 pub mod error;
 pub mod formats;
+pub mod openapi;
 pub mod params;
 pub mod request_body;
 pub mod route_pattern;

@@ -14,6 +14,7 @@ pub mod background;
 pub mod client_ip;
 pub mod cookies;
 pub mod di;
+pub mod docs;
 pub mod handler;
 pub mod hooks;
 pub mod limits;

@@ -66,6 +66,8 @@ pub struct PipelineBuilder {
     route_mounts: Vec<spikard_core::config::StaticFilesConfig>,
     /// The server-wide rate limiter, shared by every route that does not set its own.
     shared_limit: Option<Arc<dyn crate::middleware::Middleware>>,
+    /// Registered specs, in order (for the OpenAPI/AsyncAPI documents).
+    specs: Vec<RouteSpec>,
 }
 
 impl PipelineBuilder {
@@ -80,6 +82,7 @@ impl PipelineBuilder {
             sessions: CancellationToken::new(),
             route_mounts: Vec::new(),
             shared_limit: None,
+            specs: Vec::new(),
         }
     }
 
@@ -148,7 +151,9 @@ impl PipelineBuilder {
             self.di_routes.push((format!("{method} {path}"), di.clone()));
             compiled.di = Some(di);
         }
+        let spec = compiled.spec.clone();
         self.router.insert(&method, &path, compiled)?;
+        self.specs.push(spec);
         Ok(self)
     }
 
@@ -160,6 +165,11 @@ impl PipelineBuilder {
             }
         }
         Ok(self.shared_limit.clone())
+    }
+
+    /// The specs of the routes registered so far, in registration order.
+    pub fn route_specs(&self) -> &[RouteSpec] {
+        &self.specs
     }
 
     /// App-wide hooks; they apply to routes registered afterwards and to 404/405 answers.
@@ -183,6 +193,7 @@ impl PipelineBuilder {
 
     /// Finish: the server-wide chain is compiled here, so a bad setting is reported by name.
     pub fn build(mut self) -> Result<Pipeline, SpikardError> {
+        crate::docs::mount(&mut self)?;
         for (name, di) in &self.di_routes {
             di.compile(&self.dependencies).map_err(|e| match e {
                 SpikardError::Dependency { detail, errors } => SpikardError::Dependency {

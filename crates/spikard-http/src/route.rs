@@ -5,6 +5,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use spikard_core::config::{CorsConfig, RouteMiddleware, ServerConfig};
+use spikard_core::openapi::OperationDoc;
 use spikard_core::params::{ParamSource, ParamSpec, ParameterPlan};
 use spikard_core::request_body::{BodyPlan, FileSpec};
 use spikard_core::route_pattern::RoutePattern;
@@ -85,6 +86,10 @@ pub struct RouteSpec {
     /// Largest incoming WebSocket message in bytes (default: the body size limit); beyond, close 1009.
     #[serde(default)]
     pub max_message_size: Option<usize>,
+    /// OpenAPI documentation: `tags`, `summary`, `description`, `operation_id`, `deprecated`,
+    /// `include_in_schema`, `response_schema`, `responses` (flattened: the same keys as the route's).
+    #[serde(flatten)]
+    pub doc: OperationDoc,
 }
 
 impl RouteSpec {

@@ -31,6 +31,7 @@ mod ctx;
 pub mod di;
 mod error;
 pub mod hooks;
+mod openapi;
 mod response;
 mod route;
 mod sse;
@@ -43,6 +44,7 @@ pub use hooks::HookFlow;
 pub use response::{IntoResponse, Json, Response};
 pub use route::{delete, get, head, options, patch, post, put, schema_of, trace, Route, RouteBuilder};
 pub use spikard_core::body::multipart::UploadedFile;
+pub use spikard_core::config::OpenApiConfig;
 /// Authentication settings and what a handler finds once a request is authenticated
 /// (`ctx.data().extensions.get::<JwtClaims>()`, or `ctx.data().state["jwt_claims"]`).
 pub use spikard_core::config::{ApiKeyConfig, JwtConfig};
@@ -50,6 +52,7 @@ pub use spikard_core::config::{
     BodyLimitConfig, CompressionConfig, CorsConfig, RateLimitConfig, RequestIdConfig, RequestTimeoutConfig,
     RouteMiddleware, StaticFile, StaticFilesConfig,
 };
+pub use spikard_core::openapi::ResponseDoc;
 pub use spikard_http::middleware::auth::{ApiKeyAuthenticated, JwtClaims};
 pub use spikard_http::{
     BackgroundTasks, Cookie, ServerConfig, SseEvent, TestClient, TestResponse, TestWebSocket, WsFrame,

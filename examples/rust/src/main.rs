@@ -3,13 +3,14 @@
 //! Run with `./task demo` (or `cargo run -p spikard-examples --bin demo`), then e.g.
 //! `curl localhost:8000/items/1` or
 //! `curl -X POST localhost:8000/items -H 'content-type: application/json' -d '{"name":"pen","price":1.5}'`.
+//! The API is documented at `/docs` (Swagger UI), `/redoc` and `/openapi.json`.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use spikard::{delete, get, post, App, Ctx, Error, Json, StatusCode};
+use spikard::{delete, get, post, App, Ctx, Error, Json, OpenApiConfig, StatusCode};
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 struct NewItem {
@@ -21,7 +22,7 @@ struct NewItem {
     tags: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 struct Item {
     id: i64,
     #[serde(flatten)]
@@ -42,62 +43,96 @@ type Store = Arc<Mutex<BTreeMap<i64, Item>>>;
 
 fn build_app(store: Store) -> Result<App, Error> {
     let mut app = App::new();
+    app.openapi(OpenApiConfig {
+        title: "Spikard demo".into(),
+        description: Some("A small in-memory item store.".into()),
+        ..Default::default()
+    });
     app.route(
         get("/")
+            .summary("Service information")
             .handler(|_ctx: Ctx| async { Json(serde_json::json!({"service": "spikard demo", "docs": "see README"})) }),
     )?;
     let s = store.clone();
-    app.route(get("/items").query::<ListQuery>().handler(move |ctx: Ctx| {
-        let s = s.clone();
-        async move {
-            let q: ListQuery = ctx.query()?;
-            let items: Vec<Item> = s
-                .lock()
-                .map_err(|_| Error::internal("store poisoned"))?
-                .values()
-                .filter(|i| q.tag.as_ref().is_none_or(|t| i.item.tags.contains(t)))
-                .take(q.limit.unwrap_or(100) as usize)
-                .cloned()
-                .collect();
-            Ok::<_, Error>(Json(items))
-        }
-    }))?;
+    app.route(
+        get("/items")
+            .query::<ListQuery>()
+            .tags(["items"])
+            .summary("List items")
+            .response::<Vec<Item>>(200)
+            .handler(move |ctx: Ctx| {
+                let s = s.clone();
+                async move {
+                    let q: ListQuery = ctx.query()?;
+                    let items: Vec<Item> = s
+                        .lock()
+                        .map_err(|_| Error::internal("store poisoned"))?
+                        .values()
+                        .filter(|i| q.tag.as_ref().is_none_or(|t| i.item.tags.contains(t)))
+                        .take(q.limit.unwrap_or(100) as usize)
+                        .cloned()
+                        .collect();
+                    Ok::<_, Error>(Json(items))
+                }
+            }),
+    )?;
     let s = store.clone();
-    app.route(get("/items/{id:int}").handler(move |ctx: Ctx| {
-        let s = s.clone();
-        async move {
-            let id: i64 = ctx.path("id")?;
-            let item = s
-                .lock()
-                .map_err(|_| Error::internal("store poisoned"))?
-                .get(&id)
-                .cloned();
-            item.map(Json)
-                .ok_or_else(|| Error::not_found(format!("Item {id} not found")))
-        }
-    }))?;
+    app.route(
+        get("/items/{id:int}")
+            .tags(["items"])
+            .summary("Get an item")
+            .response::<Item>(200)
+            .response_description(404, "No such item")
+            .handler(move |ctx: Ctx| {
+                let s = s.clone();
+                async move {
+                    let id: i64 = ctx.path("id")?;
+                    let item = s
+                        .lock()
+                        .map_err(|_| Error::internal("store poisoned"))?
+                        .get(&id)
+                        .cloned();
+                    item.map(Json)
+                        .ok_or_else(|| Error::not_found(format!("Item {id} not found")))
+                }
+            }),
+    )?;
     let s = store.clone();
-    app.route(post("/items").body::<NewItem>().handler(move |ctx: Ctx| {
-        let s = s.clone();
-        async move {
-            let new: NewItem = ctx.json()?;
-            let mut guard = s.lock().map_err(|_| Error::internal("store poisoned"))?;
-            let id = guard.keys().next_back().copied().unwrap_or(0) + 1;
-            let item = Item { id, item: new };
-            guard.insert(id, item.clone());
-            Ok::<_, Error>((StatusCode::CREATED, Json(item)))
-        }
-    }))?;
-    app.route(delete("/items/{id:int}").handler(move |ctx: Ctx| {
-        let s = store.clone();
-        async move {
-            let id: i64 = ctx.path("id")?;
-            match s.lock().map_err(|_| Error::internal("store poisoned"))?.remove(&id) {
-                Some(_) => Ok(StatusCode::NO_CONTENT),
-                None => Err(Error::not_found(format!("Item {id} not found"))),
-            }
-        }
-    }))?;
+    app.route(
+        post("/items")
+            .body::<NewItem>()
+            .tags(["items"])
+            .summary("Create an item")
+            .response::<Item>(201)
+            .handler(move |ctx: Ctx| {
+                let s = s.clone();
+                async move {
+                    let new: NewItem = ctx.json()?;
+                    let mut guard = s.lock().map_err(|_| Error::internal("store poisoned"))?;
+                    let id = guard.keys().next_back().copied().unwrap_or(0) + 1;
+                    let item = Item { id, item: new };
+                    guard.insert(id, item.clone());
+                    Ok::<_, Error>((StatusCode::CREATED, Json(item)))
+                }
+            }),
+    )?;
+    app.route(
+        delete("/items/{id:int}")
+            .tags(["items"])
+            .summary("Delete an item")
+            .response_description(204, "Deleted")
+            .response_description(404, "No such item")
+            .handler(move |ctx: Ctx| {
+                let s = store.clone();
+                async move {
+                    let id: i64 = ctx.path("id")?;
+                    match s.lock().map_err(|_| Error::internal("store poisoned"))?.remove(&id) {
+                        Some(_) => Ok(StatusCode::NO_CONTENT),
+                        None => Err(Error::not_found(format!("Item {id} not found"))),
+                    }
+                }
+            }),
+    )?;
     Ok(app)
 }
 

@@ -7,6 +7,7 @@
 pub mod background;
 pub mod di;
 pub mod hooks;
+pub mod openapi;
 pub mod realtime;
 pub mod streaming;
 pub mod timing;
@@ -55,7 +56,8 @@ pub fn after_checks(f: &Fixture) -> Vec<AfterCheck> {
         .collect()
 }
 
-/// Fixtures that describe messages rather than a request (SSE and WebSocket channels).
+/// Fixtures played whole by their module: messages rather than a request (SSE and WebSocket
+/// channels), or an app of several routes (OpenAPI documents).
 pub fn play_without_request(f: &Fixture) -> Option<BoxFuture<'static, Outcome>> {
-    realtime::play(f)
+    realtime::play(f).or_else(|| openapi::play(f))
 }
