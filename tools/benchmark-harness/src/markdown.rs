@@ -238,6 +238,93 @@ pub(crate) fn splice(readme: &str, section: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::contestants::Contestant;
+    use crate::report::{Machine, Pinning, Settings};
+
+    fn contestant(name: &str) -> Contestant {
+        Contestant {
+            name: name.into(),
+            language: "rust".into(),
+            description: format!("{name} server"),
+            install: None,
+            dir: None,
+            command: vec![name.into()],
+            env: Default::default(),
+            min_warmup_s: 0.0,
+            unsupported: Default::default(),
+        }
+    }
+
+    fn report() -> Report {
+        let mut results = Vec::new();
+        for (w, rps) in [("get-json", [100.0, 50.0]), ("form", [80.0, 100.0])] {
+            for (c, r) in ["raw-axum", "spikard-rust"].into_iter().zip(rps) {
+                let mut e = Entry::new(w, &contestant(c));
+                e.median_rps = Some(r);
+                results.push(e);
+            }
+            let mut skipped = Entry::new(w, &contestant("sinatra-puma"));
+            skipped.skip("puma missing | apt-get install puma".into());
+            results.push(skipped);
+        }
+        crate::run::set_ratios(&mut results);
+        Report {
+            generated_at_utc: "2026-01-01T00:00:00Z".into(),
+            command: "benchmark-harness --quick".into(),
+            git_revision: None,
+            machine: Machine {
+                cpu_model: Some("Test CPU".into()),
+                logical_cpus: 2,
+                kernel: None,
+            },
+            settings: Settings {
+                duration_s: 2.0,
+                rounds: 1,
+                connections: 32,
+                warmup_s: 0.5,
+                http: "h1",
+                loadgen: "builtin",
+            },
+            pinning: Pinning {
+                server_cpus: "0",
+                loadgen_cpus: "1",
+                server_pinned: true,
+                loadgen_pinned: true,
+                note: None,
+            },
+            workloads: Vec::new(),
+            results,
+        }
+    }
+
+    #[test]
+    fn ratio_table_has_a_row_per_workload_and_names_skips() {
+        let r = report();
+        let table = ratio_table(&r);
+        assert!(
+            table.starts_with("| workload | raw axum req/s | raw-axum | spikard-rust | sinatra-puma |"),
+            "{table}"
+        );
+        assert!(table.contains("| get-json | 100 | 1.00 | 0.50 | skipped |"), "{table}");
+        assert!(table.contains("| form | 80 | 1.00 | 1.25 | skipped |"), "{table}");
+        let md = markdown(&r);
+        assert!(
+            md.contains("form / sinatra-puma: skipped — puma missing \\| apt-get install puma"),
+            "{md}"
+        );
+        assert!(readme_section(&r).contains("Test CPU (2 logical CPUs)"));
+    }
+
+    #[test]
+    fn chart_has_every_contestant_in_every_group() {
+        let groups = chart_groups(&report());
+        assert_eq!(groups.len(), 2);
+        for g in &groups {
+            assert_eq!(g.bars.len(), 3);
+            assert_eq!(g.bars[0].value, Some(1.0));
+            assert_eq!((g.bars[2].value, g.bars[2].note.as_deref()), (None, Some("skipped")));
+        }
+    }
 
     #[test]
     fn splice_replaces_only_the_marked_section() {

@@ -12,7 +12,7 @@ use benchmark_harness::wrk;
 
 use crate::contestants::{Config, Dirs};
 use crate::install::Installer;
-use crate::process::{machine_busy_ticks, median, proc_cpu_ns};
+use crate::process::{children_cpu_ns, machine_busy_ticks, median, proc_cpu_ns};
 use crate::progress::Progress;
 use crate::report::{Entry, RoundReport};
 use crate::start::{sample, start, Live};
@@ -127,6 +127,8 @@ pub(crate) async fn run_workload(ctx: &mut Ctx, w: &Workload) -> Vec<Entry> {
     }
     let self_pid = std::process::id().to_string();
     let tps = ctx.ticks_per_sec;
+    // The load generator: this process, plus wrk (a child) when it is used.
+    let loadgen_cpu = || Some(proc_cpu_ns(&self_pid, tps)? + children_cpu_ns(tps).unwrap_or(0));
     for round in 1..=rounds {
         for (entry, slot) in entries.iter_mut().zip(live.iter_mut()) {
             let Some(l) = slot.as_mut() else { continue };
@@ -141,9 +143,9 @@ pub(crate) async fn run_workload(ctx: &mut Ctx, w: &Workload) -> Vec<Entry> {
                 *slot = None;
                 continue;
             }
-            let (s0, g0, m0) = (l.server.cpu_ns(tps), proc_cpu_ns(&self_pid, tps), machine_busy_ticks());
+            let (s0, g0, m0) = (l.server.cpu_ns(tps), loadgen_cpu(), machine_busy_ticks());
             let result = timed_round(ctx, w, l, label.clone()).await;
-            let (s1, g1, m1) = (l.server.cpu_ns(tps), proc_cpu_ns(&self_pid, tps), machine_busy_ticks());
+            let (s1, g1, m1) = (l.server.cpu_ns(tps), loadgen_cpu(), machine_busy_ticks());
             let r = match result {
                 Ok(r) => r,
                 Err(e) => {
@@ -230,12 +232,18 @@ fn summarise(entry: &mut Entry, latencies: &mut [u64]) {
     entry.server_cpu_us_per_request = (!cost.is_empty()).then(|| median(&cost));
 }
 
-/// Throughput ratio and CPU efficiency against raw axum's entry (when it measured).
+/// Throughput ratio and CPU efficiency against raw axum's entry for the same workload (when
+/// it measured).
 pub(crate) fn set_ratios(entries: &mut [Entry]) {
-    let baseline = entries.iter().find(|e| e.contestant == BASELINE && e.is_ok());
-    let base_rps = baseline.and_then(|e| e.median_rps);
-    let base_cost = baseline.and_then(|e| e.server_cpu_us_per_request);
+    let baselines: Vec<(String, Option<f64>, Option<f64>)> = entries
+        .iter()
+        .filter(|e| e.contestant == BASELINE && e.is_ok())
+        .map(|e| (e.workload.clone(), e.median_rps, e.server_cpu_us_per_request))
+        .collect();
     for entry in entries.iter_mut().filter(|e| e.is_ok()) {
+        let Some((_, base_rps, base_cost)) = baselines.iter().find(|b| b.0 == entry.workload) else {
+            continue;
+        };
         entry.ratio_vs_raw_axum = base_rps.zip(entry.median_rps).map(|(b, m)| m / b);
         entry.cpu_efficiency_vs_raw_axum = base_cost.zip(entry.server_cpu_us_per_request).map(|(b, c)| b / c);
     }

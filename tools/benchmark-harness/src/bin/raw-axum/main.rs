@@ -76,3 +76,57 @@ async fn main() {
         std::process::exit(1);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::Request;
+    use benchmark_harness::check::Checker;
+    use benchmark_harness::workload;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    async fn send(
+        method: &axum::http::Method,
+        path: &str,
+        ct: Option<&String>,
+        body: Option<&axum::body::Bytes>,
+    ) -> (StatusCode, axum::body::Bytes) {
+        let mut req = Request::builder().method(method.clone()).uri(path);
+        if let Some(ct) = ct {
+            req = req.header(header::CONTENT_TYPE, ct.as_str());
+        }
+        let req = req.body(Body::from(body.cloned().unwrap_or_default())).unwrap();
+        let res = app().oneshot(req).await.unwrap();
+        let status = res.status();
+        (status, res.into_body().collect().await.unwrap().to_bytes())
+    }
+
+    /// Every workload's request (and its negative checks) through the router.
+    #[tokio::test]
+    async fn every_workload_is_answered_correctly() {
+        for w in workload::all() {
+            let (status, body) = send(&w.method, &w.path, w.content_type.as_ref(), w.body.as_ref()).await;
+            Checker::new(&w)
+                .check(status, &body)
+                .unwrap_or_else(|e| panic!("{}: {e}", w.name));
+            for n in &w.negative {
+                let (status, _) = send(&n.method, &n.path, n.content_type.as_ref(), n.body.as_ref()).await;
+                assert_eq!(
+                    status,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "{} / {}",
+                    w.name,
+                    n.description
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn dates_are_calendar_days() {
+        assert!(params::is_date("2024-02-29") && params::is_date("2023-12-31"));
+        assert!(!params::is_date("2023-02-29") && !params::is_date("2023-13-01") && !params::is_date("2023-1-01"));
+    }
+}
