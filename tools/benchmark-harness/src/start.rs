@@ -34,17 +34,20 @@ async fn wait_ready(server: &mut Server, addr: SocketAddr, timeout: Duration) ->
         if let Some(msg) = server.exited() {
             return Err(msg);
         }
-        let attempt = tokio::time::timeout(Duration::from_secs(1), sample(addr, &probe)).await;
-        match attempt {
-            Ok(Ok(())) => {
-                // Make sure it is our server answering, not something else on the port.
-                return match server.exited() {
-                    Some(msg) => Err(msg),
-                    None => Ok(started.elapsed()),
-                };
-            }
-            Ok(Err(e)) if !e.starts_with("connect ") => return Err(e),
-            _ => {}
+        let attempt = tokio::time::timeout(
+            Duration::from_secs(1),
+            loadgen::one_shot(addr, &probe.method, &probe.path, None, None),
+        )
+        .await;
+        // Transport errors (not listening yet, connection reset while starting) are retried;
+        // an answer is final: it must be the right one.
+        if let Ok(Ok((status, body))) = attempt {
+            Checker::new(&probe).check(status, &body)?;
+            // Make sure it is our server answering, not something else on the port.
+            return match server.exited() {
+                Some(msg) => Err(msg),
+                None => Ok(started.elapsed()),
+            };
         }
         if started.elapsed() > timeout {
             return Err(format!("no answer on {addr} within {:.0} s", timeout.as_secs_f64()));
