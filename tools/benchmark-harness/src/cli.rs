@@ -25,6 +25,7 @@ options:
                         (apt-get install wrk; answers sampled before/after each round)
   --out DIR             where results.{json,md,svg} go (default docs/benchmarks)
   --readme FILE         also rewrite the section between the benchmark-harness markers in FILE
+  --render FILE         measure nothing: re-render FILE (a results.json) into --out (and --readme)
   --contestants A,B     only these contestants (default: all; see below)
   --peers WHICH         none (Rust contestants only), all (default), or languages: python,node,ruby
   --workloads A,B       only these workloads (default: all; see below)
@@ -60,6 +61,7 @@ pub(crate) struct Options {
     pub(crate) loadgen: LoadGen,
     pub(crate) out: PathBuf,
     pub(crate) readme: Option<PathBuf>,
+    pub(crate) render: Option<PathBuf>,
     pub(crate) contestants: Vec<String>,
     pub(crate) workloads: Vec<String>,
     pub(crate) config: Option<PathBuf>,
@@ -86,6 +88,7 @@ pub(crate) fn parse_args(args: &[String]) -> Result<Options, String> {
         loadgen: LoadGen::Builtin,
         out: PathBuf::from("docs/benchmarks"),
         readme: None,
+        render: None,
         contestants: Vec::new(),
         workloads: Vec::new(),
         config: None,
@@ -129,6 +132,7 @@ pub(crate) fn parse_args(args: &[String]) -> Result<Options, String> {
             }
             "--out" => o.out = PathBuf::from(value(flag)?),
             "--readme" => o.readme = Some(PathBuf::from(value(flag)?)),
+            "--render" => o.render = Some(PathBuf::from(value(flag)?)),
             "--contestants" => o.selected = Some(list(&value(flag)?)),
             "--workloads" => o.workloads = list(&value(flag)?),
             "--config" => o.config = Some(PathBuf::from(value(flag)?)),

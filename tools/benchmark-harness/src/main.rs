@@ -138,6 +138,23 @@ fn main() {
         }
         Err(e) => exit_with(&format!("{e}\n\n{}", cli::USAGE), 2),
     };
+    if let Some(path) = &opts.render {
+        // Re-render an earlier run's results (tables, chart, README section); no measuring.
+        let report = Report::load(path).unwrap_or_else(|e| exit_with(&e, 2));
+        println!("{}", markdown::ratio_table(&report));
+        match write_outputs(&report, &opts) {
+            Ok(files) => note(&format!(
+                "rendered {}",
+                files
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            Err(e) => exit_with(&e, 1),
+        }
+        return;
+    }
     let config = Config::load(&opts.config_path()).unwrap_or_else(|e| exit_with(&e, 2));
     if let Err(e) = opts.select(&config) {
         exit_with(&format!("{e}\n\n{}", cli::USAGE), 2);
@@ -213,12 +230,12 @@ fn main() {
             rounds: opts.rounds,
             connections: opts.connections,
             warmup_s: opts.warmup,
-            http: "HTTP/1.1 keep-alive, closed loop",
-            loadgen: opts.loadgen.name(),
+            http: "HTTP/1.1 keep-alive, closed loop".into(),
+            loadgen: opts.loadgen.name().into(),
         },
         pinning: Pinning {
-            server_cpus: SERVER_CPU,
-            loadgen_cpus: LOADGEN_CPU,
+            server_cpus: SERVER_CPU.into(),
+            loadgen_cpus: LOADGEN_CPU.into(),
             server_pinned: pin_server,
             loadgen_pinned,
             note: pin_note,

@@ -65,8 +65,8 @@ pub(crate) fn provenance(report: &Report) -> String {
     )
 }
 
-/// The matrix: a row per workload, raw axum's req/s, then each contestant's ratio to it.
-pub(crate) fn ratio_table(report: &Report) -> String {
+/// A matrix: a row per workload, raw axum's req/s, then one value per contestant.
+fn matrix(report: &Report, value: fn(&Entry) -> Option<f64>) -> String {
     let (contestants, workloads) = axes(report);
     let mut md = String::from("| workload | raw axum req/s |");
     for c in &contestants {
@@ -80,7 +80,7 @@ pub(crate) fn ratio_table(report: &Report) -> String {
         md.push_str(&format!("| {w} | {} |", fmt_opt(base, 0)));
         for c in &contestants {
             let cell = match entry(report, w, c) {
-                Some(e) if e.is_ok() => fmt_opt(e.ratio_vs_raw_axum, 2),
+                Some(e) if e.is_ok() => fmt_opt(value(e), 2),
                 Some(e) => short_status(e).to_string(),
                 None => "—".to_string(),
             };
@@ -89,6 +89,31 @@ pub(crate) fn ratio_table(report: &Report) -> String {
         md.push('\n');
     }
     md
+}
+
+/// Throughput: each contestant's median req/s divided by raw axum's.
+pub(crate) fn ratio_table(report: &Report) -> String {
+    matrix(report, |e| e.ratio_vs_raw_axum)
+}
+
+/// Cost: raw axum's server CPU time per request divided by each contestant's.
+pub(crate) fn cpu_table(report: &Report) -> String {
+    matrix(report, |e| e.cpu_efficiency_vs_raw_axum)
+}
+
+const CPU_EXPLAINED: &str =
+    "Server CPU efficiency: raw axum's server CPU time per request divided by the contestant's \
+(thread run time from /proc over the timed rounds; 1.00 = as cheap as raw axum, 0.50 = twice the CPU per request). \
+It does not depend on how much of its core the server got, so it is the steadier figure when the machine is busy.";
+
+/// A warning when the servers did not get their core (other load on the machine).
+fn contention_note(report: &Report) -> Option<String> {
+    let cpu = report.median_server_cpu_pct().filter(|p| *p < 80.0)?;
+    Some(format!(
+        "**Busy machine:** the servers used a median of {cpu:.0}% of their core during the timed rounds \
+         (other processes were competing for it), so throughput ratios are compressed toward 1 and noisy; \
+         the CPU-efficiency table is the more reliable comparison for this run."
+    ))
 }
 
 /// Every skip and failure, with its reason.
@@ -140,8 +165,15 @@ pub(crate) fn markdown(report: &Report) -> String {
             }
         ));
     }
+    if let Some(n) = contention_note(report) {
+        md.push_str(&format!("\n{n}\n"));
+    }
     md.push_str("\n## Throughput relative to raw axum (median req/s ratio, same run)\n\n");
     md.push_str(&ratio_table(report));
+    md.push_str("\n## Server CPU efficiency relative to raw axum\n\n");
+    md.push_str(CPU_EXPLAINED);
+    md.push_str("\n\n");
+    md.push_str(&cpu_table(report));
     let problems = problems(report);
     if !problems.is_empty() {
         md.push_str("\nSkipped and failed:\n\n");
@@ -209,9 +241,17 @@ pub(crate) fn chart_groups(report: &Report) -> Vec<Group> {
         .collect()
 }
 
-/// The README section: provenance, the matrix and the problems.
+/// The README section: provenance, both matrices and the problems.
 pub(crate) fn readme_section(report: &Report) -> String {
-    let mut s = format!("{}\n\n{}", provenance(report), ratio_table(report));
+    let mut s = provenance(report);
+    if let Some(n) = contention_note(report) {
+        s.push_str(&format!("\n\n{n}"));
+    }
+    s.push_str(&format!(
+        "\n\nThroughput relative to raw axum (median req/s ratio):\n\n{}\n{CPU_EXPLAINED}\n\n{}",
+        ratio_table(report),
+        cpu_table(report)
+    ));
     let problems = problems(report);
     if !problems.is_empty() {
         s.push('\n');
@@ -282,12 +322,12 @@ mod tests {
                 rounds: 1,
                 connections: 32,
                 warmup_s: 0.5,
-                http: "h1",
-                loadgen: "builtin",
+                http: "h1".into(),
+                loadgen: "builtin".into(),
             },
             pinning: Pinning {
-                server_cpus: "0",
-                loadgen_cpus: "1",
+                server_cpus: "0".into(),
+                loadgen_cpus: "1".into(),
                 server_pinned: true,
                 loadgen_pinned: true,
                 note: None,
@@ -313,6 +353,30 @@ mod tests {
             "{md}"
         );
         assert!(readme_section(&r).contains("Test CPU (2 logical CPUs)"));
+    }
+
+    #[test]
+    fn a_saved_report_renders_the_same_and_busy_runs_are_flagged() {
+        let mut r = report();
+        let json = serde_json::to_string(&r).unwrap();
+        let back: Report = serde_json::from_str(&json).unwrap();
+        assert_eq!(markdown(&back), markdown(&r));
+        assert!(!markdown(&r).contains("Busy machine"), "no rounds, no warning");
+        r.results[0].rounds.push(RoundReport {
+            requests_ok: 1,
+            errors: 0,
+            elapsed_s: 1.0,
+            rps: 1.0,
+            p50_ms: 1.0,
+            p99_ms: 1.0,
+            max_ms: 1.0,
+            server_cpu_pct: Some(30.0),
+            loadgen_cpu_pct: None,
+            server_cpu_us_per_request: None,
+            other_cpu_pct: None,
+        });
+        assert!(readme_section(&r).contains("median of 30% of their core"));
+        assert!(cpu_table(&r).starts_with("| workload | raw axum req/s |"));
     }
 
     #[test]

@@ -1,10 +1,10 @@
 //! Result records: what `results.json` holds (rendered by `markdown.rs` and `chart.rs`).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::contestants::Contestant;
 
-#[derive(Serialize, Clone, Debug)]
+#[derive(Serialize, Deserialize, Clone, Debug)]
 pub(crate) struct RoundReport {
     pub(crate) requests_ok: u64,
     pub(crate) errors: u64,
@@ -26,7 +26,7 @@ pub(crate) struct RoundReport {
     pub(crate) other_cpu_pct: Option<f64>,
 }
 
-#[derive(Serialize, Clone, Debug)]
+#[derive(Serialize, Deserialize, Clone, Debug)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum Status {
     Ok,
@@ -34,7 +34,7 @@ pub(crate) enum Status {
     Failed,
 }
 
-#[derive(Serialize, Clone, Debug)]
+#[derive(Serialize, Deserialize, Clone, Debug)]
 pub(crate) struct Entry {
     pub(crate) workload: String,
     pub(crate) contestant: String,
@@ -113,7 +113,7 @@ impl Entry {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 pub(crate) struct Report {
     pub(crate) generated_at_utc: String,
     pub(crate) command: String,
@@ -126,10 +126,10 @@ pub(crate) struct Report {
 }
 
 /// What a workload sends (for the report).
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 pub(crate) struct WorkloadInfo {
-    pub(crate) name: &'static str,
-    pub(crate) summary: &'static str,
+    pub(crate) name: String,
+    pub(crate) summary: String,
     pub(crate) request: String,
     pub(crate) request_body_bytes: usize,
     pub(crate) validated: bool,
@@ -138,8 +138,8 @@ pub(crate) struct WorkloadInfo {
 impl WorkloadInfo {
     pub(crate) fn of(w: &benchmark_harness::workload::Workload) -> Self {
         Self {
-            name: w.name,
-            summary: w.summary,
+            name: w.name.to_string(),
+            summary: w.summary.to_string(),
             request: format!("{} {}", w.method, w.path),
             request_body_bytes: w.body.as_ref().map_or(0, |b| b.len()),
             validated: w.validated,
@@ -147,29 +147,48 @@ impl WorkloadInfo {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 pub(crate) struct Machine {
     pub(crate) cpu_model: Option<String>,
     pub(crate) logical_cpus: usize,
     pub(crate) kernel: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 pub(crate) struct Settings {
     pub(crate) duration_s: f64,
     pub(crate) rounds: usize,
     pub(crate) connections: usize,
     pub(crate) warmup_s: f64,
-    pub(crate) http: &'static str,
+    pub(crate) http: String,
     /// `builtin` (hyper client, every answer checked) or `wrk` (sampled answers checked).
-    pub(crate) loadgen: &'static str,
+    pub(crate) loadgen: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 pub(crate) struct Pinning {
-    pub(crate) server_cpus: &'static str,
-    pub(crate) loadgen_cpus: &'static str,
+    pub(crate) server_cpus: String,
+    pub(crate) loadgen_cpus: String,
     pub(crate) server_pinned: bool,
     pub(crate) loadgen_pinned: bool,
     pub(crate) note: Option<String>,
+}
+
+impl Report {
+    /// Reads a `results.json` written by an earlier run (`--render`).
+    pub(crate) fn load(path: &std::path::Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        serde_json::from_str(&text).map_err(|e| format!("{}: not a results.json of this harness: {e}", path.display()))
+    }
+
+    /// Median over all measured rounds of the servers' CPU use (100 = one full core).
+    pub(crate) fn median_server_cpu_pct(&self) -> Option<f64> {
+        let mut v: Vec<f64> = self
+            .results
+            .iter()
+            .flat_map(|e| e.rounds.iter().filter_map(|r| r.server_cpu_pct))
+            .collect();
+        v.sort_by(f64::total_cmp);
+        (!v.is_empty()).then(|| crate::process::median(&v))
+    }
 }
