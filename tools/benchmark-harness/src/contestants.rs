@@ -1,104 +1,113 @@
-//! The contestants: the two Rust servers built by this crate, and the peer frameworks, each a
-//! small app under `apps/<runtime>/` plus one line in [`ALL`].
+//! The contestants, read from `contestants.json` (one entry each): name, language, install
+//! step, start command, environment and port handling. Adding one is an app folder plus an
+//! entry; see the README, "Adding a contestant".
+//!
+//! Placeholders in `command` and `env` values: `{port}` (also always in `$PORT`),
+//! `{connections}`, `{bin_dir}` (the Rust contestant binaries), `{harness}` (the harness
+//! folder), `{work}` (its managed `work/` folder), `{python}` (the managed venv's python) and
+//! `{node_modules}` (the managed npm packages).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
 
 use crate::process::Launch;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) enum Runtime {
-    /// A binary of this crate, found next to the harness executable.
-    Rust,
-    /// An app in `apps/python`, run by the venv in `work/py`.
-    Python,
-    /// An app in `apps/node`, run by `node` with the packages in `work/node`.
-    Node,
-    /// A Rack app in `apps/ruby`, run by `puma` (Debian: `apt-get install puma ruby-sinatra ruby-rack`).
-    Ruby,
+/// The whole configuration file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Config {
+    /// Install steps by name, shared by the contestants that name them.
+    #[serde(default)]
+    pub(crate) installs: BTreeMap<String, Install>,
+    /// In report order.
+    pub(crate) contestants: Vec<Contestant>,
 }
 
-impl Runtime {
-    /// Minimum warm-up before measuring, whatever `--warmup` says: V8 needs a few seconds of
-    /// load before its optimizing compiler has caught up (Express and Hono served 1.5 to 9 times
-    /// fewer requests after 0-0.2 s than after 3 s of warm-up in a test on a 2-core VM).
-    pub(crate) fn min_warmup_s(self) -> f64 {
-        match self {
-            Runtime::Node => 3.0,
-            Runtime::Rust | Runtime::Python | Runtime::Ruby => 0.0,
-        }
-    }
-
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Runtime::Rust => "rust",
-            Runtime::Python => "python",
-            Runtime::Node => "node",
-            Runtime::Ruby => "ruby",
-        }
-    }
+/// How a runtime's packages get into `work/` (see `install.rs`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Install {
+    /// `pip` (venv + `pip install -r file`), `npm` (`npm install` of the `file` manifest),
+    /// `check` (run `commands`, install nothing: system packages) or `commands` (run
+    /// `commands` in the harness folder, e.g. building a binding).
+    pub(crate) kind: String,
+    /// Requirements file or package manifest, relative to the harness folder.
+    #[serde(default)]
+    pub(crate) file: Option<String>,
+    /// Folder under `work/` (pip, npm).
+    #[serde(default)]
+    pub(crate) work: Option<String>,
+    #[serde(default)]
+    pub(crate) commands: Vec<Vec<String>>,
+    /// Shown when the step fails.
+    #[serde(default)]
+    pub(crate) hint: Option<String>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct Contestant {
-    pub(crate) name: &'static str,
-    pub(crate) runtime: Runtime,
-    /// For peers, the interpreter's arguments (run in the app folder); `{port}` in them is
-    /// replaced by the port (which is also in `$PORT`), `{connections}` by `--connections` (Puma
-    /// closes keep-alive connections it has no thread for). Rust contestants get `--port N`.
-    pub(crate) args: &'static [&'static str],
+    pub(crate) name: String,
+    /// `rust` for binaries of this crate; otherwise the language `--peers` filters by.
+    pub(crate) language: String,
     /// One line for the report: framework, server, how validation is done.
-    pub(crate) description: &'static str,
+    pub(crate) description: String,
+    /// Name of an entry in `installs`, run once per run before the first start.
+    #[serde(default)]
+    pub(crate) install: Option<String>,
+    /// Working directory, relative to the harness folder.
+    #[serde(default)]
+    pub(crate) dir: Option<String>,
+    /// Program and arguments (placeholders allowed).
+    pub(crate) command: Vec<String>,
+    #[serde(default)]
+    pub(crate) env: BTreeMap<String, String>,
+    /// Minimum warm-up whatever `--warmup` says (JIT runtimes: V8 needs a few seconds of load
+    /// before its optimizing compiler has caught up).
+    #[serde(default)]
+    pub(crate) min_warmup_s: f64,
+    /// Workloads this contestant cannot serve, with the reason (reported as skipped).
+    #[serde(default)]
+    pub(crate) unsupported: BTreeMap<String, String>,
 }
 
-const fn rust(name: &'static str, description: &'static str) -> Contestant {
-    Contestant {
-        name,
-        runtime: Runtime::Rust,
-        args: &[],
-        description,
+impl Config {
+    pub(crate) fn parse(text: &str) -> Result<Self, String> {
+        let config: Config = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let mut names: Vec<&str> = config.contestants.iter().map(|c| c.name.as_str()).collect();
+        names.sort_unstable();
+        if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
+            return Err(format!("contestant {:?} appears twice", w[0]));
+        }
+        for c in &config.contestants {
+            if c.command.is_empty() {
+                return Err(format!("contestant {:?} has an empty command", c.name));
+            }
+            if let Some(i) = c.install.as_ref().filter(|i| !config.installs.contains_key(*i)) {
+                return Err(format!("contestant {:?} names the unknown install step {i:?}", c.name));
+            }
+        }
+        Ok(config)
+    }
+
+    pub(crate) fn load(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        Self::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    pub(crate) fn find(&self, name: &str) -> Option<&Contestant> {
+        self.contestants.iter().find(|c| c.name == name)
+    }
+
+    pub(crate) fn names(&self) -> Vec<String> {
+        self.contestants.iter().map(|c| c.name.clone()).collect()
     }
 }
 
-const fn peer(
-    name: &'static str,
-    runtime: Runtime,
-    args: &'static [&'static str],
-    description: &'static str,
-) -> Contestant {
-    Contestant {
-        name,
-        runtime,
-        args,
-        description,
-    }
-}
-
-/// Every contestant, in report order. Servers run as one process with one worker.
-#[rustfmt::skip]
-pub(crate) const ALL: &[Contestant] = &[
-    rust("raw-axum", "axum 0.8, hand validation"),
-    rust("spikard-rust", "Spikard Rust API, schema validation"),
-    peer("fastapi-uvicorn", Runtime::Python, &["-m", "uvicorn", "fastapi_app:app", "--host", "127.0.0.1", "--port", "{port}", "--workers", "1", "--no-access-log", "--log-level", "warning"], "FastAPI on uvicorn (uvloop, httptools), pydantic model"),
-    peer("litestar-uvicorn", Runtime::Python, &["-m", "uvicorn", "litestar_app:app", "--host", "127.0.0.1", "--port", "{port}", "--workers", "1", "--no-access-log", "--log-level", "warning"], "Litestar on uvicorn (uvloop, httptools), msgspec Struct"),
-    peer("granian-rsgi", Runtime::Python, &["-m", "granian", "--interface", "rsgi", "--host", "127.0.0.1", "--port", "{port}", "--workers", "1", "--runtime-threads", "1", "--no-ws", "--log-level", "warning", "granian_rsgi:app"], "raw RSGI app on Granian, hand validation"),
-    peer("robyn", Runtime::Python, &["robyn_app.py", "--processes", "1", "--workers", "1", "--log-level", "WARN"], "Robyn, hand validation"),
-    peer("fastify", Runtime::Node, &["fastify.js"], "Fastify, JSON schema (Ajv)"),
-    peer("express", Runtime::Node, &["express.js"], "Express 5, hand validation"),
-    peer("hono-node", Runtime::Node, &["hono.js"], "Hono on @hono/node-server, hand validation"),
-    peer("sinatra-puma", Runtime::Ruby, &["-b", "tcp://127.0.0.1:{port}", "-w", "0", "-t", "{connections}:{connections}", "-e", "production", "sinatra.ru"], "Sinatra on Puma (single mode, one thread per connection), hand validation"),
-    peer("rack-puma", Runtime::Ruby, &["-b", "tcp://127.0.0.1:{port}", "-w", "0", "-t", "{connections}:{connections}", "-e", "production", "rack.ru"], "raw Rack app on Puma (single mode, one thread per connection), hand validation"),
-];
-
-pub(crate) fn find(name: &str) -> Option<&'static Contestant> {
-    ALL.iter().find(|c| c.name == name)
-}
-
-pub(crate) fn names() -> Vec<&'static str> {
-    ALL.iter().map(|c| c.name).collect()
-}
-
-/// Where the harness's own files are: `apps/` (peer apps, committed) and `work/` (installed
-/// runtimes and packages, gitignored).
+/// Where the harness's files are: `apps/` and `contestants.json` (committed), `work/`
+/// (installed runtimes and packages, gitignored), and the Rust binaries.
 #[derive(Clone, Debug)]
 pub(crate) struct Dirs {
     pub(crate) bin: PathBuf,
@@ -106,100 +115,134 @@ pub(crate) struct Dirs {
 }
 
 impl Dirs {
-    pub(crate) fn apps(&self, runtime: Runtime) -> PathBuf {
-        self.harness.join("apps").join(runtime.name())
-    }
-
-    pub(crate) fn work(&self, runtime: Runtime) -> PathBuf {
-        self.harness.join("work").join(match runtime {
-            Runtime::Python => "py",
-            other => other.name(),
-        })
+    pub(crate) fn work(&self) -> PathBuf {
+        self.harness.join("work")
     }
 
     pub(crate) fn python(&self) -> PathBuf {
-        self.work(Runtime::Python).join("bin").join("python")
+        self.work().join("py").join("bin").join("python")
+    }
+
+    /// Replaces the placeholders in `s`.
+    pub(crate) fn expand(&self, s: &str, port: u16, connections: usize) -> String {
+        s.replace("{port}", &port.to_string())
+            .replace("{connections}", &connections.to_string())
+            .replace("{bin_dir}", &self.bin.display().to_string())
+            .replace("{harness}", &self.harness.display().to_string())
+            .replace("{python}", &self.python().display().to_string())
+            .replace(
+                "{node_modules}",
+                &self.work().join("node").join("node_modules").display().to_string(),
+            )
+            .replace("{work}", &self.work().display().to_string())
     }
 }
 
 /// How to start `c` on `port`, or why it cannot be started.
 pub(crate) fn launch(c: &Contestant, port: u16, connections: usize, dirs: &Dirs) -> Result<Launch, String> {
-    let port_s = port.to_string();
-    let mut env = vec![("PORT".to_string(), port_s.clone())];
-    let args = |extra: &[&str]| -> Vec<String> {
-        extra
+    let mut args = c.command.iter().map(|a| dirs.expand(a, port, connections));
+    let program = PathBuf::from(args.next().ok_or("empty command")?);
+    if program.components().count() > 1 && !program.is_file() {
+        let hint = if c.language == "rust" {
+            " (cargo build --release -p benchmark-harness)"
+        } else {
+            ""
+        };
+        return Err(format!("{} not found{hint}", program.display()));
+    }
+    let mut env = vec![("PORT".to_string(), port.to_string())];
+    env.extend(
+        c.env
             .iter()
-            .map(|a| {
-                a.replace("{port}", &port_s)
-                    .replace("{connections}", &connections.to_string())
-            })
-            .collect()
-    };
-    let (program, cwd) = match c.runtime {
-        Runtime::Rust => {
-            let binary = dirs.bin.join(c.name);
-            if !binary.is_file() {
-                return Err(format!(
-                    "binary {} not found (cargo build --release -p benchmark-harness)",
-                    binary.display()
-                ));
+            .map(|(k, v)| (k.clone(), dirs.expand(v, port, connections))),
+    );
+    let cwd = match &c.dir {
+        Some(d) => {
+            let dir = dirs.harness.join(d);
+            if !dir.is_dir() {
+                return Err(format!("app folder {} not found (pass --harness-dir)", dir.display()));
             }
-            env.push(("RUST_LOG".into(), "warn".into()));
-            return Ok(Launch {
-                program: binary,
-                args: args(&["--port", "{port}"]),
-                env,
-                cwd: None,
-            });
+            Some(dir)
         }
-        Runtime::Python => {
-            env.push(("PYTHONDONTWRITEBYTECODE".into(), "1".into()));
-            (dirs.python(), dirs.apps(Runtime::Python))
-        }
-        Runtime::Node => {
-            let modules = dirs.work(Runtime::Node).join("node_modules");
-            env.push(("NODE_PATH".into(), modules.display().to_string()));
-            env.push(("NODE_ENV".into(), "production".into()));
-            (PathBuf::from("node"), dirs.apps(Runtime::Node))
-        }
-        Runtime::Ruby => (PathBuf::from("puma"), dirs.apps(Runtime::Ruby)),
+        None => None,
     };
-    check_app_dir(&cwd)?;
     Ok(Launch {
         program,
-        args: args(c.args),
+        args: args.collect(),
         env,
-        cwd: Some(cwd),
+        cwd,
     })
-}
-
-fn check_app_dir(dir: &Path) -> Result<(), String> {
-    if dir.is_dir() {
-        Ok(())
-    } else {
-        Err(format!("app folder {} not found (pass --harness-dir)", dir.display()))
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn shipped() -> Config {
+        Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("contestants.json")).unwrap()
+    }
+
     #[test]
-    fn names_are_unique_and_peers_get_the_port() {
-        let mut names = names();
-        names.sort_unstable();
-        names.dedup();
-        assert_eq!(names.len(), ALL.len());
+    fn the_shipped_config_is_valid_and_every_peer_gets_its_port() {
+        let config = shipped();
+        assert_eq!(&config.names()[..2], ["raw-axum", "spikard-rust"]);
         let dirs = Dirs {
             bin: PathBuf::from("/nonexistent"),
             harness: PathBuf::from(env!("CARGO_MANIFEST_DIR")),
         };
-        for c in ALL.iter().filter(|c| c.runtime != Runtime::Rust) {
+        for c in config.contestants.iter().filter(|c| c.language != "rust") {
             let l = launch(c, 4321, 32, &dirs).unwrap();
             assert!(l.env.contains(&("PORT".into(), "4321".into())), "{}", c.name);
-            assert!(!l.args.iter().any(|a| a.contains('{')), "{}", c.name);
+            assert!(
+                !l.args
+                    .iter()
+                    .chain(l.env.iter().map(|(_, v)| v))
+                    .any(|a| a.contains('{')),
+                "{}",
+                c.name
+            );
+            let app = l.cwd.unwrap().join(
+                l.args
+                    .iter()
+                    .find(|a| a.ends_with(".py") || a.ends_with(".js") || a.ends_with(".ru") || a.contains(":app"))
+                    .unwrap()
+                    .split(':')
+                    .next()
+                    .unwrap(),
+            );
+            let app = if app.extension().is_none() {
+                app.with_extension("py")
+            } else {
+                app
+            };
+            assert!(app.is_file(), "{}: {}", c.name, app.display());
         }
-        assert!(launch(find("raw-axum").unwrap(), 1, 32, &dirs).is_err());
+        let err = launch(config.find("raw-axum").unwrap(), 1, 32, &dirs).unwrap_err();
+        assert!(err.contains("cargo build --release"), "{err}");
+        for w in config.contestants.iter().flat_map(|c| c.unsupported.keys()) {
+            assert!(benchmark_harness::workload::find(w).is_some(), "unknown workload {w}");
+        }
+    }
+
+    #[test]
+    fn bad_configs_are_refused_with_a_reason() {
+        let one = r#"{"name": "a", "language": "x", "description": "d", "command": ["a"]}"#;
+        assert!(Config::parse(&format!(r#"{{"contestants": [{one}, {one}]}}"#))
+            .unwrap_err()
+            .contains("twice"));
+        let bad = r#"{"contestants": [{"name": "a", "language": "x", "description": "d", "command": ["a"], "install": "nope"}]}"#;
+        assert!(Config::parse(bad).unwrap_err().contains("unknown install step"));
+        assert!(Config::parse(r#"{"contestants": [], "extra": 1}"#).is_err());
+    }
+
+    #[test]
+    fn placeholders_are_expanded() {
+        let dirs = Dirs {
+            bin: PathBuf::from("/b"),
+            harness: PathBuf::from("/h"),
+        };
+        assert_eq!(dirs.expand("{bin_dir}/x:{port}:{connections}", 80, 4), "/b/x:80:4");
+        assert_eq!(dirs.expand("{python}", 1, 1), "/h/work/py/bin/python");
+        assert_eq!(dirs.expand("{node_modules}", 1, 1), "/h/work/node/node_modules");
     }
 }

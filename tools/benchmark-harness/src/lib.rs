@@ -1,9 +1,14 @@
-//! Shared pieces of the benchmark harness: the workload definitions (requests and the
-//! answers a correct contestant must give), the built-in HTTP/1.1 load generator, and
-//! the port handling used by the contestant servers.
+//! Shared pieces of the benchmark harness: the workload table (requests and the answers a
+//! correct contestant must give), response checking, the built-in HTTP/1.1 load generator,
+//! the optional `wrk` load generator, the SVG chart, and the port handling used by the
+//! contestant servers.
 
+pub mod chart;
+pub mod check;
 pub mod loadgen;
+pub mod payloads;
 pub mod workload;
+pub mod wrk;
 
 /// Port for a contestant server: `--port N` (or `--port=N`) on the command line, else the
 /// `PORT` environment variable, else 8000.

@@ -47,6 +47,17 @@ pub(crate) fn proc_cpu_ns(pid: &str, ticks_per_sec: f64) -> Option<u64> {
     })
 }
 
+/// CPU time of this process's waited-for children (`cutime` + `cstime` in `/proc/self/stat`),
+/// in nanoseconds: the `wrk` load generator's cost once its round is over.
+pub(crate) fn children_cpu_ns(ticks_per_sec: f64) -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let after = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    // fields[0] is field 3 (state); cutime is field 16, cstime field 17.
+    let ticks = fields.get(13)?.parse::<u64>().ok()? + fields.get(14)?.parse::<u64>().ok()?;
+    Some((ticks as f64 / ticks_per_sec * 1e9) as u64)
+}
+
 /// user + nice + system time of all CPUs together, in clock ticks (from `/proc/stat`).
 pub(crate) fn machine_busy_ticks() -> Option<u64> {
     let stat = std::fs::read_to_string("/proc/stat").ok()?;
@@ -263,6 +274,7 @@ mod tests {
     #[test]
     fn own_cpu_time_is_readable() {
         assert!(proc_cpu_ns(&std::process::id().to_string(), 100.0).is_some());
+        assert!(children_cpu_ns(100.0).is_some());
     }
 
     #[test]

@@ -1,11 +1,10 @@
-//! Result records (what `results.json` holds) and the Markdown rendering of a run.
+//! Result records: what `results.json` holds (rendered by `markdown.rs` and `chart.rs`).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-// ---------------------------------------------------------------------------------------
-// Results
+use crate::contestants::Contestant;
 
-#[derive(Serialize, Clone, Debug)]
+#[derive(Serialize, Deserialize, Clone, Debug)]
 pub(crate) struct RoundReport {
     pub(crate) requests_ok: u64,
     pub(crate) errors: u64,
@@ -27,7 +26,7 @@ pub(crate) struct RoundReport {
     pub(crate) other_cpu_pct: Option<f64>,
 }
 
-#[derive(Serialize, Clone, Debug)]
+#[derive(Serialize, Deserialize, Clone, Debug)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum Status {
     Ok,
@@ -35,7 +34,7 @@ pub(crate) enum Status {
     Failed,
 }
 
-#[derive(Serialize, Clone, Debug)]
+#[derive(Serialize, Deserialize, Clone, Debug)]
 pub(crate) struct Entry {
     pub(crate) workload: String,
     pub(crate) contestant: String,
@@ -66,11 +65,11 @@ pub(crate) struct Entry {
 }
 
 impl Entry {
-    pub(crate) fn new(workload: &str, contestant: &str) -> Self {
+    pub(crate) fn new(workload: &str, contestant: &Contestant) -> Self {
         Self {
             workload: workload.into(),
-            contestant: contestant.into(),
-            description: crate::contestants::find(contestant).map(|c| c.description.to_string()),
+            contestant: contestant.name.clone(),
+            description: Some(contestant.description.clone()),
             status: Status::Ok,
             reason: None,
             port: None,
@@ -90,15 +89,23 @@ impl Entry {
     }
 
     pub(crate) fn skip(&mut self, reason: String) {
-        eprintln!("[{}] {}: SKIPPED: {reason}", self.workload, self.contestant);
         self.status = Status::Skipped;
         self.reason = Some(reason);
     }
 
     pub(crate) fn fail(&mut self, reason: String) {
-        eprintln!("[{}] {}: FAILED: {reason}", self.workload, self.contestant);
         self.status = Status::Failed;
         self.reason = Some(reason);
+    }
+
+    /// `SKIPPED: reason` / `FAILED: reason` / `ok`.
+    pub(crate) fn status_line(&self) -> String {
+        let reason = self.reason.as_deref().unwrap_or("");
+        match self.status {
+            Status::Ok => "ok".into(),
+            Status::Skipped => format!("SKIPPED: {reason}"),
+            Status::Failed => format!("FAILED: {reason}"),
+        }
     }
 
     pub(crate) fn is_ok(&self) -> bool {
@@ -106,7 +113,7 @@ impl Entry {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 pub(crate) struct Report {
     pub(crate) generated_at_utc: String,
     pub(crate) command: String,
@@ -114,168 +121,74 @@ pub(crate) struct Report {
     pub(crate) machine: Machine,
     pub(crate) settings: Settings,
     pub(crate) pinning: Pinning,
+    pub(crate) workloads: Vec<WorkloadInfo>,
     pub(crate) results: Vec<Entry>,
 }
 
-#[derive(Serialize)]
+/// What a workload sends (for the report).
+#[derive(Serialize, Deserialize)]
+pub(crate) struct WorkloadInfo {
+    pub(crate) name: String,
+    pub(crate) summary: String,
+    pub(crate) request: String,
+    pub(crate) request_body_bytes: usize,
+    pub(crate) validated: bool,
+}
+
+impl WorkloadInfo {
+    pub(crate) fn of(w: &benchmark_harness::workload::Workload) -> Self {
+        Self {
+            name: w.name.to_string(),
+            summary: w.summary.to_string(),
+            request: format!("{} {}", w.method, w.path),
+            request_body_bytes: w.body.as_ref().map_or(0, |b| b.len()),
+            validated: w.validated,
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
 pub(crate) struct Machine {
     pub(crate) cpu_model: Option<String>,
     pub(crate) logical_cpus: usize,
     pub(crate) kernel: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 pub(crate) struct Settings {
     pub(crate) duration_s: f64,
     pub(crate) rounds: usize,
     pub(crate) connections: usize,
     pub(crate) warmup_s: f64,
-    pub(crate) http: &'static str,
+    pub(crate) http: String,
+    /// `builtin` (hyper client, every answer checked) or `wrk` (sampled answers checked).
+    pub(crate) loadgen: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 pub(crate) struct Pinning {
-    pub(crate) server_cpus: &'static str,
-    pub(crate) loadgen_cpus: &'static str,
+    pub(crate) server_cpus: String,
+    pub(crate) loadgen_cpus: String,
     pub(crate) server_pinned: bool,
     pub(crate) loadgen_pinned: bool,
     pub(crate) note: Option<String>,
 }
 
-// ---------------------------------------------------------------------------------------
-// Output
+impl Report {
+    /// Reads a `results.json` written by an earlier run (`--render`).
+    pub(crate) fn load(path: &std::path::Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        serde_json::from_str(&text).map_err(|e| format!("{}: not a results.json of this harness: {e}", path.display()))
+    }
 
-pub(crate) fn fmt_opt(v: Option<f64>, decimals: usize) -> String {
-    v.map_or("—".into(), |v| format!("{v:.decimals$}"))
-}
-
-pub(crate) fn markdown(report: &Report) -> String {
-    let mut md = String::new();
-    md.push_str("# Benchmark results\n\n");
-    md.push_str(&format!(
-        "Generated {} by `{}`{}.\n\n",
-        report.generated_at_utc,
-        report.command,
-        report
-            .git_revision
-            .as_ref()
-            .map_or(String::new(), |r| format!(" at revision `{r}`"))
-    ));
-    md.push_str(&format!(
-        "Machine: {} ({} logical CPUs), Linux {}. Server pinned to CPU {} ({}), load generator to CPU {} ({}). \
-         {} round(s) of {} s per contestant and workload after {} s warm-up, {} keep-alive HTTP/1.1 connections.\n\n",
-        report.machine.cpu_model.as_deref().unwrap_or("unknown CPU"),
-        report.machine.logical_cpus,
-        report.machine.kernel.as_deref().unwrap_or("?"),
-        report.pinning.server_cpus,
-        if report.pinning.server_pinned {
-            "pinned"
-        } else {
-            "NOT pinned"
-        },
-        report.pinning.loadgen_cpus,
-        if report.pinning.loadgen_pinned {
-            "pinned"
-        } else {
-            "NOT pinned"
-        },
-        report.settings.rounds,
-        report.settings.duration_s,
-        report.settings.warmup_s,
-        report.settings.connections,
-    ));
-    if let Some(note) = &report.pinning.note {
-        md.push_str(&format!("**Note:** {note}\n\n"));
+    /// Median over all measured rounds of the servers' CPU use (100 = one full core).
+    pub(crate) fn median_server_cpu_pct(&self) -> Option<f64> {
+        let mut v: Vec<f64> = self
+            .results
+            .iter()
+            .flat_map(|e| e.rounds.iter().filter_map(|r| r.server_cpu_pct))
+            .collect();
+        v.sort_by(f64::total_cmp);
+        (!v.is_empty()).then(|| crate::process::median(&v))
     }
-    let mut seen = Vec::new();
-    for e in &report.results {
-        if !seen.contains(&e.contestant.as_str()) {
-            seen.push(e.contestant.as_str());
-            let warmup = e
-                .warmup_s
-                .filter(|w| *w > report.settings.warmup_s)
-                .map_or(String::new(), |w| format!(" (JIT runtime: warm-up raised to {w} s)"));
-            md.push_str(&format!(
-                "- `{}`: {}{warmup}\n",
-                e.contestant,
-                e.description.as_deref().unwrap_or("?")
-            ));
-        }
-    }
-    md.push('\n');
-    md.push_str(
-        "| workload | contestant | median req/s | min req/s | max req/s | p99 ms | ratio vs raw axum | peak RSS MB |\n",
-    );
-    md.push_str("|---|---|---:|---:|---:|---:|---:|---:|\n");
-    for e in &report.results {
-        match e.status {
-            Status::Ok => md.push_str(&format!(
-                "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
-                e.workload,
-                e.contestant,
-                fmt_opt(e.median_rps, 0),
-                fmt_opt(e.min_rps, 0),
-                fmt_opt(e.max_rps, 0),
-                fmt_opt(e.p99_ms, 3),
-                fmt_opt(e.ratio_vs_raw_axum, 2),
-                fmt_opt(e.peak_rss_mb, 1),
-            )),
-            Status::Skipped | Status::Failed => md.push_str(&format!(
-                "| {} | {} | {} | — | — | — | — | {} |\n",
-                e.workload,
-                e.contestant,
-                if matches!(e.status, Status::Skipped) {
-                    "skipped"
-                } else {
-                    "FAILED"
-                },
-                fmt_opt(e.peak_rss_mb, 1),
-            )),
-        }
-    }
-    let problems: Vec<&Entry> = report.results.iter().filter(|e| !e.is_ok()).collect();
-    if !problems.is_empty() {
-        md.push('\n');
-        for e in problems {
-            md.push_str(&format!(
-                "- {} / {}: {}\n",
-                e.workload,
-                e.contestant,
-                e.reason.as_deref().unwrap_or("?").replace('|', "\\|")
-            ));
-        }
-    }
-    md.push_str("\n| workload | contestant | p50 ms | server CPU µs/req | CPU efficiency vs raw axum | time to first response ms | server CPU % (per round) | load generator CPU % (per round) | other processes CPU % (per round) |\n");
-    md.push_str("|---|---|---:|---:|---:|---:|---|---|---|\n");
-    for e in &report.results {
-        let cpus = |f: fn(&RoundReport) -> Option<f64>| {
-            let v: Vec<String> = e.rounds.iter().map(|r| fmt_opt(f(r), 0)).collect();
-            if v.is_empty() {
-                "—".to_string()
-            } else {
-                v.join(", ")
-            }
-        };
-        md.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
-            e.workload,
-            e.contestant,
-            fmt_opt(e.p50_ms, 3),
-            fmt_opt(e.server_cpu_us_per_request, 2),
-            fmt_opt(e.cpu_efficiency_vs_raw_axum, 2),
-            fmt_opt(e.time_to_first_response_ms, 1),
-            cpus(|r| r.server_cpu_pct),
-            cpus(|r| r.loadgen_cpu_pct),
-            cpus(|r| r.other_cpu_pct),
-        ));
-    }
-    md.push_str(
-        "\nRatios compare median throughput with raw axum's on the same workload in the same run. \
-         Server CPU near 100% means the server (one core) was the bottleneck; when it is well below 100% \
-         the server and the load generator were taking turns (closed loop) and the throughput ratio \
-         understates differences. Server CPU µs/req (thread run time from /proc, excluding softirq \
-         network work) does not depend on that; CPU efficiency is raw axum's µs/req divided by the \
-         contestant's.\n",
-    );
-    md
 }

@@ -1,60 +1,79 @@
-"""Granian raw RSGI peer: no framework; routing and validation by hand."""
+"""Granian raw RSGI peer: no framework; routing, parsing and validation by hand (handwork.py)."""
 
 import json
 
-GET_BODY = json.dumps({"message": "hello", "id": 1, "ok": True}, separators=(",", ":")).encode()
-JSON = [("content-type", "application/json")]
+import handwork as hw
+
+GET_BODY = hw.GET_BODY.encode()
+TEXT = [("content-type", "text/plain; charset=utf-8")]
+JSON = hw.JSON_HEADERS
 
 
-def _int(s):
-    s = s.strip()
-    if not s or not (s.isdigit() or (s[0] == "-" and s[1:].isdigit())):
-        return None
-    return int(s)
+def _ok(proto, value):
+    proto.response_bytes(200, JSON, hw.dumps(value).encode())
 
 
-def _query(qs, key):
-    for pair in qs.split("&"):
-        k, _, v = pair.partition("=")
-        if k == key:
-            return v
+def _json_body(body):
+    try:
+        return json.loads(body)
+    except ValueError:
+        raise hw.Invalid("invalid JSON") from None
+
+
+async def _post(scope, proto, path):
+    body = await proto()
+    if path == "/echo/validated":
+        return hw.order(_json_body(body))
+    if path == "/echo/raw":
+        return _json_body(body)
+    if path == "/form":
+        fields = hw.query_dict(body.decode())
+        return hw.form(fields.get)
+    if path == "/upload":
+        return hw.upload(*hw.multipart(body, scope.headers.get("content-type", "")))
+    if path.startswith("/items/"):
+        limit = hw.query_dict(scope.query_string).get("limit")
+        return hw.item(path[len("/items/"):], limit, _json_body(body))
     return None
 
 
-def _error(proto, status, msg):
-    proto.response_bytes(status, JSON, json.dumps({"error": msg}).encode())
+def _get(scope, path):
+    parts = path.split("/")
+    if path.startswith("/path/") and len(parts) >= 4:
+        kind, args = parts[2], parts[3:]
+        if kind == "one" and len(args) == 1:
+            return {"name": args[0]}
+        if kind == "several" and len(args) == 3:
+            return {"org": args[0], "repo": args[1], "branch": args[2]}
+        if kind == "int" and len(args) == 1:
+            return {"id": hw.to_int(args[0], "id")}
+        if kind == "uuid" and len(args) == 1:
+            return {"id": hw.to_uuid(args[0])}
+        if kind == "date" and len(args) == 1:
+            return {"date": hw.to_date(args[0])}
+    if path == "/query/few":
+        return hw.typed(hw.query_dict(scope.query_string).get, hw.QUERY_FEW)
+    if path == "/query/many":
+        return hw.typed(hw.query_dict(scope.query_string).get, hw.QUERY_MANY)
+    return None
 
 
 async def app(scope, proto):
     if scope.proto != "http":
         return
     path, method = scope.path, scope.method
-    if path == "/json" and method == "GET":
+    if method == "GET" and path == "/plaintext":
+        proto.response_str(200, TEXT, "Hello, World!")
+        return
+    if method == "GET" and path == "/json":
         proto.response_bytes(200, JSON, GET_BODY)
         return
-    if path.startswith("/items/") and method == "POST":
-        body = await proto()
-        item_id = _int(path[len("/items/"):])
-        if item_id is None:
-            return _error(proto, 422, "id must be an integer")
-        raw_limit = _query(scope.query_string, "limit")
-        limit = None if raw_limit is None else _int(raw_limit)
-        if limit is None:
-            return _error(proto, 422, "limit must be an integer")
-        try:
-            data = json.loads(body)
-        except ValueError:
-            return _error(proto, 422, "invalid JSON")
-        if not isinstance(data, dict):
-            return _error(proto, 422, "body must be an object")
-        name, price, tags = data.get("name"), data.get("price"), data.get("tags")
-        if not isinstance(name, str) or len(name) < 1:
-            return _error(proto, 422, "name must be a non-empty string")
-        if isinstance(price, bool) or not isinstance(price, (int, float)) or not price > 0:
-            return _error(proto, 422, "price must be a number > 0")
-        if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-            return _error(proto, 422, "tags must be a list of strings")
-        out = {"id": item_id, "limit": limit, "name": name, "price": price, "tags": tags}
-        proto.response_bytes(200, JSON, json.dumps(out, separators=(",", ":")).encode())
+    try:
+        out = await _post(scope, proto, path) if method == "POST" else _get(scope, path)
+    except hw.Invalid as e:
+        proto.response_bytes(422, JSON, hw.dumps({"error": str(e)}).encode())
         return
-    proto.response_empty(404, [])
+    if out is None:
+        proto.response_empty(404, [])
+    else:
+        _ok(proto, out)
