@@ -43,9 +43,11 @@ use std::sync::Arc;
 
 use futures_util::FutureExt;
 use spikard_http::hooks::{request_hook, response_hook};
-use spikard_http::{HandlerResponse, LifecycleHooks, RequestData, RequestHook, ResponseHook};
+use spikard_http::{LifecycleHooks, RequestHook, ResponseHook};
 
 pub use spikard_http::hooks::{reply_header, HookFlow, HookRequest};
+/// What request hooks receive and response hooks change.
+pub use spikard_http::{HandlerResponse, RequestData};
 
 use crate::app::App;
 use crate::error::Error;

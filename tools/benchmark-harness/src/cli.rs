@@ -246,7 +246,7 @@ mod tests {
         assert_eq!(o.contestants, c.names());
         let mut o = parse_args(&args("--peers none")).unwrap();
         o.select(&c).unwrap();
-        assert_eq!(o.contestants, ["raw-axum", "spikard-rust"]);
+        assert_eq!(o.contestants, ["raw-axum", "spikard-rust", "spikard-rust-mw"]);
         let mut o = parse_args(&args("--peers node")).unwrap();
         o.select(&c).unwrap();
         assert!(o.contestants.iter().any(|n| n == "express"));
