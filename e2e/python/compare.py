@@ -10,6 +10,7 @@ import json
 import uuid
 from typing import Any
 
+from features import streaming
 from fixture import Fixture
 from spikard.testing import TestResponse
 
@@ -98,10 +99,17 @@ def matches_pattern(pattern: str, got: str) -> bool:
     return True
 
 
-def _compare_body(expected: dict[str, Any], res: TestResponse, app_answers: bool) -> list[str]:
+def _compare_body(f: Fixture, res: TestResponse, app_answers: bool) -> list[str]:
+    expected = f.expected
     body = expected.get("body")
     if body is None or body == "":
         return []
+    streamed = streaming.expected_body(f)
+    if isinstance(body, str) and streamed is not None:
+        if res.body_bytes == streamed:
+            return []
+        shown = truncate(streamed.decode(errors="replace"))
+        return [f"streamed body {truncate(res.text)!r} != the chunks {shown!r}"]
     if isinstance(body, str):
         return [] if res.text == body else [f"body {truncate(res.text)!r} != expected {truncate(body)!r}"]
     got = body_json(res)
@@ -118,7 +126,7 @@ def compare(f: Fixture, res: TestResponse, app_answers: bool) -> list[str]:
     expected = f.expected
     if res.status_code != f.expected_status:
         return [f"status {res.status_code} != expected {f.expected_status}; body {truncate(res.text)}"]
-    out = _compare_body(expected, res, app_answers)
+    out = _compare_body(f, res, app_answers)
     if isinstance(expected.get("validation_errors"), list):
         got = body_json(res)
         errors = got.get("errors") if isinstance(got, dict) else None

@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from compare import compare, is_problem
+from features import build_handler
 from fixture import Fixture, decode_path, route_path, send
 from spikard import Request, Response, ServerConfig, Spikard, SpikardError
 from spikard.testing import TestClient
@@ -135,9 +136,12 @@ def play(f: Fixture) -> list[str]:
     method, path, options = route_of(f)
     app = Spikard(server_config(f))
     try:
+        handler = build_handler(f, app) or handler
         app.add_route(method, path, handler, **options)
     except SpikardError as e:
         return [f"route registration failed: {e}"]
+    except ValueError as e:
+        return [f"fixture: {e}"]
     try:
         client = TestClient(app)
     except SpikardError as e:

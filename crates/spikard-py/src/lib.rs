@@ -26,6 +26,7 @@ pub mod hooks;
 pub mod request;
 pub mod response;
 pub mod server;
+pub mod streaming;
 pub mod testing;
 
 use pyo3::prelude::*;
@@ -37,6 +38,7 @@ fn _spikard(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<request::Request>()?;
     m.add_class::<request::UploadFile>()?;
     m.add_class::<response::Response>()?;
+    m.add_class::<streaming::StreamingResponse>()?;
     m.add_class::<testing::TestClient>()?;
     m.add_class::<testing::TestResponse>()?;
     m.add_function(wrap_pyfunction!(config::default_server_config, m)?)?;

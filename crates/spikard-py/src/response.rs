@@ -5,6 +5,7 @@
 //! | `Response(content, status_code, headers, cookies, media_type)` | as described; content as below |
 //! | `str` | `text/plain; charset=utf-8` |
 //! | `bytes` | `application/octet-stream` |
+//! | `StreamingResponse(iterator, status_code, headers, media_type)` | streamed chunk by chunk ([`crate::streaming`]) |
 //! | anything else (`dict`, `list`, struct, dataclass, model, `None`) | JSON, serialised in one pass |
 
 use bytes::Bytes;
@@ -129,6 +130,9 @@ pub fn to_handler_response(value: &Bound<'_, PyAny>) -> PyResult<HandlerResponse
     if let Ok(r) = value.cast::<Response>() {
         return explicit_response(value.py(), &r.borrow());
     }
+    if let Ok(r) = value.cast::<crate::streaming::StreamingResponse>() {
+        return crate::streaming::streaming_response(value.py(), &r.borrow());
+    }
     Ok(HandlerResponse::json(py_to_json(value)?))
 }
 
@@ -144,14 +148,28 @@ pub fn explicit_response(py: Python<'_>, r: &Response) -> PyResult<HandlerRespon
     } else {
         HandlerResponse::json(py_to_json(content)?)
     };
-    response.status = StatusCode::from_u16(r.status_code)
-        .map_err(|_| PyValueError::new_err(format!("invalid status {}", r.status_code)))?;
-    let headers = r.headers.bind(py);
+    response = finish_response(response, r.status_code, r.headers.bind(py), r.media_type.as_deref())?;
+    for cookie in &r.cookies {
+        response = response.cookie(cookie);
+    }
+    Ok(response)
+}
+
+/// Set the status, the media type (unless a `content-type` header is given) and the headers
+/// of a response built from a Python response object.
+pub fn finish_response(
+    mut response: HandlerResponse,
+    status_code: u16,
+    headers: &Bound<'_, PyDict>,
+    media_type: Option<&str>,
+) -> PyResult<HandlerResponse> {
+    response.status = StatusCode::from_u16(status_code)
+        .map_err(|_| PyValueError::new_err(format!("invalid status {status_code}")))?;
     let sets_type = headers.keys().iter().any(|k| {
         k.extract::<String>()
             .is_ok_and(|k| k.eq_ignore_ascii_case("content-type"))
     });
-    if let (Some(media), false) = (&r.media_type, sets_type) {
+    if let (Some(media), false) = (media_type, sets_type) {
         let v = HeaderValue::from_str(media).map_err(|e| PyValueError::new_err(format!("invalid media_type: {e}")))?;
         response.headers.insert(header::CONTENT_TYPE, v);
     }
@@ -170,9 +188,6 @@ pub fn explicit_response(py: Python<'_>, r: &Response) -> PyResult<HandlerRespon
         for value in values {
             response = response.try_header(&name, &value).map_err(PyValueError::new_err)?;
         }
-    }
-    for cookie in &r.cookies {
-        response = response.cookie(cookie);
     }
     Ok(response)
 }

@@ -18,7 +18,7 @@ Routing, parameter coercion, validation and error responses run in Rust; handler
 """
 
 from spikard import _bodies
-from spikard._spikard import Request, Response, UploadFile, set_encoder
+from spikard._spikard import Request, Response, StreamingResponse, UploadFile, set_encoder
 from spikard.app import Spikard, current_app, delete, get, head, options, patch, post, put
 from spikard.config import ServerConfig
 from spikard.exceptions import ConfigError, HTTPException, RouteError, ServerError, SpikardError
@@ -41,6 +41,7 @@ __all__ = [
     "ServerError",
     "Spikard",
     "SpikardError",
+    "StreamingResponse",
     "UploadFile",
     "current_app",
     "delete",

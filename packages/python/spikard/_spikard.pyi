@@ -1,6 +1,6 @@
 """Type stubs for the compiled binding (``crates/spikard-py``)."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterable, Callable, Iterable, Sequence
 from typing import Any
 
 class SpikardError(Exception):
@@ -90,6 +90,20 @@ class Response:
     ) -> None: ...
     @property
     def cookies(self) -> list[str]: ...
+
+class StreamingResponse:
+    """A body streamed chunk by chunk from a sync or async iterator of ``bytes``/``str``."""
+
+    status_code: int
+    headers: dict[str, str | list[str]]
+    media_type: str | None
+    def __init__(
+        self,
+        content: Iterable[bytes | str] | AsyncIterable[bytes | str],
+        status_code: int = 200,
+        headers: dict[str, str | list[str]] | None = None,
+        media_type: str | None = None,
+    ) -> None: ...
 
 class TestClient:
     def request(

@@ -1,0 +1,248 @@
+//! `StreamingResponse`: a sync or async Python iterator as a core streamed body.
+//!
+//! Chunks are pulled lazily, one per poll of the body: a sync iterator's `__next__`
+//! runs with the GIL held only for that call; an async iterator's `__anext__` runs
+//! on the asyncio loop thread through [`crate::bridge`]. Each chunk (`bytes`,
+//! `bytearray`, `memoryview` or `str` as UTF-8) is converted while the GIL is held.
+//! A raising iterator ends the response early (its traceback logged); a client
+//! that goes away drops the stream and cancels a pending `__anext__`.
+
+use bytes::Bytes;
+use http::StatusCode;
+use pyo3::exceptions::{PyStopAsyncIteration, PyStopIteration, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBytes, PyDict, PyString};
+use spikard_core::SpikardError;
+use spikard_http::response::ByteStream;
+use spikard_http::{HandlerResponse, ResponseBody};
+
+use crate::bridge;
+use crate::errors;
+
+/// A Python iterator (sync or async) being pulled item by item.
+pub struct PyItems {
+    iter: Py<PyAny>,
+    is_async: bool,
+}
+
+/// Converts one item while the GIL is held.
+pub type Convert<T> = fn(&Bound<'_, PyAny>) -> PyResult<T>;
+
+static ANEXT: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// `async def anext(it): return await it.__anext__()` (a real coroutine for
+/// `run_coroutine_threadsafe`, which refuses other awaitables).
+fn anext(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    ANEXT
+        .get_or_try_init(py, || {
+            let module = PyModule::from_code(
+                py,
+                c"async def anext(it):\n    return await it.__anext__()\n",
+                c"spikard_anext.py",
+                c"spikard_anext",
+            )?;
+            Ok(module.getattr("anext")?.unbind())
+        })
+        .map(|f| f.bind(py))
+}
+
+impl PyItems {
+    /// From an iterable: an object with `__aiter__` is pulled asynchronously, anything else
+    /// through `iter()`.
+    pub fn new(content: &Bound<'_, PyAny>) -> PyResult<Self> {
+        if content.hasattr("__aiter__")? {
+            Ok(Self {
+                iter: content.call_method0("__aiter__")?.unbind(),
+                is_async: true,
+            })
+        } else {
+            Ok(Self {
+                iter: content.try_iter()?.into_any().unbind(),
+                is_async: false,
+            })
+        }
+    }
+
+    fn clone_ref(&self, py: Python<'_>) -> Self {
+        Self {
+            iter: self.iter.clone_ref(py),
+            is_async: self.is_async,
+        }
+    }
+
+    /// The next converted item; `Ok(None)` once the iterator is exhausted.
+    pub async fn next<T: Send + 'static>(
+        &self,
+        convert: Convert<T>,
+        name: &'static str,
+    ) -> Result<Option<T>, SpikardError> {
+        let pending = Python::attach(|py| {
+            let iter = self.iter.bind(py);
+            if !self.is_async {
+                return Err(match iter.call_method0("__next__") {
+                    Ok(item) => convert(&item).map(Some).map_err(|e| errors::from_handler(py, e, name)),
+                    Err(e) if e.is_instance_of::<PyStopIteration>(py) => Ok(None),
+                    Err(e) => Err(errors::from_handler(py, e, name)),
+                });
+            }
+            let coroutine = anext(py).and_then(|f| f.call1((iter,)));
+            let finish: bridge::Finish<Option<T>> = Box::new(move |py, outcome| match outcome {
+                Ok(item) => convert(&item).map(Some).map_err(|e| errors::from_handler(py, e, name)),
+                Err(e) if e.is_instance_of::<PyStopAsyncIteration>(py) => Ok(None),
+                Err(e) if errors::is_cancellation(py, &e) => Ok(None),
+                Err(e) => Err(errors::from_handler(py, e, name)),
+            });
+            match coroutine.and_then(|c| bridge::submit(py, c, finish)) {
+                Ok(pending) => Ok(pending),
+                Err(e) => Err(Err(errors::from_handler(py, e, name))),
+            }
+        });
+        match pending {
+            Ok(pending) => pending.await,
+            Err(ready) => ready,
+        }
+    }
+
+    /// The items as a stream that ends at exhaustion or after the first error.
+    pub fn into_stream<T: Send + 'static>(
+        self,
+        convert: Convert<T>,
+        name: &'static str,
+    ) -> impl futures_util::Stream<Item = Result<T, SpikardError>> + Send + 'static {
+        futures_util::stream::unfold(Some(self), move |state| async move {
+            let items = state?;
+            match items.next(convert, name).await {
+                Ok(Some(item)) => Some((Ok(item), Some(items))),
+                Ok(None) => None,
+                Err(e) => Some((Err(e), None)),
+            }
+        })
+    }
+}
+
+/// One chunk of a streamed body.
+fn chunk(item: &Bound<'_, PyAny>) -> PyResult<Bytes> {
+    if let Ok(b) = item.cast::<PyBytes>() {
+        return Ok(Bytes::copy_from_slice(b.as_bytes()));
+    }
+    if let Ok(s) = item.cast::<PyString>() {
+        return Ok(Bytes::from(s.to_str()?.to_owned()));
+    }
+    if let Ok(v) = item.extract::<Vec<u8>>() {
+        if !item.is_instance_of::<pyo3::types::PyList>() && !item.is_instance_of::<pyo3::types::PyTuple>() {
+            return Ok(Bytes::from(v));
+        }
+    }
+    Err(PyTypeError::new_err(format!(
+        "a streamed chunk must be bytes or str, not {}",
+        item.get_type().name()?
+    )))
+}
+
+/// A response whose body is produced chunk by chunk by a (sync or async) iterator.
+#[pyclass(module = "spikard._spikard")]
+pub struct StreamingResponse {
+    items: Option<PyItems>,
+    #[pyo3(get, set)]
+    pub status_code: u16,
+    /// Header name -> value (`str`, or a list of `str` for a repeated header).
+    #[pyo3(get, set)]
+    pub headers: Py<PyDict>,
+    /// The body's content type (a `content-type` header wins).
+    #[pyo3(get, set)]
+    pub media_type: Option<String>,
+}
+
+#[pymethods]
+impl StreamingResponse {
+    #[new]
+    #[pyo3(signature = (content, status_code = 200, headers = None, media_type = None))]
+    fn py_new(
+        py: Python<'_>,
+        content: &Bound<'_, PyAny>,
+        status_code: u16,
+        headers: Option<&Bound<'_, PyDict>>,
+        media_type: Option<String>,
+    ) -> PyResult<Self> {
+        StatusCode::from_u16(status_code)
+            .map_err(|_| PyValueError::new_err(format!("invalid status {status_code}")))?;
+        Ok(Self {
+            items: Some(PyItems::new(content)?),
+            status_code,
+            headers: match headers {
+                Some(h) => h.copy()?.unbind(),
+                None => PyDict::new(py).unbind(),
+            },
+            media_type,
+        })
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<StreamingResponse {}>", self.status_code)
+    }
+}
+
+/// A `StreamingResponse` as a core response (its iterator is shared, so a response object
+/// returned twice streams the rest of the same iterator).
+pub fn streaming_response(py: Python<'_>, r: &StreamingResponse) -> PyResult<HandlerResponse> {
+    let items = r
+        .items
+        .as_ref()
+        .map(|i| i.clone_ref(py))
+        .ok_or_else(|| PyValueError::new_err("StreamingResponse without content"))?;
+    let stream: ByteStream = Box::pin(futures_util::StreamExt::map(
+        items.into_stream(chunk, "StreamingResponse"),
+        |r| r.map_err(Into::into),
+    ));
+    let response = HandlerResponse::new(StatusCode::OK, ResponseBody::Stream(stream));
+    crate::response::finish_response(response, r.status_code, r.headers.bind(py), r.media_type.as_deref())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn items(code: &std::ffi::CStr) -> PyItems {
+        Python::attach(|py| {
+            let module = PyModule::from_code(py, code, c"s.py", c"s").unwrap();
+            PyItems::new(&module.getattr("content").unwrap()).unwrap()
+        })
+    }
+
+    fn collect(items: PyItems) -> Vec<Result<Bytes, SpikardError>> {
+        let runtime = bridge::test_runtime().unwrap();
+        runtime.block_on(futures_util::StreamExt::collect(items.into_stream(chunk, "t")))
+    }
+
+    #[test]
+    fn sync_iterators_stream_bytes_and_text() {
+        let got = collect(items(c"content = [b'a', 'b', bytearray(b'c')]\n"));
+        let got: Vec<Bytes> = got.into_iter().map(Result::unwrap).collect();
+        assert_eq!(got, vec!["a", "b", "c"]);
+    }
+
+    #[test]
+    fn async_generators_run_on_the_loop() {
+        let got = collect(items(
+            c"import asyncio\nasync def gen():\n    for c in ('x', 'y'):\n        await asyncio.sleep(0)\n        yield c\ncontent = gen()\n",
+        ));
+        let got: Vec<Bytes> = got.into_iter().map(Result::unwrap).collect();
+        assert_eq!(got, vec!["x", "y"]);
+    }
+
+    #[test]
+    fn a_raising_iterator_ends_the_stream_with_an_error() {
+        let got = collect(items(
+            c"def gen():\n    yield 'ok'\n    raise RuntimeError('boom')\ncontent = gen()\n",
+        ));
+        assert_eq!(got.len(), 2);
+        assert!(got[1].is_err());
+    }
+
+    #[test]
+    fn chunks_of_other_types_are_refused() {
+        let got = collect(items(c"content = [1]\n"));
+        assert!(got[0].is_err());
+    }
+}
