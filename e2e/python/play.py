@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from compare import compare, is_problem
-from features import build_handler
+from features import after_checks, build_handler
 from fixture import Fixture, decode_path, route_path, send
 from spikard import Request, Response, ServerConfig, Spikard, SpikardError
 from spikard.testing import TestClient
@@ -136,7 +136,7 @@ def play(f: Fixture) -> list[str]:
     method, path, options = route_of(f)
     app = Spikard(server_config(f))
     try:
-        handler = build_handler(f, app) or handler
+        handler = build_handler(f, app, handler) or handler
         app.add_route(method, path, handler, **options)
     except SpikardError as e:
         return [f"route registration failed: {e}"]
@@ -148,7 +148,10 @@ def play(f: Fixture) -> list[str]:
         return [f"app did not build: {e}"]
     problems = warmup(f, client)
     response = send(client, f.request)
-    return problems + compare(f, response, app_answers)
+    problems += compare(f, response, app_answers)
+    for check in after_checks(f):
+        problems += check(client)
+    return problems
 
 
 def _hint(f: Fixture, middleware: str, key: str) -> int | None:

@@ -154,9 +154,13 @@ where
     py.detach(|| runtime.block_on(future))
 }
 
-/// A single-threaded runtime for in-memory test clients.
+/// The runtime of an in-memory test client: requests are driven by the calling thread
+/// (`block_on`); one worker thread keeps spawned work (background tasks, streams the
+/// response left behind) running between requests.
 pub fn test_runtime() -> PyResult<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("spikard-test")
         .enable_all()
         .build()
         .map_err(|e| crate::errors::server_error(&e))

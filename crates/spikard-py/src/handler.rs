@@ -14,6 +14,7 @@ use pyo3::types::{PyDict, PyList};
 use serde_json::{Map, Value};
 use spikard_http::{BoxFuture, Handler, HandlerResponse, HandlerResult, RequestData};
 
+use crate::background;
 use crate::bridge;
 use crate::convert::json_to_py;
 use crate::errors;
@@ -173,9 +174,18 @@ enum Called {
 impl Handler for PyHandler {
     fn call(&self, request: RequestData) -> BoxFuture<HandlerResult> {
         let called = Python::attach(|py| {
-            let result = self
-                .kwargs(py, request)
-                .and_then(|kwargs| self.function.bind(py).call((), Some(&kwargs)));
+            let runner = match background::request_runner(py) {
+                Ok(r) => r,
+                Err(e) => return Called::Ready(Err(errors::from_handler(py, e, &self.name))),
+            };
+            let result = self.kwargs(py, request).and_then(|kwargs| {
+                if self.is_async {
+                    let coroutine = self.function.bind(py).call((), Some(&kwargs))?;
+                    background::wrap_coroutine(py, runner.as_ref(), coroutine)
+                } else {
+                    background::with_runner(py, runner.as_ref(), || self.function.bind(py).call((), Some(&kwargs)))
+                }
+            });
             let value = match result {
                 Ok(v) => v,
                 Err(e) => return Called::Ready(Err(errors::from_handler(py, e, &self.name))),

@@ -17,6 +17,7 @@
 //! ```
 
 pub mod app;
+pub mod background;
 pub mod bridge;
 pub mod config;
 pub mod convert;
@@ -45,6 +46,9 @@ fn _spikard(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(config::default_configs, m)?)?;
     m.add_function(wrap_pyfunction!(convert::set_encoder, m)?)?;
     m.add_function(wrap_pyfunction!(bridge::event_loop, m)?)?;
+    m.add_class::<background::BackgroundRunner>()?;
+    m.add_function(wrap_pyfunction!(background::enable_background, m)?)?;
+    m.add_function(wrap_pyfunction!(background::current_background, m)?)?;
     errors::register(m)?;
     Ok(())
 }

@@ -8,18 +8,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from features import streaming
+from features import background, streaming
 from fixture import Fixture
 from spikard import Spikard
+from spikard.testing import TestClient
 
 #: A handler a feature module builds for the fixture's route.
 Handler = Callable[..., Any]
 
 
-def build_handler(f: Fixture, app: Spikard) -> Handler | None:
-    """The first module's handler for the fixture's route, or ``None`` for the default one."""
-    for build in (streaming.build,):
-        handler = build(f, app)
-        if handler is not None:
-            return handler
-    return None
+def build_handler(f: Fixture, app: Spikard, default: Handler) -> Handler | None:
+    """The first module's handler for the fixture's route (it may wrap ``default``, the
+    handler answering as the fixture expects), or ``None`` for the default one."""
+    handler = streaming.build(f, app)
+    if handler is None:
+        handler = background.build(f, app, default)
+    return handler
+
+
+def after_checks(f: Fixture) -> list[Callable[[TestClient], list[str]]]:
+    """Checks to run with the client after the fixture's request."""
+    return [c for c in (background.after_check(f),) if c is not None]
