@@ -27,6 +27,7 @@ pub mod hooks;
 pub mod request;
 pub mod response;
 pub mod server;
+pub mod sse;
 pub mod streaming;
 pub mod testing;
 
@@ -40,8 +41,11 @@ fn _spikard(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<request::UploadFile>()?;
     m.add_class::<response::Response>()?;
     m.add_class::<streaming::StreamingResponse>()?;
+    m.add_class::<sse::SseEvent>()?;
+    m.add_class::<sse::EventSourceResponse>()?;
     m.add_class::<testing::TestClient>()?;
     m.add_class::<testing::TestResponse>()?;
+    m.add_class::<testing::TestStreamResponse>()?;
     m.add_function(wrap_pyfunction!(config::default_server_config, m)?)?;
     m.add_function(wrap_pyfunction!(config::default_configs, m)?)?;
     m.add_function(wrap_pyfunction!(convert::set_encoder, m)?)?;

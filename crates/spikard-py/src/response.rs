@@ -5,6 +5,7 @@
 //! | `Response(content, status_code, headers, cookies, media_type)` | as described; content as below |
 //! | `str` | `text/plain; charset=utf-8` |
 //! | `bytes` | `application/octet-stream` |
+//! | `EventSourceResponse(iterator of SseEvent/dict/data, ...)` | server-sent events ([`crate::sse`]) |
 //! | `StreamingResponse(iterator, status_code, headers, media_type)` | streamed chunk by chunk ([`crate::streaming`]) |
 //! | anything else (`dict`, `list`, struct, dataclass, model, `None`) | JSON, serialised in one pass |
 
@@ -132,6 +133,9 @@ pub fn to_handler_response(value: &Bound<'_, PyAny>) -> PyResult<HandlerResponse
     }
     if let Ok(r) = value.cast::<crate::streaming::StreamingResponse>() {
         return crate::streaming::streaming_response(value.py(), &r.borrow());
+    }
+    if let Ok(r) = value.cast::<crate::sse::EventSourceResponse>() {
+        return crate::sse::sse_response(value.py(), &r.borrow());
     }
     Ok(HandlerResponse::json(py_to_json(value)?))
 }

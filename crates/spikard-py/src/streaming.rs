@@ -64,7 +64,7 @@ impl PyItems {
         }
     }
 
-    fn clone_ref(&self, py: Python<'_>) -> Self {
+    pub fn clone_ref(&self, py: Python<'_>) -> Self {
         Self {
             iter: self.iter.clone_ref(py),
             is_async: self.is_async,

@@ -2,12 +2,15 @@
 //! Requests run on a private runtime with the GIL released, so sync and async
 //! Python handlers can run while the caller waits.
 
+use std::sync::{Arc, Mutex};
+
 use bytes::Bytes;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 use serde_json::Value;
 use spikard_core::body::multipart::UploadedFile;
+use spikard_http::testing::TestStreamResponse as CoreStream;
 use spikard_http::{Pipeline, TestClient as CoreClient};
 
 use crate::bridge::{block_on, test_runtime};
@@ -23,14 +26,14 @@ type Multipart<'py> = (Pairs, Vec<PyRef<'py, UploadFile>>);
 #[pyclass(frozen, module = "spikard._spikard")]
 pub struct TestClient {
     client: CoreClient,
-    runtime: tokio::runtime::Runtime,
+    runtime: Arc<tokio::runtime::Runtime>,
 }
 
 impl TestClient {
     pub fn new(pipeline: Pipeline) -> PyResult<Self> {
         Ok(Self {
             client: CoreClient::new(pipeline),
-            runtime: test_runtime()?,
+            runtime: Arc::new(test_runtime()?),
         })
     }
 }
@@ -85,6 +88,106 @@ impl TestClient {
             header_list: headers,
             body: response.body,
         })
+    }
+
+    /// Send a bodiless request and read the response as it arrives (for streams and
+    /// server-sent events that may never end).
+    #[pyo3(signature = (method, uri, headers = Vec::new()))]
+    fn stream(&self, py: Python<'_>, method: &str, uri: &str, headers: Pairs) -> PyResult<TestStreamResponse> {
+        if http::Method::from_bytes(method.as_bytes()).is_err() {
+            return Err(PyValueError::new_err(format!("invalid method {method:?}")));
+        }
+        if uri.parse::<http::Uri>().is_err() {
+            return Err(PyValueError::new_err(format!("invalid request target {uri:?}")));
+        }
+        let mut request = self.client.request(method, uri);
+        for (k, v) in &headers {
+            request = request.header(k, v);
+        }
+        let response = block_on(py, &self.runtime, request.send_streaming());
+        Ok(TestStreamResponse {
+            status_code: response.status,
+            header_list: response
+                .headers
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_owned(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect(),
+            inner: Mutex::new(response),
+            runtime: Arc::clone(&self.runtime),
+        })
+    }
+}
+
+/// A response read as it arrives: chunk by chunk or event by event.
+#[pyclass(frozen, module = "spikard._spikard")]
+pub struct TestStreamResponse {
+    #[pyo3(get)]
+    status_code: u16,
+    /// Every header as `(lowercase name, value)`, in order.
+    #[pyo3(get)]
+    header_list: Vec<(String, String)>,
+    inner: Mutex<CoreStream>,
+    runtime: Arc<tokio::runtime::Runtime>,
+}
+
+impl TestStreamResponse {
+    fn with<T: Send>(&self, py: Python<'_>, f: impl AsyncFnOnce(&mut CoreStream) -> T + Send) -> PyResult<T> {
+        let mut guard = self
+            .inner
+            .lock()
+            .map_err(|_| PyValueError::new_err("stream lock poisoned"))?;
+        let stream = &mut *guard;
+        Ok(py.detach(|| self.runtime.block_on(f(stream))))
+    }
+}
+
+#[pymethods]
+impl TestStreamResponse {
+    /// Headers by lowercase name (the last value of a repeated header).
+    #[getter]
+    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let dict = PyDict::new(py);
+        for (k, v) in &self.header_list {
+            dict.set_item(k, v)?;
+        }
+        Ok(dict)
+    }
+
+    /// The next chunk; `None` at the end. Raises `ValueError` when the stream failed.
+    fn next_chunk<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyBytes>>> {
+        match self.with(py, async |s| s.next_chunk().await)? {
+            None => Ok(None),
+            Some(Ok(b)) => Ok(Some(PyBytes::new(py, &b))),
+            Some(Err(e)) => Err(PyValueError::new_err(format!("the stream failed: {e}"))),
+        }
+    }
+
+    /// The next event block exactly as sent (with its blank line); `None` at the end.
+    fn next_event_text(&self, py: Python<'_>) -> PyResult<Option<String>> {
+        self.with(py, async |s| s.next_event_text().await)
+    }
+
+    /// The next event as a dict (`event`, `id`, `data`, `retry`, `comments`); `None` at the end.
+    fn next_event<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let Some(m) = self.with(py, async |s| s.next_event().await)? else {
+            return Ok(None);
+        };
+        let d = PyDict::new(py);
+        d.set_item("event", m.event)?;
+        d.set_item("id", m.id)?;
+        d.set_item("data", m.data)?;
+        d.set_item("retry", m.retry)?;
+        d.set_item("comments", m.comments)?;
+        Ok(Some(d))
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<TestStreamResponse {}>", self.status_code)
     }
 }
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from features import background, streaming
+from features import background, realtime, streaming
 from fixture import Fixture
 from spikard import Spikard
 from spikard.testing import TestClient
@@ -29,3 +29,9 @@ def build_handler(f: Fixture, app: Spikard, default: Handler) -> Handler | None:
 def after_checks(f: Fixture) -> list[Callable[[TestClient], list[str]]]:
     """Checks to run with the client after the fixture's request."""
     return [c for c in (background.after_check(f),) if c is not None]
+
+
+def play_without_request(f: Fixture) -> list[str] | None:
+    """Fixtures played whole by their module (SSE/WebSocket channels): their problems,
+    or ``None`` when no module plays the fixture whole."""
+    return realtime.play(f)

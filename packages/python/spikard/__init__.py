@@ -18,7 +18,15 @@ Routing, parameter coercion, validation and error responses run in Rust; handler
 """
 
 from spikard import _bodies
-from spikard._spikard import Request, Response, StreamingResponse, UploadFile, set_encoder
+from spikard._spikard import (
+    EventSourceResponse,
+    Request,
+    Response,
+    SseEvent,
+    StreamingResponse,
+    UploadFile,
+    set_encoder,
+)
 from spikard.app import Spikard, current_app, delete, get, head, options, patch, post, put
 from spikard.config import ServerConfig
 from spikard.exceptions import ConfigError, HTTPException, RouteError, ServerError, SpikardError
@@ -30,6 +38,7 @@ __all__ = [
     "Body",
     "ConfigError",
     "Cookie",
+    "EventSourceResponse",
     "HTTPException",
     "Header",
     "Path",
@@ -41,6 +50,7 @@ __all__ = [
     "ServerError",
     "Spikard",
     "SpikardError",
+    "SseEvent",
     "StreamingResponse",
     "UploadFile",
     "current_app",

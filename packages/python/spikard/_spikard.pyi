@@ -105,7 +105,50 @@ class StreamingResponse:
         media_type: str | None = None,
     ) -> None: ...
 
+class SseEvent:
+    """One server-sent event; ``data`` that is not a ``str`` is sent as JSON."""
+
+    data: Any
+    event: str | None
+    id: str | None
+    retry: int | None
+    comment: str | None
+    def __init__(
+        self,
+        data: Any = None,
+        event: str | None = None,
+        id: str | None = None,
+        retry: int | None = None,
+        comment: str | None = None,
+    ) -> None: ...
+
+class EventSourceResponse:
+    """A ``text/event-stream`` of the ``SseEvent``s, dicts or data an iterator yields."""
+
+    status_code: int
+    headers: dict[str, str | list[str]]
+    keep_alive: float | None
+    def __init__(
+        self,
+        content: Iterable[Any] | AsyncIterable[Any],
+        status_code: int = 200,
+        headers: dict[str, str | list[str]] | None = None,
+        keep_alive: float | None = None,
+    ) -> None: ...
+
+class TestStreamResponse:
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def header_list(self) -> list[tuple[str, str]]: ...
+    @property
+    def headers(self) -> dict[str, str]: ...
+    def next_chunk(self) -> bytes | None: ...
+    def next_event_text(self) -> str | None: ...
+    def next_event(self) -> dict[str, Any] | None: ...
+
 class TestClient:
+    def stream(self, method: str, uri: str, headers: list[tuple[str, str]] = ...) -> TestStreamResponse: ...
     def request(
         self,
         method: str,

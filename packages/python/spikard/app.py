@@ -23,6 +23,7 @@ from dataclasses import replace
 from typing import Any, TypeVar
 
 from spikard import _server, _signature
+from spikard import sse as _sse
 from spikard._spikard import App as _CoreApp
 from spikard.config import ServerConfig, to_rust
 
@@ -66,6 +67,8 @@ class Spikard:
         middleware: dict[str, Any] | None = None,
         cors: dict[str, Any] | None = None,
         name: str | None = None,
+        sse: bool = False,
+        event_schema: dict[str, Any] | None = None,
     ) -> None:
         """Register ``handler`` for ``method path``.
 
@@ -74,7 +77,16 @@ class Spikard:
         or replace JSON Schemas explicitly, as a route spec would; ``middleware`` (per-route
         overrides such as ``{"request_timeout": {"seconds": 2}}``) and ``cors`` are passed to
         the core as given (see ``spikard.config`` for the shapes).
+
+        ``sse=True`` makes a server-sent events route: the handler returns an
+        ``EventSourceResponse`` or an (async) iterator of ``SseEvent``s, dicts or data;
+        ``event_schema`` (which implies ``sse``) is checked by the core against every
+        event's data, ending the stream at the first event breaking it.
         """
+        if event_schema is not None:
+            sse = True
+        if sse:
+            handler = _sse.event_source(handler)
         plan = _signature.analyze(handler, path)
         spec_parameters = plan.parameters
         for section, schemas in (parameters or {}).items():
@@ -91,6 +103,9 @@ class Spikard:
             "cors": _plain(cors),
             "handler_name": name or getattr(handler, "__qualname__", None),
         }
+        if sse:
+            spec["kind"] = "sse"
+            spec["event_schema"] = event_schema
         is_async = inspect.iscoroutinefunction(handler)
         self._core.add_route(spec, handler, plan.bindings, is_async)
 

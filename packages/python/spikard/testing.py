@@ -22,12 +22,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from spikard._bodies import encode_json
-from spikard._spikard import TestResponse, UploadFile
+from spikard._spikard import TestResponse, TestStreamResponse, UploadFile
 
 if TYPE_CHECKING:
     from spikard.app import Spikard
 
-__all__ = ["AsyncTestClient", "TestClient", "TestResponse"]
+__all__ = ["AsyncTestClient", "TestClient", "TestResponse", "TestStreamResponse"]
 
 _UNSET: Any = object()
 
@@ -130,6 +130,12 @@ class TestClient:
 
     def get(self, url: str, **kwargs: Any) -> TestResponse:
         return self.request("GET", url, **kwargs)
+
+    def stream(self, method: str, url: str, *, headers: Pairs | None = None) -> TestStreamResponse:
+        """Send a bodiless request and read the response as it arrives: ``next_chunk()``,
+        ``next_event()`` (a dict of ``event``, ``id``, ``data``, ``retry``, ``comments``) or
+        ``next_event_text()``, each ``None`` at the end (for endless streams and SSE)."""
+        return self._client.stream(method.upper(), url, _pairs(headers))
 
     def post(self, url: str, **kwargs: Any) -> TestResponse:
         return self.request("POST", url, **kwargs)
