@@ -16,6 +16,8 @@ use crate::convert::{json_to_py, py_to_json};
 use crate::errors;
 use crate::handler::{Binding, PyHandler};
 use crate::hooks::{PyRequestHook, PyResponseHook, PHASES};
+use crate::websocket::PyWebSocketHandler;
+use spikard_http::websocket::WebSocketHandler;
 
 /// Routes and server config, owned by the Python `Spikard` app.
 #[pyclass(module = "spikard._spikard")]
@@ -24,6 +26,7 @@ pub struct App {
     /// App-wide lifecycle hooks (every route, and 404/405 answers for the response phases).
     hooks: LifecycleHooks,
     routes: Vec<(RouteSpec, Arc<dyn Handler>)>,
+    websockets: Vec<(RouteSpec, Arc<dyn WebSocketHandler>)>,
     /// Every route so far, compiled: catches conflicts at registration.
     check: PipelineBuilder,
 }
@@ -39,6 +42,7 @@ impl App {
             config,
             hooks: LifecycleHooks::default(),
             routes: Vec::new(),
+            websockets: Vec::new(),
         })
     }
 
@@ -79,6 +83,21 @@ impl App {
         Ok(())
     }
 
+    /// Register a WebSocket route: `spec` as for `add_route` (method forced to `GET`, with an
+    /// optional `message_schema` and `max_message_size`); `factory(connection)` makes each
+    /// connection's session (see [`crate::websocket`]).
+    fn add_websocket(&mut self, spec: &Bound<'_, PyDict>, factory: Py<PyAny>) -> PyResult<()> {
+        let spec: RouteSpec =
+            serde_json::from_value(py_to_json(spec.as_any())?).map_err(|e| errors::config_error("route spec", e))?;
+        let name = spec.handler_name.clone().unwrap_or_else(|| format!("WS {}", spec.path));
+        let handler: Arc<dyn WebSocketHandler> = Arc::new(PyWebSocketHandler::new(factory, name));
+        self.check
+            .websocket(spec.clone(), handler.clone())
+            .map_err(|e| errors::to_py(&e))?;
+        self.websockets.push((spec, handler));
+        Ok(())
+    }
+
     /// Add an app-wide hook to `phase` (`on_request`, `pre_validation`, `pre_handler`,
     /// `on_response` or `on_error`); hooks of a phase run in the order they were added.
     fn add_hook(
@@ -114,7 +133,7 @@ impl App {
 
     /// Number of registered routes.
     fn __len__(&self) -> usize {
-        self.routes.len()
+        self.routes.len() + self.websockets.len()
     }
 
     /// Serve until SIGINT/SIGTERM (see [`crate::server`]).
@@ -138,6 +157,11 @@ impl App {
         for (spec, handler) in &self.routes {
             builder
                 .route(spec.clone(), handler.clone())
+                .map_err(|e| errors::to_py(&e))?;
+        }
+        for (spec, handler) in &self.websockets {
+            builder
+                .websocket(spec.clone(), handler.clone())
                 .map_err(|e| errors::to_py(&e))?;
         }
         builder.build().map_err(|e| errors::to_py(&e))

@@ -30,6 +30,7 @@ pub mod server;
 pub mod sse;
 pub mod streaming;
 pub mod testing;
+pub mod websocket;
 
 use pyo3::prelude::*;
 
@@ -43,9 +44,11 @@ fn _spikard(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<streaming::StreamingResponse>()?;
     m.add_class::<sse::SseEvent>()?;
     m.add_class::<sse::EventSourceResponse>()?;
+    m.add_class::<websocket::WebSocketConnection>()?;
     m.add_class::<testing::TestClient>()?;
     m.add_class::<testing::TestResponse>()?;
     m.add_class::<testing::TestStreamResponse>()?;
+    m.add_class::<testing::TestWebSocket>()?;
     m.add_function(wrap_pyfunction!(config::default_server_config, m)?)?;
     m.add_function(wrap_pyfunction!(config::default_configs, m)?)?;
     m.add_function(wrap_pyfunction!(convert::set_encoder, m)?)?;

@@ -7,10 +7,10 @@ use std::sync::{Arc, Mutex};
 use bytes::Bytes;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList};
+use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 use serde_json::Value;
 use spikard_core::body::multipart::UploadedFile;
-use spikard_http::testing::TestStreamResponse as CoreStream;
+use spikard_http::testing::{TestStreamResponse as CoreStream, TestWebSocket as CoreWebSocket, WsFrame};
 use spikard_http::{Pipeline, TestClient as CoreClient};
 
 use crate::bridge::{block_on, test_runtime};
@@ -22,18 +22,39 @@ type Pairs = Vec<(String, String)>;
 /// Multipart fields and files.
 type Multipart<'py> = (Pairs, Vec<PyRef<'py, UploadFile>>);
 
+/// A test client's runtime. Dropped without waiting for its tasks: a task still awaiting
+/// Python (an SSE stream, a WebSocket's `on_close`) is dropped on a worker thread, which
+/// needs the GIL the dropping thread holds.
+pub struct ClientRuntime(Option<tokio::runtime::Runtime>);
+
+impl std::ops::Deref for ClientRuntime {
+    type Target = tokio::runtime::Runtime;
+
+    fn deref(&self) -> &Self::Target {
+        self.0.as_ref().expect("present until dropped")
+    }
+}
+
+impl Drop for ClientRuntime {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
 /// Drives an app's pipeline in memory.
 #[pyclass(frozen, module = "spikard._spikard")]
 pub struct TestClient {
     client: CoreClient,
-    runtime: Arc<tokio::runtime::Runtime>,
+    runtime: Arc<ClientRuntime>,
 }
 
 impl TestClient {
     pub fn new(pipeline: Pipeline) -> PyResult<Self> {
         Ok(Self {
             client: CoreClient::new(pipeline),
-            runtime: Arc::new(test_runtime()?),
+            runtime: Arc::new(ClientRuntime(Some(test_runtime()?))),
         })
     }
 }
@@ -90,6 +111,29 @@ impl TestClient {
         })
     }
 
+    /// Open a WebSocket to `uri`; raises `ValueError` (with the status) when the upgrade is refused.
+    #[pyo3(signature = (uri, headers = Vec::new()))]
+    fn websocket(&self, py: Python<'_>, uri: &str, headers: Pairs) -> PyResult<TestWebSocket> {
+        if uri.parse::<http::Uri>().is_err() {
+            return Err(PyValueError::new_err(format!("invalid request target {uri:?}")));
+        }
+        let mut request = self.client.websocket(uri);
+        for (k, v) in &headers {
+            request = request.header(k, v);
+        }
+        match block_on(py, &self.runtime, request.connect()) {
+            Ok(ws) => Ok(TestWebSocket {
+                inner: Mutex::new(ws),
+                runtime: Arc::clone(&self.runtime),
+            }),
+            Err(res) => Err(PyValueError::new_err(format!(
+                "WebSocket upgrade refused: {} {}",
+                res.status,
+                res.text()
+            ))),
+        }
+    }
+
     /// Send a bodiless request and read the response as it arrives (for streams and
     /// server-sent events that may never end).
     #[pyo3(signature = (method, uri, headers = Vec::new()))]
@@ -132,7 +176,7 @@ pub struct TestStreamResponse {
     #[pyo3(get)]
     header_list: Vec<(String, String)>,
     inner: Mutex<CoreStream>,
-    runtime: Arc<tokio::runtime::Runtime>,
+    runtime: Arc<ClientRuntime>,
 }
 
 impl TestStreamResponse {
@@ -188,6 +232,64 @@ impl TestStreamResponse {
 
     fn __repr__(&self) -> String {
         format!("<TestStreamResponse {}>", self.status_code)
+    }
+}
+
+/// The client end of an in-memory WebSocket.
+#[pyclass(frozen, module = "spikard._spikard")]
+pub struct TestWebSocket {
+    inner: Mutex<CoreWebSocket>,
+    runtime: Arc<ClientRuntime>,
+}
+
+impl TestWebSocket {
+    fn with<T: Send>(&self, py: Python<'_>, f: impl AsyncFnOnce(&mut CoreWebSocket) -> T + Send) -> PyResult<T> {
+        let mut guard = self
+            .inner
+            .lock()
+            .map_err(|_| PyValueError::new_err("WebSocket lock poisoned"))?;
+        let ws = &mut *guard;
+        Ok(py.detach(|| self.runtime.block_on(f(ws))))
+    }
+}
+
+fn sent(result: Result<(), String>) -> PyResult<()> {
+    result.map_err(|e| PyValueError::new_err(format!("WebSocket send failed: {e}")))
+}
+
+#[pymethods]
+impl TestWebSocket {
+    fn send_text(&self, py: Python<'_>, text: String) -> PyResult<()> {
+        sent(self.with(py, async |ws| ws.send_text(&text).await)?)
+    }
+
+    fn send_bytes(&self, py: Python<'_>, data: Vec<u8>) -> PyResult<()> {
+        sent(self.with(py, async |ws| ws.send_binary(data).await)?)
+    }
+
+    fn send_json(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let value = crate::convert::py_to_json(value)?;
+        sent(self.with(py, async |ws| ws.send_json(&value).await)?)
+    }
+
+    /// Send a close frame.
+    #[pyo3(signature = (code = 1000, reason = String::new()))]
+    fn close(&self, py: Python<'_>, code: u16, reason: String) -> PyResult<()> {
+        sent(self.with(py, async |ws| ws.close(code, &reason).await)?)
+    }
+
+    /// The next frame: `("text", str)`, `("bytes", bytes)`, `("close", (code, reason))`,
+    /// `("pong", bytes)`, or `None` when the connection ended.
+    fn receive<'py>(&self, py: Python<'py>) -> PyResult<Option<(String, Bound<'py, PyAny>)>> {
+        let Some(frame) = self.with(py, async |ws| ws.recv().await)? else {
+            return Ok(None);
+        };
+        Ok(Some(match frame {
+            WsFrame::Text(t) => ("text".into(), PyString::new(py, &t).into_any()),
+            WsFrame::Binary(b) => ("bytes".into(), PyBytes::new(py, &b).into_any()),
+            WsFrame::Pong(b) => ("pong".into(), PyBytes::new(py, &b).into_any()),
+            WsFrame::Close(code, reason) => ("close".into(), (code, reason).into_pyobject(py)?.into_any()),
+        }))
     }
 }
 

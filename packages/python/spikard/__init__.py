@@ -31,6 +31,7 @@ from spikard.app import Spikard, current_app, delete, get, head, options, patch,
 from spikard.config import ServerConfig
 from spikard.exceptions import ConfigError, HTTPException, RouteError, ServerError, SpikardError
 from spikard.params import Body, Cookie, Header, Path, Query
+from spikard.websocket import WebSocket, WebSocketDisconnect
 
 set_encoder(_bodies.to_builtins)
 
@@ -53,6 +54,8 @@ __all__ = [
     "SseEvent",
     "StreamingResponse",
     "UploadFile",
+    "WebSocket",
+    "WebSocketDisconnect",
     "current_app",
     "delete",
     "get",

@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 
 from spikard import _server, _signature
 from spikard import sse as _sse
+from spikard import websocket as _websocket
 from spikard._spikard import App as _CoreApp
 from spikard.config import ServerConfig, to_rust
 
@@ -108,6 +109,36 @@ class Spikard:
             spec["event_schema"] = event_schema
         is_async = inspect.iscoroutinefunction(handler)
         self._core.add_route(spec, handler, plan.bindings, is_async)
+
+    def add_websocket(
+        self,
+        path: str,
+        handler: Callable[..., Any],
+        *,
+        message_schema: dict[str, Any] | None = None,
+        max_message_size: int | None = None,
+        name: str | None = None,
+    ) -> None:
+        """Register ``async def handler(websocket, **path_params)`` for WebSocket
+        connections to ``path`` (see ``spikard.websocket``)."""
+        spec: dict[str, Any] = {
+            "method": "GET",
+            "path": path,
+            "kind": "websocket",
+            "message_schema": message_schema,
+            "max_message_size": max_message_size,
+            "handler_name": name or getattr(handler, "__qualname__", None),
+        }
+        self._core.add_websocket(spec, _websocket.session_factory(handler))
+
+    def websocket(self, path: str, **options: Any) -> Callable[[F], F]:
+        """Decorator form of ``add_websocket``."""
+
+        def decorator(handler: F) -> F:
+            self.add_websocket(path, handler, **options)
+            return handler
+
+        return decorator
 
     def route(self, path: str, methods: list[str] | tuple[str, ...] = ("GET",), **options: Any) -> Callable[[F], F]:
         """Decorator registering a handler for several methods."""

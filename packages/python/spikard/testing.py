@@ -22,12 +22,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from spikard._bodies import encode_json
-from spikard._spikard import TestResponse, TestStreamResponse, UploadFile
+from spikard._spikard import TestResponse, TestStreamResponse, TestWebSocket, UploadFile
 
 if TYPE_CHECKING:
     from spikard.app import Spikard
 
-__all__ = ["AsyncTestClient", "TestClient", "TestResponse", "TestStreamResponse"]
+__all__ = ["AsyncTestClient", "TestClient", "TestResponse", "TestStreamResponse", "TestWebSocket"]
 
 _UNSET: Any = object()
 
@@ -130,6 +130,12 @@ class TestClient:
 
     def get(self, url: str, **kwargs: Any) -> TestResponse:
         return self.request("GET", url, **kwargs)
+
+    def websocket_connect(self, url: str, *, headers: Pairs | None = None) -> TestWebSocket:
+        """Open an in-memory WebSocket: ``send_text/send_bytes/send_json``, ``receive()``
+        (``("text", str)``, ``("bytes", bytes)``, ``("close", (code, reason))`` or ``None``),
+        ``close(code, reason)``. Raises ``ValueError`` when the upgrade is refused."""
+        return self._client.websocket(url, _pairs(headers))
 
     def stream(self, method: str, url: str, *, headers: Pairs | None = None) -> TestStreamResponse:
         """Send a bodiless request and read the response as it arrives: ``next_chunk()``,

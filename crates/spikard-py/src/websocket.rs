@@ -1,0 +1,228 @@
+//! WebSocket routes: a Python session object per connection behind the core's
+//! [`WebSocketHandler`].
+//!
+//! The package registers a session factory. On connect the core's `on_connect` calls it
+//! with a [`WebSocketConnection`] (to send and close) and awaits the session's `start()`
+//! coroutine, which starts the user's handler as a task on the asyncio loop; each message
+//! the core accepted (size, UTF-8 and `message_schema` checks done in Rust) is handed over
+//! by awaiting `push(message)` (a bounded queue, so a slow handler slows the reader down);
+//! `closed(code, reason)` ends the handler's receive loop. Sends from Python return
+//! asyncio futures resolved when the core queued the frame.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBytes, PyString};
+use spikard_core::SpikardError;
+use spikard_http::websocket::{WebSocketHandler, WsConnection, WsMessage};
+use spikard_http::BoxFuture;
+
+use crate::bridge;
+use crate::convert::{json_to_py, py_to_json};
+use crate::errors;
+
+static RESOLVE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// `resolve(future, error)`: completes an asyncio future unless it was cancelled.
+fn resolve(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    RESOLVE
+        .get_or_try_init(py, || {
+            let module = PyModule::from_code(
+                py,
+                c"def resolve(fut, error):\n    if not fut.done():\n        if error is None:\n            fut.set_result(None)\n        else:\n            fut.set_exception(ConnectionError(error))\n",
+                c"spikard_ws.py",
+                c"spikard_ws",
+            )?;
+            Ok(module.getattr("resolve")?.unbind())
+        })
+        .map(|f| f.bind(py))
+}
+
+/// The sending half of a connection, given to the Python session.
+#[pyclass(frozen, module = "spikard._spikard")]
+pub struct WebSocketConnection {
+    conn: WsConnection,
+    runtime: tokio::runtime::Handle,
+}
+
+enum Outgoing {
+    Message(WsMessage),
+    Close(u16, String),
+}
+
+impl WebSocketConnection {
+    /// Queue `out` from a tokio task; the returned asyncio future completes once it was queued.
+    fn schedule<'py>(&self, py: Python<'py>, out: Outgoing) -> PyResult<Bound<'py, PyAny>> {
+        let event_loop = bridge::event_loop(py)?;
+        let future = event_loop.bind(py).call_method0("create_future")?;
+        let resolve = resolve(py)?.clone().unbind();
+        let (conn, fut, lp) = (self.conn.clone(), future.clone().unbind(), event_loop);
+        self.runtime.spawn(async move {
+            let sent = match out {
+                Outgoing::Message(m) => conn.send(m).await,
+                Outgoing::Close(code, reason) => conn.close(code, &reason).await,
+            };
+            let error = sent.err().map(|e| e.to_string());
+            Python::attach(|py| {
+                let _ = lp
+                    .bind(py)
+                    .call_method1("call_soon_threadsafe", (resolve.bind(py), fut.bind(py), error));
+            });
+        });
+        Ok(future)
+    }
+}
+
+#[pymethods]
+impl WebSocketConnection {
+    /// Send a text frame.
+    fn send_text<'py>(&self, py: Python<'py>, text: String) -> PyResult<Bound<'py, PyAny>> {
+        self.schedule(py, Outgoing::Message(WsMessage::Text(text)))
+    }
+
+    /// Send a binary frame.
+    fn send_bytes<'py>(&self, py: Python<'py>, data: Vec<u8>) -> PyResult<Bound<'py, PyAny>> {
+        self.schedule(py, Outgoing::Message(WsMessage::Binary(data.into())))
+    }
+
+    /// Send a value as one JSON text frame.
+    fn send_json<'py>(&self, py: Python<'py>, value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let value = py_to_json(value)?;
+        self.schedule(py, Outgoing::Message(WsMessage::Json(value)))
+    }
+
+    /// Close the connection with `code` and `reason`.
+    #[pyo3(signature = (code = 1000, reason = String::new()))]
+    fn close<'py>(&self, py: Python<'py>, code: u16, reason: String) -> PyResult<Bound<'py, PyAny>> {
+        if !(1000..5000).contains(&code) {
+            return Err(PyValueError::new_err(format!("invalid close code {code}")));
+        }
+        self.schedule(py, Outgoing::Close(code, reason))
+    }
+
+    /// Path parameters of the upgrade request.
+    #[getter]
+    fn path_params<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        json_to_py(py, &serde_json::Value::Object(self.conn.request().path_params.clone()))
+    }
+
+    /// Query parameters of the upgrade request.
+    #[getter]
+    fn query_params<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        json_to_py(py, &serde_json::Value::Object(self.conn.request().query_params.clone()))
+    }
+
+    /// Headers of the upgrade request (lowercase names).
+    #[getter]
+    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        json_to_py(
+            py,
+            &serde_json::Value::Object(self.conn.request().header_params.clone()),
+        )
+    }
+
+    #[getter]
+    fn path(&self) -> String {
+        self.conn.request().path.clone()
+    }
+}
+
+/// A WebSocket route's Python side: `factory(connection)` returns a session with async
+/// `start()`, `push(message)` and `closed(code, reason)`.
+pub struct PyWebSocketHandler {
+    factory: Py<PyAny>,
+    name: Arc<str>,
+    /// Open sessions, by connection (the address of its shared upgrade request).
+    sessions: Mutex<HashMap<usize, Py<PyAny>>>,
+}
+
+impl PyWebSocketHandler {
+    pub fn new(factory: Py<PyAny>, name: String) -> Self {
+        Self {
+            factory,
+            name: name.into(),
+            sessions: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn key(conn: &WsConnection) -> usize {
+        std::ptr::from_ref(conn.request()) as usize
+    }
+
+    fn session(&self, py: Python<'_>, conn: &WsConnection) -> Option<Py<PyAny>> {
+        self.sessions
+            .lock()
+            .ok()
+            .and_then(|s| s.get(&Self::key(conn)).map(|p| p.clone_ref(py)))
+    }
+
+    /// Await `session.<method>(*args)` on the event loop.
+    fn call(&self, make: impl FnOnce(Python<'_>) -> PyResult<Bound<'_, PyAny>>) -> BoxFuture<Result<(), SpikardError>> {
+        let name = self.name.clone();
+        let pending = Python::attach(|py| {
+            let finish_name = name.clone();
+            let finish: bridge::Finish<()> = Box::new(move |py, outcome| {
+                outcome
+                    .map(|_| ())
+                    .map_err(|e| errors::from_handler(py, e, &finish_name))
+            });
+            make(py)
+                .and_then(|coroutine| bridge::submit(py, coroutine, finish))
+                .map_err(|e| errors::from_handler(py, e, &name))
+        });
+        Box::pin(async move { pending?.await })
+    }
+}
+
+fn message_to_py(py: Python<'_>, message: &WsMessage) -> PyResult<Py<PyAny>> {
+    Ok(match message {
+        WsMessage::Text(t) => PyString::new(py, t).into_any().unbind(),
+        WsMessage::Binary(b) => PyBytes::new(py, b).into_any().unbind(),
+        WsMessage::Json(v) => PyString::new(py, &v.to_string()).into_any().unbind(),
+    })
+}
+
+impl WebSocketHandler for PyWebSocketHandler {
+    fn on_connect(&self, conn: WsConnection) -> BoxFuture<Result<(), SpikardError>> {
+        let runtime = tokio::runtime::Handle::current();
+        self.call(|py| {
+            let connection = Bound::new(
+                py,
+                WebSocketConnection {
+                    conn: conn.clone(),
+                    runtime,
+                },
+            )?;
+            let session = self.factory.bind(py).call1((connection,))?;
+            if let Ok(mut s) = self.sessions.lock() {
+                s.insert(Self::key(&conn), session.clone().unbind());
+            }
+            session.call_method0("start")
+        })
+    }
+
+    fn on_message(&self, conn: WsConnection, message: WsMessage) -> BoxFuture<Result<(), SpikardError>> {
+        self.call(|py| {
+            let session = self
+                .session(py, &conn)
+                .ok_or_else(|| PyValueError::new_err("message for an unknown WebSocket session"))?;
+            session.bind(py).call_method1("push", (message_to_py(py, &message)?,))
+        })
+    }
+
+    fn on_close(&self, conn: WsConnection, code: u16, reason: String) -> BoxFuture<()> {
+        let session = self.sessions.lock().ok().and_then(|mut s| s.remove(&Self::key(&conn)));
+        let Some(session) = session else {
+            return Box::pin(async {});
+        };
+        let done = self.call(move |py| session.bind(py).call_method1("closed", (code, reason)));
+        Box::pin(async move {
+            if let Err(e) = done.await {
+                tracing::error!(error = %e, "WebSocket on_close failed");
+            }
+        })
+    }
+}
