@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from compare import compare, is_problem
-from features import after_checks, build_handler, play_without_request
+from features import after_checks, build_handler, openapi, play_without_request
 from fixture import Fixture, decode_path, route_path, send
 from spikard import Request, Response, ServerConfig, Spikard, SpikardError
 from spikard.testing import TestClient
@@ -116,6 +116,8 @@ def _cookie_options(spec: Any, spec_map: dict[str, Any]) -> dict[str, Any]:
 def play(f: Fixture) -> list[str]:
     """Play one fixture; the list of differences (empty when it passes)."""
     whole = play_without_request(f)
+    if whole is None:
+        whole = openapi.play(f, compare, application_answers(f))
     if whole is not None:
         return whole
     app_answers = application_answers(f)

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, TypeVar
 
-from spikard import _server, _signature
+from spikard import _schema, _server, _signature
 from spikard import sse as _sse
 from spikard import websocket as _websocket
 from spikard._spikard import App as _CoreApp
@@ -70,6 +70,15 @@ class Spikard:
         name: str | None = None,
         sse: bool = False,
         event_schema: dict[str, Any] | None = None,
+        tags: list[str] | None = None,
+        summary: str | None = None,
+        description: str | None = None,
+        operation_id: str | None = None,
+        deprecated: bool = False,
+        include_in_schema: bool = True,
+        response_model: Any = None,
+        response_schema: dict[str, Any] | None = None,
+        responses: dict[str | int, dict[str, Any]] | None = None,
     ) -> None:
         """Register ``handler`` for ``method path``.
 
@@ -83,6 +92,12 @@ class Spikard:
         ``EventSourceResponse`` or an (async) iterator of ``SseEvent``s, dicts or data;
         ``event_schema`` (which implies ``sse``) is checked by the core against every
         event's data, ending the stream at the first event breaking it.
+
+        Documentation (the OpenAPI document of ``ServerConfig.openapi``): ``tags``,
+        ``summary``, ``description``, ``operation_id``, ``deprecated``,
+        ``include_in_schema``, ``response_model`` (a type whose JSON Schema documents the
+        successful response; ``response_schema`` gives the schema itself) and ``responses``
+        (``{status: {"description", "content_type", "schema"}}``).
         """
         if event_schema is not None:
             sse = True
@@ -102,11 +117,24 @@ class Spikard:
             "max_nesting_depth": max_nesting_depth,
             "middleware": _plain(middleware or {}),
             "cors": _plain(cors),
-            "handler_name": name or getattr(handler, "__qualname__", None),
+            "handler_name": name or getattr(handler, "__name__", None),
         }
         if sse:
             spec["kind"] = "sse"
             spec["event_schema"] = event_schema
+        if response_model is not None and response_schema is None:
+            response_schema = _schema.schema_for(response_model)[0]
+        doc = {
+            "tags": list(tags or []),
+            "summary": summary,
+            "description": description,
+            "operation_id": operation_id,
+            "deprecated": deprecated,
+            "include_in_schema": include_in_schema,
+            "response_schema": response_schema,
+            "responses": {str(k): v for k, v in (responses or {}).items()},
+        }
+        spec.update({k: v for k, v in doc.items() if v is not None})
         is_async = inspect.iscoroutinefunction(handler)
         self._core.add_route(spec, handler, plan.bindings, is_async)
 
@@ -118,17 +146,32 @@ class Spikard:
         message_schema: dict[str, Any] | None = None,
         max_message_size: int | None = None,
         name: str | None = None,
+        event_schema: dict[str, Any] | None = None,
+        tags: list[str] | None = None,
+        summary: str | None = None,
+        description: str | None = None,
+        operation_id: str | None = None,
+        deprecated: bool = False,
+        include_in_schema: bool = True,
     ) -> None:
         """Register ``async def handler(websocket, **path_params)`` for WebSocket
-        connections to ``path`` (see ``spikard.websocket``)."""
+        connections to ``path`` (see ``spikard.websocket``). ``message_schema`` validates
+        incoming messages; ``event_schema`` (outgoing messages) and the documentation
+        keywords describe the channel in the AsyncAPI document."""
         spec: dict[str, Any] = {
             "method": "GET",
             "path": path,
             "kind": "websocket",
             "message_schema": message_schema,
+            "event_schema": event_schema,
             "max_message_size": max_message_size,
-            "handler_name": name or getattr(handler, "__qualname__", None),
+            "handler_name": name or getattr(handler, "__name__", None),
+            "tags": list(tags or []),
+            "deprecated": deprecated,
+            "include_in_schema": include_in_schema,
         }
+        doc = {"summary": summary, "description": description, "operation_id": operation_id}
+        spec.update({k: v for k, v in doc.items() if v is not None})
         self._core.add_websocket(spec, _websocket.session_factory(handler))
 
     def websocket(self, path: str, **options: Any) -> Callable[[F], F]:

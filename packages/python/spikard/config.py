@@ -10,6 +10,8 @@ to the Rust core as plain data (``ServerConfig.to_rust()``).
 
 from __future__ import annotations
 
+import types
+import typing
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -259,3 +261,34 @@ def to_rust(config: Any) -> Any:
 def rust_field_names(cls: type) -> list[str]:
     """Field names of a config dataclass as the Rust struct spells them."""
     return [f.metadata.get("rust", f.name) for f in fields(cls)]
+
+
+def from_rust(cls: type, data: Any) -> Any:
+    """A config dataclass (tree) from plain data with the Rust field names (the inverse of
+    ``to_rust``); unknown fields raise ``ValueError``, missing ones keep their defaults."""
+    if not isinstance(data, dict):
+        raise ValueError(f"{cls.__name__}: expected an object, got {type(data).__name__}")
+    hints = typing.get_type_hints(cls)
+    by_rust = {f.metadata.get("rust", f.name): f for f in fields(cls)}
+    unknown = sorted(set(data) - set(by_rust))
+    if unknown:
+        raise ValueError(f"{cls.__name__}: unknown field(s) {', '.join(unknown)}")
+    kwargs = {}
+    for rust_name, value in data.items():
+        f = by_rust[rust_name]
+        kwargs[f.name] = _value_of(hints[f.name], value)
+    return cls(**kwargs)
+
+
+def _value_of(hint: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    args = typing.get_args(hint)
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        inner = [a for a in args if a is not type(None)]
+        return _value_of(inner[0], value) if len(inner) == 1 else value
+    if typing.get_origin(hint) is list and args and hasattr(args[0], "__dataclass_fields__"):
+        return [from_rust(args[0], item) for item in value]
+    if hasattr(hint, "__dataclass_fields__"):
+        return from_rust(hint, value)
+    return value
