@@ -180,3 +180,54 @@ pub fn wrap_coroutine<'py>(
         None => Ok(coroutine),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn a_request_runner_runs_callables_and_coroutines() {
+        let runtime = bridge::test_runtime().unwrap();
+        let tasks = BackgroundTasks::new(&Default::default());
+        let module = Python::attach(|py| {
+            enable_background(py).unwrap();
+            PyModule::from_code(
+                py,
+                c"done = []\nasync def later(x):\n    done.append(x)\n",
+                c"b.py",
+                c"b",
+            )
+            .unwrap()
+            .unbind()
+        });
+        runtime.block_on(async {
+            tasks.sync_scope(|| {
+                Python::attach(|py| {
+                    let runner = request_runner(py).unwrap().expect("a runner inside the scope");
+                    let m = module.bind(py);
+                    let append = m.getattr("done").unwrap().getattr("append").unwrap();
+                    let args = PyTuple::new(py, ["sync"]).unwrap();
+                    assert!(runner.get().spawn(py, &append, &args, None).unwrap());
+                    let later = m.getattr("later").unwrap();
+                    let args = PyTuple::new(py, ["async"]).unwrap();
+                    assert!(runner.get().spawn(py, &later, &args, None).unwrap());
+                });
+            });
+        });
+        assert!(runtime.block_on(tasks.drain(Duration::from_secs(5))));
+        let mut done: Vec<String> = Python::attach(|py| module.bind(py).getattr("done").unwrap().extract().unwrap());
+        done.sort();
+        assert_eq!(done, vec!["async", "sync"]);
+    }
+
+    #[test]
+    fn outside_a_request_there_is_no_runner() {
+        Python::attach(|py| {
+            enable_background(py).unwrap();
+            assert!(request_runner(py).unwrap().is_none());
+            assert!(current_background(py).is_err());
+        });
+    }
+}
