@@ -2,10 +2,7 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
-use common::{arc, spec};
+use common::{arc, spec, Captured};
 use jsonwebtoken::{encode, EncodingKey, Header};
 use serde_json::{json, Value};
 use spikard_core::config::ServerConfig;
@@ -140,33 +137,10 @@ async fn with_both_schemes_either_credential_suffices() {
     );
 }
 
-/// Collects everything a `tracing` subscriber writes.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn credentials_never_reach_logs_or_debug_output() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    // Global, not thread-scoped: a scoped subscriber misses events whose callsite interest was first
-    // computed on another test's thread (tracing caches interest per callsite). Other tests of this
-    // binary then log here too, which the assertions below also hold for.
-    tracing::subscriber::set_global_default(subscriber).expect("the only test installing a subscriber");
+    // Global: other tests of this binary then log here too, which the assertions below also hold for.
+    let captured = Captured::install(tracing::Level::TRACE);
 
     let c = client(json!({"jwt_auth": {"secret": SECRET}, "api_key_auth": {"keys": [CURRENT]}}));
     let valid = encode(
@@ -199,7 +173,7 @@ async fn credentials_never_reach_logs_or_debug_output() {
     let res = c.get("/data").header("X-API-Key", "sk_live_wrong_000000").send().await;
     assert_eq!(res.json()["title"], json!("Invalid API key"));
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert!(logs.contains("authentication refused"), "{logs}");
     assert!(logs.contains("Token has expired"), "{logs}");
     assert!(logs.contains("handler saw the request"), "{logs}");

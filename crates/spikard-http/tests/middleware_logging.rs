@@ -5,36 +5,14 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
-
-use common::{arc, spec, Echo};
+use common::{arc, spec, Captured, Echo};
 use serde_json::json;
 use spikard_core::config::{ApiKeyConfig, RequestIdConfig, ServerConfig};
 use spikard_http::{PipelineBuilder, TestClient};
 
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn request_lines_without_secrets() {
-    let capture = Capture::default();
-    let writer = capture.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    tracing::subscriber::set_global_default(subscriber).expect("the only subscriber of this test binary");
+    let capture = Captured::install(tracing::Level::DEBUG);
 
     let config = ServerConfig {
         request_id: Some(RequestIdConfig::default()),
@@ -61,7 +39,7 @@ async fn request_lines_without_secrets() {
         .await;
     assert_eq!(res.status, 200, "{}", res.text());
 
-    let log = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let log = capture.text();
     assert!(!log.contains("top-secret"), "{log}");
     assert!(
         log.contains(r#"request received method=GET path=/items/7 headers=x-request-id: "trace-1", x-service-token: "[redacted]", authorization: "[redacted]", cookie: "[redacted]", x-api-key: "[redacted]", accept: "application/json""#),

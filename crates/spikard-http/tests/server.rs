@@ -11,17 +11,24 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 
-async fn start() -> (
+type Running = (
     std::net::SocketAddr,
     oneshot::Sender<()>,
     tokio::task::JoinHandle<std::io::Result<()>>,
-) {
+);
+
+async fn start() -> Running {
     let mut b = builder();
-    b.route(spec(json!({"method": "GET", "path": "/items/{id:int}"})), arc(Echo))
-        .unwrap();
     b.route(spec(json!({"method": "GET", "path": "/boom"})), arc(Panics))
         .unwrap();
     b.route(spec(json!({"method": "GET", "path": "/slow"})), arc(Slow(300)))
+        .unwrap();
+    start_with(b).await
+}
+
+/// Serve `b` (plus `GET /items/{id:int}`) on a free port until the sender fires.
+async fn start_with(mut b: spikard_http::PipelineBuilder) -> Running {
+    b.route(spec(json!({"method": "GET", "path": "/items/{id:int}"})), arc(Echo))
         .unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -124,15 +131,7 @@ async fn graceful_shutdown_drains_in_flight_requests() {
 #[tokio::test]
 async fn a_client_trickling_its_headers_is_disconnected_and_others_are_served() {
     let config: spikard_http::ServerConfig = serde_json::from_value(json!({"header_read_timeout_secs": 1})).unwrap();
-    let mut b = spikard_http::PipelineBuilder::new(config);
-    b.route(spec(json!({"method": "GET", "path": "/items/{id:int}"})), arc(Echo))
-        .unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (tx, rx) = oneshot::channel::<()>();
-    let handle = tokio::spawn(serve_listener(listener, b.build().unwrap(), async move {
-        let _ = rx.await;
-    }));
+    let (addr, tx, handle) = start_with(spikard_http::PipelineBuilder::new(config)).await;
 
     let mut slow = TcpStream::connect(addr).await.unwrap();
     slow.write_all(b"GET /items/1 HTTP/1.1\r\nhost: t\r\n").await.unwrap();

@@ -53,3 +53,37 @@ pub fn builder() -> PipelineBuilder {
 pub fn arc<H: Handler>(h: H) -> Arc<dyn Handler> {
     Arc::new(h)
 }
+
+/// Collects everything a `tracing` subscriber writes; install it as the global default
+/// (a thread-scoped subscriber misses events whose callsite interest another test cached).
+#[derive(Clone, Default)]
+pub struct Captured(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Captured {
+    /// Install a global subscriber at `level` writing here; returns the capture.
+    pub fn install(level: tracing::Level) -> Self {
+        let captured = Self::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(level)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("one subscriber per test binary");
+        captured
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
