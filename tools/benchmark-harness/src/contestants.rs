@@ -186,9 +186,18 @@ mod tests {
     fn the_shipped_config_is_valid_and_every_peer_gets_its_port() {
         let config = shipped();
         assert_eq!(&config.names()[..2], ["raw-axum", "spikard-rust"]);
+        // A harness folder as the install steps leave it (the peers' venv interpreter exists), with
+        // the real apps: the check must not depend on whether this checkout has run an install.
+        let harness = std::env::temp_dir().join(format!("bench-harness-config-test-{}", std::process::id()));
+        std::fs::create_dir_all(harness.join("work/py/bin")).unwrap();
+        std::fs::write(harness.join("work/py/bin/python"), "").unwrap();
+        let apps = harness.join("apps");
+        if !apps.exists() {
+            std::os::unix::fs::symlink(Path::new(env!("CARGO_MANIFEST_DIR")).join("apps"), &apps).unwrap();
+        }
         let dirs = Dirs {
             bin: PathBuf::from("/nonexistent"),
-            harness: PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+            harness: harness.clone(),
         };
         for c in config.contestants.iter().filter(|c| c.language != "rust") {
             let l = launch(c, 4321, 32, &dirs).unwrap();
@@ -219,6 +228,7 @@ mod tests {
         }
         let err = launch(config.find("raw-axum").unwrap(), 1, 32, &dirs).unwrap_err();
         assert!(err.contains("cargo build --release"), "{err}");
+        std::fs::remove_dir_all(&harness).unwrap();
         for w in config.contestants.iter().flat_map(|c| c.unsupported.keys()) {
             assert!(benchmark_harness::workload::find(w).is_some(), "unknown workload {w}");
         }
