@@ -179,14 +179,24 @@ pub struct TestStreamResponse {
     runtime: Arc<ClientRuntime>,
 }
 
+/// Run `f` on the locked client-side object on the client's runtime, without the GIL.
+fn block_on_locked<S: Send, T: Send>(
+    py: Python<'_>,
+    runtime: &ClientRuntime,
+    inner: &Mutex<S>,
+    what: &str,
+    f: impl AsyncFnOnce(&mut S) -> T + Send,
+) -> PyResult<T> {
+    let mut guard = inner
+        .lock()
+        .map_err(|_| PyValueError::new_err(format!("{what} lock poisoned")))?;
+    let target = &mut *guard;
+    Ok(py.detach(|| runtime.block_on(f(target))))
+}
+
 impl TestStreamResponse {
     fn with<T: Send>(&self, py: Python<'_>, f: impl AsyncFnOnce(&mut CoreStream) -> T + Send) -> PyResult<T> {
-        let mut guard = self
-            .inner
-            .lock()
-            .map_err(|_| PyValueError::new_err("stream lock poisoned"))?;
-        let stream = &mut *guard;
-        Ok(py.detach(|| self.runtime.block_on(f(stream))))
+        block_on_locked(py, &self.runtime, &self.inner, "stream", f)
     }
 }
 
@@ -244,12 +254,7 @@ pub struct TestWebSocket {
 
 impl TestWebSocket {
     fn with<T: Send>(&self, py: Python<'_>, f: impl AsyncFnOnce(&mut CoreWebSocket) -> T + Send) -> PyResult<T> {
-        let mut guard = self
-            .inner
-            .lock()
-            .map_err(|_| PyValueError::new_err("WebSocket lock poisoned"))?;
-        let ws = &mut *guard;
-        Ok(py.detach(|| self.runtime.block_on(f(ws))))
+        block_on_locked(py, &self.runtime, &self.inner, "WebSocket", f)
     }
 }
 
