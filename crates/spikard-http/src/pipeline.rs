@@ -337,7 +337,7 @@ impl Pipeline {
         };
         let (chain, hooks) = match route {
             Some(r) => {
-                ctx.route = Some(r.spec.path.clone());
+                ctx.route = Some(r.pattern.clone());
                 (&r.chain, &r.hooks)
             }
             None => (&inner.chain, &inner.hooks),

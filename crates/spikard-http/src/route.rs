@@ -105,6 +105,8 @@ impl RouteSpec {
 /// A route ready to serve: validators compiled, limits resolved.
 pub struct CompiledRoute {
     pub spec: RouteSpec,
+    /// The pattern, shared with each request's middleware context (no copy per request).
+    pub pattern: std::sync::Arc<str>,
     pub params: ParameterPlan,
     pub body: BodyPlan,
     pub max_body_size: usize,
@@ -193,6 +195,7 @@ impl CompiledRoute {
             })
             .transpose()?;
         Ok(Self {
+            pattern: std::sync::Arc::from(spec.path.as_str()),
             spec,
             params,
             body,

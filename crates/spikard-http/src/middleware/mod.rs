@@ -36,7 +36,7 @@ pub struct Context {
     pub client_ip: Option<IpAddr>,
     pub started: Instant,
     /// The matched route pattern, when there is one (for logs and metrics).
-    pub route: Option<String>,
+    pub route: Option<std::sync::Arc<str>>,
     /// The request ID (set by the request ID middleware; echoed and logged).
     pub request_id: Option<HeaderValue>,
     /// The `Origin` a CORS check accepted (the response gets the CORS headers).
