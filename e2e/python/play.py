@@ -12,31 +12,15 @@ import asyncio
 import time
 from typing import Any
 
+from answer import app_response, application_answers, configures_middleware
+
 from compare import compare, is_problem
-from features import after_checks, build_handler, openapi, play_without_request
+from features import after_checks, build_route, openapi, play_without_request
 from fixture import Fixture, decode_path, route_path, send
-from spikard import Request, Response, ServerConfig, Spikard, SpikardError
+from spikard import Request, ServerConfig, Spikard, SpikardError
 from spikard.testing import TestClient
 
-#: Statuses the framework answers even in ``status_codes``/``lifecycle_hooks``.
-FRAMEWORK_STATUSES = (400, 405, 413, 422, 431)
-#: Headers owned by middleware, never returned by the application.
-MIDDLEWARE_HEADERS = ("vary", "content-encoding", "content-length", "x-request-id", "transfer-encoding")
 _SPEC_KEYS = ("body_schema", "content_type", "max_body_size", "max_nesting_depth", "middleware", "cors")
-
-
-class FixtureError(RuntimeError):
-    """The handler raises as the fixture asks (an expected 500 internal-server-error)."""
-
-
-def application_answers(f: Fixture) -> bool:
-    """Whether the application (the handler) produces the expected response."""
-    status = f.expected_status
-    return status < 400 or (f.category in ("status_codes", "lifecycle_hooks") and status not in FRAMEWORK_STATUSES)
-
-
-def configures_middleware(f: Fixture) -> bool:
-    return "middleware" in f.handler or "cors" in f.handler or "lifecycle_hooks" in f.data
 
 
 def route_of(f: Fixture) -> tuple[str, str, dict[str, Any]]:
@@ -61,56 +45,6 @@ def server_config(f: Fixture) -> ServerConfig:
     if isinstance(limit, int) and not isinstance(limit, bool) and limit >= 0:
         config.max_header_size = limit
     return config
-
-
-def app_response(expected: dict[str, Any], keep_headers: bool) -> Response:
-    """The application's response as the fixture expects it."""
-    status = int(expected.get("status_code") or 200)
-    body = expected.get("body")
-    if status == 500 and isinstance(body, dict) and str(body.get("type", "")).endswith("/internal-server-error"):
-        raise FixtureError("handler raised as the fixture asks")
-    headers: dict[str, str] = {}
-    content_type = None
-    if keep_headers:
-        for name, value in (expected.get("headers") or {}).items():
-            lower = name.lower()
-            if (
-                not isinstance(value, str)
-                or lower.startswith("access-control-")
-                or lower in MIDDLEWARE_HEADERS
-                or value.startswith("<<")
-                or value == ".*"
-            ):
-                continue
-            if lower == "content-type":
-                content_type = value
-            headers[name] = value
-    if isinstance(body, str):
-        response = Response(body, status, headers, media_type=content_type or "text/plain; charset=utf-8")
-    else:
-        response = Response(body, status, headers)
-    for name, spec in (expected.get("cookies") or {}).items():
-        spec_map = spec if isinstance(spec, dict) else {}
-        response.set_cookie(name, **_cookie_options(spec, spec_map))
-    return response
-
-
-def _cookie_options(spec: Any, spec_map: dict[str, Any]) -> dict[str, Any]:
-    def text(key: str) -> str | None:
-        value = spec_map.get(key)
-        return value if isinstance(value, str) else None
-
-    max_age = spec_map.get("max_age")
-    httponly = spec_map["httponly"] if "httponly" in spec_map else spec_map.get("http_only")
-    return {
-        "value": spec if isinstance(spec, str) else (text("value") or ""),
-        "max_age": max_age if isinstance(max_age, int) and not isinstance(max_age, bool) else None,
-        "path": text("path"),
-        "domain": text("domain"),
-        "secure": spec_map.get("secure") is True,
-        "httponly": httponly is True,
-        "samesite": text("samesite") or text("same_site"),
-    }
 
 
 def play(f: Fixture) -> list[str]:
@@ -141,7 +75,10 @@ def play(f: Fixture) -> list[str]:
     method, path, options = route_of(f)
     app = Spikard(server_config(f))
     try:
-        handler = build_handler(f, app, handler) or handler
+        built = build_route(f, app, handler)
+        if built is not None:
+            handler, extra = built
+            options.update(extra)
         app.add_route(method, path, handler, **options)
     except SpikardError as e:
         return [f"route registration failed: {e}"]

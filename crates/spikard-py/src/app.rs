@@ -9,15 +9,23 @@ use std::sync::Arc;
 
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+use spikard_http::di::{DependencyRegistry, RouteDependencies};
 use spikard_http::{Handler, LifecycleHooks, Pipeline, PipelineBuilder, RouteSpec, ServerConfig};
 
 use crate::config::config_from;
 use crate::convert::{json_to_py, py_to_json};
 use crate::errors;
 use crate::handler::{Binding, PyHandler};
-use crate::hooks::{PyRequestHook, PyResponseHook, PHASES};
 use crate::websocket::PyWebSocketHandler;
 use spikard_http::websocket::WebSocketHandler;
+
+/// A registered route: its spec, handler, own hooks and dependencies.
+struct RouteEntry {
+    spec: RouteSpec,
+    handler: Arc<dyn Handler>,
+    hooks: LifecycleHooks,
+    dependencies: RouteDependencies,
+}
 
 /// Routes and server config, owned by the Python `Spikard` app.
 #[pyclass(module = "spikard._spikard")]
@@ -25,7 +33,9 @@ pub struct App {
     config: ServerConfig,
     /// App-wide lifecycle hooks (every route, and 404/405 answers for the response phases).
     hooks: LifecycleHooks,
-    routes: Vec<(RouteSpec, Arc<dyn Handler>)>,
+    /// App-level dependencies (see [`crate::di`]).
+    dependencies: DependencyRegistry,
+    routes: Vec<RouteEntry>,
     websockets: Vec<(RouteSpec, Arc<dyn WebSocketHandler>)>,
     /// Every route so far, compiled: catches conflicts at registration.
     check: PipelineBuilder,
@@ -41,6 +51,7 @@ impl App {
             check: PipelineBuilder::new(config.clone()),
             config,
             hooks: LifecycleHooks::default(),
+            dependencies: DependencyRegistry::default(),
             routes: Vec::new(),
             websockets: Vec::new(),
         })
@@ -60,13 +71,24 @@ impl App {
 
     /// Register a route: `spec` is a `RouteSpec` as a dict (method, path, parameters,
     /// body_schema, content_type, max_body_size, max_nesting_depth, handler_name);
-    /// `bindings` are `(kwarg, source, key, converter, none_if_absent)` tuples.
+    /// `bindings` are `(kwarg, source, key, converter, none_if_absent)` tuples; `hooks`
+    /// the route's own hooks (as for `add_hook`, after the app-wide ones); `dependencies`
+    /// route-level dependencies replacing the app's (`{name: description}`, see
+    /// [`crate::di`]); `expected_types` `(name, JSON type)` pairs the resolved
+    /// dependencies must match; `defer_dependency_errors` answers requests with the
+    /// dependency problem instead of failing when the app is built.
+    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (spec, function, bindings, is_async, hooks = Vec::new(), dependencies = None, expected_types = Vec::new(), defer_dependency_errors = false))]
     fn add_route(
         &mut self,
         spec: &Bound<'_, PyDict>,
         function: Py<PyAny>,
         bindings: Vec<Bound<'_, PyAny>>,
         is_async: bool,
+        hooks: Vec<Bound<'_, PyAny>>,
+        dependencies: Option<&Bound<'_, PyDict>>,
+        expected_types: Vec<(String, String)>,
+        defer_dependency_errors: bool,
     ) -> PyResult<()> {
         let spec: RouteSpec =
             serde_json::from_value(py_to_json(spec.as_any())?).map_err(|e| errors::config_error("route spec", e))?;
@@ -75,11 +97,35 @@ impl App {
             .handler_name
             .clone()
             .unwrap_or_else(|| format!("{} {}", spec.method, spec.path));
-        let handler: Arc<dyn Handler> = Arc::new(PyHandler::new(function, name, bindings, is_async));
+        let handler = PyHandler::new(function, name, bindings, is_async);
+        let dependencies = RouteDependencies {
+            needs: handler.dependencies(),
+            overrides: crate::di::registry_from(dependencies)?,
+            expected_types,
+            defer_errors: defer_dependency_errors,
+        };
+        let mut route_hooks = LifecycleHooks::default();
+        for hook in &hooks {
+            crate::hooks::add(&mut route_hooks, hook)?;
+        }
+        let handler: Arc<dyn Handler> = Arc::new(handler);
         self.check
-            .route(spec.clone(), handler.clone())
+            .route_with(spec.clone(), handler.clone(), &route_hooks, dependencies.clone())
             .map_err(|e| errors::to_py(&e))?;
-        self.routes.push((spec, handler));
+        self.routes.push(RouteEntry {
+            spec,
+            handler,
+            hooks: route_hooks,
+            dependencies,
+        });
+        Ok(())
+    }
+
+    /// Register an app-level dependency `name` from its description (see [`crate::di`]);
+    /// a later registration of the same name replaces it.
+    fn provide(&mut self, name: String, spec: &Bound<'_, PyAny>) -> PyResult<()> {
+        let dependency = crate::di::dependency_from(&name, spec)?;
+        self.dependencies.insert(name, dependency);
         Ok(())
     }
 
@@ -98,37 +144,11 @@ impl App {
         Ok(())
     }
 
-    /// Add an app-wide hook to `phase` (`on_request`, `pre_validation`, `pre_handler`,
-    /// `on_response` or `on_error`); hooks of a phase run in the order they were added.
-    fn add_hook(
-        &mut self,
-        py: Python<'_>,
-        phase: &str,
-        function: Py<PyAny>,
-        name: String,
-        is_async: bool,
-    ) -> PyResult<()> {
-        let request = || Arc::new(PyRequestHook::new(function.clone_ref(py), name.clone(), is_async));
-        match phase {
-            "on_request" => self.hooks.on_request.push(request()),
-            "pre_validation" => self.hooks.pre_validation.push(request()),
-            "pre_handler" => self.hooks.pre_handler.push(request()),
-            "on_response" => self
-                .hooks
-                .on_response
-                .push(Arc::new(PyResponseHook::new(function, name, is_async))),
-            "on_error" => self
-                .hooks
-                .on_error
-                .push(Arc::new(PyResponseHook::new(function, name, is_async))),
-            other => {
-                return Err(errors::config_error(
-                    "hook phase",
-                    format!("'{other}' is not one of {}", PHASES.join(", ")),
-                ))
-            }
-        }
-        Ok(())
+    /// Add an app-wide hook: `(phase, function, name, is_async, dependencies, with_request)`
+    /// with `phase` one of `on_request`, `pre_validation`, `pre_handler`, `on_response`,
+    /// `on_error`; hooks of a phase run in the order they were added.
+    fn add_hook(&mut self, spec: &Bound<'_, PyAny>) -> PyResult<()> {
+        crate::hooks::add(&mut self.hooks, spec)
     }
 
     /// Number of registered routes.
@@ -154,9 +174,10 @@ impl App {
     pub fn pipeline(&self) -> PyResult<Pipeline> {
         let mut builder = PipelineBuilder::new(self.config.clone());
         *builder.hooks_mut() = self.hooks.clone();
-        for (spec, handler) in &self.routes {
+        *builder.dependencies_mut() = self.dependencies.clone();
+        for r in &self.routes {
             builder
-                .route(spec.clone(), handler.clone())
+                .route_with(r.spec.clone(), r.handler.clone(), &r.hooks, r.dependencies.clone())
                 .map_err(|e| errors::to_py(&e))?;
         }
         for (spec, handler) in &self.websockets {

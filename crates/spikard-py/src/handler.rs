@@ -12,6 +12,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use serde_json::{Map, Value};
+use spikard_http::di::Dependencies;
 use spikard_http::{BoxFuture, Handler, HandlerResponse, HandlerResult, RequestData};
 
 use crate::background;
@@ -34,6 +35,8 @@ pub enum Source {
     File,
     /// Every uploaded file of a field, as a list.
     Files,
+    /// A resolved dependency, by name.
+    Dependency,
 }
 
 impl Source {
@@ -47,6 +50,7 @@ impl Source {
             "request" => Self::Request,
             "file" => Self::File,
             "files" => Self::Files,
+            "dependency" => Self::Dependency,
             other => return Err(PyValueError::new_err(format!("unknown parameter source '{other}'"))),
         })
     }
@@ -103,9 +107,22 @@ impl PyHandler {
         }
     }
 
-    fn kwargs<'py>(&self, py: Python<'py>, data: RequestData) -> PyResult<Bound<'py, PyDict>> {
+    /// The names of the dependencies the handler takes.
+    pub fn dependencies(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for b in self.bindings.iter().filter(|b| b.source == Source::Dependency) {
+            if !names.contains(&b.key) {
+                names.push(b.key.clone());
+            }
+        }
+        names
+    }
+
+    /// The keyword arguments, and the `Request` when the handler takes one.
+    fn kwargs<'py>(&self, py: Python<'py>, data: RequestData) -> PyResult<(Bound<'py, PyDict>, Option<Py<Request>>)> {
         let kwargs = PyDict::new(py);
         let data = Arc::new(data);
+        let mut request = None;
         for b in &self.bindings {
             let value = match b.source {
                 Source::Path => lookup(py, &data.path_params, &b.key)?,
@@ -115,10 +132,17 @@ impl PyHandler {
                 Source::Body if data.body.is_null() => None,
                 Source::Body => Some(json_to_py(py, &data.body)?),
                 Source::Request => {
-                    let request = Request::new(data.clone());
-                    kwargs.set_item(b.kwarg.bind(py), Bound::new(py, request)?)?;
+                    let shown = Py::new(py, Request::new(data.clone()))?;
+                    kwargs.set_item(b.kwarg.bind(py), shown.clone_ref(py))?;
+                    request = Some(shown);
                     continue;
                 }
+                Source::Dependency => data
+                    .extensions
+                    .get::<Dependencies>()
+                    .and_then(|d| d.get(&b.key))
+                    .map(|v| crate::di::to_py(py, v))
+                    .transpose()?,
                 Source::File => data
                     .files
                     .iter()
@@ -147,7 +171,7 @@ impl PyHandler {
                 (None, _) => {}
             }
         }
-        Ok(kwargs)
+        Ok((kwargs, request))
     }
 }
 
@@ -155,9 +179,16 @@ fn lookup<'py>(py: Python<'py>, map: &Map<String, Value>, key: &str) -> PyResult
     map.get(key).map(|v| json_to_py(py, v)).transpose()
 }
 
-fn finish(name: Arc<str>) -> bridge::Finish<HandlerResponse> {
+/// The handler's outcome as a response, with the headers asked for by `request.reply_header`.
+fn finish(name: Arc<str>, request: Option<Py<Request>>) -> bridge::Finish<HandlerResponse> {
     Box::new(move |py, outcome| match outcome {
-        Ok(value) => to_handler_response(&value).map_err(|e| errors::from_handler(py, e, &name)),
+        Ok(value) => {
+            let mut response = to_handler_response(&value).map_err(|e| errors::from_handler(py, e, &name))?;
+            for (k, v) in request.iter().flat_map(|r| r.get().take_reply_headers()) {
+                response.headers.append(k, v);
+            }
+            Ok(response)
+        }
         // Cancelled because the client went away: nobody reads the answer, nothing to log.
         Err(e) if errors::is_cancellation(py, &e) => Err(spikard_core::SpikardError::Internal(format!(
             "handler {name} was cancelled"
@@ -178,25 +209,30 @@ impl Handler for PyHandler {
                 Ok(r) => r,
                 Err(e) => return Called::Ready(Err(errors::from_handler(py, e, &self.name))),
             };
-            let result = self.kwargs(py, request).and_then(|kwargs| {
-                if self.is_async {
-                    let coroutine = self.function.bind(py).call((), Some(&kwargs))?;
-                    background::wrap_coroutine(py, runner.as_ref(), coroutine)
-                } else {
-                    background::with_runner(py, runner.as_ref(), || self.function.bind(py).call((), Some(&kwargs)))
-                }
-            });
+            let (kwargs, shown) = match self.kwargs(py, request) {
+                Ok(k) => k,
+                Err(e) => return Called::Ready(Err(errors::from_handler(py, e, &self.name))),
+            };
+            let result = if self.is_async {
+                self.function
+                    .bind(py)
+                    .call((), Some(&kwargs))
+                    .and_then(|coroutine| background::wrap_coroutine(py, runner.as_ref(), coroutine))
+            } else {
+                background::with_runner(py, runner.as_ref(), || self.function.bind(py).call((), Some(&kwargs)))
+            };
             let value = match result {
                 Ok(v) => v,
                 Err(e) => return Called::Ready(Err(errors::from_handler(py, e, &self.name))),
             };
+            let finish = finish(self.name.clone(), shown);
             if self.is_async {
-                match bridge::submit(py, value, finish(self.name.clone())) {
+                match bridge::submit(py, value, finish) {
                     Ok(p) => Called::Pending(p),
                     Err(e) => Called::Ready(Err(errors::from_handler(py, e, &self.name))),
                 }
             } else {
-                Called::Ready(finish(self.name.clone())(py, Ok(value)))
+                Called::Ready(finish(py, Ok(value)))
             }
         });
         match called {

@@ -3,8 +3,10 @@
 //! Python values are built on first access and cached, so a handler only pays
 //! for what it reads.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
+use http::{HeaderName, HeaderValue};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyList};
@@ -14,10 +16,12 @@ use spikard_http::RequestData;
 
 use crate::convert::{json_to_py, map_to_py};
 
-/// A validated request (read-only, except `state`).
+/// A validated request (read-only, except `state` and the headers to add to the response).
 #[pyclass(frozen, module = "spikard._spikard")]
 pub struct Request {
     data: Arc<RequestData>,
+    /// Headers `reply_header` asked for, in order.
+    reply_headers: Mutex<Vec<(HeaderName, HeaderValue)>>,
     path_params: PyOnceLock<Py<PyDict>>,
     query_params: PyOnceLock<Py<PyDict>>,
     headers: PyOnceLock<Py<PyDict>>,
@@ -37,9 +41,18 @@ impl Request {
         }
     }
 
+    /// The headers `reply_header` asked for (taken: a second call gets none).
+    pub fn take_reply_headers(&self) -> Vec<(HeaderName, HeaderValue)> {
+        self.reply_headers
+            .lock()
+            .map(|mut h| std::mem::take(&mut *h))
+            .unwrap_or_default()
+    }
+
     pub fn new(data: Arc<RequestData>) -> Self {
         Self {
             data,
+            reply_headers: Mutex::default(),
             path_params: PyOnceLock::new(),
             query_params: PyOnceLock::new(),
             headers: PyOnceLock::new(),
@@ -182,6 +195,19 @@ impl Request {
     #[getter]
     fn state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         cached(py, &self.state, || map_to_py(py, &self.data.state))
+    }
+
+    /// Add a header to the response this request gets, whatever answers it (a hook's
+    /// early answer, the handler, an error); repeated names are all sent.
+    fn reply_header(&self, name: &str, value: &str) -> PyResult<()> {
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| PyValueError::new_err(format!("{name:?} is not a valid header name")))?;
+        let value = HeaderValue::from_str(value)
+            .map_err(|_| PyValueError::new_err(format!("{value:?} is not a valid header value")))?;
+        if let Ok(mut headers) = self.reply_headers.lock() {
+            headers.push((name, value));
+        }
+        Ok(())
     }
 
     fn __repr__(&self) -> String {

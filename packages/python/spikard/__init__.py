@@ -20,6 +20,7 @@ Routing, parameter coercion, validation and error responses run in Rust; handler
 from spikard import _bodies
 from spikard._spikard import (
     EventSourceResponse,
+    HookRequest,
     Request,
     Response,
     SseEvent,
@@ -29,6 +30,7 @@ from spikard._spikard import (
 )
 from spikard.app import Spikard, current_app, delete, get, head, options, patch, post, put
 from spikard.config import ServerConfig
+from spikard.di import Dependency, Provide
 from spikard.exceptions import ConfigError, HTTPException, RouteError, ServerError, SpikardError
 from spikard.params import Body, Cookie, Header, Path, Query
 from spikard.websocket import WebSocket, WebSocketDisconnect
@@ -39,10 +41,13 @@ __all__ = [
     "Body",
     "ConfigError",
     "Cookie",
+    "Dependency",
     "EventSourceResponse",
     "HTTPException",
     "Header",
+    "HookRequest",
     "Path",
+    "Provide",
     "Query",
     "Request",
     "Response",

@@ -1,9 +1,11 @@
 """From a handler's signature to a route spec and the binding's call plan.
 
 Each parameter becomes one binding ``(kwarg, source, key, converter, none_if_absent)``
-and, except for ``Request``, one entry of the route's parameter schemas or its
-body schema. Path parameters are found by name in the pattern; other scalars are
-query parameters unless a marker says otherwise; structured types are the body.
+and, except for ``Request`` and dependencies, one entry of the route's parameter
+schemas or its body schema. Dependencies are found by name, then by the class they
+provide (see ``spikard.di``); path parameters are found by name in the pattern; other
+scalars are query parameters unless a marker says otherwise; structured types are the
+body.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import msgspec
 
 from spikard import _bodies, _schema
 from spikard._spikard import ConfigError, Request, UploadFile
+from spikard.di import Dependency, Provide, by_type
 from spikard.params import REQUIRED, Body, Header, Param
 
 Binding = tuple[str, str, str, Any, bool]
@@ -25,6 +28,18 @@ Binding = tuple[str, str, str, Any, bool]
 _PATH_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::[a-z]+)?\}")
 
 _FILE_SCHEMA = {"type": "string", "format": "binary"}
+
+#: JSON types of annotations, checked by the core against resolved dependencies.
+_JSON_TYPES: dict[Any, str] = {
+    dict: "object",
+    list: "array",
+    tuple: "array",
+    str: "string",
+    int: "integer",
+    float: "number",
+    bool: "boolean",
+    type(None): "null",
+}
 
 
 @dataclass
@@ -39,6 +54,12 @@ class Plan:
     bindings: list[Binding] = field(default_factory=list)
     file_fields: dict[str, Any] = field(default_factory=dict)
     required_files: list[str] = field(default_factory=list)
+    #: Dependencies declared inline as a parameter's default (``db = Provide(open_db)``).
+    inline_dependencies: dict[str, Provide] = field(default_factory=dict)
+    #: ``(dependency, JSON type)`` the resolved values must match (from annotations).
+    expected_types: list[tuple[str, str]] = field(default_factory=list)
+    #: Parameters taken from the request (not dependencies), by name.
+    request_parameters: list[str] = field(default_factory=list)
 
 
 def path_param_names(path: str) -> list[str]:
@@ -71,10 +92,12 @@ def _marker_and_default(param: inspect.Parameter, info: _schema.TypeInfo) -> tup
     return marker, default
 
 
-def analyze(function: Any, path: str) -> Plan:
-    """The plan for ``function`` served at ``path``."""
+def analyze(function: Any, path: str, dependencies: dict[str, Provide] | None = None) -> Plan:
+    """The plan for ``function`` served at ``path``, given the dependencies registered for it."""
     plan = Plan()
     in_path = set(path_param_names(path))
+    dependencies = dependencies or {}
+    provided_types = by_type(dependencies)
     try:
         signature = inspect.signature(function, eval_str=True)
     except NameError as e:
@@ -88,6 +111,13 @@ def analyze(function: Any, path: str) -> Plan:
         if annotation is Request:
             plan.bindings.append((name, "request", "", None, False))
             continue
+        dependency = _dependency_key(
+            name, param, annotation, dependencies, provided_types=provided_types, in_path=in_path
+        )
+        if dependency is not None:
+            _add_dependency(plan, param, annotation, dependency)
+            continue
+        plan.request_parameters.append(name)
         info = _schema.type_info(annotation)
         marker, default = _marker_and_default(param, info)
         optional = info.optional or default is None
@@ -117,6 +147,41 @@ def analyze(function: Any, path: str) -> Plan:
         plan.bindings.append((name, source, key, info.converter, none_if_absent))
     _merge_files(plan)
     return plan
+
+
+def _dependency_key(
+    name: str,
+    param: inspect.Parameter,
+    annotation: Any,
+    dependencies: dict[str, Provide],
+    *,
+    provided_types: dict[type, str],
+    in_path: set[str],
+) -> str | None:
+    """The dependency a parameter receives, if any: an inline ``Provide`` default, a
+    ``Dependency()`` marker, a dependency of the same name (path parameters keep their
+    name), or the one dependency providing the parameter's class."""
+    if isinstance(param.default, Provide):
+        return name
+    if isinstance(param.default, Dependency):
+        return param.default.name or name
+    if name in in_path:
+        return None
+    if name in dependencies:
+        return name
+    if inspect.isclass(annotation):
+        return provided_types.get(annotation)
+    return None
+
+
+def _add_dependency(plan: Plan, param: inspect.Parameter, annotation: Any, dependency: str) -> None:
+    """Bind a parameter to a dependency; a JSON-like annotation becomes an expected type."""
+    if isinstance(param.default, Provide):
+        plan.inline_dependencies[param.name] = param.default
+    json_type = _JSON_TYPES.get(typing.get_origin(annotation) or annotation)
+    if json_type is not None:
+        plan.expected_types.append((dependency, json_type))
+    plan.bindings.append((param.name, "dependency", dependency, None, False))
 
 
 def _source(name: str, marker: Param | None, info: _schema.TypeInfo, in_path: set[str]) -> str:

@@ -18,7 +18,7 @@ invalid schemas right at the decorator.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -26,11 +26,18 @@ from spikard import _schema, _server, _signature
 from spikard import sse as _sse
 from spikard import websocket as _websocket
 from spikard._spikard import App as _CoreApp
+from spikard._spikard import ConfigError
 from spikard.config import ServerConfig, to_rust
+from spikard.di import Provide, as_provide, hook_dependencies
 
 __all__ = ["Spikard", "current_app", "delete", "get", "head", "options", "patch", "post", "put"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: Lifecycle phases, in the order they run.
+PHASES = ("on_request", "pre_validation", "pre_handler", "on_response", "on_error")
+#: A route's hooks: one callable or a list of them, per phase keyword.
+Hooks = Callable[..., Any] | list[Callable[..., Any]] | None
 
 _current: Spikard | None = None
 #: Routes declared with module-level decorators before any app existed.
@@ -43,12 +50,18 @@ def current_app() -> Spikard | None:
 
 
 class Spikard:
-    """A Spikard application: routes plus a server config."""
+    """A Spikard application: routes plus a server config and app-level dependencies
+    (``{name: Provide(...) or a value}``, see ``spikard.di``)."""
 
-    def __init__(self, config: ServerConfig | None = None) -> None:
+    def __init__(self, config: ServerConfig | None = None, *, dependencies: Mapping[str, Any] | None = None) -> None:
         global _current  # noqa: PLW0603 - module-level decorators target the latest app
         self.config = config or ServerConfig()
         self._core = _CoreApp(self.config.to_rust())
+        self._dependencies: dict[str, Provide] = {}
+        #: Request parameter names of registered routes (``name -> "METHOD /path"``).
+        self._request_parameters: dict[str, str] = {}
+        for name, dependency in (dependencies or {}).items():
+            self.provide(name, dependency)
         _current = self
         while _pending:
             args, kwargs = _pending.pop(0)
@@ -79,6 +92,13 @@ class Spikard:
         response_model: Any = None,
         response_schema: dict[str, Any] | None = None,
         responses: dict[str | int, dict[str, Any]] | None = None,
+        dependencies: Mapping[str, Any] | None = None,
+        defer_dependency_errors: bool = False,
+        on_request: Hooks = None,
+        pre_validation: Hooks = None,
+        pre_handler: Hooks = None,
+        on_response: Hooks = None,
+        on_error: Hooks = None,
     ) -> None:
         """Register ``handler`` for ``method path``.
 
@@ -98,12 +118,20 @@ class Spikard:
         ``include_in_schema``, ``response_model`` (a type whose JSON Schema documents the
         successful response; ``response_schema`` gives the schema itself) and ``responses``
         (``{status: {"description", "content_type", "schema"}}``).
+
+        ``dependencies`` (``{name: Provide(...) or a value}``) replace the app's of the same
+        name for this route (see ``spikard.di``); ``defer_dependency_errors`` answers each
+        request with the dependency problem (500) instead of failing when the app is built.
+        ``on_request``, ``pre_validation``, ``pre_handler``, ``on_response`` and ``on_error``
+        add hooks (a callable or a list) run after the app-wide ones of their phase.
         """
         if event_schema is not None:
             sse = True
         if sse:
             handler = _sse.event_source(handler)
-        plan = _signature.analyze(handler, path)
+        route_dependencies = {name: as_provide(d) for name, d in (dependencies or {}).items()}
+        plan = _signature.analyze(handler, path, {**self._dependencies, **route_dependencies})
+        route_dependencies.update(plan.inline_dependencies)
         spec_parameters = plan.parameters
         for section, schemas in (parameters or {}).items():
             spec_parameters.setdefault(_section(section), {}).update(schemas)
@@ -136,7 +164,49 @@ class Spikard:
         }
         spec.update({k: v for k, v in doc.items() if v is not None})
         is_async = inspect.iscoroutinefunction(handler)
-        self._core.add_route(spec, handler, plan.bindings, is_async)
+        hooks = [
+            _hook_spec(phase, hook)
+            for phase, given in zip(
+                PHASES, (on_request, pre_validation, pre_handler, on_response, on_error), strict=True
+            )
+            for hook in ([] if given is None else given if isinstance(given, list) else [given])
+        ]
+        self._core.add_route(
+            spec,
+            handler,
+            plan.bindings,
+            is_async,
+            hooks,
+            {name: d.describe(name) for name, d in route_dependencies.items()},
+            plan.expected_types,
+            defer_dependency_errors,
+        )
+        for param in plan.request_parameters:
+            self._request_parameters.setdefault(param, f"{spec['method']} {path}")
+
+    @property
+    def dependencies(self) -> dict[str, Provide]:
+        """The app-level dependencies, by name (a copy)."""
+        return dict(self._dependencies)
+
+    def provide(self, name: str, dependency: Any, *, cacheable: bool = True, singleton: bool = False) -> None:
+        """Register an app-level dependency: a ``Provide``, or a factory / value with the
+        given options (see ``spikard.di``). Register it before the routes that take it:
+        a route registered earlier read a parameter of that name from the request."""
+        provide = (
+            dependency
+            if isinstance(dependency, Provide)
+            else Provide(dependency, cacheable=cacheable, singleton=singleton)
+        )
+        route = self._request_parameters.get(name)
+        if route is not None:
+            raise ConfigError(
+                f"dependency '{name}' is registered after route {route}, which already takes '{name}' "
+                "from the request: register dependencies before the routes that use them"
+            )
+        description = provide.describe(name)
+        self._core.provide(name, description)
+        self._dependencies[name] = provide
 
     def add_websocket(
         self,
@@ -215,13 +285,14 @@ class Spikard:
         return self.route(path, ("OPTIONS",), **options)
 
     def _hook(self, phase: str, hook: F) -> F:
-        name = getattr(hook, "__qualname__", phase)
-        self._core.add_hook(phase, hook, name, inspect.iscoroutinefunction(hook))
+        self._core.add_hook(_hook_spec(phase, hook))
         return hook
 
     def on_request(self, hook: F) -> F:
         """App-wide hook after routing, before the body is read: ``hook(request)`` returns
-        ``None`` to go on (``request.state`` reaches the handler) or a response to answer early."""
+        ``None`` to go on (``request.state`` reaches the handler, ``request.reply_header``
+        adds response headers) or a response to answer early. Required parameters after
+        the first receive the dependencies of those names."""
         return self._hook("on_request", hook)
 
     def pre_validation(self, hook: F) -> F:
@@ -233,8 +304,10 @@ class Spikard:
         return self._hook("pre_handler", hook)
 
     def on_response(self, hook: F) -> F:
-        """App-wide hook for responses with status < 400: ``hook(response)`` changes the
-        ``Response`` in place (returning ``None``) or returns another response."""
+        """App-wide hook for responses with status < 400: ``hook(response)`` (or
+        ``hook(response, request)`` to get the ``HookRequest``: method, path, state,
+        elapsed) changes the ``Response`` in place (returning ``None``) or returns another
+        response."""
         return self._hook("on_response", hook)
 
     def on_error(self, hook: F) -> F:
@@ -257,6 +330,15 @@ class Spikard:
         effective = replace(base, **overrides)
         self._core.configure(effective.to_rust())
         _server.run(self._core, effective)
+
+
+def _hook_spec(phase: str, hook: Callable[..., Any]) -> tuple[str, Any, str, bool, list[str], bool]:
+    """A hook as the core registers it: ``(phase, function, name, is_async, dependencies, with_request)``."""
+    if phase not in PHASES:
+        raise ConfigError(f"'{phase}' is not a hook phase ({', '.join(PHASES)})")
+    dependencies, with_request = hook_dependencies(hook, phase)
+    name = getattr(hook, "__qualname__", phase)
+    return (phase, hook, name, inspect.iscoroutinefunction(hook), dependencies, with_request)
 
 
 def _plain(value: Any) -> Any:

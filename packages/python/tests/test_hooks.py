@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from spikard import ConfigError, HTTPException, Request, Response, Spikard
+from spikard import ConfigError, HookRequest, HTTPException, Request, Response, Spikard
 from spikard.testing import TestClient
 
 
@@ -110,4 +110,91 @@ def test_raising_hooks_answer_like_raising_handlers(caplog: pytest.LogCaptureFix
 
 def test_unknown_phases_are_refused() -> None:
     with pytest.raises(ConfigError):
-        Spikard()._core.add_hook("after_everything", lambda r: None, "h", False)
+        Spikard()._core.add_hook(("after_everything", lambda r: None, "h", False, [], False))
+
+
+def test_route_hooks_run_after_the_app_wide_ones_of_their_phase() -> None:
+    app = Spikard()
+    app.on_request(lambda request: request.state.setdefault("seen", []).append("app"))
+
+    def route_hook(request: Request) -> None:
+        request.state["seen"].append("route")
+
+    def other_hook(request: Request) -> None:
+        request.state["seen"].append("other")
+
+    @app.get("/seen", on_request=[route_hook, other_hook], on_response=lambda response: None)
+    def seen(request: Request) -> dict:
+        return {"seen": request.state["seen"]}
+
+    @app.get("/plain")
+    def plain(request: Request) -> dict:
+        return {"seen": request.state["seen"]}
+
+    client = TestClient(app)
+    assert client.get("/seen").json() == {"seen": ["app", "route", "other"]}
+    assert client.get("/plain").json() == {"seen": ["app"]}
+
+
+def test_request_hooks_read_dependencies_and_add_response_headers() -> None:
+    app = Spikard(dependencies={"settings": {"mode": "strict"}})
+
+    def read_settings(request: Request, settings: dict) -> None:
+        request.reply_header("x-mode", settings["mode"])
+
+    def refuse(request: Request) -> Response | None:
+        request.reply_header("x-refused-by", "guard")
+        if "x-deny" in request.headers:
+            return Response({"error": "denied"}, status_code=403)
+        return None
+
+    @app.get("/mode", on_request=read_settings, pre_handler=refuse)
+    def mode(request: Request) -> dict:
+        request.reply_header("x-handler", "yes")
+        return {"ok": True}
+
+    client = TestClient(app)
+    res = client.get("/mode")
+    assert res.json() == {"ok": True}
+    assert (res.headers["x-mode"], res.headers["x-refused-by"], res.headers["x-handler"]) == ("strict", "guard", "yes")
+    denied = client.get("/mode", headers={"x-deny": "1"})
+    assert denied.status_code == 403
+    assert (denied.headers["x-mode"], denied.headers["x-refused-by"]) == ("strict", "guard")
+    assert "x-handler" not in denied.headers
+
+
+def test_an_invalid_reply_header_is_the_application_s_error(caplog: pytest.LogCaptureFixture) -> None:
+    app = Spikard()
+
+    @app.get("/bad-header")
+    def bad(request: Request) -> dict:
+        request.reply_header("bad header", "x")
+        return {}
+
+    with caplog.at_level(logging.ERROR, logger="spikard"):
+        res = TestClient(app).get("/bad-header")
+    assert res.status_code == 500
+    assert '"bad header" is not a valid header name' in caplog.text
+
+
+def test_response_hooks_may_take_the_hook_request() -> None:
+    app = _app()
+
+    @app.on_request
+    def stamp(request: Request) -> None:
+        request.state["user"] = "ada"
+
+    @app.on_response
+    def timing(response: Response, request: HookRequest) -> None:
+        assert request.elapsed >= 0
+        response.headers["x-user"] = request.state["user"]
+        response.headers["x-route"] = f"{request.method} {request.path}"
+
+    res = TestClient(app).get("/items/4")
+    assert (res.headers["x-user"], res.headers["x-route"]) == ("ada", "GET /items/4")
+
+
+def test_a_hook_phase_must_exist() -> None:
+    app = Spikard()
+    with pytest.raises(ConfigError, match="not a hook phase"):
+        app._hook("after_everything", lambda request: None)

@@ -11,11 +11,13 @@ use super::cleanup::Cleanup;
 use crate::handler::{BoxFuture, RequestData};
 
 /// A resolved dependency: any value a binding stores (its own objects), and
-/// optionally a JSON view of it for binding-neutral use (type checks, JSON handlers).
+/// optionally a JSON view of it for binding-neutral use (type checks, JSON handlers)
+/// or just the JSON type name it stands for (for a route's expected types).
 #[derive(Clone)]
 pub struct Resolved {
     value: Arc<dyn Any + Send + Sync>,
     json: Option<Arc<Value>>,
+    type_name: Option<&'static str>,
 }
 
 impl std::fmt::Debug for Resolved {
@@ -33,13 +35,18 @@ impl Resolved {
     }
 
     pub fn from_arc(value: Arc<dyn Any + Send + Sync>) -> Self {
-        Self { value, json: None }
+        Self {
+            value,
+            json: None,
+            type_name: None,
+        }
     }
 
     /// A JSON value: stored as a `serde_json::Value` that is also its JSON view.
     pub fn json(value: Value) -> Self {
         let json = Arc::new(value);
         Self {
+            type_name: Some(super::json_type_name(&json)),
             value: json.clone(),
             json: Some(json),
         }
@@ -47,8 +54,22 @@ impl Resolved {
 
     /// Attach a JSON view to a value.
     pub fn with_json(mut self, json: Value) -> Self {
+        self.type_name = Some(super::json_type_name(&json));
         self.json = Some(Arc::new(json));
         self
+    }
+
+    /// Declare which JSON type the value stands for (`object`, `integer`, ...; see
+    /// [`super::json_type_name`]) without a JSON view: a binding's own objects can then
+    /// be checked against a route's expected types without converting them.
+    pub fn with_type_name(mut self, name: &'static str) -> Self {
+        self.type_name = Some(name);
+        self
+    }
+
+    /// The JSON type the value stands for, when known.
+    pub fn type_name(&self) -> Option<&'static str> {
+        self.type_name
     }
 
     /// The value as `T`, if it is one (a JSON value is a `serde_json::Value`).

@@ -8,7 +8,7 @@ use futures_util::FutureExt;
 use spikard_core::SpikardError;
 
 use super::cleanup::Cleanups;
-use super::errors::{dependency_error, json_type_name, type_matches, type_mismatch_error};
+use super::errors::{dependency_error, type_matches, type_mismatch_error};
 use super::plan::Plan;
 use super::registry::{
     Dependencies, DependencyFactory, DependencyRegistry, Lifetime, Provided, Provider, Resolved, RouteDependencies,
@@ -189,7 +189,7 @@ pub async fn resolve(
     let mut mismatches = Vec::new();
     for (ei, expected) in &plan.expected_types {
         let (name, i) = &plan.exposed[*ei];
-        let actual = slots[*i].as_ref().and_then(Resolved::as_json).map(json_type_name);
+        let actual = slots[*i].as_ref().and_then(Resolved::type_name);
         if let Some(actual) = actual.filter(|a| !type_matches(expected, a)) {
             mismatches.push(type_mismatch_error(name, expected, actual));
         }
@@ -281,6 +281,31 @@ pub(crate) mod tests {
         let problem = err.to_problem();
         assert_eq!(problem.detail, "Dependency type mismatch");
         assert_eq!(problem.extensions["errors"][0]["actual_type"], "string");
+    }
+
+    #[tokio::test]
+    async fn a_declared_type_name_is_checked_without_a_json_view() {
+        struct Opaque;
+        let mut app = DependencyRegistry::default();
+        app.insert(
+            "pool",
+            Dependency::value(Resolved::new(Opaque).with_type_name("integer")),
+        );
+        app.insert(
+            "ratio",
+            Dependency::value(Resolved::new(Opaque).with_type_name("integer")),
+        );
+        app.insert("untyped", Dependency::value(Resolved::new(Opaque)));
+        let mut route = RouteDependencies::needing(["pool", "ratio", "untyped"]);
+        route.expected_types.push(("pool".into(), "object".into()));
+        route.expected_types.push(("ratio".into(), "number".into()));
+        route.expected_types.push(("untyped".into(), "object".into()));
+        let err = resolve_once(&app, &route, &req()).await.err().unwrap();
+        let errors = err.to_problem().extensions["errors"].clone();
+        // Only `pool` is wrong: `number` accepts an integer, an untyped value is not judged.
+        assert_eq!(errors.as_array().map(Vec::len), Some(1));
+        assert_eq!(errors[0]["dependency_key"], "pool");
+        assert_eq!(errors[0]["actual_type"], "integer");
     }
 
     #[tokio::test]

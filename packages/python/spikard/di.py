@@ -1,0 +1,192 @@
+"""Dependency injection.
+
+::
+
+    from spikard import Provide, Spikard
+
+    def load_settings() -> Settings:
+        return Settings.from_env()
+
+    async def open_session(settings: Settings):
+        session = await connect(settings.url)
+        try:
+            yield session
+        finally:
+            await session.close()
+
+    app = Spikard(dependencies={
+        "settings": Provide(load_settings, singleton=True),
+        "session": Provide(open_session),
+    })
+
+    @app.get("/users/{user_id:int}")
+    async def get_user(user_id: int, session: Session) -> dict: ...
+
+A handler parameter receives a dependency when its name is a dependency's name, or,
+failing that, when its annotation is the class exactly one dependency provides (a
+factory's return annotation, or a value's class). A parameter whose default is
+``Dependency()`` (or ``Dependency("name")``) always receives one, registered before or
+after the route: one nobody provides is reported instead of being read from the query.
+
+A factory receives the dependencies named by its required parameters, and the
+``Request`` in a parameter annotated ``Request`` (or an unannotated one named
+``request``); parameters with a default are left to their default.
+
+A factory may be a function, an ``async`` function, or a (async) generator function:
+the value is what it yields first, and the code after ``yield`` runs once the response
+has been sent (cleanups run last created first). ``Provide(cacheable=True)`` (the
+default) creates the value once per request, shared by everything in that request
+that asks for it; ``cacheable=False`` creates it for each use; ``singleton=True``
+creates it once for the app, on first use. Plain values are shared.
+
+Dependencies are registered app-wide (``Spikard(dependencies=...)``,
+``app.provide(...)``) or per route (``dependencies=`` on the route decorators, which
+replaces the app's of the same name for that route), or inline as a parameter's
+default (``session = Provide(open_session)``). Lifecycle hooks receive the dependencies
+named by their extra parameters. A cycle or a dependency nobody provides is reported
+when the app is built (``TestClient(app)`` or ``app.run()``), naming the route.
+
+Resolution runs in the Rust core: dependencies that do not depend on each other are
+created concurrently, and a factory that raises answers like a raising handler
+(``HTTPException`` keeps its status, anything else is a logged 500).
+"""
+
+from __future__ import annotations
+
+import collections.abc
+import inspect
+import typing
+from typing import Any
+
+from spikard._spikard import ConfigError, Request
+
+__all__ = ["Dependency", "Provide"]
+
+#: Classes too general to inject by type (a parameter annotated ``dict`` is not "the" dict).
+_GENERAL = (dict, list, tuple, set, frozenset, str, bytes, int, float, bool, object, type(None))
+_GENERATOR_ORIGINS = (
+    collections.abc.Generator,
+    collections.abc.Iterator,
+    collections.abc.Iterable,
+    collections.abc.AsyncGenerator,
+    collections.abc.AsyncIterator,
+    collections.abc.AsyncIterable,
+)
+
+#: What the core receives: ``(kind, target, depends_on, request_kwarg, lifetime)``.
+Description = tuple[str, Any, list[str], "str | None", str]
+
+
+class Provide:
+    """A dependency: ``Provide(factory)`` for a callable creating the value, or
+    ``Provide(value)`` for a fixed value (anything that is not callable)."""
+
+    __slots__ = ("cacheable", "dependency", "singleton")
+
+    def __init__(self, dependency: Any, *, cacheable: bool = True, singleton: bool = False) -> None:
+        self.dependency = dependency
+        self.cacheable = cacheable
+        self.singleton = singleton
+
+    def __repr__(self) -> str:
+        options = ", singleton=True" if self.singleton else "" if self.cacheable else ", cacheable=False"
+        return f"Provide({self.dependency!r}{options})"
+
+    @property
+    def is_value(self) -> bool:
+        return not callable(self.dependency)
+
+    def describe(self, name: str) -> Description:
+        """The description the core registers (see ``crates/spikard-py/src/di.rs``)."""
+        if self.is_value:
+            return ("value", self.dependency, [], None, "singleton")
+        factory = self.dependency
+        lifetime = "singleton" if self.singleton else "per_request" if self.cacheable else "per_use"
+        depends_on: list[str] = []
+        request_kwarg = None
+        for pname, param in _signature(factory, name).parameters.items():
+            if param.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+                continue
+            if param.annotation is Request or (pname == "request" and param.annotation is inspect.Parameter.empty):
+                request_kwarg = pname
+            elif param.default is inspect.Parameter.empty:
+                depends_on.append(pname)
+        return (_kind(factory), factory, depends_on, request_kwarg, lifetime)
+
+    def provides(self) -> type | None:
+        """The class the dependency provides, for injection by type (``None``: by name only)."""
+        if self.is_value:
+            provided: Any = type(self.dependency)
+        elif inspect.isclass(self.dependency):
+            provided = self.dependency
+        else:
+            try:
+                hints = typing.get_type_hints(self.dependency)
+            except Exception:  # unresolvable hints: injection by name only
+                return None
+            provided = hints.get("return")
+            if _kind(self.dependency).endswith("generator") and typing.get_origin(provided) in _GENERATOR_ORIGINS:
+                provided = typing.get_args(provided)[0] if typing.get_args(provided) else None
+        if inspect.isclass(provided) and provided not in _GENERAL:
+            return provided
+        return None
+
+
+class Dependency:
+    """Marks a handler parameter as a dependency (of its own name, or ``name``):
+    ``session: Session = Dependency()``."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str | None = None) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"Dependency({self.name!r})" if self.name else "Dependency()"
+
+
+def as_provide(dependency: Any) -> Provide:
+    """A registration as a ``Provide`` (plain values and callables are wrapped)."""
+    return dependency if isinstance(dependency, Provide) else Provide(dependency)
+
+
+def _kind(factory: Any) -> str:
+    target = factory.__call__ if not inspect.isroutine(factory) and not inspect.isclass(factory) else factory
+    if inspect.isasyncgenfunction(target):
+        return "async_generator"
+    if inspect.isgeneratorfunction(target):
+        return "generator"
+    if inspect.iscoroutinefunction(target):
+        return "coroutine"
+    return "function"
+
+
+def _signature(factory: Any, name: str) -> inspect.Signature:
+    try:
+        return inspect.signature(factory, eval_str=True)
+    except (NameError, ValueError, TypeError) as e:
+        raise ConfigError(f"dependency '{name}': cannot read the signature of {factory!r}: {e}") from e
+
+
+def by_type(dependencies: dict[str, Provide]) -> dict[type, str]:
+    """Classes provided by exactly one dependency, and its name."""
+    seen: dict[type, list[str]] = {}
+    for name, provide in dependencies.items():
+        provided = provide.provides()
+        if provided is not None:
+            seen.setdefault(provided, []).append(name)
+    return {cls: names[0] for cls, names in seen.items() if len(names) == 1}
+
+
+def hook_dependencies(hook: Any, phase: str) -> tuple[list[str], bool]:
+    """``(dependencies, with_request)`` of a hook: a request hook receives the dependencies
+    named by its required parameters after the first; a response hook taking a second
+    argument receives the ``HookRequest``."""
+    params = [
+        p
+        for p in _signature(hook, getattr(hook, "__qualname__", phase)).parameters.values()
+        if p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    ]
+    if phase in ("on_response", "on_error"):
+        return [], len(params) >= 2
+    return [p.name for p in params[1:] if p.default is inspect.Parameter.empty], False
