@@ -1,16 +1,22 @@
-"""A small CRUD service for a product catalogue, with validation done by Spikard's Rust core.
+"""A small CRUD service for a product catalogue: validation in Spikard's Rust core, API-key
+auth on the writes, the catalogue injected as a dependency, OpenAPI docs at ``/docs``.
 
-Run it with ``python examples/python/app.py`` (after ``./task build:python``), then::
+Run it with ``./task demo`` (or ``python examples/python/app.py`` after ``./task
+build:python``), then::
 
-    curl -X POST localhost:8000/products -H 'content-type: application/json' \\
+    curl -X POST localhost:8000/products -H 'x-api-key: demo-key' \\
+         -H 'content-type: application/json' \\
          -d '{"name": "Desk lamp", "price": 39.9, "category": "home"}'
     curl 'localhost:8000/products?category=home&limit=10'
     curl localhost:8000/products/1
-    curl -X PATCH localhost:8000/products/1 -H 'content-type: application/json' -d '{"price": 35}'
-    curl -X DELETE localhost:8000/products/1
+    curl -X PATCH localhost:8000/products/1 -H 'x-api-key: demo-key' \\
+         -H 'content-type: application/json' -d '{"price": 35}'
+    curl -X DELETE localhost:8000/products/1 -H 'x-api-key: demo-key'
 
 Invalid input (``limit=0``, a negative price, an unknown category, ``/products/abc``)
-answers a 422 problem listing every failing field.
+answers a 422 problem listing every failing field; a write without the key (set it with
+``DEMO_API_KEY``) a 401 problem. Swagger UI is at http://127.0.0.1:8000/docs, Redoc at
+``/redoc``.
 """
 
 from __future__ import annotations
@@ -21,9 +27,13 @@ from typing import Annotated
 
 import msgspec
 
-from spikard import HTTPException, Query, Response, Spikard
+from spikard import HTTPException, Provide, Query, Response, Spikard
+from spikard.config import ApiKeyConfig, OpenApiConfig, ServerConfig
 
-app = Spikard()
+#: The key writes need (``X-API-Key`` header).
+API_KEY = os.environ.get("DEMO_API_KEY", "demo-key")
+#: Route middleware of the writes: reads stay public.
+WRITES = {"api_key_auth": ApiKeyConfig(keys=[API_KEY], query_param=None)}
 
 
 class Category(enum.Enum):
@@ -76,49 +86,62 @@ class Catalogue:
 
 catalogue = Catalogue()
 
+app = Spikard(
+    ServerConfig(
+        openapi=OpenApiConfig(
+            title="Product catalogue",
+            version="1.0.0",
+            description="The Spikard Python demo: a small CRUD service.",
+        )
+    ),
+    # Handlers ask for ``products: Catalogue``; tests may register another one.
+    dependencies={"products": Provide(catalogue)},
+)
 
-@app.get("/products")
+
+@app.get("/products", tags=["products"], summary="List products")
 def list_products(
+    products: Catalogue,
     category: Category | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict:
-    matching = [p for p in catalogue.products.values() if category is None or p.category == category]
+    matching = [p for p in products.products.values() if category is None or p.category == category]
     return {"total": len(matching), "items": matching[offset : offset + limit]}
 
 
-@app.post("/products")
-def create_product(product: NewProduct) -> Response:
-    created = catalogue.add(product)
+@app.post("/products", middleware=WRITES, tags=["products"], summary="Create a product")
+def create_product(product: NewProduct, products: Catalogue) -> Response:
+    created = products.add(product)
     return Response(created, status_code=201, headers={"location": f"/products/{created.id}"})
 
 
-@app.get("/products/{product_id:int}")
-def get_product(product_id: int) -> Product:
-    return catalogue.get(product_id)
+@app.get("/products/{product_id:int}", tags=["products"], summary="Get a product", response_model=Product)
+def get_product(product_id: int, products: Catalogue) -> Product:
+    return products.get(product_id)
 
 
-@app.put("/products/{product_id:int}")
-def replace_product(product_id: int, product: NewProduct) -> Product:
-    catalogue.get(product_id)
+@app.put("/products/{product_id:int}", middleware=WRITES, tags=["products"], summary="Replace a product")
+def replace_product(product_id: int, product: NewProduct, products: Catalogue) -> Product:
+    products.get(product_id)
     replaced = Product(product_id, product.name, product.price, product.category, product.tags)
-    catalogue.products[product_id] = replaced
+    products.products[product_id] = replaced
     return replaced
 
 
-@app.patch("/products/{product_id:int}")
-async def update_product(product_id: int, changes: ProductPatch) -> Product:
-    current = catalogue.get(product_id)
+@app.patch("/products/{product_id:int}", middleware=WRITES, tags=["products"], summary="Update a product")
+async def update_product(product_id: int, changes: ProductPatch, products: Catalogue) -> Product:
+    current = products.get(product_id)
     given = {k: v for k, v in msgspec.structs.asdict(changes).items() if v is not None}
     updated = msgspec.structs.replace(current, **given)
-    catalogue.products[product_id] = updated
+    products.products[product_id] = updated
     return updated
 
 
-@app.delete("/products/{product_id:int}")
-def delete_product(product_id: int) -> Response:
-    catalogue.get(product_id)
-    del catalogue.products[product_id]
+@app.delete("/products/{product_id:int}", middleware=WRITES, tags=["products"], summary="Delete a product")
+def delete_product(product_id: int, products: Catalogue) -> Response:
+    products.get(product_id)
+    del products.products[product_id]
     return Response(status_code=204)
 
 

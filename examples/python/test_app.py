@@ -15,20 +15,21 @@ def client() -> TestClient:
 
 
 LAMP = {"name": "Desk lamp", "price": 39.9, "category": "home", "tags": ["light"]}
+KEY = {"x-api-key": service.API_KEY}
 
 
 def test_create_read_update_delete(client: TestClient) -> None:
-    res = client.post("/products", json=LAMP)
+    res = client.post("/products", headers=KEY, json=LAMP)
     assert res.status_code == 201
     assert res.headers["location"] == "/products/1"
     assert res.json() == {"id": 1, **LAMP}
     assert client.get("/products/1").json()["name"] == "Desk lamp"
-    res = client.patch("/products/1", json={"price": 35})
+    res = client.patch("/products/1", headers=KEY, json={"price": 35})
     assert res.json()["price"] == 35.0
     assert res.json()["name"] == "Desk lamp"
-    res = client.put("/products/1", json={"name": "Floor lamp", "price": 80, "category": "home"})
+    res = client.put("/products/1", headers=KEY, json={"name": "Floor lamp", "price": 80, "category": "home"})
     assert res.json() == {"id": 1, "name": "Floor lamp", "price": 80.0, "category": "home", "tags": []}
-    assert client.delete("/products/1").status_code == 204
+    assert client.delete("/products/1", headers=KEY).status_code == 204
     res = client.get("/products/1")
     assert res.status_code == 404
     assert res.json()["detail"] == "Product 1 not found"
@@ -36,8 +37,8 @@ def test_create_read_update_delete(client: TestClient) -> None:
 
 def test_listing_filters_and_paginates(client: TestClient) -> None:
     for i in range(3):
-        client.post("/products", json={**LAMP, "name": f"lamp {i}"})
-    client.post("/products", json={"name": "Chair", "price": 120, "category": "office"})
+        client.post("/products", headers=KEY, json={**LAMP, "name": f"lamp {i}"})
+    client.post("/products", headers=KEY, json={"name": "Chair", "price": 120, "category": "office"})
     res = client.get("/products", params={"category": "home", "limit": 2, "offset": 1})
     body = res.json()
     assert body["total"] == 3
@@ -45,7 +46,7 @@ def test_listing_filters_and_paginates(client: TestClient) -> None:
 
 
 def test_invalid_input_is_a_422_problem_listing_every_field(client: TestClient) -> None:
-    res = client.post("/products", json={"name": "", "price": -1, "category": "kitchen"})
+    res = client.post("/products", headers=KEY, json={"name": "", "price": -1, "category": "kitchen"})
     assert res.status_code == 422
     assert res.headers["content-type"] == "application/problem+json"
     errors = res.json()["errors"]
@@ -57,3 +58,20 @@ def test_invalid_input_is_a_422_problem_listing_every_field(client: TestClient) 
     res = client.get("/products", params={"limit": 0})
     assert res.json()["errors"][0]["type"] == "greater_than_equal"
     assert client.get("/products/abc").json()["errors"][0]["type"] == "int_parsing"
+
+
+def test_writes_need_the_api_key_and_reads_do_not(client: TestClient) -> None:
+    res = client.post("/products", json=LAMP)
+    assert res.status_code == 401
+    assert res.headers["content-type"] == "application/problem+json"
+    assert res.headers["www-authenticate"].startswith("ApiKey")
+    assert client.post("/products", headers={"x-api-key": "wrong"}, json=LAMP).status_code == 401
+    assert client.get("/products").status_code == 200
+
+
+def test_docs_describe_the_service(client: TestClient) -> None:
+    doc = client.get("/openapi.json").json()
+    assert doc["info"]["title"] == "Product catalogue"
+    assert set(doc["paths"]) == {"/products", "/products/{product_id}"}
+    assert doc["paths"]["/products"]["get"]["summary"] == "List products"
+    assert client.get("/docs").status_code == 200
