@@ -83,6 +83,58 @@ impl ProblemDetails {
     }
 }
 
+/// What [`SpikardError::HttpProblem`] carries: an application error's status and detail,
+/// the headers its response sets and the extension members its problem object adds.
+///
+/// ```
+/// use spikard_core::error::{HttpProblem, SpikardError};
+/// let err = SpikardError::from(HttpProblem::new(401, "Token expired").header("WWW-Authenticate", "Bearer"));
+/// let problem = err.to_problem();
+/// assert_eq!((problem.status, problem.title.as_str()), (401, "Unauthorized"));
+/// assert_eq!(err.headers(), [("WWW-Authenticate".to_owned(), "Bearer".to_owned())]);
+/// ```
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct HttpProblem {
+    pub status: u16,
+    pub detail: String,
+    /// Response headers as `(name, value)`, in order; a repeated name sends several values.
+    pub headers: Vec<(String, String)>,
+    /// RFC 9457 extension members; the standard members (`type`, `title`, `status`,
+    /// `detail`) are never replaced by them.
+    pub extensions: serde_json::Map<String, Value>,
+}
+
+impl HttpProblem {
+    /// Members of the problem object that extensions cannot replace.
+    pub const RESERVED: [&'static str; 4] = ["type", "title", "status", "detail"];
+
+    pub fn new(status: u16, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            detail: detail.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Add a response header.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Add an extension member to the problem object.
+    pub fn extension(mut self, name: impl Into<String>, value: Value) -> Self {
+        self.extensions.insert(name.into(), value);
+        self
+    }
+}
+
+impl From<HttpProblem> for SpikardError {
+    fn from(problem: HttpProblem) -> Self {
+        Self::HttpProblem(Box::new(problem))
+    }
+}
+
 /// Every error the framework itself answers with. Each variant has a stable code
 /// (the last segment of the problem `type`) and an HTTP status.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -120,6 +172,10 @@ pub enum SpikardError {
     /// An application-raised HTTP error (status and detail chosen by the handler).
     #[error("{detail}")]
     Http { status: u16, detail: String },
+    /// An application-raised HTTP error that also sets response headers and/or RFC 9457
+    /// extension members (`WWW-Authenticate` on a 401, `Retry-After` on a 429, ...).
+    #[error("{}", .0.detail)]
+    HttpProblem(Box<HttpProblem>),
     /// The handler (or a hook) did not finish within the request deadline.
     #[error("Request did not complete within {seconds} seconds")]
     RequestTimeout { seconds: f64 },
@@ -158,7 +214,7 @@ impl SpikardError {
             Self::UriTooLong { .. } => "uri-too-long",
             Self::HeadersTooLarge { .. } => "headers-too-large",
             Self::Internal(_) => "internal-server-error",
-            Self::Http { .. } => "http-error",
+            Self::Http { .. } | Self::HttpProblem(_) => "http-error",
             Self::RequestTimeout { .. } => "request-timeout",
             Self::TooManyRequests { .. } => "too-many-requests",
             Self::Unauthorized { .. } => "unauthorized",
@@ -181,6 +237,7 @@ impl SpikardError {
             Self::UriTooLong { .. } => 414,
             Self::HeadersTooLarge { .. } => 431,
             Self::Http { status, .. } => *status,
+            Self::HttpProblem(p) => p.status,
             Self::RequestTimeout { .. } => 408,
             Self::TooManyRequests { .. } => 429,
             Self::Unauthorized { .. } => 401,
@@ -205,6 +262,7 @@ impl SpikardError {
             Self::HeadersTooLarge { .. } => "Request Header Fields Too Large",
             Self::Internal(_) => "Internal Server Error",
             Self::Http { status, .. } => status_title(*status),
+            Self::HttpProblem(p) => status_title(p.status),
             Self::RequestTimeout { .. } => "Request Timeout",
             Self::TooManyRequests { .. } => "Too Many Requests",
             Self::Unauthorized { .. } => "Unauthorized",
@@ -217,15 +275,25 @@ impl SpikardError {
 
     /// Whether the detail is safe to show the client even for a 5xx (otherwise it is logged and replaced).
     pub fn is_public(&self) -> bool {
-        self.status() < 500 || matches!(self, Self::Http { .. } | Self::Dependency { .. })
+        self.status() < 500 || matches!(self, Self::Http { .. } | Self::HttpProblem(_) | Self::Dependency { .. })
+    }
+
+    /// Headers the error's response sets beyond the problem's own (only an
+    /// application's [`HttpProblem`] has any; the server adds `Allow`, `Retry-After` and
+    /// `WWW-Authenticate` for its own errors).
+    pub fn headers(&self) -> &[(String, String)] {
+        match self {
+            Self::HttpProblem(p) => &p.headers,
+            _ => &[],
+        }
     }
 
     pub fn to_problem(&self) -> ProblemDetails {
         let mut problem = ProblemDetails::new(self.code(), self.title(), self.status(), self.to_string());
-        if let Self::Http { status, .. } = self {
+        if let Self::Http { .. } | Self::HttpProblem(_) = self {
             problem.type_uri = format!(
                 "https://spikard.dev/errors/{}",
-                status_title(*status).to_ascii_lowercase().replace(' ', "-")
+                status_title(self.status()).to_ascii_lowercase().replace(' ', "-")
             );
         }
         match self {
@@ -233,6 +301,13 @@ impl SpikardError {
             Self::Unauthorized { title, .. } | Self::Forbidden { title, .. } => problem.title.clone_from(title),
             Self::Dependency { errors, .. } => {
                 problem.extensions.insert("errors".into(), Value::Array(errors.clone()));
+            }
+            Self::HttpProblem(p) => {
+                for (name, value) in &p.extensions {
+                    if !HttpProblem::RESERVED.contains(&name.as_str()) {
+                        problem.extensions.insert(name.clone(), value.clone());
+                    }
+                }
             }
             _ => {}
         }
@@ -310,5 +385,32 @@ mod tests {
         .to_problem();
         assert_eq!(http.type_uri, "https://spikard.dev/errors/not-found");
         assert_eq!(http.title, "Not Found");
+    }
+
+    #[test]
+    fn http_problems_keep_headers_and_add_extension_members() {
+        let err = SpikardError::from(
+            HttpProblem::new(429, "Slow down")
+                .header("Retry-After", "30")
+                .extension("limit", json!(10))
+                .extension("status", json!(200))
+                .extension("instance", json!("/quota/7")),
+        );
+        assert_eq!(err.status(), 429);
+        assert_eq!(err.code(), "http-error");
+        assert!(err.is_public());
+        assert_eq!(err.headers(), [("Retry-After".to_owned(), "30".to_owned())]);
+        assert_eq!(
+            serde_json::to_value(err.to_problem()).unwrap(),
+            json!({
+                "type": "https://spikard.dev/errors/too-many-requests",
+                "title": "Too Many Requests",
+                "status": 429,
+                "detail": "Slow down",
+                "limit": 10,
+                "instance": "/quota/7"
+            })
+        );
+        assert!(SpikardError::Internal("x".into()).headers().is_empty());
     }
 }

@@ -21,4 +21,4 @@ pub mod route_pattern;
 pub mod router;
 pub mod validation;
 
-pub use error::{ProblemDetails, SpikardError, ValidationErrorEntry};
+pub use error::{HttpProblem, ProblemDetails, SpikardError, ValidationErrorEntry};

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use http::{header, HeaderValue, Method, Request, Response};
+use http::{header, HeaderName, HeaderValue, Method, Request, Response};
 use spikard_core::body::urlencoded::parse_pairs;
 use spikard_core::config::ServerConfig;
 use spikard_core::params::RawParams;
@@ -265,6 +265,17 @@ pub fn error_response(err: &SpikardError) -> HandlerResponse {
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         _ => {}
+    }
+    for (name, value) in err.headers() {
+        match (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value)) {
+            (Ok(name), Ok(value)) if name == header::CONTENT_TYPE => {
+                response.headers.insert(name, value);
+            }
+            (Ok(name), Ok(value)) => {
+                response.headers.append(name, value);
+            }
+            _ => tracing::warn!(header = %name, "dropped an invalid header of an error response"),
+        }
     }
     response
 }

@@ -175,3 +175,36 @@ fn conflicting_routes_are_refused_naming_both() {
     };
     assert!(err.contains("/u/{id:int}") && err.contains("/u/{name}"), "{err}");
 }
+
+/// An application error carrying response headers and extension members.
+struct Refuses;
+
+impl spikard_http::Handler for Refuses {
+    fn call(&self, _request: spikard_http::RequestData) -> spikard_http::BoxFuture<spikard_http::HandlerResult> {
+        let problem = spikard_core::HttpProblem::new(401, "Token expired")
+            .header("WWW-Authenticate", r#"Bearer error="invalid_token""#)
+            .header("x-trace", "a")
+            .header("x-trace", "b")
+            .header("bad header", "dropped")
+            .extension("hint", json!("log in again"));
+        Box::pin(std::future::ready(Err(problem.into())))
+    }
+}
+
+#[tokio::test]
+async fn application_problems_send_their_headers_and_extension_members() {
+    let mut b = builder();
+    b.route(spec(json!({"method": "GET", "path": "/me"})), arc(Refuses))
+        .unwrap();
+    let res = TestClient::new(b.build().unwrap()).get("/me").send().await;
+    assert_eq!(res.status, 401);
+    assert_eq!(res.header("content-type"), Some("application/problem+json"));
+    assert_eq!(res.header("www-authenticate"), Some(r#"Bearer error="invalid_token""#));
+    let traces: Vec<_> = res.headers.get_all("x-trace").iter().collect();
+    assert_eq!(traces, ["a", "b"]);
+    assert_eq!(
+        res.json(),
+        json!({"type": "https://spikard.dev/errors/unauthorized", "title": "Unauthorized", "status": 401,
+            "detail": "Token expired", "hint": "log in again"})
+    );
+}
