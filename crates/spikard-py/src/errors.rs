@@ -12,14 +12,19 @@
 //! Each instance carries the core's stable `code` attribute. In the other
 //! direction, a handler's exception becomes a core error: an exception with an
 //! integer `status_code` attribute deriving from `SpikardError` (`HTTPException`)
-//! becomes an application-chosen problem response; anything else is logged with
-//! its traceback and answered with a 500 problem that does not reveal it.
+//! becomes an application-chosen problem response, with the exception's `headers`
+//! (sent with the response) and `extra` (RFC 9457 extension members) when it has them;
+//! anything else is logged with its traceback and answered with a 500 problem that
+//! does not reveal it.
 
 use pyo3::create_exception;
-use pyo3::exceptions::PyException;
+use pyo3::exceptions::{PyException, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
-use spikard_core::SpikardError;
+use pyo3::types::{PyDict, PyList};
+use serde_json::Value;
+use spikard_core::{HttpProblem, SpikardError};
+
+use crate::convert::py_to_json;
 
 create_exception!(
     _spikard,
@@ -98,12 +103,51 @@ pub fn from_handler(py: Python<'_>, err: PyErr, handler_name: &str) -> SpikardEr
                 .and_then(|d| d.str().map(|s| s.to_string()))
                 .unwrap_or_default();
             if (400..600).contains(&status) {
-                return SpikardError::Http { status, detail };
+                match http_problem(value, status, detail) {
+                    Ok(problem) => return problem,
+                    Err(e) => {
+                        e.set_cause(py, Some(err));
+                        log_exception(py, &e, handler_name);
+                        return SpikardError::Internal(format!("handler {handler_name} raised {e}"));
+                    }
+                }
             }
         }
     }
     log_exception(py, &err, handler_name);
     SpikardError::Internal(format!("handler {handler_name} raised {err}"))
+}
+
+/// An `HTTPException` as `Http`, or as `HttpProblem` when it has `headers` (a mapping of
+/// name to value, or to a list of values for a repeated header) or `extra` (a mapping of
+/// RFC 9457 extension members).
+fn http_problem(exc: &Bound<'_, PyAny>, status: u16, detail: String) -> PyResult<SpikardError> {
+    let present = |name: &str| exc.getattr(name).ok().filter(|v| !v.is_none());
+    let (headers, extra) = (present("headers"), present("extra"));
+    if headers.is_none() && extra.is_none() {
+        return Ok(SpikardError::Http { status, detail });
+    }
+    let mut problem = HttpProblem::new(status, detail);
+    if let Some(headers) = headers {
+        for item in headers.call_method0("items")?.try_iter()? {
+            let (name, value): (String, Bound<'_, PyAny>) = item?.extract()?;
+            match value.cast::<PyList>() {
+                Ok(values) => {
+                    for v in values.iter() {
+                        problem.headers.push((name.clone(), v.str()?.to_string()));
+                    }
+                }
+                Err(_) => problem.headers.push((name, value.str()?.to_string())),
+            }
+        }
+    }
+    if let Some(extra) = extra {
+        match py_to_json(&extra)? {
+            Value::Object(members) => problem.extensions = members,
+            _ => return Err(PyTypeError::new_err("HTTPException.extra must be a mapping")),
+        }
+    }
+    Ok(problem.into())
 }
 
 /// Whether an exception is a cancellation (`asyncio.CancelledError` or `concurrent.futures.CancelledError`).
@@ -166,6 +210,37 @@ mod tests {
                     detail: "Item not found".into()
                 }
             );
+        });
+    }
+
+    #[test]
+    fn headers_and_extra_become_an_http_problem() {
+        Python::attach(|py| {
+            let err = SpikardPyError::new_err("x");
+            let value = err.value(py);
+            value.setattr("status_code", 429).unwrap();
+            value.setattr("detail", "Slow down").unwrap();
+            let headers = PyDict::new(py);
+            headers.set_item("Retry-After", 30).unwrap();
+            value.setattr("headers", headers).unwrap();
+            let extra = PyDict::new(py);
+            extra.set_item("limit", 10).unwrap();
+            value.setattr("extra", extra).unwrap();
+            let core = from_handler(py, err, "h");
+            assert_eq!(core.status(), 429);
+            assert_eq!(core.headers(), [("Retry-After".to_owned(), "30".to_owned())]);
+            assert_eq!(core.to_problem().extensions["limit"], 10);
+        });
+    }
+
+    #[test]
+    fn unconvertible_extra_is_an_internal_error() {
+        Python::attach(|py| {
+            let err = SpikardPyError::new_err("x");
+            let value = err.value(py);
+            value.setattr("status_code", 400).unwrap();
+            value.setattr("extra", py.eval(c"[1]", None, None).unwrap()).unwrap();
+            assert_eq!(from_handler(py, err, "h").status(), 500);
         });
     }
 }

@@ -2,28 +2,55 @@
 
 ``SpikardError``, ``ConfigError``, ``RouteError`` and ``ServerError`` come from the Rust
 binding (each instance carries the core's stable ``code``); :class:`HTTPException`
-is what handlers raise to answer with a problem response of their choosing.
+is what handlers (and hooks) raise to answer with a problem response of their choosing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from http import HTTPStatus
+from typing import Any
 
 from spikard._spikard import ConfigError, RouteError, ServerError, SpikardError
 
-__all__ = ["ConfigError", "HTTPException", "RouteError", "ServerError", "SpikardError"]
+__all__ = [
+    "ConfigError",
+    "HTTPException",
+    "RouteError",
+    "ServerError",
+    "SpikardError",
+]
+
+#: Members of an RFC 9457 problem that ``extra`` cannot replace.
+_STANDARD_MEMBERS = frozenset({"type", "title", "status", "detail"})
 
 
 class HTTPException(SpikardError):
     """Raise in a handler to answer with an RFC 9457 problem: ``raise HTTPException(404, "Item not found")``.
 
     The problem's ``status`` is ``status_code``, its ``detail`` is ``detail`` (the status
-    phrase when omitted) and its ``title``/``type`` follow the status.
+    phrase when omitted) and its ``title``/``type`` follow the status. ``headers`` are sent
+    with the response (``WWW-Authenticate`` on a 401, ``Retry-After`` on a 429; values are
+    converted with ``str``, a list of values sends the header once per value)::
+
+        raise HTTPException(401, "Token expired", headers={"WWW-Authenticate": "Bearer"})
+
+    ``extra`` adds RFC 9457 extension members to the problem object (JSON-convertible
+    values; the standard members ``type``, ``title``, ``status`` and ``detail`` cannot be
+    replaced)::
+
+        raise HTTPException(402, "Out of credit", extra={"balance": 30, "accounts": ["/account/12345"]})
     """
 
     code = "http-error"
 
-    def __init__(self, status_code: int, detail: str | None = None) -> None:
+    def __init__(
+        self,
+        status_code: int,
+        detail: str | None = None,
+        headers: Mapping[str, Any] | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
         if not 400 <= status_code <= 599:
             raise ValueError(f"HTTPException needs an error status (400-599), got {status_code}")
         if detail is None:
@@ -31,9 +58,20 @@ class HTTPException(SpikardError):
                 detail = HTTPStatus(status_code).phrase
             except ValueError:
                 detail = "Error"
+        if extra is not None:
+            clash = _STANDARD_MEMBERS.intersection(extra)
+            if clash:
+                raise ValueError(f"HTTPException extra cannot replace the problem members {sorted(clash)}")
         self.status_code = status_code
         self.detail = detail
+        self.headers = dict(headers) if headers is not None else None
+        self.extra = dict(extra) if extra is not None else None
         super().__init__(detail)
 
     def __repr__(self) -> str:
-        return f"HTTPException({self.status_code}, {self.detail!r})"
+        parts = [str(self.status_code), repr(self.detail)]
+        if self.headers:
+            parts.append(f"headers={self.headers!r}")
+        if self.extra:
+            parts.append(f"extra={self.extra!r}")
+        return f"HTTPException({', '.join(parts)})"

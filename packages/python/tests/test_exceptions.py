@@ -6,7 +6,15 @@ import logging
 
 import pytest
 
-from spikard import ConfigError, HTTPException, RouteError, ServerError, Spikard, SpikardError
+from spikard import (
+    ConfigError,
+    HTTPException,
+    Request,
+    RouteError,
+    ServerError,
+    Spikard,
+    SpikardError,
+)
 from spikard.testing import TestClient
 
 
@@ -112,3 +120,96 @@ def test_unserialisable_results_are_500_problems() -> None:
     res = TestClient(app).get("/x")
     assert res.status_code == 500
     assert res.json()["type"].endswith("/internal-server-error")
+
+
+@pytest.mark.parametrize("is_async", [False, True])
+def test_http_exception_headers_are_sent_with_the_problem(is_async: bool) -> None:
+    app = Spikard()
+
+    def refuse() -> None:
+        raise HTTPException(
+            401,
+            "Token expired",
+            headers={"WWW-Authenticate": ['Bearer error="invalid_token"', 'Basic realm="api"'], "X-Attempts": 3},
+        )
+
+    async def arefuse() -> None:
+        refuse()
+
+    app.add_route("GET", "/me", arefuse if is_async else refuse)
+    res = TestClient(app).get("/me")
+    assert res.status_code == 401
+    assert res.headers["content-type"] == "application/problem+json"
+    assert res.get_all("www-authenticate") == ['Bearer error="invalid_token"', 'Basic realm="api"']
+    assert res.headers["x-attempts"] == "3"
+    assert res.json() == {
+        "type": "https://spikard.dev/errors/unauthorized",
+        "title": "Unauthorized",
+        "status": 401,
+        "detail": "Token expired",
+    }
+
+
+def test_http_exception_extra_adds_extension_members() -> None:
+    app = Spikard()
+
+    @app.get("/quota")
+    def quota() -> None:
+        raise HTTPException(429, "Slow down", headers={"Retry-After": 30}, extra={"limit": 10, "window": "1m"})
+
+    res = TestClient(app).get("/quota")
+    assert res.status_code == 429
+    assert res.headers["retry-after"] == "30"
+    assert res.json() == {
+        "type": "https://spikard.dev/errors/too-many-requests",
+        "title": "Too Many Requests",
+        "status": 429,
+        "detail": "Slow down",
+        "limit": 10,
+        "window": "1m",
+    }
+
+
+def test_http_exception_extra_cannot_replace_standard_members() -> None:
+    with pytest.raises(ValueError, match=r"\['status', 'title'\]"):
+        HTTPException(400, extra={"status": 200, "title": "fine", "other": 1})
+    exc = HTTPException(403, headers={"X-Reason": "ip"}, extra={"ip": "10.0.0.1"})
+    assert exc.headers == {"X-Reason": "ip"}
+    assert exc.extra == {"ip": "10.0.0.1"}
+    assert repr(exc) == "HTTPException(403, 'Forbidden', headers={'X-Reason': 'ip'}, extra={'ip': '10.0.0.1'})"
+
+
+def test_http_exception_with_unserialisable_extra_is_a_logged_500(caplog: pytest.LogCaptureFixture) -> None:
+    app = Spikard()
+
+    @app.get("/x")
+    def raising() -> None:
+        raise HTTPException(409, "taken", extra={"when": object()})
+
+    with caplog.at_level(logging.ERROR, logger="spikard"):
+        res = TestClient(app).get("/x")
+    assert res.status_code == 500
+    assert res.json()["detail"] == "Internal server error"
+    record = next(r for r in caplog.records if r.name == "spikard")
+    assert record.exc_info is not None
+    assert isinstance(record.exc_info[1].__cause__, HTTPException)
+
+
+def test_http_exception_headers_from_a_hook() -> None:
+    app = Spikard()
+
+    @app.get("/private")
+    def private() -> dict:
+        return {"secret": True}
+
+    @app.on_request
+    async def guard(request: Request) -> None:
+        if "authorization" not in request.headers:
+            raise HTTPException(401, headers={"WWW-Authenticate": 'Bearer realm="api"'})
+
+    client = TestClient(app)
+    res = client.get("/private")
+    assert res.status_code == 401
+    assert res.headers["www-authenticate"] == 'Bearer realm="api"'
+    assert res.json()["detail"] == "Unauthorized"
+    assert client.get("/private", headers={"Authorization": "Bearer t"}).json() == {"secret": True}
