@@ -6,6 +6,7 @@
 //!   to that loop and returns a Rust future; the loop's done-callback converts the
 //!   result while it still holds the GIL and sends it over a oneshot channel.
 //!   Dropping the future (the client went away) cancels the Python task.
+//!   [`spawn`] runs a coroutine there without waiting for it (closing a stream).
 //! * [`block_on`] drives a Rust future from Python with the GIL released, so
 //!   handlers running on other threads can take it.
 
@@ -143,6 +144,14 @@ pub fn submit<T: Send + 'static>(
         rx,
         future: Some(future.unbind()),
     })
+}
+
+/// Run `coroutine` on the event loop without waiting for it (its outcome is dropped: it
+/// reports its own failures).
+pub fn spawn(py: Python<'_>, coroutine: Bound<'_, PyAny>) -> PyResult<()> {
+    let (event_loop, run) = run_threadsafe(py)?;
+    run.bind(py).call1((coroutine, event_loop))?;
+    Ok(())
 }
 
 /// Drive a future to completion with the GIL released.

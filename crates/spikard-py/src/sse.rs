@@ -4,7 +4,9 @@
 //! `SseEvent(data=..., event=..., id=..., retry=..., comment=...)` objects, dicts with
 //! those keys, or bare data. Data that is not a `str` is sent as JSON. A route
 //! registered with `sse=True` and an `event_schema` has every event's data checked
-//! by the core, which ends the stream at the first event breaking it.
+//! by the core, which ends the stream at the first event breaking it. A stream that
+//! ends before its iterator does (the client went away) closes the iterator, as in
+//! [`crate::streaming`].
 
 use std::time::Duration;
 

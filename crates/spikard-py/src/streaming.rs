@@ -4,8 +4,14 @@
 //! runs with the GIL held only for that call; an async iterator's `__anext__` runs
 //! on the asyncio loop thread through [`crate::bridge`]. Each chunk (`bytes`,
 //! `bytearray`, `memoryview` or `str` as UTF-8) is converted while the GIL is held.
-//! A raising iterator ends the response early (its traceback logged); a client
-//! that goes away drops the stream and cancels a pending `__anext__`.
+//! A raising iterator ends the response early (its traceback logged).
+//!
+//! A stream dropped before its iterator is exhausted (the client went away, a chunk
+//! could not be converted, a `HEAD` request never read it) closes the iterator at
+//! once, so a generator's `finally:` blocks run promptly rather than whenever it is
+//! garbage-collected: a pending `__anext__` is cancelled, and once it has settled
+//! `aclose()` is awaited on the loop (async iterators); `close()` is called (sync
+//! iterators). Errors raised while closing are logged on the `spikard` logger.
 
 use bytes::Bytes;
 use http::StatusCode;
@@ -22,6 +28,7 @@ use crate::errors;
 
 /// A Python iterator (sync or async) being pulled item by item.
 pub struct PyItems {
+    /// The iterator itself (sync), or an `AsyncItems` wrapping it (async).
     iter: Py<PyAny>,
     is_async: bool,
 }
@@ -29,20 +36,46 @@ pub struct PyItems {
 /// Converts one item while the GIL is held.
 pub type Convert<T> = fn(&Bound<'_, PyAny>) -> PyResult<T>;
 
-static ANEXT: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static ASYNC_ITEMS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
-/// `async def anext(it): return await it.__anext__()` (a real coroutine for
-/// `run_coroutine_threadsafe`, which refuses other awaitables).
-fn anext(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
-    ANEXT
+/// `AsyncItems(it)`: pulls `it` one item per `next()` task on the event loop (real
+/// coroutines, as `run_coroutine_threadsafe` requires) and remembers the last pull, so
+/// `aclose()` can let a cancelled pull settle before closing the iterator (an async
+/// generator refuses `aclose()` while it is running).
+const ASYNC_ITEMS_SOURCE: &std::ffi::CStr = cr#"
+import asyncio
+import logging
+
+
+class AsyncItems:
+    __slots__ = ("it", "pull")
+
+    def __init__(self, it):
+        self.it = it
+        self.pull = None
+
+    async def next(self):
+        self.pull = asyncio.current_task()
+        return await self.it.__anext__()
+
+    async def aclose(self):
+        pull = self.pull
+        if pull is not None and not pull.done():
+            await asyncio.wait((pull,))
+        close = getattr(self.it, "aclose", None)
+        if close is None:
+            return
+        try:
+            await close()
+        except Exception:
+            logging.getLogger("spikard").exception("closing the async iterator of a stream failed")
+"#;
+
+fn async_items(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    ASYNC_ITEMS
         .get_or_try_init(py, || {
-            let module = PyModule::from_code(
-                py,
-                c"async def anext(it):\n    return await it.__anext__()\n",
-                c"spikard_anext.py",
-                c"spikard_anext",
-            )?;
-            Ok(module.getattr("anext")?.unbind())
+            let module = PyModule::from_code(py, ASYNC_ITEMS_SOURCE, c"spikard_streams.py", c"spikard_streams")?;
+            Ok(module.getattr("AsyncItems")?.unbind())
         })
         .map(|f| f.bind(py))
 }
@@ -52,8 +85,9 @@ impl PyItems {
     /// through `iter()`.
     pub fn new(content: &Bound<'_, PyAny>) -> PyResult<Self> {
         if content.hasattr("__aiter__")? {
+            let it = content.call_method0("__aiter__")?;
             Ok(Self {
-                iter: content.call_method0("__aiter__")?.unbind(),
+                iter: async_items(content.py())?.call1((it,))?.unbind(),
                 is_async: true,
             })
         } else {
@@ -86,7 +120,7 @@ impl PyItems {
                     Err(e) => Err(errors::from_handler(py, e, name)),
                 });
             }
-            let coroutine = anext(py).and_then(|f| f.call1((iter,)));
+            let coroutine = iter.call_method0("next");
             let finish: bridge::Finish<Option<T>> = Box::new(move |py, outcome| match outcome {
                 Ok(item) => convert(&item).map(Some).map_err(|e| errors::from_handler(py, e, name)),
                 Err(e) if e.is_instance_of::<PyStopAsyncIteration>(py) => Ok(None),
@@ -104,20 +138,62 @@ impl PyItems {
         }
     }
 
-    /// The items as a stream that ends at exhaustion or after the first error.
+    /// Close the iterator: `aclose()` scheduled on the loop (async), `close()` now (sync);
+    /// iterators without the method are left alone.
+    fn close(&self, py: Python<'_>, name: &str) {
+        let iter = self.iter.bind(py);
+        let closed = if self.is_async {
+            iter.call_method0("aclose").and_then(|c| bridge::spawn(py, c))
+        } else {
+            match iter.getattr("close") {
+                Ok(close) => close.call0().map(drop),
+                Err(_) => Ok(()),
+            }
+        };
+        if let Err(e) = closed {
+            errors::log_exception(py, &e, name);
+        }
+    }
+
+    /// The items as a stream that ends at exhaustion or after the first error; dropped
+    /// before exhaustion, it closes the iterator (see the module docs).
     pub fn into_stream<T: Send + 'static>(
         self,
         convert: Convert<T>,
         name: &'static str,
     ) -> impl futures_util::Stream<Item = Result<T, SpikardError>> + Send + 'static {
-        futures_util::stream::unfold(Some(self), move |state| async move {
-            let items = state?;
-            match items.next(convert, name).await {
-                Ok(Some(item)) => Some((Ok(item), Some(items))),
-                Ok(None) => None,
+        let state = Closing {
+            items: self,
+            exhausted: false,
+            name,
+        };
+        futures_util::stream::unfold(Some(state), move |state| async move {
+            let mut state = state?;
+            match state.items.next(convert, name).await {
+                Ok(Some(item)) => Some((Ok(item), Some(state))),
+                Ok(None) => {
+                    state.exhausted = true;
+                    None
+                }
                 Err(e) => Some((Err(e), None)),
             }
         })
+    }
+}
+
+/// The iterator of a stream, closed when the stream lets go of it early.
+struct Closing {
+    items: PyItems,
+    exhausted: bool,
+    name: &'static str,
+}
+
+impl Drop for Closing {
+    fn drop(&mut self) {
+        if !self.exhausted {
+            // `None` while the interpreter shuts down: nothing left to close.
+            let _ = Python::try_attach(|py| self.items.close(py, self.name));
+        }
     }
 }
 
@@ -238,6 +314,39 @@ mod tests {
         ));
         assert_eq!(got.len(), 2);
         assert!(got[1].is_err());
+    }
+
+    #[test]
+    fn a_stream_dropped_early_closes_its_generator() {
+        let runtime = bridge::test_runtime().unwrap();
+        let (module, items) = Python::attach(|py| {
+            let module = PyModule::from_code(
+                py,
+                c"steps = []\ndef gen():\n    try:\n        while True:\n            yield 'x'\n    finally:\n        steps.append('closed')\ncontent = gen()\n",
+                c"d.py",
+                c"d",
+            )
+            .unwrap();
+            let items = PyItems::new(&module.getattr("content").unwrap()).unwrap();
+            (module.unbind(), items)
+        });
+        let steps = |module: &Py<PyModule>| {
+            Python::attach(|py| {
+                module
+                    .bind(py)
+                    .getattr("steps")
+                    .unwrap()
+                    .extract::<Vec<String>>()
+                    .unwrap()
+            })
+        };
+        let mut stream = Box::pin(items.into_stream(chunk, "t"));
+        let first = runtime.block_on(futures_util::StreamExt::next(&mut stream));
+        assert_eq!(first.unwrap().unwrap(), "x");
+        assert!(steps(&module).is_empty());
+        drop(stream);
+        // The module still references the generator: only the explicit close finishes it.
+        assert_eq!(steps(&module), vec!["closed"]);
     }
 
     #[test]

@@ -161,13 +161,15 @@ impl TestClient {
                     )
                 })
                 .collect(),
-            inner: Mutex::new(response),
+            inner: Mutex::new(Some(response)),
+            closing: tokio::sync::watch::Sender::new(false),
             runtime: Arc::clone(&self.runtime),
         })
     }
 }
 
-/// A response read as it arrives: chunk by chunk or event by event.
+/// A response read as it arrives: chunk by chunk or event by event; `close()` (or
+/// leaving a `with` block) drops it as a client that disconnects would.
 #[pyclass(frozen, module = "spikard._spikard")]
 pub struct TestStreamResponse {
     #[pyo3(get)]
@@ -175,7 +177,10 @@ pub struct TestStreamResponse {
     /// Every header as `(lowercase name, value)`, in order.
     #[pyo3(get)]
     header_list: Vec<(String, String)>,
-    inner: Mutex<CoreStream>,
+    /// `None` once closed.
+    inner: Mutex<Option<CoreStream>>,
+    /// Set by `close()`: ends a read in progress on another thread (it holds `inner`).
+    closing: tokio::sync::watch::Sender<bool>,
     runtime: Arc<ClientRuntime>,
 }
 
@@ -195,8 +200,20 @@ fn block_on_locked<S: Send, T: Send>(
 }
 
 impl TestStreamResponse {
-    fn with<T: Send>(&self, py: Python<'_>, f: impl AsyncFnOnce(&mut CoreStream) -> T + Send) -> PyResult<T> {
-        block_on_locked(py, &self.runtime, &self.inner, "stream", f)
+    /// `f` on the open stream; `None` once closed (also when `close()` interrupts it).
+    fn with<T: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl AsyncFnOnce(&mut CoreStream) -> Option<T> + Send,
+    ) -> PyResult<Option<T>> {
+        let mut closing = self.closing.subscribe();
+        block_on_locked(py, &self.runtime, &self.inner, "stream", async move |s| {
+            let s = s.as_mut()?;
+            tokio::select! {
+                read = f(s) => read,
+                _ = closing.wait_for(|closed| *closed) => None,
+            }
+        })
     }
 }
 
@@ -238,6 +255,35 @@ impl TestStreamResponse {
         d.set_item("retry", m.retry)?;
         d.set_item("comments", m.comments)?;
         Ok(Some(d))
+    }
+
+    /// Stop reading and drop the response body, as a client that disconnects: the server
+    /// stops the stream (closing its iterator). Reads after `close()` return `None`.
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        self.closing.send_replace(true);
+        // Locked without the GIL: a read in progress on another thread may need it to finish.
+        let body = py.detach(|| {
+            self.inner
+                .lock()
+                .map(|mut guard| guard.take())
+                .map_err(|_| PyValueError::new_err("stream lock poisoned"))
+        })?;
+        drop(body);
+        Ok(())
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    fn __exit__(
+        &self,
+        py: Python<'_>,
+        _exc_type: Option<Bound<'_, PyAny>>,
+        _exc: Option<Bound<'_, PyAny>>,
+        _traceback: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        self.close(py)
     }
 
     fn __repr__(&self) -> String {

@@ -18,7 +18,7 @@ import pytest
 APP = textwrap.dedent(
     """
     import asyncio, os, sys
-    from spikard import Request, Spikard
+    from spikard import Request, Spikard, StreamingResponse
 
     app = Spikard()
 
@@ -45,6 +45,22 @@ APP = textwrap.dedent(
             raise
         return {}
 
+    alive = []  # keeps the generators referenced: only closing them can run their finally
+
+    async def ticks():
+        try:
+            while True:
+                yield b"tick" * 16384
+        finally:
+            with open(os.environ["CLOSED_FLAG"], "w") as f:
+                f.write("closed")
+
+    @app.get("/ticks")
+    def ticker() -> StreamingResponse:
+        gen = ticks()
+        alive.append(gen)
+        return StreamingResponse(gen)
+
     app.run(host="127.0.0.1", port=int(sys.argv[1]), workers=int(sys.argv[2]))
     """
 )
@@ -70,7 +86,7 @@ def _start(tmp_path: Path, workers: int) -> tuple[subprocess.Popen[bytes], int]:
     script = tmp_path / "app.py"
     script.write_text(APP)
     port = _free_port()
-    env = {**os.environ, "CANCEL_FLAG": str(tmp_path / "cancelled")}
+    env = {**os.environ, "CANCEL_FLAG": str(tmp_path / "cancelled"), "CLOSED_FLAG": str(tmp_path / "closed")}
     proc = subprocess.Popen([sys.executable, str(script), str(port), str(workers)], env=env, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -137,6 +153,31 @@ def test_client_disconnect_cancels_the_async_handler(tmp_path: Path) -> None:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=15) == 0
         assert b"raised an exception" not in proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_client_disconnect_closes_the_streamed_generator(tmp_path: Path) -> None:
+    proc, port = _start(tmp_path, workers=1)
+    try:
+        with socket.create_connection(("127.0.0.1", port)) as s:
+            s.sendall(b"GET /ticks HTTP/1.1\r\nHost: test\r\n\r\n")
+            received = b""
+            while b"tick" not in received:
+                received += s.recv(4096)
+            assert received.startswith(b"HTTP/1.1 200")
+            # Stop reading: the socket buffers fill up and the server stops pulling, so the
+            # generator sits at a `yield` (not in a pull that could be cancelled) when we leave.
+            time.sleep(0.3)
+        flag = tmp_path / "closed"
+        deadline = time.monotonic() + 10
+        while not flag.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert flag.read_text() == "closed"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=15) == 0
+        assert b"Traceback" not in proc.stderr.read()
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -90,3 +91,30 @@ def test_bad_arguments_are_refused() -> None:
         EventSourceResponse([], keep_alive=0)
     with pytest.raises(TypeError):
         EventSourceResponse(5)
+
+
+def test_event_generators_are_closed_when_the_client_goes_away() -> None:
+    app = Spikard()
+    closed = threading.Event()
+    alive: list[object] = []  # referenced, so only the explicit close can finish it
+
+    async def feed() -> AsyncIterator[SseEvent]:
+        try:
+            n = 0
+            while True:
+                yield SseEvent(data={"n": n})
+                n += 1
+                await asyncio.sleep(0)
+        finally:
+            closed.set()
+
+    @app.get("/feed", sse=True)
+    def route() -> AsyncIterator[SseEvent]:
+        gen = feed()
+        alive.append(gen)
+        return gen
+
+    with TestClient(app).stream("GET", "/feed") as stream:
+        assert stream.next_event()["data"] == '{"n":0}'  # type: ignore[index]
+        assert not closed.is_set()
+    assert closed.wait(timeout=10)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections.abc import AsyncIterator, Iterator
 
@@ -100,3 +101,128 @@ def test_bad_arguments_are_refused() -> None:
         StreamingResponse(42)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="invalid status"):
         StreamingResponse([], status_code=1000)
+
+
+# A client that goes away closes the iterator at once. The generators below are also kept
+# referenced here, so only that explicit close (not garbage collection) can run their `finally:`.
+_alive: list[object] = []
+
+
+def test_async_generator_is_closed_when_the_client_goes_away() -> None:
+    app = Spikard()
+    closed = threading.Event()
+    sent: list[int] = []
+
+    async def ticks() -> AsyncIterator[str]:
+        try:
+            n = 0
+            while True:
+                sent.append(n)
+                yield f"{n}\n"
+                n += 1
+                await asyncio.sleep(0)
+        finally:
+            await asyncio.sleep(0)  # cleanup may await
+            closed.set()
+
+    @app.get("/ticks")
+    def route() -> StreamingResponse:
+        gen = ticks()
+        _alive.append(gen)
+        return StreamingResponse(gen)
+
+    stream = TestClient(app).stream("GET", "/ticks")
+    assert stream.next_chunk() == b"0\n"
+    assert not closed.is_set()
+    stream.close()
+    assert closed.wait(timeout=10)
+    assert stream.next_chunk() is None
+
+
+def test_a_pending_pull_is_cancelled_then_the_generator_closed(caplog: pytest.LogCaptureFixture) -> None:
+    app = Spikard()
+    steps: list[str] = []
+    closed = threading.Event()
+    waiting = threading.Event()
+
+    async def slow() -> AsyncIterator[str]:
+        try:
+            yield "first"
+            waiting.set()
+            await asyncio.Event().wait()  # never set: the pull is pending when the client leaves
+            yield "never"
+        except asyncio.CancelledError:
+            steps.append("cancelled")
+            await asyncio.sleep(0)  # still running when the stream asks to close it
+            raise
+        finally:
+            steps.append("finally")
+            closed.set()
+
+    @app.get("/slow")
+    async def route() -> StreamingResponse:
+        gen = slow()
+        _alive.append(gen)
+        return StreamingResponse(gen)
+
+    with caplog.at_level(logging.ERROR, logger="spikard"):
+        with TestClient(app).stream("GET", "/slow") as stream:
+            assert stream.next_chunk() == b"first"
+            # A read on another thread starts the next pull, which never completes.
+            reader = threading.Thread(target=stream.next_chunk, daemon=True)
+            reader.start()
+            assert waiting.wait(timeout=10)
+        assert closed.wait(timeout=10)
+    assert steps == ["cancelled", "finally"]
+    assert not [r for r in caplog.records if r.name == "spikard"]
+
+
+def test_sync_generator_is_closed_when_the_client_goes_away() -> None:
+    app = Spikard()
+    steps: list[str] = []
+
+    def rows() -> Iterator[str]:
+        try:
+            while True:
+                yield "row\n"
+        except GeneratorExit:
+            steps.append("exit")
+            raise
+        finally:
+            steps.append("finally")
+
+    @app.get("/rows")
+    def route() -> StreamingResponse:
+        gen = rows()
+        _alive.append(gen)
+        return StreamingResponse(gen)
+
+    with TestClient(app).stream("GET", "/rows") as stream:
+        assert stream.next_chunk() == b"row\n"
+        assert steps == []
+    assert steps == ["exit", "finally"]
+
+
+def test_exhausted_and_unread_generators_are_finished_once() -> None:
+    app = Spikard()
+    steps: list[str] = []
+
+    def rows() -> Iterator[str]:
+        try:
+            yield "a"
+            yield "b"
+        finally:
+            steps.append("finally")
+
+    @app.get("/rows")
+    def route() -> StreamingResponse:
+        gen = rows()
+        _alive.append(gen)
+        return StreamingResponse(gen)
+
+    client = TestClient(app)
+    assert client.get("/rows").text == "ab"
+    assert steps == ["finally"]
+    # HEAD never reads the body: the generator never started, so there is nothing to finish.
+    assert client.head("/rows").status_code == 200
+    assert steps == ["finally"]
