@@ -31,7 +31,14 @@ from spikard._spikard import (
 from spikard.app import Spikard, current_app, delete, get, head, options, patch, post, put
 from spikard.config import ServerConfig
 from spikard.di import Dependency, Provide
-from spikard.exceptions import ConfigError, HTTPException, RouteError, ServerError, SpikardError
+from spikard.exceptions import (
+    ConfigError,
+    HTTPException,
+    ResponseValidationError,
+    RouteError,
+    ServerError,
+    SpikardError,
+)
 from spikard.params import Body, Cookie, Header, Path, Query
 from spikard.websocket import WebSocket, WebSocketDisconnect
 
@@ -51,6 +58,7 @@ __all__ = [
     "Query",
     "Request",
     "Response",
+    "ResponseValidationError",
     "RouteError",
     "ServerConfig",
     "ServerError",

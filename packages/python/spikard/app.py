@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any, TypeVar
 
-from spikard import _schema, _server, _signature
+from spikard import _responses, _server, _signature
 from spikard import sse as _sse
 from spikard import websocket as _websocket
 from spikard._spikard import App as _CoreApp
@@ -89,7 +89,7 @@ class Spikard:
         operation_id: str | None = None,
         deprecated: bool = False,
         include_in_schema: bool = True,
-        response_model: Any = None,
+        response_model: Any = _responses.INFER,
         response_schema: dict[str, Any] | None = None,
         responses: dict[str | int, dict[str, Any]] | None = None,
         dependencies: Mapping[str, Any] | None = None,
@@ -124,6 +124,11 @@ class Spikard:
         request with the dependency problem (500) instead of failing when the app is built.
         ``on_request``, ``pre_validation``, ``pre_handler``, ``on_response`` and ``on_error``
         add hooks (a callable or a list) run after the app-wide ones of their phase.
+
+        ``response_model`` (by default the return annotation when it names a structured
+        type; ``None`` for none) also validates what the handler returns and drops the
+        fields the model does not declare; a result that does not conform is a logged 500
+        (see ``spikard._responses``).
         """
         if event_schema is not None:
             sse = True
@@ -150,8 +155,8 @@ class Spikard:
         if sse:
             spec["kind"] = "sse"
             spec["event_schema"] = event_schema
-        if response_model is not None and response_schema is None:
-            response_schema = _schema.schema_for(response_model)[0]
+        route_name = spec["handler_name"] or f"{method} {path}"
+        handler, response_schema = _responses.prepare(handler, response_model, response_schema, route_name)
         doc = {
             "tags": list(tags or []),
             "summary": summary,

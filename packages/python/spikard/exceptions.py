@@ -2,7 +2,9 @@
 
 ``SpikardError``, ``ConfigError``, ``RouteError`` and ``ServerError`` come from the Rust
 binding (each instance carries the core's stable ``code``); :class:`HTTPException`
-is what handlers (and hooks) raise to answer with a problem response of their choosing.
+is what handlers (and hooks) raise to answer with a problem response of their choosing;
+:class:`ResponseValidationError` is raised when a handler's result does not match its
+response model (a logged 500, see ``spikard._responses``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from spikard._spikard import ConfigError, RouteError, ServerError, SpikardError
 __all__ = [
     "ConfigError",
     "HTTPException",
+    "ResponseValidationError",
     "RouteError",
     "ServerError",
     "SpikardError",
@@ -75,3 +78,25 @@ class HTTPException(SpikardError):
         if self.extra:
             parts.append(f"extra={self.extra!r}")
         return f"HTTPException({', '.join(parts)})"
+
+
+class ResponseValidationError(SpikardError):
+    """A handler returned a value its response model refuses.
+
+    Not an HTTP error: the client gets the generic 500 problem, and the exception (with
+    ``errors``, the validator's findings) is logged with its traceback on the ``spikard``
+    logger, as FastAPI's ``ResponseValidationError`` is.
+    """
+
+    code = "response-validation-error"
+
+    def __init__(self, handler: str, model: Any, errors: list[dict[str, Any]]) -> None:
+        self.handler = handler
+        self.model = model
+        self.errors = errors
+        found = "; ".join(f"{e['msg']} at {e['loc']}" if e.get("loc") else e["msg"] for e in errors)
+        super().__init__(f"the result of {handler} does not match its response model {_type_name(model)}: {found}")
+
+
+def _type_name(tp: Any) -> str:
+    return tp.__qualname__ if isinstance(tp, type) else repr(tp)

@@ -10,6 +10,7 @@ from spikard import (
     ConfigError,
     HTTPException,
     Request,
+    ResponseValidationError,
     RouteError,
     ServerError,
     Spikard,
@@ -19,7 +20,7 @@ from spikard.testing import TestClient
 
 
 def test_everything_derives_from_spikard_error() -> None:
-    for cls in (ConfigError, RouteError, ServerError, HTTPException):
+    for cls in (ConfigError, RouteError, ServerError, HTTPException, ResponseValidationError):
         assert issubclass(cls, SpikardError)
     assert issubclass(SpikardError, Exception)
     assert SpikardError.__module__ == "spikard.exceptions"
