@@ -9,6 +9,7 @@ import pytest
 from spikard import (
     ConfigError,
     HTTPException,
+    Provide,
     Request,
     ResponseValidationError,
     RouteError,
@@ -214,3 +215,24 @@ def test_http_exception_headers_from_a_hook() -> None:
     assert res.headers["www-authenticate"] == 'Bearer realm="api"'
     assert res.json()["detail"] == "Unauthorized"
     assert client.get("/private", headers={"Authorization": "Bearer t"}).json() == {"secret": True}
+
+
+def test_http_exception_headers_from_a_dependency() -> None:
+    def current_user(request: Request) -> str:
+        token = request.headers.get("authorization")
+        if token is None:
+            raise HTTPException(401, "Not authenticated", headers={"WWW-Authenticate": "Bearer"})
+        return token
+
+    app = Spikard(dependencies={"user": Provide(current_user)})
+
+    @app.get("/me")
+    async def me(user: str) -> dict:
+        return {"user": user}
+
+    client = TestClient(app)
+    res = client.get("/me")
+    assert res.status_code == 401
+    assert res.headers["www-authenticate"] == "Bearer"
+    assert res.json()["detail"] == "Not authenticated"
+    assert client.get("/me", headers={"Authorization": "t"}).json() == {"user": "t"}
