@@ -71,3 +71,22 @@ def test_config_from_plain_data() -> None:
     assert from_rust(ServerConfig, ServerConfig().to_rust()) == ServerConfig()
     with pytest.raises(ValueError, match="unknown field"):
         from_rust(ServerConfig, {"bogus": 1})
+
+
+def test_a_struct_used_as_body_and_result_is_one_component() -> None:
+    class Gadget(msgspec.Struct):
+        name: str
+        price: float
+
+    app = Spikard(ServerConfig(openapi=OpenApiConfig()))
+
+    @app.post("/gadgets")
+    def create(gadget: Gadget) -> Gadget:
+        return gadget
+
+    doc = TestClient(app).get("/openapi.json").json()
+    operation = doc["paths"]["/gadgets"]["post"]
+    ref = {"$ref": "#/components/schemas/Gadget"}
+    assert operation["requestBody"]["content"]["application/json"]["schema"] == ref
+    assert operation["responses"]["200"]["content"]["application/json"]["schema"] == ref
+    assert [n for n in doc["components"]["schemas"] if n.startswith("Gadget")] == ["Gadget"]

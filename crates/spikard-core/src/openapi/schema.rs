@@ -169,7 +169,20 @@ impl SchemaRegistry {
             drop_redundant_title(&mut root, &base);
             let mut probe = root.clone();
             rewrite_refs(&mut probe, &names, Some(&base));
-            self.name_for(&base, &probe, &taken)
+            // A root repeated as a def of its own name (an inlined root whose `$defs` still
+            // hold it) is that one component.
+            let repeated = defs.iter().any(|(def_name, def)| {
+                names[def_name] == base && {
+                    let mut d = def.clone();
+                    rewrite_refs(&mut d, &names, Some(&base));
+                    d == probe
+                }
+            });
+            if repeated {
+                base
+            } else {
+                self.name_for(&base, &probe, &taken)
+            }
         });
         for (def_name, mut def) in defs {
             rewrite_refs(&mut def, &names, root_name.as_deref());
@@ -196,6 +209,20 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn a_root_repeated_in_its_own_defs_is_one_component() {
+        let item = json!({"title": "Item", "type": "object", "properties": {"n": {"type": "string"}}});
+        let mut with_defs = item.clone();
+        with_defs["$defs"] = json!({"Item": item});
+        let mut reg = SchemaRegistry::default();
+        assert_eq!(
+            reg.add(with_defs.clone(), true),
+            json!({"$ref": "#/components/schemas/Item"})
+        );
+        assert_eq!(reg.add(with_defs, true), json!({"$ref": "#/components/schemas/Item"}));
+        assert_eq!(reg.schemas().keys().collect::<Vec<_>>(), ["Item"]);
+    }
 
     #[test]
     fn hoists_defs_and_rewrites_nested_refs() {
