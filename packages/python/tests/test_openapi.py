@@ -73,11 +73,12 @@ def test_config_from_plain_data() -> None:
         from_rust(ServerConfig, {"bogus": 1})
 
 
-def test_a_struct_used_as_body_and_result_is_one_component() -> None:
-    class Gadget(msgspec.Struct):
-        name: str
-        price: float
+class Gadget(msgspec.Struct):
+    name: str
+    price: float
 
+
+def test_a_struct_used_as_body_and_result_is_one_component() -> None:
     app = Spikard(ServerConfig(openapi=OpenApiConfig()))
 
     @app.post("/gadgets")
