@@ -56,13 +56,56 @@ pub fn schema_of<T: JsonSchema>() -> Value {
     serde_json::to_value(schemars::schema_for!(T)).unwrap_or(Value::Bool(true))
 }
 
+/// Replace `#/$defs/X` references with the definitions themselves (a field's schema is
+/// compiled on its own, without the struct's `$defs`); a recursive definition is left as is.
+fn inline_defs(value: &mut Value, defs: &Map<String, Value>, depth: usize) {
+    match value {
+        Value::Object(obj) => {
+            let target = obj
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix("#/$defs/"))
+                .and_then(|name| defs.get(name));
+            if let (Some(def), true) = (target, depth < 16) {
+                let mut def = def.clone();
+                inline_defs(&mut def, defs, depth + 1);
+                obj.remove("$ref");
+                if obj.is_empty() {
+                    *value = def;
+                } else {
+                    let mut all = vec![def];
+                    all.extend(
+                        obj.remove("allOf")
+                            .and_then(|a| a.as_array().cloned())
+                            .unwrap_or_default(),
+                    );
+                    obj.insert("allOf".into(), Value::Array(all));
+                }
+                return;
+            }
+            obj.values_mut().for_each(|v| inline_defs(v, defs, depth));
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| inline_defs(v, defs, depth)),
+        _ => {}
+    }
+}
+
+/// The fields of a struct's schema, each a schema of its own (definitions inlined).
 fn properties_of<T: JsonSchema>() -> (Map<String, Value>, Vec<String>) {
     let schema = schema_of::<T>();
-    let props = schema
+    let defs = schema
+        .get("$defs")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let mut props = schema
         .get("properties")
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
+    for prop in props.values_mut() {
+        inline_defs(prop, &defs, 0);
+    }
     let required = schema
         .get("required")
         .and_then(Value::as_array)

@@ -100,6 +100,37 @@ async fn query_struct_with_defaults_and_repeated_keys() {
     assert_eq!(types, vec!["string_too_short", "int_parsing"]);
 }
 
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+enum Sort {
+    Asc,
+    Desc,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+struct Listing {
+    sort: Sort,
+    #[serde(default)]
+    then: Option<Sort>,
+}
+
+#[tokio::test]
+async fn query_struct_with_an_enum_field_refers_to_its_definition() {
+    let mut app = App::new();
+    app.route(get("/list").query::<Listing>().handler(|ctx: Ctx| async move {
+        let l: Listing = ctx.query()?;
+        Ok::<_, Error>(Json(l))
+    }))
+    .expect("a field whose schema refers to $defs registers");
+    let c = app.test_client();
+    let res = c.get("/list?sort=desc&then=asc").send().await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(res.json(), json!({"sort": "desc", "then": "asc"}));
+    let res = c.get("/list?sort=sideways").send().await;
+    assert_eq!(res.status, 422);
+    assert_eq!(res.json()["errors"][0]["loc"], json!(["query", "sort"]));
+}
+
 #[tokio::test]
 async fn typed_body_and_uuid_segment() {
     let c = app().test_client();
