@@ -19,6 +19,15 @@ options:
   --rounds N            timed rounds per contestant and workload (default 3)
   --connections N       keep-alive connections (default 32)
   --warmup SECS         warm-up per contestant and workload, not measured (default 1)
+  --quiet-wait SECS     before each round, wait up to this long for both cores to be idle
+                        (default 3; 0: do not wait)
+  --retries N           re-run a round disturbed by other processes or steal on the server's
+                        or the load generator's core up to N times (default 1; 0: never)
+  --soak N              memory soak: per contestant, after the warm-up, send N requests and
+                        sample the server's resident memory (start, peak, end, growth); with
+                        --soak and no --workloads/--quick, only the soak runs (and --out
+                        defaults to docs/benchmarks/soak)
+  --soak-workload W     the soak's workload (default get-json)
   --quick               1 round of 2 s, 0.5 s warm-up, only the workload json-small
                         (unless --workloads is given)
   --loadgen KIND        builtin (default: hyper client, every answer checked) or wrk
@@ -70,6 +79,11 @@ pub(crate) struct Options {
     pub(crate) startup_timeout: f64,
     pub(crate) install: bool,
     pub(crate) harness_dir: PathBuf,
+    pub(crate) quiet_wait: f64,
+    pub(crate) retries: usize,
+    /// Requests per contestant in the memory soak (`--soak`), and its workload.
+    pub(crate) soak: Option<u64>,
+    pub(crate) soak_workload: String,
     /// Values of `--contestants` and `--peers`, checked against the config once it is loaded.
     selected: Option<Vec<String>>,
     peers: Option<String>,
@@ -97,10 +111,16 @@ pub(crate) fn parse_args(args: &[String]) -> Result<Options, String> {
         startup_timeout: 20.0,
         install: false,
         harness_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+        quiet_wait: 3.0,
+        retries: 1,
+        soak: None,
+        soak_workload: workload::PROBE.to_string(),
         selected: None,
         peers: None,
     };
     let mut quick = false;
+    let mut out_given = false;
+    let mut soak_workload_given = false;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -130,7 +150,10 @@ pub(crate) fn parse_args(args: &[String]) -> Result<Options, String> {
                     other => return Err(format!("--loadgen: unknown value {other:?} (builtin, wrk)")),
                 }
             }
-            "--out" => o.out = PathBuf::from(value(flag)?),
+            "--out" => {
+                o.out = PathBuf::from(value(flag)?);
+                out_given = true;
+            }
             "--readme" => o.readme = Some(PathBuf::from(value(flag)?)),
             "--render" => o.render = Some(PathBuf::from(value(flag)?)),
             "--contestants" => o.selected = Some(list(&value(flag)?)),
@@ -142,6 +165,13 @@ pub(crate) fn parse_args(args: &[String]) -> Result<Options, String> {
             "--peers" => o.peers = Some(value(flag)?),
             "--install" => o.install = true,
             "--harness-dir" => o.harness_dir = PathBuf::from(value(flag)?),
+            "--quiet-wait" => o.quiet_wait = num(flag, value(flag)?)?,
+            "--retries" => o.retries = num(flag, value(flag)?)?,
+            "--soak" => o.soak = Some(num(flag, value(flag)?)?),
+            "--soak-workload" => {
+                o.soak_workload = value(flag)?;
+                soak_workload_given = true;
+            }
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -153,8 +183,22 @@ pub(crate) fn parse_args(args: &[String]) -> Result<Options, String> {
             o.workloads = vec![workload::QUICK.to_string()];
         }
     }
-    if o.workloads.is_empty() {
+    if o.soak.is_some() && o.workloads.is_empty() {
+        // A soak on its own: no timed rounds, and not over the full run's results.
+        if !out_given {
+            o.out = PathBuf::from("docs/benchmarks/soak");
+        }
+    } else if o.workloads.is_empty() {
         o.workloads = workload::names().iter().map(|s| s.to_string()).collect();
+    }
+    if o.soak == Some(0) {
+        return Err("--soak must be positive".into());
+    }
+    if soak_workload_given && o.soak.is_none() {
+        return Err("--soak-workload needs --soak N".into());
+    }
+    if o.quiet_wait.is_nan() || o.quiet_wait < 0.0 {
+        return Err("--quiet-wait must be >= 0".into());
     }
     if o.rounds == 0 || o.connections == 0 || o.duration.is_nan() || o.duration <= 0.0 {
         return Err("--rounds, --connections and --duration must be positive".into());
@@ -163,7 +207,12 @@ pub(crate) fn parse_args(args: &[String]) -> Result<Options, String> {
         return Err("--warmup must be >= 0 and --startup-timeout > 0".into());
     }
     let known = workload::names();
-    if let Some(w) = o.workloads.iter().find(|w| !known.contains(&w.as_str())) {
+    if let Some(w) = o
+        .workloads
+        .iter()
+        .chain(std::iter::once(&o.soak_workload))
+        .find(|w| !known.contains(&w.as_str()))
+    {
         return Err(format!("unknown workload {w:?} (known: {})", known.join(", ")));
     }
     Ok(o)
@@ -236,6 +285,30 @@ mod tests {
         assert!(parse_args(&args("--workloads nope")).is_err());
         assert!(parse_args(&args("--loadgen ab")).is_err());
         assert!(parse_args(&args("--bogus")).is_err());
+        assert_eq!((o.quiet_wait, o.retries, o.soak), (3.0, 1, None));
+        let o = parse_args(&args("--quiet-wait 0 --retries 2")).unwrap();
+        assert_eq!((o.quiet_wait, o.retries), (0.0, 2));
+        assert!(parse_args(&args("--quiet-wait -1")).is_err());
+    }
+
+    #[test]
+    fn a_soak_alone_measures_no_workloads_and_writes_apart() {
+        let o = parse_args(&args("--soak 200000")).unwrap();
+        assert_eq!((o.soak, o.soak_workload.as_str()), (Some(200_000), "get-json"));
+        assert!(o.workloads.is_empty());
+        assert_eq!(o.out, PathBuf::from("docs/benchmarks/soak"));
+        let o = parse_args(&args("--soak 1000 --soak-workload plain-text --out /tmp/s")).unwrap();
+        assert_eq!(
+            (o.soak_workload.as_str(), o.out),
+            ("plain-text", PathBuf::from("/tmp/s"))
+        );
+        // With workloads, the soak comes after their rounds.
+        let o = parse_args(&args("--soak 1000 --quick")).unwrap();
+        assert_eq!(o.workloads, [workload::QUICK]);
+        assert_eq!(o.out, PathBuf::from("docs/benchmarks"));
+        assert!(parse_args(&args("--soak 0")).is_err());
+        assert!(parse_args(&args("--soak-workload get-json")).is_err());
+        assert!(parse_args(&args("--soak 10 --soak-workload nope")).is_err());
     }
 
     #[test]

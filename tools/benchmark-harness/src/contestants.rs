@@ -6,6 +6,11 @@
 //! `{connections}`, `{bin_dir}` (the Rust contestant binaries), `{harness}` (the harness
 //! folder), `{work}` (its managed `work/` folder), `{python}` (the managed venv's python) and
 //! `{node_modules}` (the managed npm packages).
+//!
+//! Every server also gets a private temp folder, `work/tmp/<name>-<port>`, as `$TMPDIR`
+//! (unless its `env` sets one), deleted with its contents once the server has stopped: Rack's
+//! multipart parser writes every upload to a `RackMultipart*` file in it, and the files not yet
+//! collected when Puma is killed would otherwise pile up in `/tmp` run after run.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -171,6 +176,7 @@ pub(crate) fn launch(c: &Contestant, port: u16, connections: usize, dirs: &Dirs)
         args: args.collect(),
         env,
         cwd,
+        tmp: Some(dirs.work().join("tmp").join(format!("{}-{port}", c.name))),
     })
 }
 
@@ -202,6 +208,10 @@ mod tests {
         for c in config.contestants.iter().filter(|c| c.language != "rust") {
             let l = launch(c, 4321, 32, &dirs).unwrap();
             assert!(l.env.contains(&("PORT".into(), "4321".into())), "{}", c.name);
+            assert_eq!(
+                l.tmp.as_deref(),
+                Some(harness.join("work/tmp").join(format!("{}-4321", c.name)).as_path())
+            );
             assert!(
                 !l.args
                     .iter()

@@ -1,6 +1,7 @@
 //! `benchmark-harness`: runs each contestant server (pinned to CPU 0) against the load
 //! generator (pinned to CPU 1) on every workload, several timed rounds each, and writes
-//! `results.json`, `results.md` and `results.svg` (ratio to raw axum per workload).
+//! `results.json`, `results.md` and `results.svg` (ratio to raw axum per workload); with
+//! `--soak N`, also (or only) a memory soak per contestant.
 //!
 //! It builds nothing: the Rust contestants are the release binaries next to this executable
 //! (`cargo build --release -p benchmark-harness`); the peer frameworks are apps in `apps/`
@@ -8,12 +9,14 @@
 
 mod cli;
 mod contestants;
+mod cpu;
 mod install;
 mod markdown;
 mod process;
 mod progress;
 mod report;
 mod run;
+mod soak;
 mod start;
 
 use std::path::{Path, PathBuf};
@@ -107,11 +110,10 @@ fn write_outputs(report: &Report, opts: &Options) -> Result<Vec<PathBuf>, String
         ),
         &markdown::chart_groups(report),
     );
-    let files = [
-        ("results.json", json),
-        ("results.md", markdown::markdown(report)),
-        ("results.svg", svg),
-    ];
+    let mut files = vec![("results.json", json), ("results.md", markdown::markdown(report))];
+    if !report.results.is_empty() {
+        files.push(("results.svg", svg));
+    }
     let mut written = Vec::new();
     for (name, text) in files {
         let path = out.join(name);
@@ -128,6 +130,32 @@ fn write_outputs(report: &Report, opts: &Options) -> Result<Vec<PathBuf>, String
     Ok(written)
 }
 
+/// The ratio matrix and the soak table on stdout (whichever the run has).
+fn print_tables(report: &Report) {
+    if !report.results.is_empty() {
+        println!("{}", markdown::ratio_table(report));
+    }
+    if !report.soak.is_empty() {
+        println!("{}", soak::table(&report.soak));
+    }
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+async fn interrupted() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {},
+        () = term => {},
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut opts = match cli::parse_args(&args) {
@@ -141,7 +169,7 @@ fn main() {
     if let Some(path) = &opts.render {
         // Re-render an earlier run's results (tables, chart, README section); no measuring.
         let report = Report::load(path).unwrap_or_else(|e| exit_with(&e, 2));
-        println!("{}", markdown::ratio_table(&report));
+        print_tables(&report);
         match write_outputs(&report, &opts) {
             Ok(files) => note(&format!(
                 "rendered {}",
@@ -176,7 +204,7 @@ fn main() {
         .unwrap_or_else(|| exit_with("cannot determine the binary directory; pass --bin-dir", 2));
     let logical_cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     // Before the runtime exists, so every thread inherits the pinning.
-    let (pin_server, loadgen_pinned, pin_note) = pin(logical_cpus);
+    let (pin_server, loadgen_pinned, mut pin_note) = pin(logical_cpus);
     if let Some(n) = &pin_note {
         note(&format!("warning: {n}"));
     }
@@ -184,6 +212,14 @@ fn main() {
         .enable_all()
         .build()
         .unwrap_or_else(|e| exit_with(&format!("cannot start the runtime: {e}"), 1));
+    if loadgen_pinned {
+        let off = cpu::unpinned_threads(&[std::process::id()], LOADGEN_CPU);
+        if !off.is_empty() {
+            let n = format!("load generator threads not on CPU {LOADGEN_CPU}: {}", off.join(", "));
+            note(&format!("warning: {n}"));
+            pin_note = Some(pin_note.map_or(n.clone(), |p| format!("{p}; {n}")));
+        }
+    }
     let dirs = Dirs {
         bin: bin_dir,
         harness: opts.harness_dir.clone(),
@@ -192,17 +228,29 @@ fn main() {
         .into_iter()
         .filter(|w| opts.workloads.iter().any(|n| n == w.name))
         .collect();
-    let total = workloads.len() * opts.contestants.len() * opts.rounds;
-    note(&format!(
-        "{} contestant(s) × {} workload(s) × {} round(s) of {} s ({} s warm-up, {} connections, {} load generator)",
-        opts.contestants.len(),
-        workloads.len(),
-        opts.rounds,
-        opts.duration,
-        opts.warmup,
-        opts.connections,
-        opts.loadgen.name()
-    ));
+    let soaks = if opts.soak.is_some() { opts.contestants.len() } else { 0 };
+    let total = workloads.len() * opts.contestants.len() * opts.rounds + soaks;
+    if !workloads.is_empty() {
+        note(&format!(
+            "{} contestant(s) × {} workload(s) × {} round(s) of {} s ({} s warm-up, {} connections, {} load generator)",
+            opts.contestants.len(),
+            workloads.len(),
+            opts.rounds,
+            opts.duration,
+            opts.warmup,
+            opts.connections,
+            opts.loadgen.name()
+        ));
+    }
+    if let Some(n) = opts.soak {
+        note(&format!(
+            "memory soak: {} contestant(s) × {n} {} requests ({} s warm-up, {} connections, builtin load generator)",
+            opts.contestants.len(),
+            opts.soak_workload,
+            opts.warmup,
+            opts.connections,
+        ));
+    }
     let mut ctx = Ctx {
         next_port: opts.base_port,
         opts: opts.clone(),
@@ -213,10 +261,28 @@ fn main() {
         pin_server,
         ticks_per_sec: clock_ticks_per_sec(),
     };
-    let mut results = Vec::new();
-    for w in &workloads {
-        results.extend(runtime.block_on(run_workload(&mut ctx, w)));
-    }
+    let measured = runtime.block_on(async {
+        let all = async {
+            let mut results = Vec::new();
+            for w in &workloads {
+                results.extend(run_workload(&mut ctx, w).await);
+            }
+            let soak = match opts.soak {
+                Some(_) => soak::run_soak(&mut ctx).await,
+                None => Vec::new(),
+            };
+            (results, soak)
+        };
+        // On Ctrl-C or SIGTERM the run is dropped, and with it every live server (each is
+        // killed when dropped): none is left behind on the server's core.
+        tokio::select! {
+            r = all => Some(r),
+            () = interrupted() => None,
+        }
+    });
+    let Some((results, soak)) = measured else {
+        exit_with("interrupted; the servers were stopped", 130)
+    };
     let report = Report {
         generated_at_utc: utc_now(),
         command: std::iter::once("benchmark-harness".to_string())
@@ -232,6 +298,10 @@ fn main() {
             warmup_s: opts.warmup,
             http: "HTTP/1.1 keep-alive, closed loop".into(),
             loadgen: opts.loadgen.name().into(),
+            quiet_wait_s: Some(opts.quiet_wait),
+            retries: Some(opts.retries),
+            soak_requests: opts.soak,
+            soak_workload: opts.soak.map(|_| opts.soak_workload.clone()),
         },
         pinning: Pinning {
             server_cpus: SERVER_CPU.into(),
@@ -242,8 +312,9 @@ fn main() {
         },
         workloads: workloads.iter().map(WorkloadInfo::of).collect(),
         results,
+        soak,
     };
-    println!("{}", markdown::ratio_table(&report));
+    print_tables(&report);
     match write_outputs(&report, &opts) {
         Ok(files) => note(&format!(
             "wrote {}",

@@ -44,9 +44,8 @@ fn short_status(e: &Entry) -> &'static str {
 
 /// One line saying how the run was made.
 pub(crate) fn provenance(report: &Report) -> String {
-    format!(
-        "Generated {} by `{}`{}. Machine: {} ({} logical CPUs), Linux {}; server pinned to CPU {}{}, load generator ({}) to CPU {}{}; \
-         {} round(s) of {} s per contestant and workload after {} s warm-up, {} keep-alive HTTP/1.1 connections.",
+    let mut line = format!(
+        "Generated {} by `{}`{}. Machine: {} ({} logical CPUs), Linux {}; server pinned to CPU {}{}, load generator ({}) to CPU {}{}.",
         report.generated_at_utc,
         report.command,
         report.git_revision.as_ref().map_or(String::new(), |r| format!(" at revision `{r}`")),
@@ -58,11 +57,27 @@ pub(crate) fn provenance(report: &Report) -> String {
         report.settings.loadgen,
         report.pinning.loadgen_cpus,
         if report.pinning.loadgen_pinned { "" } else { " (NOT pinned)" },
-        report.settings.rounds,
-        report.settings.duration_s,
-        report.settings.warmup_s,
-        report.settings.connections,
-    )
+    );
+    let s = &report.settings;
+    if !report.results.is_empty() {
+        line.push_str(&format!(
+            " {} round(s) of {} s per contestant and workload after {} s warm-up, {} keep-alive HTTP/1.1 connections.",
+            s.rounds, s.duration_s, s.warmup_s, s.connections
+        ));
+    }
+    if let (Some(wait), Some(retries), false) = (s.quiet_wait_s, s.retries, report.results.is_empty()) {
+        line.push_str(&format!(
+            " Before each round the harness waited up to {wait} s for both cores to be idle; a round in which other \
+             processes or steal took more than 10% of either core was re-run up to {retries} time(s), the less disturbed kept."
+        ));
+    }
+    if let (Some(n), Some(w)) = (s.soak_requests, &s.soak_workload) {
+        line.push_str(&format!(
+            " Memory soak: {n} `{w}` requests per contestant after {} s warm-up, {} keep-alive HTTP/1.1 connections.",
+            s.warmup_s, s.connections
+        ));
+    }
+    line
 }
 
 /// A matrix: a row per workload, raw axum's req/s, then one value per contestant.
@@ -106,8 +121,34 @@ const CPU_EXPLAINED: &str =
 (thread run time from /proc over the timed rounds; 1.00 = as cheap as raw axum, 0.50 = twice the CPU per request). \
 It does not depend on how much of its core the server got, so it is the steadier figure when the machine is busy.";
 
-/// A warning when the servers did not get their core (other load on the machine).
+/// A warning when rounds were disturbed even after their re-runs (or, for a results.json
+/// without per-core figures, when the servers did not get their core).
 fn contention_note(report: &Report) -> Option<String> {
+    let rounds: Vec<&RoundReport> = report.results.iter().flat_map(|e| &e.rounds).collect();
+    if rounds.iter().any(|r| r.server_core.is_some()) {
+        let disturbed: Vec<String> = report
+            .results
+            .iter()
+            .flat_map(|e| {
+                e.rounds
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| r.disturbed.is_some())
+                    .map(move |(i, _)| format!("{} / {} round {}", e.workload, e.contestant, i + 1))
+            })
+            .collect();
+        if disturbed.is_empty() {
+            return None;
+        }
+        return Some(format!(
+            "**Busy machine:** {} of {} timed rounds were still disturbed after their re-run (other processes or the \
+             hypervisor took more than 10% of the server's or the load generator's core): {}. Their throughput ratios \
+             are unreliable; the CPU-efficiency table is the steadier comparison.",
+            disturbed.len(),
+            rounds.len(),
+            disturbed.join(", ")
+        ));
+    }
     let cpu = report.median_server_cpu_pct().filter(|p| *p < 80.0)?;
     Some(format!(
         "**Busy machine:** the servers used a median of {cpu:.0}% of their core during the timed rounds \
@@ -118,7 +159,7 @@ fn contention_note(report: &Report) -> Option<String> {
 
 /// Every skip and failure, with its reason.
 pub(crate) fn problems(report: &Report) -> String {
-    let mut md = String::new();
+    let mut md = crate::soak::problems(&report.soak);
     for e in report.results.iter().filter(|e| !e.is_ok()) {
         md.push_str(&format!(
             "- {} / {}: {} — {}\n",
@@ -139,19 +180,26 @@ pub(crate) fn markdown(report: &Report) -> String {
         md.push_str(&format!("**Note:** {note}\n\n"));
     }
     md.push_str("Contestants:\n\n");
-    let (contestants, _) = axes(report);
+    let (mut contestants, _) = axes(report);
+    for e in &report.soak {
+        if !contestants.contains(&e.contestant.as_str()) {
+            contestants.push(&e.contestant);
+        }
+    }
     for c in &contestants {
         let e = report.results.iter().find(|e| e.contestant == *c);
         let warmup = e
             .and_then(|e| e.warmup_s)
             .filter(|w| *w > report.settings.warmup_s)
             .map_or(String::new(), |w| format!(" (JIT runtime: warm-up raised to {w} s)"));
-        md.push_str(&format!(
-            "- `{c}`: {}{warmup}\n",
-            e.and_then(|e| e.description.as_deref()).unwrap_or("?")
-        ));
+        let description = e
+            .and_then(|e| e.description.as_deref())
+            .or_else(|| report.soak.iter().find(|s| s.contestant == *c)?.description.as_deref());
+        md.push_str(&format!("- `{c}`: {}{warmup}\n", description.unwrap_or("?")));
     }
-    md.push_str("\nWorkloads (every answer checked against the expected status and body; validated routes must also refuse invalid requests with 422):\n\n");
+    if !report.workloads.is_empty() {
+        md.push_str("\nWorkloads (every answer checked against the expected status and body; validated routes must also refuse invalid requests with 422):\n\n");
+    }
     for w in &report.workloads {
         md.push_str(&format!(
             "- `{}`: {} — `{}`{}\n",
@@ -168,24 +216,46 @@ pub(crate) fn markdown(report: &Report) -> String {
     if let Some(n) = contention_note(report) {
         md.push_str(&format!("\n{n}\n"));
     }
-    md.push_str("\n## Throughput relative to raw axum (median req/s ratio, same run)\n\n");
-    md.push_str(&ratio_table(report));
-    md.push_str("\n## Server CPU efficiency relative to raw axum\n\n");
-    md.push_str(CPU_EXPLAINED);
-    md.push_str("\n\n");
-    md.push_str(&cpu_table(report));
+    if !report.results.is_empty() {
+        md.push_str("\n## Throughput relative to raw axum (median req/s ratio, same run)\n\n");
+        md.push_str(&ratio_table(report));
+        md.push_str("\n## Server CPU efficiency relative to raw axum\n\n");
+        md.push_str(CPU_EXPLAINED);
+        md.push_str("\n\n");
+        md.push_str(&cpu_table(report));
+    }
+    if !report.soak.is_empty() {
+        md.push_str(&format!(
+            "\n## Memory soak\n\n{}\n\n{}",
+            crate::soak::EXPLAINED,
+            crate::soak::table(&report.soak)
+        ));
+    }
     let problems = problems(report);
     if !problems.is_empty() {
         md.push_str("\nSkipped and failed:\n\n");
         md.push_str(&problems);
     }
-    md.push_str("\n## Details\n\n| workload | contestant | median req/s | min req/s | max req/s | p50 ms | p99 ms | ratio vs raw axum | server CPU µs/req | CPU efficiency vs raw axum | peak RSS MB | first response ms | server CPU % per round |\n");
-    md.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+    let notes = notes(report);
+    if !notes.is_empty() {
+        md.push_str("\nNotes:\n\n");
+        md.push_str(&notes);
+    }
+    if report.results.is_empty() {
+        return md;
+    }
+    md.push_str("\n## Details\n\n| workload | contestant | median req/s | min req/s | max req/s | p50 ms | p99 ms | ratio vs raw axum | server CPU µs/req | CPU efficiency vs raw axum | peak RSS MB | first response ms | server CPU % per round | server core busy % per round | re-run rounds |\n");
+    md.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|\n");
     for e in &report.results {
         let cpus: Vec<String> = e
             .rounds
             .iter()
             .map(|r: &RoundReport| fmt_opt(r.server_cpu_pct, 0))
+            .collect();
+        let busy: Vec<String> = e
+            .rounds
+            .iter()
+            .map(|r| fmt_opt(r.server_core.map(|c| c.busy_pct), 0))
             .collect();
         let rps = if e.is_ok() {
             fmt_opt(e.median_rps, 0)
@@ -193,7 +263,7 @@ pub(crate) fn markdown(report: &Report) -> String {
             short_status(e).to_string()
         };
         md.push_str(&format!(
-            "| {} | {} | {rps} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {rps} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             e.workload,
             e.contestant,
             fmt_opt(e.min_rps, 0),
@@ -206,14 +276,18 @@ pub(crate) fn markdown(report: &Report) -> String {
             fmt_opt(e.peak_rss_mb, 1),
             fmt_opt(e.time_to_first_response_ms, 1),
             if cpus.is_empty() { "—".into() } else { cpus.join(", ") },
+            if busy.is_empty() { "—".into() } else { busy.join(", ") },
+            e.discarded_rounds.len(),
         ));
     }
     md.push_str(
         "\nRatios compare median throughput with raw axum's on the same workload in the same run. \
-         Server CPU near 100% means the server (one core) was the bottleneck; well below 100% means the server \
-         and the load generator were taking turns and the throughput ratio understates differences. Server CPU \
-         µs/req (thread run time from /proc) does not depend on that; CPU efficiency is raw axum's µs/req divided \
-         by the contestant's.\n",
+         Server CPU is the server's own thread run time; server core busy adds the kernel's interrupt and \
+         softirq work on that core (on loopback, the TCP work for the connections) and anything else that ran there. \
+         A busy core near 100% means the server was the bottleneck; well below 100% means the load generator was \
+         (or the two were taking turns), and the throughput ratio understates differences. Server CPU µs/req does not \
+         depend on that; CPU efficiency is raw axum's µs/req divided by the contestant's. Re-run rounds: rounds \
+         re-run because they were disturbed (kept in results.json as `discarded_rounds`).\n",
     );
     md
 }
@@ -241,17 +315,39 @@ pub(crate) fn chart_groups(report: &Report) -> Vec<Group> {
         .collect()
 }
 
-/// The README section: provenance, both matrices and the problems.
+/// What the harness noted per contestant (e.g. threads it had to re-pin).
+pub(crate) fn notes(report: &Report) -> String {
+    report
+        .results
+        .iter()
+        .flat_map(|e| {
+            e.notes
+                .iter()
+                .map(move |n| format!("- {} / {}: {n}\n", e.workload, e.contestant))
+        })
+        .collect()
+}
+
+/// The README section: provenance, both matrices (and the soak) and the problems.
 pub(crate) fn readme_section(report: &Report) -> String {
     let mut s = provenance(report);
     if let Some(n) = contention_note(report) {
         s.push_str(&format!("\n\n{n}"));
     }
-    s.push_str(&format!(
-        "\n\nThroughput relative to raw axum (median req/s ratio):\n\n{}\n{CPU_EXPLAINED}\n\n{}",
-        ratio_table(report),
-        cpu_table(report)
-    ));
+    if !report.results.is_empty() {
+        s.push_str(&format!(
+            "\n\nThroughput relative to raw axum (median req/s ratio):\n\n{}\n{CPU_EXPLAINED}\n\n{}",
+            ratio_table(report),
+            cpu_table(report)
+        ));
+    }
+    if !report.soak.is_empty() {
+        s.push_str(&format!(
+            "\n\nMemory soak:\n\n{}\n{}",
+            crate::soak::table(&report.soak),
+            crate::soak::EXPLAINED
+        ));
+    }
     let problems = problems(report);
     if !problems.is_empty() {
         s.push('\n');
@@ -324,6 +420,10 @@ mod tests {
                 warmup_s: 0.5,
                 http: "h1".into(),
                 loadgen: "builtin".into(),
+                quiet_wait_s: None,
+                retries: None,
+                soak_requests: None,
+                soak_workload: None,
             },
             pinning: Pinning {
                 server_cpus: "0".into(),
@@ -334,6 +434,7 @@ mod tests {
             },
             workloads: Vec::new(),
             results,
+            soak: Vec::new(),
         }
     }
 
@@ -362,21 +463,113 @@ mod tests {
         let back: Report = serde_json::from_str(&json).unwrap();
         assert_eq!(markdown(&back), markdown(&r));
         assert!(!markdown(&r).contains("Busy machine"), "no rounds, no warning");
+        // A results.json of an older harness: no per-core figures.
         r.results[0].rounds.push(RoundReport {
             requests_ok: 1,
-            errors: 0,
-            elapsed_s: 1.0,
             rps: 1.0,
-            p50_ms: 1.0,
-            p99_ms: 1.0,
-            max_ms: 1.0,
             server_cpu_pct: Some(30.0),
-            loadgen_cpu_pct: None,
-            server_cpu_us_per_request: None,
-            other_cpu_pct: None,
+            ..RoundReport::default()
         });
         assert!(readme_section(&r).contains("median of 30% of their core"));
         assert!(cpu_table(&r).starts_with("| workload | raw axum req/s |"));
+    }
+
+    #[test]
+    fn rounds_still_disturbed_are_named_and_reruns_counted() {
+        let mut r = report();
+        r.settings.quiet_wait_s = Some(3.0);
+        r.settings.retries = Some(1);
+        let core = crate::cpu::CoreUse {
+            busy_pct: 100.0,
+            other_pct: 1.0,
+            irq_pct: 30.0,
+            steal_pct: 0.0,
+        };
+        let round = RoundReport {
+            requests_ok: 1,
+            rps: 1.0,
+            server_cpu_pct: Some(70.0),
+            server_core: Some(core),
+            loadgen_core: Some(core),
+            ..RoundReport::default()
+        };
+        r.results[0].rounds.push(round.clone());
+        r.results[1].rounds.push(round.clone());
+        // 70% server CPU on a saturated core is not a busy machine.
+        assert!(!markdown(&r).contains("Busy machine"));
+        assert!(provenance(&r).contains("re-run up to 1 time(s)"));
+        let disturbed = RoundReport {
+            disturbed: Some("other processes used 34% of the server's core".into()),
+            ..round
+        };
+        r.results[1].discarded_rounds.push(disturbed.clone());
+        r.results[1].rounds.push(disturbed);
+        r.results[1]
+            .notes
+            .push("1 server thread(s) were not pinned to CPU 0 (7/8 (x): 0-1); re-pinned".into());
+        let md = markdown(&r);
+        assert!(
+            md.contains("**Busy machine:** 1 of 3 timed rounds were still disturbed")
+                && md.contains("get-json / spikard-rust round 2"),
+            "{md}"
+        );
+        assert!(md.contains("| 70, 70 | 100, 100 | 1 |"), "{md}");
+        assert!(
+            md.contains("- get-json / spikard-rust: 1 server thread(s) were not pinned"),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn a_soak_only_report_has_the_soak_table_and_no_matrices() {
+        use crate::soak::{RssSample, SoakEntry};
+        let mut r = report();
+        r.results.clear();
+        r.settings.soak_requests = Some(1000);
+        r.settings.soak_workload = Some("get-json".into());
+        let samples = [(0, 20.0), (500, 21.0), (1000, 21.0)].map(|(requests, rss_mb)| RssSample {
+            requests,
+            elapsed_s: 0.0,
+            rss_mb,
+            anon_mb: None,
+        });
+        r.soak.push(SoakEntry {
+            contestant: "spikard-python".into(),
+            description: None,
+            workload: "get-json".into(),
+            status: Status::Ok,
+            reason: None,
+            requests: 1000,
+            requests_ok: 1000,
+            errors: 0,
+            elapsed_s: Some(0.1),
+            rps: Some(10_000.0),
+            summary: crate::soak::summarise(&samples),
+            samples: samples.to_vec(),
+        });
+        let md = markdown(&r);
+        assert!(
+            md.contains("## Memory soak")
+                && md.contains(
+                    "| spikard-python | get-json | 1000 | 10000 | 20.0 | 21.0 | 21.0 | 1.0 | 0.0 | — → — | flat |"
+                ),
+            "{md}"
+        );
+        assert!(!md.contains("## Throughput") && !md.contains("## Details"), "{md}");
+        let p = provenance(&r);
+        assert!(
+            p.contains("Memory soak: 1000 `get-json` requests per contestant after 0.5 s"),
+            "{p}"
+        );
+        assert!(!p.contains("round(s)"), "{p}");
+        assert!(md.contains("- `spikard-python`: ?"), "{md}");
+        let section = readme_section(&r);
+        assert!(
+            section.contains("Memory soak:") && !section.contains("Throughput relative"),
+            "{section}"
+        );
+        let back: Report = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
+        assert_eq!(markdown(&back), md);
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Contestant server processes, ports, and the /proc readings (CPU time, peak RSS).
+//! Contestant server processes (each in its own process group, with a private temp folder),
+//! ports, and the /proc readings (CPU time, resident and peak memory).
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader};
@@ -96,12 +97,15 @@ pub(crate) struct Launch {
     pub(crate) args: Vec<String>,
     pub(crate) env: Vec<(String, String)>,
     pub(crate) cwd: Option<PathBuf>,
+    /// The server's temp folder (its `$TMPDIR`): created before the start, deleted with
+    /// everything in it once the server has stopped.
+    pub(crate) tmp: Option<PathBuf>,
 }
 
 /// The live (not zombie) processes whose process group is `pgid` (from `/proc/<pid>/stat`).
 pub(crate) fn group_pids(pgid: u32) -> Vec<u32> {
     let Ok(dir) = std::fs::read_dir("/proc") else {
-        return vec![pgid];
+        return Vec::new();
     };
     let in_group = |pid: &u32| -> bool {
         let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
@@ -112,20 +116,27 @@ pub(crate) fn group_pids(pgid: u32) -> Vec<u32> {
         let fields: Vec<&str> = stat[i + 1..].split_whitespace().take(3).collect();
         fields.len() == 3 && fields[0] != "Z" && fields[2].parse::<u32>().ok() == Some(pgid)
     };
-    let mut pids: Vec<u32> = dir
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
         .filter(in_group)
-        .collect();
-    if pids.is_empty() {
-        pids.push(pgid);
-    }
-    pids
+        .collect()
 }
 
-/// A contestant server process. Killed on drop.
+/// The sum of a memory figure of `/proc/<pid>/status` (`VmRSS`, `VmHWM`) over the live
+/// processes of the process group `pgid`, in MB.
+pub(crate) fn group_status_mb(pgid: u32, key: &str) -> Option<f64> {
+    let kb: Vec<u64> = group_pids(pgid)
+        .into_iter()
+        .filter_map(|p| read_proc_status_kb(p, key))
+        .collect();
+    (!kb.is_empty()).then(|| kb.iter().sum::<u64>() as f64 / 1024.0)
+}
+
+/// A contestant server process. Killed on drop (its whole process group, waiting until every
+/// process of it is gone), then its temp folder is deleted.
 pub(crate) struct Server {
     child: Child,
     stderr_tail: Arc<Mutex<VecDeque<String>>>,
+    tmp: Option<PathBuf>,
 }
 
 impl Server {
@@ -139,6 +150,13 @@ impl Server {
         } else {
             Command::new(&launch.program)
         };
+        if let Some(tmp) = &launch.tmp {
+            // Left over from an interrupted run: start empty.
+            let _ = std::fs::remove_dir_all(tmp);
+            std::fs::create_dir_all(tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
+            // Before the configured environment, which may point it elsewhere.
+            cmd.env("TMPDIR", tmp);
+        }
         cmd.args(&launch.args)
             .envs(launch.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
@@ -164,7 +182,11 @@ impl Server {
                 }
             });
         }
-        Ok(Self { child, stderr_tail })
+        Ok(Self {
+            child,
+            stderr_tail,
+            tmp: launch.tmp.clone(),
+        })
     }
 
     pub(crate) fn pid(&self) -> u32 {
@@ -185,18 +207,28 @@ impl Server {
         }
     }
 
+    /// The live processes of the server's process group (forked workers included).
+    pub(crate) fn pids(&self) -> Vec<u32> {
+        group_pids(self.pid())
+    }
+
     /// Sum of the peak RSS (`VmHWM`) of every live process in the server's process group.
     pub(crate) fn peak_rss_mb(&self) -> Option<f64> {
-        let kb: Vec<u64> = group_pids(self.pid())
-            .into_iter()
-            .filter_map(|p| read_proc_status_kb(p, "VmHWM"))
-            .collect();
-        (!kb.is_empty()).then(|| kb.iter().sum::<u64>() as f64 / 1024.0)
+        group_status_mb(self.pid(), "VmHWM")
+    }
+
+    /// Pins every thread of every process in the group to `cpu` (`taskset -a -cp`).
+    pub(crate) fn repin(&self, cpu: &str) -> Result<(), String> {
+        for pid in self.pids() {
+            command_ok(Command::new("taskset").args(["-a", "-cp", cpu, &pid.to_string()]))?;
+        }
+        Ok(())
     }
 
     /// CPU time used so far by every live process in the server's process group, in ns.
     pub(crate) fn cpu_ns(&self, ticks_per_sec: f64) -> Option<u64> {
-        let times: Vec<u64> = group_pids(self.pid())
+        let times: Vec<u64> = self
+            .pids()
             .into_iter()
             .filter_map(|p| proc_cpu_ns(&p.to_string(), ticks_per_sec))
             .collect();
@@ -213,6 +245,15 @@ impl Drop for Server {
             .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // Forked workers are not our children: wait until the kernel has taken them down too,
+        // so the next contestant does not share its core with a process still exiting.
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while !group_pids(self.pid()).is_empty() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        if let Some(tmp) = &self.tmp {
+            let _ = std::fs::remove_dir_all(tmp);
+        }
     }
 }
 
@@ -293,8 +334,28 @@ mod tests {
         assert!(group_pids(pgid).len() >= 3, "sh and its two sleeps");
         assert!(server.cpu_ns(100.0).is_some());
         drop(server);
-        std::thread::sleep(Duration::from_millis(100));
-        // group_pids falls back to [pgid] when nothing live is left.
-        assert_eq!(group_pids(pgid), [pgid], "children left running");
+        // Drop waits until the group is gone.
+        assert_eq!(group_pids(pgid), Vec::<u32>::new(), "children left running");
+    }
+
+    #[test]
+    fn the_temp_folder_is_the_servers_tmpdir_and_is_removed_after_it() {
+        let tmp = std::env::temp_dir().join(format!("bench-process-test-{}", std::process::id()));
+        let launch = Launch {
+            program: PathBuf::from("sh"),
+            args: vec!["-c".into(), "echo x > \"$TMPDIR/RackMultipart1\"; sleep 30".into()],
+            tmp: Some(tmp.clone()),
+            ..Launch::default()
+        };
+        let server = Server::spawn(&launch, false).unwrap();
+        let file = tmp.join("RackMultipart1");
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while !file.exists() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(file.exists(), "the server writes into its temp folder");
+        assert!(group_status_mb(server.pid(), "VmRSS").is_some_and(|mb| mb > 0.0));
+        drop(server);
+        assert!(!tmp.exists(), "removed once the server has stopped");
     }
 }

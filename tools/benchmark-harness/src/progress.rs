@@ -87,7 +87,7 @@ impl Progress {
 
     /// Shows a live requests/s line for the round until the returned guard is dropped (only
     /// on a terminal; otherwise a no-op).
-    pub(crate) fn live(&self, label: String, counter: Arc<AtomicU64>, duration: Duration) -> LiveGuard {
+    pub(crate) fn live(&self, label: String, counter: Arc<AtomicU64>, goal: Goal) -> LiveGuard {
         if !is_tty() {
             return LiveGuard(None);
         }
@@ -98,11 +98,14 @@ impl Progress {
                 tokio::time::sleep(Duration::from_millis(500)).await;
                 let t = started.elapsed().as_secs_f64();
                 let n = counter.load(Ordering::Relaxed);
+                let done = match goal {
+                    Goal::Duration(d) => format!("{t:.1}/{:.1} s", d.as_secs_f64()),
+                    Goal::Requests(total) => format!("{n}/{total} requests, {t:.1} s"),
+                };
                 let mut err = std::io::stderr().lock();
                 let _ = write!(
                     err,
-                    "\r\x1b[K{prefix} {label}: {t:.1}/{:.1} s, {:.0} req/s",
-                    duration.as_secs_f64(),
+                    "\r\x1b[K{prefix} {label}: {done}, {:.0} req/s",
                     n as f64 / t.max(1e-3)
                 );
                 let _ = err.flush();
@@ -111,6 +114,13 @@ impl Progress {
         });
         LiveGuard(Some(task))
     }
+}
+
+/// What a live line counts towards: a timed round or a number of requests (the soak).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Goal {
+    Duration(Duration),
+    Requests(u64),
 }
 
 /// Stops the live line when dropped.

@@ -3,8 +3,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::contestants::Contestant;
+use crate::cpu::CoreUse;
+use crate::soak::SoakEntry;
 
-#[derive(Serialize, Deserialize, Clone, Debug)]
+#[derive(Serialize, Deserialize, Clone, Debug, Default)]
 pub(crate) struct RoundReport {
     pub(crate) requests_ok: u64,
     pub(crate) errors: u64,
@@ -21,9 +23,34 @@ pub(crate) struct RoundReport {
     /// cost measure: valid even when the load generator, not the server, is the bottleneck).
     pub(crate) server_cpu_us_per_request: Option<f64>,
     /// user+system CPU used on the machine by everything else during the round, in % of one
-    /// core (from /proc/stat ticks; an indicator that undercounts, not an exact figure:
-    /// anything above ~10 means the round was disturbed).
+    /// core (from /proc/stat ticks, both cores together; `server_core` and `loadgen_core`
+    /// say which core it was taken from).
     pub(crate) other_cpu_pct: Option<f64>,
+    /// How the server's core was used during the round (its process, other processes,
+    /// interrupts, steal).
+    #[serde(default)]
+    pub(crate) server_core: Option<CoreUse>,
+    /// How the load generator's core was used during the round.
+    #[serde(default)]
+    pub(crate) loadgen_core: Option<CoreUse>,
+    /// Why the round cannot be trusted (another process or the hypervisor took a share of
+    /// one of the two cores), if so.
+    #[serde(default)]
+    pub(crate) disturbed: Option<String>,
+    /// How long the harness waited before the round for both cores to be idle.
+    #[serde(default)]
+    pub(crate) waited_for_quiet_s: Option<f64>,
+}
+
+impl RoundReport {
+    /// The largest share of either core taken by something other than the measured work.
+    pub(crate) fn disturbance_pct(&self) -> f64 {
+        [self.server_core, self.loadgen_core]
+            .iter()
+            .flatten()
+            .map(CoreUse::disturbance_pct)
+            .fold(0.0, f64::max)
+    }
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug)]
@@ -47,6 +74,12 @@ pub(crate) struct Entry {
     /// Warm-up actually applied (`--warmup`, raised to the runtime's minimum for JIT runtimes).
     pub(crate) warmup_s: Option<f64>,
     pub(crate) rounds: Vec<RoundReport>,
+    /// Disturbed rounds that were re-run (and the re-run kept instead), kept for the record.
+    #[serde(default)]
+    pub(crate) discarded_rounds: Vec<RoundReport>,
+    /// What the harness had to correct or wants the reader to know (e.g. threads re-pinned).
+    #[serde(default)]
+    pub(crate) notes: Vec<String>,
     pub(crate) median_rps: Option<f64>,
     pub(crate) min_rps: Option<f64>,
     pub(crate) max_rps: Option<f64>,
@@ -76,6 +109,8 @@ impl Entry {
             time_to_first_response_ms: None,
             warmup_s: None,
             rounds: Vec::new(),
+            discarded_rounds: Vec::new(),
+            notes: Vec::new(),
             median_rps: None,
             min_rps: None,
             max_rps: None,
@@ -123,6 +158,9 @@ pub(crate) struct Report {
     pub(crate) pinning: Pinning,
     pub(crate) workloads: Vec<WorkloadInfo>,
     pub(crate) results: Vec<Entry>,
+    /// The memory soak (`--soak N`), one entry per contestant.
+    #[serde(default)]
+    pub(crate) soak: Vec<SoakEntry>,
 }
 
 /// What a workload sends (for the report).
@@ -163,6 +201,17 @@ pub(crate) struct Settings {
     pub(crate) http: String,
     /// `builtin` (hyper client, every answer checked) or `wrk` (sampled answers checked).
     pub(crate) loadgen: String,
+    /// Longest wait before a round for both cores to be idle (`--quiet-wait`).
+    #[serde(default)]
+    pub(crate) quiet_wait_s: Option<f64>,
+    /// How many times a disturbed round is re-run (`--retries`).
+    #[serde(default)]
+    pub(crate) retries: Option<usize>,
+    /// Requests per contestant in the memory soak (`--soak`), and its workload.
+    #[serde(default)]
+    pub(crate) soak_requests: Option<u64>,
+    #[serde(default)]
+    pub(crate) soak_workload: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]

@@ -11,10 +11,11 @@ use benchmark_harness::workload::{self, Workload};
 use crate::contestants::{self, Contestant};
 use crate::process::{free_port, port_is_free, Server};
 use crate::report::Entry;
-use crate::run::Ctx;
+use crate::run::{check_pinning, Ctx};
 
 /// A started, checked and warmed-up contestant.
 pub(crate) struct Live {
+    pub(crate) name: String,
     pub(crate) server: Server,
     pub(crate) addr: SocketAddr,
     pub(crate) latencies: Vec<u64>,
@@ -182,7 +183,14 @@ pub(crate) async fn start(ctx: &mut Ctx, contestant: &Contestant, w: &Workload, 
             }
         }
     }
+    // Threads created during the warm-up (worker pools, JIT and GC helpers) included.
+    if let Some(note) = check_pinning(ctx, &server) {
+        ctx.progress
+            .event(w.name, &contestant.name, &format!("warning: {note}"));
+        entry.notes.push(note);
+    }
     Some(Live {
+        name: contestant.name.clone(),
         server,
         addr,
         latencies: Vec::new(),
