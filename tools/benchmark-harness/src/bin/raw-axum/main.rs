@@ -9,7 +9,6 @@ mod params;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::serve::ListenerExt;
 use axum::Router;
 use serde::Serialize;
 
@@ -56,6 +55,17 @@ fn app() -> Router {
         .route("/query/many", get(params::query_many))
 }
 
+/// The listening socket, with `TCP_NODELAY` set on it: every accepted connection inherits it
+/// (Spikard's server sets it on each accepted connection), so no response waits for Nagle.
+fn listener(port: u16) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    // As `TcpListener::bind` does.
+    socket.set_reuseaddr(true)?;
+    socket.set_nodelay(true)?;
+    socket.bind(([127, 0, 0, 1], port).into())?;
+    socket.listen(1024)
+}
+
 #[tokio::main]
 async fn main() {
     let port = match benchmark_harness::port_from_args() {
@@ -65,21 +75,13 @@ async fn main() {
             std::process::exit(2);
         }
     };
-    let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+    let listener = match listener(port) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("raw-axum: cannot bind 127.0.0.1:{port}: {e}");
             std::process::exit(1);
         }
     };
-    // TCP_NODELAY on every accepted connection, as Spikard's server sets it: without it a
-    // response written in two parts can wait for the client's delayed ACK (Nagle), and the
-    // ceiling would be slower than the contestants it bounds.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            eprintln!("raw-axum: cannot set TCP_NODELAY: {e}");
-        }
-    });
     if let Err(e) = axum::serve(listener, app()).await {
         eprintln!("raw-axum: server error: {e}");
         std::process::exit(1);
@@ -131,6 +133,31 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[tokio::test]
+    async fn accepted_connections_have_tcp_nodelay() {
+        let l = listener(0).unwrap();
+        let _client = tokio::net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+        let (accepted, _) = l.accept().await.unwrap();
+        assert!(accepted.nodelay().unwrap(), "inherited from the listening socket");
+    }
+
+    #[test]
+    fn bytes_are_found_where_a_plain_scan_finds_them() {
+        let hay: Vec<u8> = (0..200u32).map(|i| (i * 37 % 251) as u8).collect();
+        for from in [0, 1, 7, 8, 9, 100, 199, 200, 201] {
+            for byte in [0u8, 1, 13, 37, 200, 250, 255] {
+                let plain = hay
+                    .get(from..)
+                    .and_then(|h| h.iter().position(|&b| b == byte))
+                    .map(|p| from + p);
+                assert_eq!(bodies::find_byte(&hay, byte, from), plain, "byte {byte} from {from}");
+            }
+        }
+        // Several candidates in one word: the first one wins.
+        assert_eq!(bodies::find_byte(b"ab\r\r\rcdefgh", b'\r', 0), Some(2));
+        assert_eq!(bodies::find_byte(b"\x01\x00\x00\x00\x00\x00\x00\x00", 0, 0), Some(1));
     }
 
     #[test]
