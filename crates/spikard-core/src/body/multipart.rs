@@ -124,9 +124,14 @@ pub fn boundary_from_content_type(content_type: &str) -> Option<String> {
 /// empty one) or a `filename*` parameter; otherwise it is a text field that must be UTF-8.
 pub fn parse_multipart(body: &[u8], boundary: &str) -> Result<MultipartBody, MultipartError> {
     validate_boundary(boundary)?;
-    let mut delimiter = Vec::with_capacity(boundary.len() + 2);
-    delimiter.extend_from_slice(b"--");
-    delimiter.extend_from_slice(boundary.as_bytes());
+    // `\n--boundary`: a delimiter line is searched for as a whole (SIMD substring search).
+    let mut line = Vec::with_capacity(boundary.len() + 3);
+    line.extend_from_slice(b"\n--");
+    line.extend_from_slice(boundary.as_bytes());
+    let delimiter = Delimiters {
+        line: memchr::memmem::Finder::new(&line),
+        bare: &line[1..],
+    };
 
     let mut result = MultipartBody::default();
     let (_, mut delim) = find_delimiter(body, &delimiter, 0, true).ok_or(MultipartError::MissingDelimiter)?;
@@ -222,16 +227,16 @@ fn validate_boundary(boundary: &str) -> Result<(), MultipartError> {
 /// `from` itself), followed either by `--` (close) or by optional spaces/tabs and a line
 /// break. Returns the offset where the preceding content ends (its line break excluded)
 /// and the delimiter found.
-fn find_delimiter(body: &[u8], delimiter: &[u8], from: usize, at_start: bool) -> Option<(usize, Delimiter)> {
+fn find_delimiter(body: &[u8], delimiter: &Delimiters<'_>, from: usize, at_start: bool) -> Option<(usize, Delimiter)> {
     if at_start {
-        if let Some(kind) = delimiter_at(body, from, delimiter) {
+        if let Some(kind) = delimiter_at(body, from, delimiter.bare) {
             return Some((from, Delimiter { kind }));
         }
     }
     let mut pos = from;
     while pos < body.len() {
-        let newline = pos + body[pos..].iter().position(|&b| b == b'\n')?;
-        if let Some(kind) = delimiter_at(body, newline + 1, delimiter) {
+        let newline = pos + delimiter.line.find(&body[pos..])?;
+        if let Some(kind) = delimiter_at(body, newline + 1, delimiter.bare) {
             let content_end = if newline > from && body[newline - 1] == b'\r' {
                 newline - 1
             } else {
@@ -242,6 +247,12 @@ fn find_delimiter(body: &[u8], delimiter: &[u8], from: usize, at_start: bool) ->
         pos = newline + 1;
     }
     None
+}
+
+/// The delimiter of a body: `--boundary`, and a searcher for it at the start of a line.
+struct Delimiters<'a> {
+    line: memchr::memmem::Finder<'a>,
+    bare: &'a [u8],
 }
 
 /// Whether a delimiter starts at `pos`, and of which kind.
