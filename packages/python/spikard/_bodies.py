@@ -14,21 +14,31 @@ package registers with the binding at import.
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import Callable
 from typing import Any, get_origin, is_typeddict
 
 import msgspec
 
-try:  # pydantic is optional
-    from pydantic import BaseModel as _PydanticModel
-except ImportError:  # pragma: no cover - depends on the environment
-    _PydanticModel = None
-
 Converter = Callable[[Any], Any]
 
 
+def pydantic_base() -> Any:
+    """pydantic's ``BaseModel`` when the application imported pydantic (a value or type can
+    only be a pydantic model then), else ``None``: pydantic is optional and never imported
+    here, which keeps it out of the memory of apps that do not use it."""
+    module = sys.modules.get("pydantic")
+    return getattr(module, "BaseModel", None)
+
+
 def is_pydantic_model(tp: Any) -> bool:
-    return _PydanticModel is not None and isinstance(tp, type) and issubclass(tp, _PydanticModel)
+    base = pydantic_base()
+    return base is not None and isinstance(tp, type) and issubclass(tp, base)
+
+
+def is_pydantic_value(value: Any) -> bool:
+    base = pydantic_base()
+    return base is not None and isinstance(value, base)
 
 
 def is_namedtuple(tp: Any) -> bool:
@@ -79,14 +89,14 @@ def body_converter(tp: Any) -> Converter | None:
 
 
 def _encode_hook(value: Any) -> Any:
-    if _PydanticModel is not None and isinstance(value, _PydanticModel):
+    if is_pydantic_value(value):
         return value.model_dump(mode="json")
     raise TypeError(f"cannot serialise a value of type {type(value).__name__} to JSON")
 
 
 def to_builtins(value: Any) -> Any:
     """``value`` as JSON-compatible builtins."""
-    if _PydanticModel is not None and isinstance(value, _PydanticModel):
+    if is_pydantic_value(value):
         return value.model_dump(mode="json")
     return msgspec.to_builtins(value, enc_hook=_encode_hook)
 

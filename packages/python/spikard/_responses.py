@@ -52,12 +52,6 @@ from spikard import _bodies, _schema
 from spikard._spikard import ConfigError, EventSourceResponse, Response, StreamingResponse
 from spikard.exceptions import ResponseValidationError
 
-try:  # pydantic is optional
-    from pydantic import TypeAdapter
-    from pydantic import ValidationError as PydanticValidationError
-except ImportError:  # pragma: no cover - depends on the environment
-    TypeAdapter = PydanticValidationError = None  # type: ignore[assignment,misc]
-
 __all__ = ["INFER", "prepare"]
 
 
@@ -162,7 +156,9 @@ def _mentions_pydantic(tp: Any) -> bool:
 def _checker(model: Any, name: str) -> Check:
     """Validate-and-filter for ``model``; unsupported models are refused here, at registration."""
     hint = "pass response_model=None to send the result unvalidated"
-    if TypeAdapter is not None and _mentions_pydantic(model):
+    if _mentions_pydantic(model):  # pydantic is imported: the model is one of its classes
+        from pydantic import TypeAdapter, ValidationError  # noqa: PLC0415 - optional, loaded only for pydantic models
+
         try:
             adapter = TypeAdapter(model)
         except Exception as e:
@@ -171,7 +167,7 @@ def _checker(model: Any, name: str) -> Check:
         def pydantic_check(value: Any) -> Any:
             try:
                 validated = adapter.validate_python(value, from_attributes=True)
-            except PydanticValidationError as e:
+            except ValidationError as e:
                 raise _Refused(
                     [{"msg": err["msg"], "loc": ".".join(map(str, err["loc"]))} for err in e.errors()]
                 ) from None

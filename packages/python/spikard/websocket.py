@@ -20,14 +20,16 @@ raises ``WebSocketDisconnect`` once the client closed.
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import json
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from spikard._spikard import WebSocketConnection
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["WebSocket", "WebSocketDisconnect"]
 
@@ -56,6 +58,8 @@ class WebSocket:
     """One connection: receive the messages the core accepted, send, close."""
 
     def __init__(self, connection: WebSocketConnection) -> None:
+        import asyncio  # noqa: PLC0415 - apps without WebSockets or async code never load asyncio (nor ssl)
+
         self._conn = connection
         self._queue: asyncio.Queue[str | bytes | _Closed] = asyncio.Queue(QUEUE_SIZE)
         self._closed: _Closed | None = None
@@ -126,6 +130,8 @@ class _Session:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
+        import asyncio  # noqa: PLC0415 - see WebSocket.__init__
+
         self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def _run(self) -> None:
