@@ -8,7 +8,10 @@
 //!   the event loop awaits);
 //! - `generator` / `async_generator`: the value is what `target(**deps)` yields
 //!   first; resuming the generator after the response has been sent is its cleanup
-//!   (the code after `yield`), run by the core in reverse creation order.
+//!   (the code after `yield`), run by the core in reverse creation order. When the
+//!   handler raised, its exception is thrown into the generator at the `yield`
+//!   instead (as FastAPI does), so `try: yield session; session.commit() except:
+//!   session.rollback()` never commits the work of a failed request.
 //!
 //! `depends_on` names the dependencies passed as keyword arguments, `request_kwarg`
 //! (when set) receives the `Request`, `lifetime` is `per_use`, `per_request` or
@@ -19,7 +22,7 @@
 //! (`dict` is `object`, `int` is `integer`, ...), so a route's expected types are
 //! checked by the core without converting anything.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -35,8 +38,26 @@ use crate::convert::json_to_py;
 use crate::errors;
 use crate::request::Request;
 
-/// A Python object resolved as a dependency.
-pub struct PyValue(pub Py<PyAny>);
+/// A Python object resolved as a dependency; a generator's value carries the slot
+/// where the handler's exception is left for the generator's cleanup.
+pub struct PyValue {
+    pub object: Py<PyAny>,
+    failure: Option<Failure>,
+}
+
+/// The exception the handler raised, for a generator dependency's cleanup.
+type Failure = Arc<Mutex<Option<Py<PyAny>>>>;
+
+/// Leave the handler's exception to the cleanups of the generator dependencies it received.
+pub fn record_failure(py: Python<'_>, deps: &Dependencies, err: &PyErr) {
+    for (_, value) in deps.iter() {
+        if let Some(slot) = value.downcast::<PyValue>().and_then(|v| v.failure.clone()) {
+            if let Ok(mut failure) = slot.lock() {
+                *failure = Some(err.value(py).clone().into_any().unbind());
+            }
+        }
+    }
+}
 
 /// The JSON type a Python value stands for, when it is a JSON-like value.
 fn json_type(value: &Bound<'_, PyAny>) -> Option<&'static str> {
@@ -61,8 +82,15 @@ fn json_type(value: &Bound<'_, PyAny>) -> Option<&'static str> {
 
 /// A Python value as a resolved dependency.
 pub fn resolved(value: Bound<'_, PyAny>) -> Resolved {
+    with_failure(value, None)
+}
+
+fn with_failure(value: Bound<'_, PyAny>, failure: Option<Failure>) -> Resolved {
     let type_name = json_type(&value);
-    let r = Resolved::new(PyValue(value.unbind()));
+    let r = Resolved::new(PyValue {
+        object: value.unbind(),
+        failure,
+    });
     match type_name {
         Some(t) => r.with_type_name(t),
         None => r,
@@ -72,7 +100,7 @@ pub fn resolved(value: Bound<'_, PyAny>) -> Resolved {
 /// A resolved dependency as a Python value (values registered from Rust are JSON).
 pub fn to_py<'py>(py: Python<'py>, value: &Resolved) -> PyResult<Bound<'py, PyAny>> {
     if let Some(v) = value.downcast::<PyValue>() {
-        return Ok(v.0.bind(py).clone());
+        return Ok(v.object.bind(py).clone());
     }
     match value.as_json() {
         Some(json) => json_to_py(py, json),
@@ -140,17 +168,19 @@ impl PyFactory {
             }
             Kind::Generator => {
                 let first = result.call_method0("__next__");
-                Called::Ready(first_yield(py, first, &name).map(|value| Provided {
+                let failure = Failure::default();
+                Called::Ready(first_yield(py, first, &name, &failure).map(|value| Provided {
                     value,
-                    cleanup: Some(generator_cleanup(result.unbind(), name.clone())),
+                    cleanup: Some(generator_cleanup(result.unbind(), name.clone(), failure)),
                 }))
             }
             Kind::AsyncGenerator => {
                 let generator = result.clone().unbind();
                 let finish: bridge::Finish<Provided> = Box::new(move |py, outcome| {
-                    first_yield(py, outcome, &name).map(|value| Provided {
+                    let failure = Failure::default();
+                    first_yield(py, outcome, &name, &failure).map(|value| Provided {
                         value,
-                        cleanup: Some(async_generator_cleanup(generator.clone_ref(py), name.clone())),
+                        cleanup: Some(async_generator_cleanup(generator.clone_ref(py), name.clone(), failure)),
                     })
                 });
                 Called::Pending(bridge::submit(py, result.call_method0("__anext__")?, finish)?)
@@ -160,9 +190,14 @@ impl PyFactory {
 }
 
 /// The first value a generator dependency yields.
-fn first_yield(py: Python<'_>, outcome: PyResult<Bound<'_, PyAny>>, name: &str) -> Result<Resolved, SpikardError> {
+fn first_yield(
+    py: Python<'_>,
+    outcome: PyResult<Bound<'_, PyAny>>,
+    name: &str,
+    failure: &Failure,
+) -> Result<Resolved, SpikardError> {
     match outcome {
-        Ok(value) => Ok(resolved(value)),
+        Ok(value) => Ok(with_failure(value, Some(failure.clone()))),
         Err(e) if is_exhausted(py, &e) => Err(SpikardError::Internal(format!(
             "dependency {name} is a generator that did not yield a value"
         ))),
@@ -175,31 +210,57 @@ fn is_exhausted(py: Python<'_>, err: &PyErr) -> bool {
         || err.is_instance_of::<pyo3::exceptions::PyStopAsyncIteration>(py)
 }
 
-/// What resuming a generator for its cleanup gave: ending is right; another
-/// value or an exception is logged (the response has been sent already).
-fn cleanup_outcome(py: Python<'_>, outcome: PyResult<Bound<'_, PyAny>>, name: &str) {
+/// What resuming a generator for its cleanup gave: ending, or re-raising the exception
+/// thrown in, is right; another value or another exception is logged (the response has
+/// been sent already).
+fn cleanup_outcome(py: Python<'_>, outcome: PyResult<Bound<'_, PyAny>>, name: &str, thrown: Option<&Py<PyAny>>) {
     match outcome {
         Err(e) if is_exhausted(py, &e) => {}
+        Err(e) if thrown.is_some_and(|t| e.value(py).is(t.bind(py))) => {}
         Err(e) => errors::log_exception(py, &e, &format!("{name} (cleanup)")),
         Ok(_) => tracing::error!(dependency = name, "a generator dependency yielded more than once"),
     }
 }
 
-fn generator_cleanup(generator: Py<PyAny>, name: Arc<str>) -> Cleanup {
+fn thrown(failure: &Failure) -> Option<Py<PyAny>> {
+    failure.lock().ok().and_then(|mut f| f.take())
+}
+
+/// Resume a generator for its cleanup: `__next__`/`__anext__`, or `throw`/`athrow` with the
+/// handler's exception.
+fn resume<'py>(
+    generator: &Bound<'py, PyAny>,
+    exception: Option<&Py<PyAny>>,
+    is_async: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    match (exception, is_async) {
+        (Some(e), false) => generator.call_method1("throw", (e.bind(generator.py()),)),
+        (Some(e), true) => generator.call_method1("athrow", (e.bind(generator.py()),)),
+        (None, false) => generator.call_method0("__next__"),
+        (None, true) => generator.call_method0("__anext__"),
+    }
+}
+
+fn generator_cleanup(generator: Py<PyAny>, name: Arc<str>, failure: Failure) -> Cleanup {
     Box::pin(async move {
-        Python::attach(|py| cleanup_outcome(py, generator.bind(py).call_method0("__next__"), &name));
+        let exception = thrown(&failure);
+        Python::attach(|py| {
+            let outcome = resume(generator.bind(py), exception.as_ref(), false);
+            cleanup_outcome(py, outcome, &name, exception.as_ref());
+        });
     })
 }
 
-fn async_generator_cleanup(generator: Py<PyAny>, name: Arc<str>) -> Cleanup {
+fn async_generator_cleanup(generator: Py<PyAny>, name: Arc<str>, failure: Failure) -> Cleanup {
     Box::pin(async move {
+        let exception = thrown(&failure);
         let pending = Python::attach(|py| {
             let hook_name = name.clone();
+            let step = resume(generator.bind(py), exception.as_ref(), true)?;
             let finish: bridge::Finish<()> = Box::new(move |py, outcome| {
-                cleanup_outcome(py, outcome, &hook_name);
+                cleanup_outcome(py, outcome, &hook_name, exception.as_ref());
                 Ok(())
             });
-            let step = generator.bind(py).call_method0("__anext__")?;
             bridge::submit(py, step, finish)
         });
         match pending {

@@ -95,11 +95,14 @@ pub struct PyHandler {
     bindings: Vec<Binding>,
     /// `async def`: the call returns a coroutine for the event loop.
     is_async: bool,
+    /// Some parameter is a dependency (its exception then reaches generator dependencies).
+    takes_dependencies: bool,
 }
 
 impl PyHandler {
     pub fn new(function: Py<PyAny>, name: String, bindings: Vec<Binding>, is_async: bool) -> Self {
         Self {
+            takes_dependencies: bindings.iter().any(|b| b.source == Source::Dependency),
             function,
             name: name.into(),
             bindings,
@@ -180,7 +183,8 @@ fn lookup<'py>(py: Python<'py>, map: &Map<String, Value>, key: &str) -> PyResult
 }
 
 /// The handler's outcome as a response, with the headers asked for by `request.reply_header`.
-fn finish(name: Arc<str>, request: Option<Py<Request>>) -> bridge::Finish<HandlerResponse> {
+/// An exception is also left to the generator dependencies the handler received (see [`crate::di`]).
+fn finish(name: Arc<str>, request: Option<Py<Request>>, deps: Option<Dependencies>) -> bridge::Finish<HandlerResponse> {
     Box::new(move |py, outcome| match outcome {
         Ok(value) => {
             let mut response = to_handler_response(&value).map_err(|e| errors::from_handler(py, e, &name))?;
@@ -193,7 +197,12 @@ fn finish(name: Arc<str>, request: Option<Py<Request>>) -> bridge::Finish<Handle
         Err(e) if errors::is_cancellation(py, &e) => Err(spikard_core::SpikardError::Internal(format!(
             "handler {name} was cancelled"
         ))),
-        Err(e) => Err(errors::from_handler(py, e, &name)),
+        Err(e) => {
+            if let Some(deps) = &deps {
+                crate::di::record_failure(py, deps, &e);
+            }
+            Err(errors::from_handler(py, e, &name))
+        }
     })
 }
 
@@ -209,6 +218,11 @@ impl Handler for PyHandler {
                 Ok(r) => r,
                 Err(e) => return Called::Ready(Err(errors::from_handler(py, e, &self.name))),
             };
+            let deps = if self.takes_dependencies {
+                request.extensions.get::<Dependencies>().cloned()
+            } else {
+                None
+            };
             let (kwargs, shown) = match self.kwargs(py, request) {
                 Ok(k) => k,
                 Err(e) => return Called::Ready(Err(errors::from_handler(py, e, &self.name))),
@@ -221,11 +235,11 @@ impl Handler for PyHandler {
             } else {
                 background::with_runner(py, runner.as_ref(), || self.function.bind(py).call((), Some(&kwargs)))
             };
+            let finish = finish(self.name.clone(), shown, deps);
             let value = match result {
                 Ok(v) => v,
-                Err(e) => return Called::Ready(Err(errors::from_handler(py, e, &self.name))),
+                Err(e) => return Called::Ready(finish(py, Err(e))),
             };
-            let finish = finish(self.name.clone(), shown);
             if self.is_async {
                 match bridge::submit(py, value, finish) {
                     Ok(p) => Called::Pending(p),

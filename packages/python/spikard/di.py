@@ -34,7 +34,10 @@ A factory receives the dependencies named by its required parameters, and the
 
 A factory may be a function, an ``async`` function, or a (async) generator function:
 the value is what it yields first, and the code after ``yield`` runs once the response
-has been sent (cleanups run last created first). ``Provide(cacheable=True)`` (the
+has been sent (cleanups run last created first). When the handler raised, its exception
+is raised at the ``yield`` instead (as in FastAPI), so ``try: yield session;
+session.commit() except Exception: session.rollback(); raise`` never commits the work of
+a failed request; re-raising it (or ending) is fine, anything else is logged. ``Provide(cacheable=True)`` (the
 default) creates the value once per request, shared by everything in that request
 that asks for it; ``cacheable=False`` creates it for each use; ``singleton=True``
 creates it once for the app, on first use. Plain values are shared.

@@ -259,3 +259,68 @@ def test_a_dependency_registered_after_a_route_reading_that_name_is_refused() ->
 
     app.provide("cache", "redis")
     assert TestClient(app).get("/later").json() == {"cache": "redis"}
+
+
+def test_the_handler_s_exception_is_thrown_into_generator_dependencies() -> None:
+    events: list[str] = []
+
+    def session() -> Iterator[list[str]]:
+        work: list[str] = []
+        try:
+            yield work
+            events.append(f"commit {work}")
+        except Exception as e:
+            events.append(f"rollback {work} after {type(e).__name__}")
+            raise
+
+    async def audit() -> AsyncIterator[str]:
+        try:
+            yield "audit"
+        except HTTPException as e:
+            events.append(f"audit saw {e.status_code}")
+            raise
+        else:
+            events.append("audit ok")
+
+    app = Spikard(dependencies={"session": session, "audit": audit})
+
+    @app.post("/orders/{n:int}")
+    def order(n: int, session: list, audit: str) -> dict:
+        session.append(f"order {n}")
+        if n == 0:
+            raise HTTPException(409, "no empty orders")
+        if n < 0:
+            raise RuntimeError("boom")
+        return {"ok": True}
+
+    client = TestClient(app)
+    assert client.post("/orders/1").status_code == 200
+    assert events == ["audit ok", "commit ['order 1']"]
+    events.clear()
+    res = client.post("/orders/0")
+    assert (res.status_code, res.json()["detail"]) == (409, "no empty orders")
+    assert events == ["audit saw 409", "rollback ['order 0'] after HTTPException"]
+    events.clear()
+    assert client.post("/orders/-1").status_code == 500
+    assert events == ["rollback ['order -1'] after RuntimeError"]
+
+
+def test_a_generator_may_handle_the_handler_s_exception(caplog: pytest.LogCaptureFixture) -> None:
+    events: list[str] = []
+
+    def tolerant() -> Iterator[str]:
+        try:
+            yield "value"
+        except ValueError:
+            events.append("handled")
+
+    app = Spikard(dependencies={"tolerant": tolerant})
+
+    @app.get("/fail")
+    def fail(tolerant: str) -> dict:
+        raise ValueError("bad")
+
+    with caplog.at_level(logging.ERROR, logger="spikard"):
+        assert TestClient(app).get("/fail").status_code == 500
+    assert events == ["handled"]
+    assert "(cleanup)" not in caplog.text
