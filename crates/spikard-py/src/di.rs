@@ -80,6 +80,50 @@ fn json_type(value: &Bound<'_, PyAny>) -> Option<&'static str> {
     })
 }
 
+/// An async handler's pending result. Dropped before it finished (request timeout, client
+/// gone: the coroutine is cancelled), it leaves a `CancelledError` to the generator
+/// dependencies, whose cleanups run after the drop: their code after `yield` never
+/// mistakes an interrupted handler for a finished one.
+pub struct Unfinished<F> {
+    inner: F,
+    deps: Option<Dependencies>,
+    done: bool,
+}
+
+impl<F> Unfinished<F> {
+    pub fn new(inner: F, deps: Option<Dependencies>) -> Self {
+        Self {
+            inner,
+            deps,
+            done: false,
+        }
+    }
+}
+
+impl<F: std::future::Future + Unpin> std::future::Future for Unfinished<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<F::Output> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll(cx);
+        if polled.is_ready() {
+            self.done = true;
+        }
+        polled
+    }
+}
+
+impl<F> Drop for Unfinished<F> {
+    fn drop(&mut self) {
+        if let (false, Some(deps)) = (self.done, &self.deps) {
+            let _ = Python::try_attach(|py| {
+                let err =
+                    pyo3::exceptions::asyncio::CancelledError::new_err("the request ended before the handler finished");
+                record_failure(py, deps, &err);
+            });
+        }
+    }
+}
+
 /// A Python value as a resolved dependency.
 pub fn resolved(value: Bound<'_, PyAny>) -> Resolved {
     with_failure(value, None)

@@ -208,7 +208,7 @@ fn finish(name: Arc<str>, request: Option<Py<Request>>, deps: Option<Dependencie
 
 enum Called {
     Ready(HandlerResult),
-    Pending(bridge::Pending<HandlerResponse>),
+    Pending(crate::di::Unfinished<bridge::Pending<HandlerResponse>>),
 }
 
 impl Handler for PyHandler {
@@ -235,6 +235,7 @@ impl Handler for PyHandler {
             } else {
                 background::with_runner(py, runner.as_ref(), || self.function.bind(py).call((), Some(&kwargs)))
             };
+            let unfinished_deps = if self.is_async { deps.clone() } else { None };
             let finish = finish(self.name.clone(), shown, deps);
             let value = match result {
                 Ok(v) => v,
@@ -242,7 +243,7 @@ impl Handler for PyHandler {
             };
             if self.is_async {
                 match bridge::submit(py, value, finish) {
-                    Ok(p) => Called::Pending(p),
+                    Ok(p) => Called::Pending(crate::di::Unfinished::new(p, unfinished_deps)),
                     Err(e) => Called::Ready(Err(errors::from_handler(py, e, &self.name))),
                 }
             } else {

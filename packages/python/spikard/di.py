@@ -37,7 +37,9 @@ the value is what it yields first, and the code after ``yield`` runs once the re
 has been sent (cleanups run last created first). When the handler raised, its exception
 is raised at the ``yield`` instead (as in FastAPI), so ``try: yield session;
 session.commit() except Exception: session.rollback(); raise`` never commits the work of
-a failed request; re-raising it (or ending) is fine, anything else is logged. ``Provide(cacheable=True)`` (the
+a failed request; re-raising it (or ending) is fine, anything else is logged. An
+``async`` handler interrupted by the request deadline or a client that went away raises
+``asyncio.CancelledError`` there. ``Provide(cacheable=True)`` (the
 default) creates the value once per request, shared by everything in that request
 that asks for it; ``cacheable=False`` creates it for each use; ``singleton=True``
 creates it once for the app, on first use. Plain values are shared.

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
@@ -324,3 +325,31 @@ def test_a_generator_may_handle_the_handler_s_exception(caplog: pytest.LogCaptur
         assert TestClient(app).get("/fail").status_code == 500
     assert events == ["handled"]
     assert "(cleanup)" not in caplog.text
+
+
+def test_an_interrupted_handler_is_not_taken_for_a_finished_one() -> None:
+    events: list[str] = []
+
+    async def session() -> AsyncIterator[str]:
+        try:
+            yield "session"
+            events.append("commit")
+        except BaseException as e:
+            events.append(f"not committed: {type(e).__name__}")
+            raise
+
+    app = Spikard(dependencies={"session": session})
+
+    @app.get("/slow", middleware={"request_timeout": {"seconds": 0.05}})
+    async def slow(session: str) -> dict:
+        await asyncio.sleep(5)
+        events.append("handler finished")
+        return {}
+
+    res = TestClient(app).get("/slow")
+    assert res.status_code == 408
+    for _ in range(200):  # the cleanup runs on the client's runtime after the answer
+        if events:
+            break
+        time.sleep(0.01)
+    assert events == ["not committed: CancelledError"]
