@@ -19,6 +19,19 @@ use crate::request::UploadFile;
 
 /// Name/value pairs (headers, form fields).
 type Pairs = Vec<(String, String)>;
+
+/// Every header as `(lowercase name, value)`, in order.
+fn header_list(headers: &http::HeaderMap) -> Pairs {
+    headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
 /// Multipart fields and files.
 type Multipart<'py> = (Pairs, Vec<PyRef<'py, UploadFile>>);
 
@@ -57,6 +70,21 @@ impl TestClient {
             runtime: Arc::new(ClientRuntime(Some(test_runtime()?))),
         })
     }
+
+    /// A request with its headers; an invalid method or request target is a `ValueError`.
+    fn start(&self, method: &str, uri: &str, headers: &Pairs) -> PyResult<spikard_http::testing::TestRequest> {
+        if http::Method::from_bytes(method.as_bytes()).is_err() {
+            return Err(PyValueError::new_err(format!("invalid method {method:?}")));
+        }
+        if uri.parse::<http::Uri>().is_err() {
+            return Err(PyValueError::new_err(format!("invalid request target {uri:?}")));
+        }
+        let mut request = self.client.request(method, uri);
+        for (k, v) in headers {
+            request = request.header(k, v);
+        }
+        Ok(request)
+    }
 }
 
 #[pymethods]
@@ -75,16 +103,7 @@ impl TestClient {
         form: Option<Pairs>,
         multipart: Option<Multipart<'_>>,
     ) -> PyResult<TestResponse> {
-        if http::Method::from_bytes(method.as_bytes()).is_err() {
-            return Err(PyValueError::new_err(format!("invalid method {method:?}")));
-        }
-        if uri.parse::<http::Uri>().is_err() {
-            return Err(PyValueError::new_err(format!("invalid request target {uri:?}")));
-        }
-        let mut request = self.client.request(method, uri);
-        for (k, v) in &headers {
-            request = request.header(k, v);
-        }
+        let mut request = self.start(method, uri, &headers)?;
         if let Some(pairs) = form {
             request = request.form(&pairs);
         } else if let Some((fields, files)) = multipart {
@@ -94,16 +113,7 @@ impl TestClient {
             request = request.body(Bytes::from(bytes));
         }
         let response = block_on(py, &self.runtime, request.send());
-        let headers = response
-            .headers
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
+        let headers = header_list(&response.headers);
         Ok(TestResponse {
             status_code: response.status,
             header_list: headers,
@@ -138,29 +148,11 @@ impl TestClient {
     /// server-sent events that may never end).
     #[pyo3(signature = (method, uri, headers = Vec::new()))]
     fn stream(&self, py: Python<'_>, method: &str, uri: &str, headers: Pairs) -> PyResult<TestStreamResponse> {
-        if http::Method::from_bytes(method.as_bytes()).is_err() {
-            return Err(PyValueError::new_err(format!("invalid method {method:?}")));
-        }
-        if uri.parse::<http::Uri>().is_err() {
-            return Err(PyValueError::new_err(format!("invalid request target {uri:?}")));
-        }
-        let mut request = self.client.request(method, uri);
-        for (k, v) in &headers {
-            request = request.header(k, v);
-        }
+        let request = self.start(method, uri, &headers)?;
         let response = block_on(py, &self.runtime, request.send_streaming());
         Ok(TestStreamResponse {
             status_code: response.status,
-            header_list: response
-                .headers
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.as_str().to_owned(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
-                .collect(),
+            header_list: header_list(&response.headers),
             inner: Mutex::new(Some(response)),
             closing: tokio::sync::watch::Sender::new(false),
             runtime: Arc::clone(&self.runtime),
