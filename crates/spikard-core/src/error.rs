@@ -195,6 +195,10 @@ pub enum SpikardError {
     RouteConflict(String),
     #[error("{0}")]
     InvalidRoute(String),
+    /// A declaration a binding registered (route, hook, dependency, config) that cannot be
+    /// read: the message names the route or item and the field.
+    #[error("{0}")]
+    Config(String),
 }
 
 impl SpikardError {
@@ -222,6 +226,7 @@ impl SpikardError {
             Self::Dependency { .. } => "dependency-error",
             Self::RouteConflict(_) => "route-conflict",
             Self::InvalidRoute(_) => "invalid-route",
+            Self::Config(_) => "invalid-config",
         }
     }
 
@@ -242,7 +247,11 @@ impl SpikardError {
             Self::TooManyRequests { .. } => 429,
             Self::Unauthorized { .. } => 401,
             Self::Forbidden { .. } => 403,
-            Self::Internal(_) | Self::Dependency { .. } | Self::RouteConflict(_) | Self::InvalidRoute(_) => 500,
+            Self::Internal(_)
+            | Self::Dependency { .. }
+            | Self::RouteConflict(_)
+            | Self::InvalidRoute(_)
+            | Self::Config(_) => 500,
         }
     }
 
@@ -270,6 +279,7 @@ impl SpikardError {
             Self::Dependency { .. } => "Dependency Resolution Failed",
             Self::RouteConflict(_) => "Route Conflict",
             Self::InvalidRoute(_) => "Invalid Route",
+            Self::Config(_) => "Invalid Configuration",
         }
     }
 
@@ -331,9 +341,11 @@ pub fn status_title(status: u16) -> &'static str {
         412 => "Precondition Failed",
         413 => "Payload Too Large",
         415 => "Unsupported Media Type",
+        416 => "Range Not Satisfiable",
         418 => "I'm a teapot",
         422 => "Unprocessable Entity",
         423 => "Locked",
+        426 => "Upgrade Required",
         429 => "Too Many Requests",
         500 => "Internal Server Error",
         501 => "Not Implemented",

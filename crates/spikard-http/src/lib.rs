@@ -15,6 +15,7 @@ pub mod client_ip;
 pub mod cookies;
 pub mod di;
 pub mod docs;
+pub mod foreign;
 pub mod handler;
 pub mod hooks;
 pub mod limits;

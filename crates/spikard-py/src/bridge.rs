@@ -69,7 +69,7 @@ fn run_threadsafe(py: Python<'_>) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
 }
 
 /// Turns a coroutine's outcome into a result (runs on the loop thread, GIL held).
-pub type Finish<T> = Box<dyn Fn(Python<'_>, PyResult<Bound<'_, PyAny>>) -> Result<T, SpikardError> + Send + Sync>;
+pub type Finish<T, E = SpikardError> = Box<dyn FnOnce(Python<'_>, PyResult<Bound<'_, PyAny>>) -> Result<T, E> + Send>;
 
 type Complete = Box<dyn FnOnce(Python<'_>, PyResult<Bound<'_, PyAny>>) + Send>;
 
@@ -89,13 +89,13 @@ impl DoneCallback {
 }
 
 /// A coroutine running on the event loop, awaited from Rust.
-pub struct Pending<T> {
-    rx: oneshot::Receiver<Result<T, SpikardError>>,
+pub struct Pending<T, E = SpikardError> {
+    rx: oneshot::Receiver<Result<T, E>>,
     future: Option<Py<PyAny>>,
 }
 
-impl<T> Future for Pending<T> {
-    type Output = Result<T, SpikardError>;
+impl<T, E: From<SpikardError>> Future for Pending<T, E> {
+    type Output = Result<T, E>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match Pin::new(&mut self.rx).poll(cx) {
@@ -103,16 +103,15 @@ impl<T> Future for Pending<T> {
             Poll::Ready(result) => {
                 // Completed: nothing to cancel any more. Dropping a Py without the GIL is deferred by PyO3.
                 self.future = None;
-                Poll::Ready(
-                    result
-                        .unwrap_or_else(|_| Err(SpikardError::Internal("coroutine finished without a result".into()))),
-                )
+                Poll::Ready(result.unwrap_or_else(|_| {
+                    Err(SpikardError::Internal("coroutine finished without a result".into()).into())
+                }))
             }
         }
     }
 }
 
-impl<T> Drop for Pending<T> {
+impl<T, E> Drop for Pending<T, E> {
     fn drop(&mut self) {
         if let Some(future) = self.future.take() {
             let _ = Python::try_attach(|py| future.bind(py).call_method0("cancel").map(|_| ()));
@@ -122,11 +121,11 @@ impl<T> Drop for Pending<T> {
 
 /// Run `coroutine` on the event loop; `finish` turns its outcome into a result on the
 /// loop thread, with the GIL held.
-pub fn submit<T: Send + 'static>(
+pub fn submit<T: Send + 'static, E: Send + 'static>(
     py: Python<'_>,
     coroutine: Bound<'_, PyAny>,
-    finish: Finish<T>,
-) -> PyResult<Pending<T>> {
+    finish: Finish<T, E>,
+) -> PyResult<Pending<T, E>> {
     let (event_loop, run) = run_threadsafe(py)?;
     let future = run.bind(py).call1((coroutine, event_loop))?;
     let (tx, rx) = oneshot::channel();

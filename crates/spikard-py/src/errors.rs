@@ -75,7 +75,7 @@ pub fn to_py(err: &SpikardError) -> PyErr {
     let py_err = match err {
         SpikardError::RouteConflict(_) | SpikardError::InvalidRoute(_) => RouteError::new_err(message),
         // A broken dependency graph found when the app is built: a configuration mistake.
-        SpikardError::Dependency { .. } => ConfigError::new_err(message),
+        SpikardError::Dependency { .. } | SpikardError::Config(_) => ConfigError::new_err(message),
         _ => SpikardPyError::new_err(message),
     };
     Python::attach(|py| with_code(py, py_err, err.code()))

@@ -19,12 +19,10 @@
 pub mod app;
 pub mod background;
 pub mod bridge;
+pub mod call;
 pub mod config;
 pub mod convert;
-pub mod di;
 pub mod errors;
-pub mod handler;
-pub mod hooks;
 pub mod request;
 pub mod response;
 pub mod server;
@@ -41,7 +39,7 @@ fn _spikard(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<app::App>()?;
     m.add_class::<request::Request>()?;
     m.add_class::<request::UploadFile>()?;
-    m.add_class::<hooks::PyHookRequest>()?;
+    m.add_class::<request::PyHookRequest>()?;
     m.add_class::<response::Response>()?;
     m.add_class::<streaming::StreamingResponse>()?;
     m.add_class::<sse::SseEvent>()?;

@@ -3,15 +3,16 @@
 //! Python values are built on first access and cached, so a handler only pays
 //! for what it reads.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use http::{HeaderName, HeaderValue};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyList};
 use serde_json::Value;
 use spikard_core::body::multipart::UploadedFile;
+use spikard_http::foreign::RequestView;
+use spikard_http::hooks::HookRequest;
 use spikard_http::RequestData;
 
 use crate::convert::{json_to_py, map_to_py};
@@ -19,9 +20,8 @@ use crate::convert::{json_to_py, map_to_py};
 /// A validated request (read-only, except `state` and the headers to add to the response).
 #[pyclass(frozen, module = "spikard._spikard")]
 pub struct Request {
-    data: Arc<RequestData>,
-    /// Headers `reply_header` asked for, in order.
-    reply_headers: Mutex<Vec<(HeaderName, HeaderValue)>>,
+    /// The shared request and the headers `reply_header` asked for.
+    pub view: RequestView,
     path_params: PyOnceLock<Py<PyDict>>,
     query_params: PyOnceLock<Py<PyDict>>,
     headers: PyOnceLock<Py<PyDict>>,
@@ -41,18 +41,9 @@ impl Request {
         }
     }
 
-    /// The headers `reply_header` asked for (taken: a second call gets none).
-    pub fn take_reply_headers(&self) -> Vec<(HeaderName, HeaderValue)> {
-        self.reply_headers
-            .lock()
-            .map(|mut h| std::mem::take(&mut *h))
-            .unwrap_or_default()
-    }
-
     pub fn new(data: Arc<RequestData>) -> Self {
         Self {
-            data,
-            reply_headers: Mutex::default(),
+            view: RequestView::new(data),
             path_params: PyOnceLock::new(),
             query_params: PyOnceLock::new(),
             headers: PyOnceLock::new(),
@@ -78,19 +69,19 @@ impl Request {
     /// The HTTP method, upper case.
     #[getter]
     fn method(&self) -> &str {
-        self.data.method.as_str()
+        self.view.data.method.as_str()
     }
 
     /// The percent-decoded path.
     #[getter]
     fn path(&self) -> &str {
-        &self.data.path
+        &self.view.data.path
     }
 
     /// Path parameters, coerced to their declared types.
     #[getter]
     fn path_params<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        cached(py, &self.path_params, || map_to_py(py, &self.data.path_params))
+        cached(py, &self.path_params, || map_to_py(py, &self.view.data.path_params))
     }
 
     /// Declared query parameters (coerced, defaults applied), plus undeclared ones as sent
@@ -99,8 +90,8 @@ impl Request {
     fn query_params<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         cached(py, &self.query_params, || {
             let dict = PyDict::new(py);
-            for (k, v) in &self.data.raw_query {
-                if self.data.query_params.contains_key(k) {
+            for (k, v) in &self.view.data.raw_query {
+                if self.view.data.query_params.contains_key(k) {
                     continue;
                 }
                 match dict.get_item(k)? {
@@ -111,7 +102,7 @@ impl Request {
                     None => dict.set_item(k, v)?,
                 }
             }
-            for (k, v) in &self.data.query_params {
+            for (k, v) in &self.view.data.query_params {
                 dict.set_item(k, json_to_py(py, v)?)?;
             }
             Ok(dict)
@@ -121,7 +112,7 @@ impl Request {
     /// Every query pair as sent, in order.
     #[getter]
     fn raw_query(&self) -> Vec<(String, String)> {
-        self.data.raw_query.clone()
+        self.view.data.raw_query.clone()
     }
 
     /// Request headers by lowercase name; repeated headers are joined with `, `.
@@ -129,8 +120,9 @@ impl Request {
     fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         cached(py, &self.headers, || {
             let dict = PyDict::new(py);
-            for name in self.data.headers.keys() {
+            for name in self.view.data.headers.keys() {
                 let joined: Vec<String> = self
+                    .view
                     .data
                     .headers
                     .get_all(name)
@@ -148,7 +140,7 @@ impl Request {
     fn cookies<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         cached(py, &self.cookies, || {
             let dict = PyDict::new(py);
-            for (k, v) in self.data.cookies() {
+            for (k, v) in self.view.data.cookies() {
                 dict.set_item(k, v)?;
             }
             Ok(dict)
@@ -158,22 +150,22 @@ impl Request {
     /// The body bytes as received.
     #[getter]
     fn body<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.data.raw_body)
+        PyBytes::new(py, &self.view.data.raw_body)
     }
 
     /// The decoded, validated body (JSON, or a form's fields); `None` when absent.
     fn json<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        if self.data.body.is_null() && !self.data.raw_body.is_empty() {
-            let parsed: Value = serde_json::from_slice(&self.data.raw_body)
+        if self.view.data.body.is_null() && !self.view.data.raw_body.is_empty() {
+            let parsed: Value = serde_json::from_slice(&self.view.data.raw_body)
                 .map_err(|e| pyo3::exceptions::PyValueError::new_err(format!("body is not JSON: {e}")))?;
             return json_to_py(py, &parsed);
         }
-        json_to_py(py, &self.data.body)
+        json_to_py(py, &self.view.data.body)
     }
 
     /// The decoded form fields (urlencoded or multipart; files appear as their metadata).
     fn form<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        match &self.data.body {
+        match &self.view.data.body {
             Value::Object(map) => map_to_py(py, map),
             _ => Ok(PyDict::new(py)),
         }
@@ -182,36 +174,70 @@ impl Request {
     /// Uploaded multipart files, in body order.
     #[getter]
     fn files(&self) -> Vec<UploadFile> {
-        self.data.files.iter().cloned().map(UploadFile::from).collect()
+        self.view.data.files.iter().cloned().map(UploadFile::from).collect()
     }
 
     /// The client's IP address (the peer, or the forwarded one behind a trusted proxy); `None` in memory.
     #[getter]
     fn client(&self) -> Option<String> {
-        self.data.client_ip.map(|ip| ip.to_string())
+        self.view.data.client_ip.map(|ip| ip.to_string())
     }
 
     /// Per-request state: values hooks and middleware handed over, then free for application code.
     #[getter]
     fn state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        cached(py, &self.state, || map_to_py(py, &self.data.state))
+        cached(py, &self.state, || map_to_py(py, &self.view.data.state))
     }
 
     /// Add a header to the response this request gets, whatever answers it (a hook's
     /// early answer, the handler, an error); repeated names are all sent.
     fn reply_header(&self, name: &str, value: &str) -> PyResult<()> {
-        let name = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| PyValueError::new_err(format!("{name:?} is not a valid header name")))?;
-        let value = HeaderValue::from_str(value)
-            .map_err(|_| PyValueError::new_err(format!("{value:?} is not a valid header value")))?;
-        if let Ok(mut headers) = self.reply_headers.lock() {
-            headers.push((name, value));
-        }
-        Ok(())
+        self.view.reply_header(name, value).map_err(PyValueError::new_err)
     }
 
     fn __repr__(&self) -> String {
-        format!("<Request {} {}>", self.data.method, self.data.path)
+        format!("<Request {} {}>", self.view.data.method, self.view.data.path)
+    }
+}
+
+/// What a response hook knows of the request behind the response.
+#[pyclass(frozen, name = "HookRequest", module = "spikard._spikard")]
+pub struct PyHookRequest {
+    view: HookRequest,
+}
+
+impl From<HookRequest> for PyHookRequest {
+    fn from(view: HookRequest) -> Self {
+        Self { view }
+    }
+}
+
+#[pymethods]
+impl PyHookRequest {
+    #[getter]
+    fn method(&self) -> &str {
+        self.view.method.as_str()
+    }
+
+    #[getter]
+    fn path(&self) -> &str {
+        &self.view.path
+    }
+
+    /// The request `state` as the request hooks and the handler's middleware left it.
+    #[getter]
+    fn state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        map_to_py(py, &self.view.state)
+    }
+
+    /// Seconds since the request arrived.
+    #[getter]
+    fn elapsed(&self) -> f64 {
+        self.view.received.elapsed().as_secs_f64()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<HookRequest {} {}>", self.view.method, self.view.path)
     }
 }
 

@@ -1,8 +1,8 @@
 """From a handler's signature to a route spec and the binding's call plan.
 
-Each parameter becomes one binding ``(kwarg, source, key, converter, none_if_absent)``
-and, except for ``Request`` and dependencies, one entry of the route's parameter
-schemas or its body schema. Dependencies are found by name, then by the class they
+Each parameter becomes one argument of the core's argument plan (``spikard._decl.arg``:
+name, source, key, converter, optional) and, except for ``Request`` and dependencies,
+one entry of the route's parameter schemas or its body schema. Dependencies are found by name, then by the class they
 provide (see ``spikard.di``); path parameters are found by name in the pattern; other
 scalars are query parameters unless a marker says otherwise; structured types are the
 body.
@@ -18,12 +18,10 @@ from typing import Any
 
 import msgspec
 
-from spikard import _bodies, _schema
+from spikard import _bodies, _decl, _schema
 from spikard._spikard import ConfigError, Request, UploadFile
 from spikard.di import Dependency, Provide, by_type
 from spikard.params import REQUIRED, Body, Header, Param
-
-Binding = tuple[str, str, str, Any, bool]
 
 _PATH_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::[a-z]+)?\}")
 
@@ -44,14 +42,14 @@ _JSON_TYPES: dict[Any, str] = {
 
 @dataclass
 class Plan:
-    """What registration needs: parameter schemas by source, the body schema, the bindings."""
+    """What registration needs: parameter schemas by source, the body schema, the arguments."""
 
     parameters: dict[str, dict[str, Any]] = field(
         default_factory=lambda: {"path": {}, "query": {}, "headers": {}, "cookies": {}}
     )
     body_schema: dict[str, Any] | None = None
     content_type: str | None = None
-    bindings: list[Binding] = field(default_factory=list)
+    args: list[_decl.Arg] = field(default_factory=list)
     file_fields: dict[str, Any] = field(default_factory=dict)
     required_files: list[str] = field(default_factory=list)
     #: Dependencies declared inline as a parameter's default (``db = Provide(open_db)``).
@@ -109,7 +107,7 @@ def analyze(function: Any, path: str, dependencies: dict[str, Provide] | None = 
         if annotation is inspect.Parameter.empty:
             annotation = str if name in in_path else Any
         if annotation is Request:
-            plan.bindings.append((name, "request", "", None, False))
+            plan.args.append(_decl.arg(name, "request"))
             continue
         dependency = _dependency_key(
             name, param, annotation, dependencies, provided_types=provided_types, in_path=in_path
@@ -125,11 +123,11 @@ def analyze(function: Any, path: str, dependencies: dict[str, Provide] | None = 
         file_kind = _file_kind(info.inner)
         if file_kind is not None:
             key = marker.alias if marker and marker.alias else name
-            schema = _FILE_SCHEMA if file_kind == "file" else {"type": "array", "items": _FILE_SCHEMA}
+            schema: dict[str, Any] = _FILE_SCHEMA if file_kind == "file" else {"type": "array", "items": _FILE_SCHEMA}
             plan.file_fields[key] = schema
             if not optional and default is REQUIRED:
                 plan.required_files.append(key)
-            plan.bindings.append((name, file_kind, key, None, none_if_absent))
+            plan.args.append(_decl.arg(name, file_kind, key, optional=none_if_absent))
             continue
         source = _source(name, marker, info, in_path)
         if source == "body":
@@ -144,7 +142,7 @@ def analyze(function: Any, path: str, dependencies: dict[str, Provide] | None = 
                 schema = {**schema, "optional": True}
         section = {"path": "path", "query": "query", "header": "headers", "cookie": "cookies"}[source]
         plan.parameters[section][key] = schema
-        plan.bindings.append((name, source, key, info.converter, none_if_absent))
+        plan.args.append(_decl.arg(name, source, key, info.converter, optional=none_if_absent))
     _merge_files(plan)
     return plan
 
@@ -181,7 +179,7 @@ def _add_dependency(plan: Plan, param: inspect.Parameter, annotation: Any, depen
     json_type = _JSON_TYPES.get(typing.get_origin(annotation) or annotation)
     if json_type is not None:
         plan.expected_types.append((dependency, json_type))
-    plan.bindings.append((param.name, "dependency", dependency, None, False))
+    plan.args.append(_decl.arg(param.name, "dependency", dependency))
 
 
 def _source(name: str, marker: Param | None, info: _schema.TypeInfo, in_path: set[str]) -> str:
@@ -203,7 +201,7 @@ def _key(name: str, marker: Param | None, source: str) -> str:
 
 
 def _add_body(plan: Plan, name: str, info: _schema.TypeInfo, marker: Param | None, none_if_absent: bool) -> None:
-    if any(b[1] == "body" for b in plan.bindings):
+    if any(a["source"] == "body" for a in plan.args):
         raise ConfigError(f"parameter '{name}': a handler takes at most one body parameter")
     schema = _schema.apply_constraints(info.schema, marker, info.is_array)
     if info.optional:
@@ -211,7 +209,7 @@ def _add_body(plan: Plan, name: str, info: _schema.TypeInfo, marker: Param | Non
     plan.body_schema = schema
     if isinstance(marker, Body) and marker.media_type:
         plan.content_type = marker.media_type
-    plan.bindings.append((name, "body", "", info.converter, none_if_absent))
+    plan.args.append(_decl.arg(name, "body", converter=info.converter, optional=none_if_absent))
 
 
 def _merge_files(plan: Plan) -> None:

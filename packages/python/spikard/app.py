@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any, TypeVar
 
-from spikard import _responses, _server, _signature
+from spikard import _decl, _responses, _server, _signature
 from spikard import sse as _sse
 from spikard import websocket as _websocket
 from spikard._spikard import App as _CoreApp
@@ -168,24 +168,22 @@ class Spikard:
             "responses": {str(k): v for k, v in (responses or {}).items()},
         }
         spec.update({k: v for k, v in doc.items() if v is not None})
-        is_async = inspect.iscoroutinefunction(handler)
-        hooks = [
-            _hook_spec(phase, hook)
-            for phase, given in zip(
-                PHASES, (on_request, pre_validation, pre_handler, on_response, on_error), strict=True
-            )
-            for hook in ([] if given is None else given if isinstance(given, list) else [given])
-        ]
-        self._core.add_route(
-            spec,
-            handler,
-            plan.bindings,
-            is_async,
-            hooks,
-            {name: d.describe(name) for name, d in route_dependencies.items()},
-            plan.expected_types,
-            defer_dependency_errors,
-        )
+        objects = _decl.Objects()
+        decl = {
+            "route": spec,
+            "handler": objects.function(handler, plan.args, is_async=inspect.iscoroutinefunction(handler)),
+            "hooks": [
+                _hook_decl(phase, hook, objects)
+                for phase, given in zip(
+                    PHASES, (on_request, pre_validation, pre_handler, on_response, on_error), strict=True
+                )
+                for hook in ([] if given is None else given if isinstance(given, list) else [given])
+            ],
+            "dependencies": {name: d.describe(name, objects) for name, d in route_dependencies.items()},
+            "expected_types": dict(plan.expected_types),
+            "defer_dependency_errors": defer_dependency_errors,
+        }
+        self._core.add_route(decl, objects.items)
         for param in plan.request_parameters:
             self._request_parameters.setdefault(param, f"{spec['method']} {path}")
 
@@ -209,8 +207,8 @@ class Spikard:
                 f"dependency '{name}' is registered after route {route}, which already takes '{name}' "
                 "from the request: register dependencies before the routes that use them"
             )
-        description = provide.describe(name)
-        self._core.provide(name, description)
+        objects = _decl.Objects()
+        self._core.provide(name, provide.describe(name, objects), objects.items)
         self._dependencies[name] = provide
 
     def add_websocket(
@@ -290,7 +288,8 @@ class Spikard:
         return self.route(path, ("OPTIONS",), **options)
 
     def _hook(self, phase: str, hook: F) -> F:
-        self._core.add_hook(_hook_spec(phase, hook))
+        objects = _decl.Objects()
+        self._core.add_hook(_hook_decl(phase, hook, objects), objects.items)
         return hook
 
     def on_request(self, hook: F) -> F:
@@ -331,19 +330,29 @@ class Spikard:
     ) -> None:
         """Serve until SIGINT/SIGTERM; ``workers`` processes share the port."""
         base = config or self.config
-        overrides = {k: v for k, v in {"host": host, "port": port, "workers": workers}.items() if v is not None}
+        overrides: dict[str, Any] = {
+            k: v for k, v in {"host": host, "port": port, "workers": workers}.items() if v is not None
+        }
         effective = replace(base, **overrides)
         self._core.configure(effective.to_rust())
         _server.run(self._core, effective)
 
 
-def _hook_spec(phase: str, hook: Callable[..., Any]) -> tuple[str, Any, str, bool, list[str], bool]:
-    """A hook as the core registers it: ``(phase, function, name, is_async, dependencies, with_request)``."""
+def _hook_decl(phase: str, hook: Callable[..., Any], objects: _decl.Objects) -> dict[str, Any]:
+    """A hook as the core registers it (a ``HookDecl``): a request hook gets the request by
+    position and its dependencies by name; a response hook the response (and the
+    ``HookRequest`` when it takes a second argument)."""
     if phase not in PHASES:
         raise ConfigError(f"'{phase}' is not a hook phase ({', '.join(PHASES)})")
     dependencies, with_request = hook_dependencies(hook, phase)
-    name = getattr(hook, "__qualname__", phase)
-    return (phase, hook, name, inspect.iscoroutinefunction(hook), dependencies, with_request)
+    args: list[_decl.Arg] = []
+    if phase not in ("on_response", "on_error"):
+        args = [_decl.arg("request", "request", positional=True)]
+        args += [_decl.arg(name, "dependency") for name in dependencies]
+    decl = objects.function(
+        hook, args, is_async=inspect.iscoroutinefunction(hook), name=getattr(hook, "__qualname__", phase)
+    )
+    return {"phase": phase, **decl, "with_request": with_request}
 
 
 def _plain(value: Any) -> Any:

@@ -63,6 +63,7 @@ import inspect
 import typing
 from typing import Any
 
+from spikard import _decl
 from spikard._spikard import ConfigError, Request
 
 __all__ = ["Dependency", "Provide"]
@@ -78,8 +79,6 @@ _GENERATOR_ORIGINS = (
     collections.abc.AsyncIterable,
 )
 
-#: What the core receives: ``(kind, target, depends_on, request_kwarg, lifetime)``.
-Description = tuple[str, Any, list[str], "str | None", str]
 
 
 class Provide:
@@ -101,22 +100,30 @@ class Provide:
     def is_value(self) -> bool:
         return not callable(self.dependency)
 
-    def describe(self, name: str) -> Description:
-        """The description the core registers (see ``crates/spikard-py/src/di.rs``)."""
+    def describe(self, name: str, objects: _decl.Objects) -> dict[str, Any]:
+        """The ``DependencyDecl`` the core registers: the kind, the value or factory, the
+        factory's arguments (its required parameters are dependencies of those names; a
+        ``Request`` parameter, or one named ``request``, gets the request) and the lifetime."""
         if self.is_value:
-            return ("value", self.dependency, [], None, "singleton")
+            return {"kind": "value", "function": objects.ref(self.dependency)}
         factory = self.dependency
         lifetime = "singleton" if self.singleton else "per_request" if self.cacheable else "per_use"
-        depends_on: list[str] = []
-        request_kwarg = None
+        args: list[_decl.Arg] = []
         for pname, param in _signature(factory, name).parameters.items():
             if param.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
                 continue
             if param.annotation is Request or (pname == "request" and param.annotation is inspect.Parameter.empty):
-                request_kwarg = pname
+                args.append(_decl.arg(pname, "request"))
             elif param.default is inspect.Parameter.empty:
-                depends_on.append(pname)
-        return (_kind(factory), factory, depends_on, request_kwarg, lifetime)
+                args.append(_decl.arg(pname, "dependency"))
+        kind = _kind(factory)
+        return {
+            "kind": "generator" if kind.endswith("generator") else "factory",
+            "is_async": kind in ("coroutine", "async_generator"),
+            "function": objects.ref(factory),
+            "args": args,
+            "lifetime": lifetime,
+        }
 
     def provides(self) -> type | None:
         """The class the dependency provides, for injection by type (``None``: by name only)."""
@@ -184,9 +191,9 @@ def by_type(dependencies: dict[str, Provide]) -> dict[type, str]:
 
 
 def hook_dependencies(hook: Any, phase: str) -> tuple[list[str], bool]:
-    """``(dependencies, with_request)`` of a hook: a request hook receives the dependencies
-    named by its required parameters after the first; a response hook taking a second
-    argument receives the ``HookRequest``."""
+    """The dependencies of a hook and whether it takes the request summary: a request hook
+    receives the dependencies named by its required parameters after the first; a response
+    hook taking a second argument receives the ``HookRequest``."""
     params = [
         p
         for p in _signature(hook, getattr(hook, "__qualname__", phase)).parameters.values()

@@ -70,7 +70,7 @@ def test_scalars_are_query_parameters_and_path_names_are_path_parameters() -> No
         "page": {"type": "integer", "default": 1},
         "tag": {"type": "string", "optional": True},
     }
-    assert [(b[0], b[1], b[4]) for b in plan.bindings] == [
+    assert [(a["name"], a["source"], a.get("optional", False)) for a in plan.args] == [
         ("item_id", "path", False),
         ("q", "query", False),
         ("page", "query", False),
@@ -116,7 +116,7 @@ def test_request_dict_body_and_media_type() -> None:
     plan = analyze(handler, "/x")
     assert plan.body_schema == {"type": "object"}
     assert plan.content_type == "application/json"
-    assert [b[1] for b in plan.bindings] == ["request", "body"]
+    assert [a["source"] for a in plan.args] == ["request", "body"]
 
 
 def test_two_bodies_are_refused() -> None:

@@ -51,7 +51,7 @@ pub use cleanup::{Cleanup, Cleanups};
 pub use errors::{circular_error, json_type_name, missing_error, type_mismatch_error};
 pub use plan::Plan;
 pub use registry::{
-    Dependencies, Dependency, DependencyFactory, DependencyRegistry, Lifetime, Provided, Provider, Resolved,
-    RouteDependencies,
+    Dependencies, Dependency, DependencyFactory, DependencyRegistry, Failure, FailureSlot, Lifetime, Provided,
+    Provider, Resolved, RouteDependencies,
 };
 pub use resolve::{resolve, resolve_once, RouteDi};

@@ -18,6 +18,36 @@ pub struct Resolved {
     value: Arc<dyn Any + Send + Sync>,
     json: Option<Arc<Value>>,
     type_name: Option<&'static str>,
+    /// Where the handler's failure is left for the cleanup of a generator-like dependency.
+    failure: Option<FailureSlot>,
+}
+
+/// Why the request that used a dependency did not finish normally; a generator-like
+/// dependency's cleanup gets it at its `yield` (rollback instead of commit).
+#[derive(Clone)]
+pub enum Failure {
+    /// The handler raised this language exception (the binding's own object).
+    Raised(Arc<dyn Any + Send + Sync>),
+    /// The handler was cancelled: the client went away or the deadline passed.
+    Cancelled,
+}
+
+/// A shared slot for the [`Failure`] of the request a dependency served.
+#[derive(Clone, Default)]
+pub struct FailureSlot(Arc<std::sync::Mutex<Option<Failure>>>);
+
+impl FailureSlot {
+    /// Record `failure` (the first one recorded wins).
+    pub fn set(&self, failure: Failure) {
+        if let Ok(mut slot) = self.0.lock() {
+            slot.get_or_insert(failure);
+        }
+    }
+
+    /// The recorded failure, taken.
+    pub fn take(&self) -> Option<Failure> {
+        self.0.lock().ok().and_then(|mut slot| slot.take())
+    }
 }
 
 impl std::fmt::Debug for Resolved {
@@ -39,6 +69,7 @@ impl Resolved {
             value,
             json: None,
             type_name: None,
+            failure: None,
         }
     }
 
@@ -49,6 +80,7 @@ impl Resolved {
             type_name: Some(super::json_type_name(&json)),
             value: json.clone(),
             json: Some(json),
+            failure: None,
         }
     }
 
@@ -84,6 +116,12 @@ impl Resolved {
     pub fn as_json(&self) -> Option<&Value> {
         self.json.as_deref()
     }
+
+    /// Attach the slot where the failure of the request that used the value is left.
+    pub fn with_failure_slot(mut self, slot: FailureSlot) -> Self {
+        self.failure = Some(slot);
+        self
+    }
 }
 
 /// What a factory produced: the value and an optional cleanup to run after the response.
@@ -104,7 +142,8 @@ pub trait DependencyFactory: Send + Sync + 'static {
 }
 
 /// How long a created dependency lives (see the module docs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Lifetime {
     #[default]
     PerUse,
@@ -293,5 +332,14 @@ impl Dependencies {
 
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// Leave `failure` to every value that has a failure slot (generator-like dependencies).
+    pub fn record_failure(&self, failure: &Failure) {
+        for (_, value) in self.entries.iter() {
+            if let Some(slot) = &value.failure {
+                slot.set(failure.clone());
+            }
+        }
     }
 }

@@ -1,0 +1,297 @@
+//! A binding's app: routes, hooks and dependencies registered as declarations, turned
+//! into the core's handlers through the binding's [`Binding`] implementation, and
+//! pipelines built from them for the server and the test client.
+//!
+//! Each route is compiled when it is added, so a conflict or an invalid schema fails
+//! the registration call. Pipelines are built from everything registered so far, so
+//! app-wide hooks and dependencies added later apply to earlier routes too.
+
+use std::sync::Arc;
+
+use spikard_core::SpikardError;
+
+use super::adapters::{ForeignFactory, ForeignHandler, ForeignRequestHook, ForeignResponseHook};
+use super::args::ArgPlan;
+use super::call::ForeignFn;
+use super::decl::{config_error, DependencyDecl, DependencyKind, FunctionDecl, HookDecl, RouteDecl};
+use crate::di::{Dependency, DependencyRegistry, Resolved, RouteDependencies};
+use crate::handler::Handler;
+use crate::hooks::LifecycleHooks;
+use crate::pipeline::{Pipeline, PipelineBuilder};
+use crate::route::RouteSpec;
+use crate::websocket::WebSocketHandler;
+use crate::ServerConfig;
+
+/// What a declared function is for (a binding may call each differently).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Handler,
+    RequestHook,
+    /// Called with the response (and the request summary when it asks for it).
+    ResponseHook {
+        with_request: bool,
+    },
+    Factory,
+    /// Its first value is the dependency; it is resumed after the response.
+    Generator,
+}
+
+/// How to call one declared function.
+#[derive(Debug)]
+pub struct FunctionInfo<'a> {
+    /// For logs and problems.
+    pub name: &'a str,
+    pub is_async: bool,
+    pub role: Role,
+    pub plan: &'a ArgPlan,
+}
+
+/// What a binding supplies to register declarations: its functions as [`ForeignFn`]s
+/// and its plain values as dependencies.
+pub trait Binding {
+    /// The language's object (a function, a converter, a value).
+    type Object;
+
+    /// `function` as a [`ForeignFn`] called as `info` says; argument converters are
+    /// indexes into `objects`.
+    fn function(
+        &self,
+        function: &Self::Object,
+        info: &FunctionInfo<'_>,
+        objects: &[Self::Object],
+    ) -> Result<Arc<dyn ForeignFn>, SpikardError>;
+
+    /// A plain value as a dependency shared by every request.
+    fn value(&self, value: &Self::Object) -> Resolved;
+}
+
+/// `objects[index]`, or an error naming what referred to it.
+pub fn object<'a, O>(objects: &'a [O], index: usize, what: &str) -> Result<&'a O, SpikardError> {
+    objects.get(index).ok_or_else(|| {
+        config_error(
+            what,
+            format!("object {index} is out of range ({} given)", objects.len()),
+        )
+    })
+}
+
+struct RouteEntry {
+    spec: RouteSpec,
+    handler: Arc<dyn Handler>,
+    hooks: LifecycleHooks,
+    dependencies: RouteDependencies,
+}
+
+/// Routes, app-wide hooks and dependencies, and the server config of one app.
+pub struct ForeignApp {
+    config: ServerConfig,
+    hooks: LifecycleHooks,
+    dependencies: DependencyRegistry,
+    routes: Vec<RouteEntry>,
+    websockets: Vec<(RouteSpec, Arc<dyn WebSocketHandler>)>,
+    /// Every route so far, compiled: catches conflicts at registration.
+    check: PipelineBuilder,
+}
+
+fn plan(what: &str, decl: &FunctionDecl) -> Result<ArgPlan, SpikardError> {
+    ArgPlan::compile(decl.args.clone()).map_err(|e| config_error(what, e))
+}
+
+fn function<B: Binding>(
+    binding: &B,
+    objects: &[B::Object],
+    what: &str,
+    decl: &FunctionDecl,
+    role: Role,
+) -> Result<(Arc<dyn ForeignFn>, ArgPlan, String), SpikardError> {
+    let plan = plan(what, decl)?;
+    let name = decl.name.clone().unwrap_or_else(|| what.to_owned());
+    let target = object(objects, decl.function, &format!("{what}: function"))?;
+    let info = FunctionInfo {
+        name: &name,
+        is_async: decl.is_async,
+        role,
+        plan: &plan,
+    };
+    let f = binding.function(target, &info, objects).map_err(|e| match e {
+        SpikardError::Config(m) => SpikardError::Config(format!("{what}: {m}")),
+        other => other,
+    })?;
+    Ok((f, plan, name))
+}
+
+/// Add one declared hook to `hooks`.
+fn add_hook<B: Binding>(
+    binding: &B,
+    objects: &[B::Object],
+    hooks: &mut LifecycleHooks,
+    what: &str,
+    decl: &HookDecl,
+) -> Result<(), SpikardError> {
+    use super::decl::HookPhase::*;
+    let role = if decl.phase.is_response_phase() {
+        Role::ResponseHook {
+            with_request: decl.with_request,
+        }
+    } else {
+        Role::RequestHook
+    };
+    let (f, plan, name) = function(binding, objects, what, &decl.function(), role)?;
+    let request = || Arc::new(ForeignRequestHook::new(f.clone(), plan.clone(), name.as_str()));
+    let response = || Arc::new(ForeignResponseHook::new(f.clone(), name.as_str(), decl.with_request));
+    match decl.phase {
+        OnRequest => hooks.on_request.push(request()),
+        PreValidation => hooks.pre_validation.push(request()),
+        PreHandler => hooks.pre_handler.push(request()),
+        OnResponse => hooks.on_response.push(response()),
+        OnError => hooks.on_error.push(response()),
+    }
+    Ok(())
+}
+
+/// One declared dependency.
+fn dependency<B: Binding>(
+    binding: &B,
+    objects: &[B::Object],
+    what: &str,
+    decl: &DependencyDecl,
+) -> Result<Dependency, SpikardError> {
+    let role = match decl.kind {
+        DependencyKind::Value => {
+            let value = object(objects, decl.function, &format!("{what}: function"))?;
+            return Ok(Dependency::value(binding.value(value)));
+        }
+        DependencyKind::Factory => Role::Factory,
+        DependencyKind::Generator => Role::Generator,
+    };
+    let fdecl = FunctionDecl {
+        function: decl.function,
+        name: None,
+        is_async: decl.is_async,
+        args: decl.args.clone(),
+    };
+    let (f, plan, name) = function(binding, objects, what, &fdecl, role)?;
+    let depends_on = plan.dependencies();
+    Ok(Dependency::factory(Arc::new(ForeignFactory::new(f, plan, name)))
+        .depends_on(depends_on)
+        .with_lifetime(decl.lifetime))
+}
+
+impl ForeignApp {
+    pub fn new(config: ServerConfig) -> Self {
+        Self {
+            check: PipelineBuilder::new(config.clone()),
+            config,
+            hooks: LifecycleHooks::default(),
+            dependencies: DependencyRegistry::default(),
+            routes: Vec::new(),
+            websockets: Vec::new(),
+        }
+    }
+
+    pub fn config(&self) -> &ServerConfig {
+        &self.config
+    }
+
+    /// Replace the server config (it applies to every route, including those already added).
+    pub fn configure(&mut self, config: ServerConfig) {
+        self.config = config;
+    }
+
+    /// Register a route from its declaration; the route is compiled now.
+    pub fn add_route<B: Binding>(
+        &mut self,
+        binding: &B,
+        decl: RouteDecl,
+        objects: &[B::Object],
+    ) -> Result<(), SpikardError> {
+        let route = format!("route {} {}", decl.route.method.to_ascii_uppercase(), decl.route.path);
+        let (f, plan, _) = function(
+            binding,
+            objects,
+            &format!("{route}: handler"),
+            &decl.handler,
+            Role::Handler,
+        )?;
+        let handler = ForeignHandler::new(f, plan, decl.name());
+        let mut overrides = DependencyRegistry::default();
+        for (name, d) in decl.dependency_decls()? {
+            let what = format!("{route}: dependencies.{name}");
+            overrides.insert(name, dependency(binding, objects, &what, &d)?);
+        }
+        let dependencies = RouteDependencies {
+            needs: handler.dependencies(),
+            overrides,
+            expected_types: decl.expected_type_pairs()?,
+            defer_errors: decl.defer_dependency_errors,
+        };
+        let mut hooks = LifecycleHooks::default();
+        for (i, h) in decl.hooks.iter().enumerate() {
+            add_hook(binding, objects, &mut hooks, &format!("{route}: hooks[{i}]"), h)?;
+        }
+        let handler: Arc<dyn Handler> = Arc::new(handler);
+        self.check
+            .route_with(decl.route.clone(), handler.clone(), &hooks, dependencies.clone())?;
+        self.routes.push(RouteEntry {
+            spec: decl.route,
+            handler,
+            hooks,
+            dependencies,
+        });
+        Ok(())
+    }
+
+    /// Add an app-wide hook (hooks of a phase run in the order they were added).
+    pub fn add_hook<B: Binding>(
+        &mut self,
+        binding: &B,
+        decl: HookDecl,
+        objects: &[B::Object],
+    ) -> Result<(), SpikardError> {
+        let what = format!("hook {}", decl.name.as_deref().unwrap_or("(unnamed)"));
+        add_hook(binding, objects, &mut self.hooks, &what, &decl)
+    }
+
+    /// Register an app-level dependency; a later registration of the same name replaces it.
+    pub fn provide<B: Binding>(
+        &mut self,
+        binding: &B,
+        name: &str,
+        decl: DependencyDecl,
+        objects: &[B::Object],
+    ) -> Result<(), SpikardError> {
+        let dependency = dependency(binding, objects, &format!("dependency {name}"), &decl)?;
+        self.dependencies.insert(name, dependency);
+        Ok(())
+    }
+
+    /// Register a WebSocket route (`GET`, kind `websocket`).
+    pub fn add_websocket(&mut self, spec: RouteSpec, handler: Arc<dyn WebSocketHandler>) -> Result<(), SpikardError> {
+        self.check.websocket(spec.clone(), handler.clone())?;
+        self.websockets.push((spec, handler));
+        Ok(())
+    }
+
+    /// Number of registered routes (HTTP and WebSocket).
+    pub fn len(&self) -> usize {
+        self.routes.len() + self.websockets.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// A pipeline of every registered route under the current config.
+    pub fn pipeline(&self) -> Result<Pipeline, SpikardError> {
+        let mut builder = PipelineBuilder::new(self.config.clone());
+        *builder.hooks_mut() = self.hooks.clone();
+        *builder.dependencies_mut() = self.dependencies.clone();
+        for r in &self.routes {
+            builder.route_with(r.spec.clone(), r.handler.clone(), &r.hooks, r.dependencies.clone())?;
+        }
+        for (spec, handler) in &self.websockets {
+            builder.websocket(spec.clone(), handler.clone())?;
+        }
+        builder.build()
+    }
+}

@@ -1,0 +1,220 @@
+//! The one trait a binding implements: call a function of its language.
+//!
+//! The core hands a [`ForeignFn`] a [`Call`]: the argument values in the order the
+//! function declared them (an [`ArgPlan`](super::ArgPlan)), or a response for a
+//! response hook, and what it [`Expect`]s back. The binding converts the arguments
+//! to its own values, calls the function with its lock held (the GIL, the GVL, the
+//! JS thread), and either finishes at once (a sync function) or hands the call to its
+//! event loop and returns a pending completion; it converts the result as `expect`
+//! says, under its lock, into an [`Outcome`]. Dropping the completion cancels the
+//! call (the client went away, the deadline passed).
+
+use std::any::Any;
+use std::sync::{Arc, Mutex};
+
+use http::{HeaderName, HeaderValue};
+use serde_json::{Map, Value};
+use spikard_core::body::multipart::UploadedFile;
+use spikard_core::SpikardError;
+
+use crate::di::{Failure, Resolved};
+use crate::handler::{BoxFuture, RequestData};
+use crate::hooks::HookRequest;
+use crate::response::HandlerResponse;
+
+/// A function of the binding's language, callable from the core.
+pub trait ForeignFn: Send + Sync + 'static {
+    /// Call the function; see the module docs.
+    fn call(&self, call: Call<'_>) -> Completion;
+}
+
+/// A call's outcome, ready or pending on the language's event loop.
+pub type Completion = BoxFuture<Result<Outcome, ForeignError>>;
+
+/// One argument's value, borrowed from the request.
+#[derive(Debug)]
+pub enum Arg<'a> {
+    /// Not in the request: the function's own default applies (the argument is not passed).
+    Absent,
+    /// Pass the language's null (`None`, `nil`, `null`).
+    Null,
+    /// A coerced, validated parameter, the body, or a state value.
+    Json(&'a Value),
+    /// The request object (its reply headers and state are read back: [`RequestView`]).
+    Request(&'a Arc<RequestData>),
+    /// A resolved dependency (a binding's own value, or a JSON value registered from Rust).
+    Dependency(&'a Resolved),
+    /// The first uploaded file of a field.
+    File(&'a UploadedFile),
+    /// Every uploaded file of a field.
+    Files(Vec<&'a UploadedFile>),
+}
+
+/// What a function is called with.
+pub enum Input<'a> {
+    /// Arguments in the function's declared order (handlers, request hooks, dependency
+    /// factories, background tasks).
+    Args(Vec<Arg<'a>>),
+    /// A response hook: the response (shown as the language's response object, which the
+    /// hook may change) and, when the hook takes it, what is known of its request.
+    Response {
+        response: HandlerResponse,
+        request: Option<&'a HookRequest>,
+    },
+}
+
+/// One call: the input and what the core expects back.
+pub struct Call<'a> {
+    pub input: Input<'a>,
+    pub expect: Expect,
+}
+
+/// What the core wants back from a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// Anything a handler may return, as a response ([`Returned::Response`]).
+    Response,
+    /// A request hook: nothing to go on, or a response to answer early.
+    Flow,
+    /// A response hook: the (possibly changed) response, or the value returned instead.
+    ChangedResponse,
+    /// A dependency's value ([`Returned::Value`]); a generator's first value with the
+    /// generator ([`Returned::Generator`]).
+    Dependency,
+    /// Nothing (background tasks, callbacks).
+    Unit,
+}
+
+/// A call's result, converted.
+pub enum Returned {
+    /// The language's null: go on (request hooks), nothing (callbacks).
+    Nothing,
+    Response(HandlerResponse),
+    Value(Resolved),
+    /// A generator-like dependency's first value; the generator finishes after the response.
+    Generator(Resolved, Box<dyn ForeignGenerator>),
+}
+
+/// A call's result and what the function did to the request object it was given.
+pub struct Outcome {
+    pub returned: Returned,
+    /// The request `state` when the function read or changed it (else unchanged).
+    pub state: Option<Map<String, Value>>,
+    /// Headers the function asked to add to the response (`reply_header`).
+    pub reply_headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+impl Outcome {
+    /// A result with no effect on the request.
+    pub fn new(returned: Returned) -> Self {
+        Self {
+            returned,
+            state: None,
+            reply_headers: Vec::new(),
+        }
+    }
+}
+
+impl From<Returned> for Outcome {
+    fn from(returned: Returned) -> Self {
+        Self::new(returned)
+    }
+}
+
+/// A generator-like dependency after its first value: resumed once the response was sent.
+pub trait ForeignGenerator: Send + 'static {
+    /// Resume it: normally, or with the request's [`Failure`] raised at its `yield`. Errors
+    /// are the binding's to log (the response is gone).
+    fn finish(self: Box<Self>, failure: Option<Failure>) -> BoxFuture<()>;
+}
+
+/// A failed call: the core error it answers with, whether it was a cancellation, and the
+/// language's exception (left to generator dependencies).
+#[derive(Debug)]
+pub struct ForeignError {
+    pub error: SpikardError,
+    /// The call was cancelled (nobody reads the answer; nothing was logged).
+    pub cancelled: bool,
+    pub exception: Option<Arc<dyn Any + Send + Sync>>,
+}
+
+impl ForeignError {
+    /// A failure with no language exception behind it (a conversion, a refused value).
+    pub fn new(error: SpikardError) -> Self {
+        Self {
+            error,
+            cancelled: false,
+            exception: None,
+        }
+    }
+
+    /// A call that raised `exception`, answered with `error`.
+    pub fn raised(error: SpikardError, exception: Arc<dyn Any + Send + Sync>) -> Self {
+        Self {
+            error,
+            cancelled: false,
+            exception: Some(exception),
+        }
+    }
+
+    /// A call cancelled before it finished.
+    pub fn cancelled(name: &str) -> Self {
+        Self {
+            error: SpikardError::Internal(format!("{name} was cancelled")),
+            cancelled: true,
+            exception: None,
+        }
+    }
+
+    /// What generator dependencies get at their `yield`.
+    pub fn failure(&self) -> Option<Failure> {
+        if self.cancelled {
+            return Some(Failure::Cancelled);
+        }
+        self.exception.clone().map(Failure::Raised)
+    }
+}
+
+impl From<SpikardError> for ForeignError {
+    fn from(error: SpikardError) -> Self {
+        Self::new(error)
+    }
+}
+
+/// The binding-neutral part of a request object handed to foreign code: the shared,
+/// validated request and the headers its `reply_header` asked for. A binding's request
+/// class wraps one.
+#[derive(Debug)]
+pub struct RequestView {
+    pub data: Arc<RequestData>,
+    reply_headers: Mutex<Vec<(HeaderName, HeaderValue)>>,
+}
+
+impl RequestView {
+    pub fn new(data: Arc<RequestData>) -> Self {
+        Self {
+            data,
+            reply_headers: Mutex::default(),
+        }
+    }
+
+    /// Add a header to the response this request gets, whoever produces it; an invalid
+    /// name or value is refused with a message for the language's exception.
+    pub fn reply_header(&self, name: &str, value: &str) -> Result<(), String> {
+        let name =
+            HeaderName::from_bytes(name.as_bytes()).map_err(|_| format!("{name:?} is not a valid header name"))?;
+        let value = HeaderValue::from_str(value).map_err(|_| format!("{value:?} is not a valid header value"))?;
+        if let Ok(mut headers) = self.reply_headers.lock() {
+            headers.push((name, value));
+        }
+        Ok(())
+    }
+
+    /// The headers asked for so far (taken: a second call gets none).
+    pub fn take_reply_headers(&self) -> Vec<(HeaderName, HeaderValue)> {
+        self.reply_headers
+            .lock()
+            .map(|mut h| std::mem::take(&mut *h))
+            .unwrap_or_default()
+    }
+}

@@ -1,0 +1,32 @@
+//! The foreign-call layer: everything a language binding needs from the core, so
+//! the binding itself is only value conversion, an error map and one lock/event-loop
+//! helper.
+//!
+//! - [`decl`]: the registration protocol. A route, hook or dependency is declared as
+//!   plain data ([`RouteDecl`], [`HookDecl`], [`DependencyDecl`]) with an argument
+//!   plan ([`ArgSpec`]: each argument's source, key, optional/default) plus the
+//!   language objects it refers to by index.
+//! - [`call`]: the one trait a binding implements, [`ForeignFn`]: call a function
+//!   of the language with borrowed argument values ([`Arg`]), synchronously or as a
+//!   pending completion, and convert the result as asked ([`Expect`]).
+//! - [`adapters`]: generic handlers, request/response hooks and dependency factories
+//!   over that trait (generator dependencies, failures left to their cleanups,
+//!   cancellation).
+//! - [`app`]: [`ForeignApp`], a binding's registry: declarations in, pipelines out;
+//!   a binding supplies a [`Binding`] to turn its objects into [`ForeignFn`]s.
+//!
+//! `docs/bindings.md` walks through a new binding.
+
+pub mod adapters;
+pub mod app;
+pub mod args;
+pub mod call;
+pub mod decl;
+
+pub use adapters::{ForeignFactory, ForeignHandler, ForeignRequestHook, ForeignResponseHook};
+pub use app::{object, Binding, ForeignApp, FunctionInfo, Role};
+pub use args::{ArgPlan, ArgSource, ArgSpec};
+pub use call::{
+    Arg, Call, Completion, Expect, ForeignError, ForeignFn, ForeignGenerator, Input, Outcome, RequestView, Returned,
+};
+pub use decl::{DependencyDecl, DependencyKind, FunctionDecl, HookDecl, HookPhase, RouteDecl};

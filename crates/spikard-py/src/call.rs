@@ -1,0 +1,382 @@
+//! Python's implementation of the core's foreign-call trait ([`ForeignFn`]) and of
+//! [`Binding`]: the one place a Python function is called.
+//!
+//! Arguments are built from the core's borrowed values with the GIL held; a sync
+//! function's result is converted at once, a coroutine (an `async def` function, an
+//! async generator's first step) runs on the event loop ([`crate::bridge`]) and is
+//! converted there when it completes. What to convert it into is the core's
+//! [`Expect`]; everything else (hooks' flow, generator cleanups, failures left to
+//! dependencies, cancellation) is done by the core's generic adapters.
+
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use spikard_core::SpikardError;
+use spikard_http::di::{Failure, Resolved};
+use spikard_http::foreign::{
+    object, Arg, Binding, Call, Completion, Expect, ForeignError, ForeignFn, ForeignGenerator, FunctionInfo, Input,
+    Outcome, Returned, Role,
+};
+use spikard_http::BoxFuture;
+
+use crate::convert::json_to_py;
+use crate::request::{PyHookRequest, Request, UploadFile};
+use crate::response::{explicit_response, to_handler_response, to_py_response, Response};
+use crate::{background, bridge, errors};
+
+/// A Python exception object, left to generator dependencies as a [`Failure::Raised`].
+struct Exception(Py<PyAny>);
+
+/// One parameter: its keyword (`None`: positional) and converter.
+struct Param {
+    keyword: Option<Py<PyString>>,
+    converter: Option<Py<PyAny>>,
+}
+
+/// A registered Python function.
+pub struct PyFn(Arc<Inner>);
+
+struct Inner {
+    function: Py<PyAny>,
+    name: Arc<str>,
+    is_async: bool,
+    role: Role,
+    params: Vec<Param>,
+}
+
+/// The Python binding: functions become [`PyFn`]s, values Python dependencies.
+pub struct PyBinding;
+
+impl Binding for PyBinding {
+    type Object = Py<PyAny>;
+
+    fn function(
+        &self,
+        function: &Py<PyAny>,
+        info: &FunctionInfo<'_>,
+        objects: &[Py<PyAny>],
+    ) -> Result<Arc<dyn ForeignFn>, SpikardError> {
+        Python::attach(|py| {
+            let mut params = Vec::with_capacity(info.plan.args().len());
+            for (i, arg) in info.plan.args().iter().enumerate() {
+                let converter = match arg.converter {
+                    Some(c) => Some(object(objects, c, &format!("args[{i}].converter"))?.clone_ref(py)),
+                    None => None,
+                };
+                let keyword = (!arg.positional).then(|| PyString::intern(py, &arg.name).unbind());
+                params.push(Param { keyword, converter });
+            }
+            Ok(Arc::new(PyFn(Arc::new(Inner {
+                function: function.clone_ref(py),
+                name: info.name.into(),
+                is_async: info.is_async,
+                role: info.role,
+                params,
+            }))) as Arc<dyn ForeignFn>)
+        })
+    }
+
+    fn value(&self, value: &Py<PyAny>) -> Resolved {
+        Python::attach(|py| resolved(value.bind(py).clone()))
+    }
+}
+
+/// The JSON type a Python value stands for, when it is a JSON-like value.
+fn json_type(value: &Bound<'_, PyAny>) -> Option<&'static str> {
+    Some(if value.is_none() {
+        "null"
+    } else if value.is_instance_of::<PyBool>() {
+        "boolean"
+    } else if value.is_instance_of::<PyInt>() {
+        "integer"
+    } else if value.is_instance_of::<PyFloat>() {
+        "number"
+    } else if value.is_instance_of::<PyString>() {
+        "string"
+    } else if value.is_instance_of::<PyList>() || value.is_instance_of::<PyTuple>() {
+        "array"
+    } else if value.is_instance_of::<PyDict>() {
+        "object"
+    } else {
+        return None;
+    })
+}
+
+/// A Python object as a resolved dependency, labelled with the JSON type it stands for so
+/// the core checks a route's expected types without converting it.
+pub fn resolved(value: Bound<'_, PyAny>) -> Resolved {
+    let type_name = json_type(&value);
+    let r = Resolved::new(value.unbind());
+    match type_name {
+        Some(t) => r.with_type_name(t),
+        None => r,
+    }
+}
+
+/// A resolved dependency as a Python object (values registered from Rust are JSON).
+fn dependency_to_py<'py>(py: Python<'py>, value: &Resolved) -> PyResult<Bound<'py, PyAny>> {
+    if let Some(v) = value.downcast::<Py<PyAny>>() {
+        return Ok(v.bind(py).clone());
+    }
+    match value.as_json() {
+        Some(json) => json_to_py(py, json),
+        None => Ok(py.None().into_bound(py)),
+    }
+}
+
+/// What a call showed the function, read back when it finishes.
+#[derive(Default)]
+struct Shown {
+    request: Option<Py<Request>>,
+    response: Option<Py<Response>>,
+    /// An async generator, whose first step is the pending coroutine.
+    generator: Option<Py<PyAny>>,
+}
+
+impl Inner {
+    fn arg<'py>(py: Python<'py>, arg: Arg<'_>, shown: &mut Shown) -> PyResult<Option<Bound<'py, PyAny>>> {
+        Ok(Some(match arg {
+            Arg::Absent => return Ok(None),
+            Arg::Null => return Ok(Some(py.None().into_bound(py))),
+            Arg::Json(v) => json_to_py(py, v)?,
+            Arg::Request(data) => {
+                let request = Bound::new(py, Request::new(data.clone()))?;
+                shown.request = Some(request.clone().unbind());
+                request.into_any()
+            }
+            Arg::Dependency(r) => dependency_to_py(py, r)?,
+            Arg::File(f) => Bound::new(py, UploadFile::from(f.clone()))?.into_any(),
+            Arg::Files(files) => PyList::new(py, files.into_iter().map(|f| UploadFile::from(f.clone())))?.into_any(),
+        }))
+    }
+
+    /// Call the function with the call's input; the result (a coroutine when async).
+    fn invoke<'py>(&self, py: Python<'py>, input: Input<'_>, shown: &mut Shown) -> PyResult<Bound<'py, PyAny>> {
+        let f = self.function.bind(py);
+        let (args, kwargs) = match input {
+            Input::Args(values) => {
+                let (mut args, kwargs) = (Vec::new(), PyDict::new(py));
+                for (param, value) in self.params.iter().zip(values) {
+                    let null = matches!(value, Arg::Null);
+                    let value = match (Self::arg(py, value, shown)?, &param.converter) {
+                        (Some(v), Some(convert)) if !null => Some(convert.bind(py).call1((v,))?),
+                        (v, _) => v,
+                    };
+                    match (&param.keyword, value) {
+                        (Some(k), Some(v)) => kwargs.set_item(k.bind(py), v)?,
+                        (None, v) => args.push(v.unwrap_or_else(|| py.None().into_bound(py))),
+                        (Some(_), None) => {}
+                    }
+                }
+                (PyTuple::new(py, args)?, kwargs)
+            }
+            Input::Response { response, request } => {
+                let Ok(shown_response) = to_py_response(py, response)? else {
+                    return Err(pyo3::exceptions::PyTypeError::new_err(
+                        "a streamed response cannot be shown",
+                    ));
+                };
+                let shown_response = Py::new(py, shown_response)?;
+                shown.response = Some(shown_response.clone_ref(py));
+                let mut args = vec![shown_response.into_bound(py).into_any()];
+                if let Some(r) = request {
+                    args.push(Bound::new(py, PyHookRequest::from(r.clone()))?.into_any());
+                }
+                (PyTuple::new(py, args)?, PyDict::new(py))
+            }
+        };
+        if self.role != Role::Handler {
+            return f.call(args, Some(&kwargs));
+        }
+        let runner = background::request_runner(py)?;
+        if self.is_async {
+            let coroutine = f.call(args, Some(&kwargs))?;
+            background::wrap_coroutine(py, runner.as_ref(), coroutine)
+        } else {
+            background::with_runner(py, runner.as_ref(), || f.call(args, Some(&kwargs)))
+        }
+    }
+
+    fn error(&self, py: Python<'_>, e: PyErr) -> ForeignError {
+        if errors::is_cancellation(py, &e) {
+            return ForeignError::cancelled(&self.name);
+        }
+        let exception = Exception(e.value(py).clone().into_any().unbind());
+        ForeignError::raised(errors::from_handler(py, e, &self.name), Arc::new(exception))
+    }
+
+    /// Convert the function's outcome as the core expects (GIL held).
+    fn finish(
+        &self,
+        py: Python<'_>,
+        outcome: PyResult<Bound<'_, PyAny>>,
+        expect: Expect,
+        shown: &Shown,
+    ) -> Result<Outcome, ForeignError> {
+        let value = outcome.map_err(|e| self.error(py, e))?;
+        let converted = (|| -> PyResult<Returned> {
+            Ok(match expect {
+                Expect::Flow | Expect::Unit if value.is_none() => Returned::Nothing,
+                Expect::Unit => Returned::Nothing,
+                Expect::ChangedResponse if value.is_none() => match &shown.response {
+                    Some(r) => Returned::Response(explicit_response(py, &r.bind(py).borrow())?),
+                    None => Returned::Nothing,
+                },
+                Expect::Response | Expect::Flow | Expect::ChangedResponse => {
+                    Returned::Response(to_handler_response(&value)?)
+                }
+                Expect::Dependency => match (self.role, &shown.generator) {
+                    (Role::Generator, Some(generator)) => Returned::Generator(
+                        resolved(value),
+                        Box::new(PyGenerator::new(generator.clone_ref(py), self)),
+                    ),
+                    _ => Returned::Value(resolved(value)),
+                },
+            })
+        })();
+        let returned = converted.map_err(|e| self.error(py, e))?;
+        let mut outcome = Outcome::new(returned);
+        if let Some(request) = &shown.request {
+            let request = request.get();
+            outcome.reply_headers = request.view.take_reply_headers();
+            outcome.state = request.state_if_used(py).map_err(|e| self.error(py, e))?;
+        }
+        Ok(outcome)
+    }
+
+    fn start(self: &Arc<Self>, py: Python<'_>, call: Call<'_>) -> Result<Completion, ForeignError> {
+        let mut shown = Shown::default();
+        let result = self.invoke(py, call.input, &mut shown);
+        let expect = call.expect;
+        let generator = self.role == Role::Generator;
+        let step = match result {
+            Err(e) => return Err(self.error(py, e)),
+            // A sync generator: its first value now.
+            Ok(g) if generator && !self.is_async => {
+                shown.generator = Some(g.clone().unbind());
+                let first = g
+                    .call_method0("__next__")
+                    .map_err(|e| first_yield_error(py, e, &self.name));
+                return self.finish(py, first, expect, &shown).map(ready);
+            }
+            Ok(value) if !self.is_async => return self.finish(py, Ok(value), expect, &shown).map(ready),
+            Ok(g) if generator => {
+                shown.generator = Some(g.clone().unbind());
+                g.call_method0("__anext__").map_err(|e| self.error(py, e))?
+            }
+            Ok(coroutine) => coroutine,
+        };
+        let this = Arc::clone(self);
+        let finish: bridge::Finish<Outcome, ForeignError> = Box::new(move |py, outcome| {
+            let outcome = outcome.map_err(|e| match e {
+                e if this.role == Role::Generator => first_yield_error(py, e, &this.name),
+                e => e,
+            });
+            this.finish(py, outcome, expect, &shown)
+        });
+        let pending = bridge::submit(py, step, finish).map_err(|e| self.error(py, e))?;
+        Ok(Box::pin(pending))
+    }
+}
+
+fn ready(outcome: Outcome) -> Completion {
+    Box::pin(std::future::ready(Ok(outcome)))
+}
+
+/// A generator that ended without yielding is a server-side mistake: say so.
+fn first_yield_error(py: Python<'_>, e: PyErr, name: &str) -> PyErr {
+    if is_exhausted(py, &e) {
+        pyo3::exceptions::PyRuntimeError::new_err(format!(
+            "dependency {name} is a generator that did not yield a value"
+        ))
+    } else {
+        e
+    }
+}
+
+impl ForeignFn for PyFn {
+    fn call(&self, call: Call<'_>) -> Completion {
+        Python::attach(|py| self.0.start(py, call)).unwrap_or_else(|e| Box::pin(std::future::ready(Err(e))))
+    }
+}
+
+fn is_exhausted(py: Python<'_>, err: &PyErr) -> bool {
+    err.is_instance_of::<pyo3::exceptions::PyStopIteration>(py)
+        || err.is_instance_of::<pyo3::exceptions::PyStopAsyncIteration>(py)
+}
+
+/// A generator dependency after its first value.
+struct PyGenerator {
+    generator: Py<PyAny>,
+    name: Arc<str>,
+    is_async: bool,
+}
+
+impl PyGenerator {
+    fn new(generator: Py<PyAny>, f: &Inner) -> Self {
+        Self {
+            generator,
+            name: f.name.clone(),
+            is_async: f.is_async,
+        }
+    }
+}
+
+/// What resuming a generator for its cleanup gave: ending, or re-raising the exception
+/// thrown in, is right; another value or another exception is logged (the response has
+/// been sent already).
+fn cleanup_outcome(py: Python<'_>, outcome: PyResult<Bound<'_, PyAny>>, name: &str, thrown: Option<&Py<PyAny>>) {
+    match outcome {
+        Err(e) if is_exhausted(py, &e) => {}
+        Err(e) if thrown.is_some_and(|t| e.value(py).is(t.bind(py))) => {}
+        Err(e) => errors::log_exception(py, &e, &format!("{name} (cleanup)")),
+        Ok(_) => tracing::error!(dependency = name, "a generator dependency yielded more than once"),
+    }
+}
+
+impl ForeignGenerator for PyGenerator {
+    fn finish(self: Box<Self>, failure: Option<Failure>) -> BoxFuture<()> {
+        Box::pin(async move {
+            let pending = Python::attach(|py| -> PyResult<Option<bridge::Pending<(), SpikardError>>> {
+                let thrown: Option<Py<PyAny>> = match &failure {
+                    None => None,
+                    Some(Failure::Cancelled) => Some(
+                        pyo3::exceptions::asyncio::CancelledError::new_err(
+                            "the request ended before the handler finished",
+                        )
+                        .value(py)
+                        .clone()
+                        .into_any()
+                        .unbind(),
+                    ),
+                    Some(Failure::Raised(e)) => e.downcast_ref::<Exception>().map(|e| e.0.clone_ref(py)),
+                };
+                let g = self.generator.bind(py);
+                let step = match (&thrown, self.is_async) {
+                    (Some(e), false) => g.call_method1("throw", (e.bind(py),)),
+                    (Some(e), true) => g.call_method1("athrow", (e.bind(py),)),
+                    (None, false) => g.call_method0("__next__"),
+                    (None, true) => g.call_method0("__anext__"),
+                };
+                if !self.is_async {
+                    cleanup_outcome(py, step, &self.name, thrown.as_ref());
+                    return Ok(None);
+                }
+                let name = self.name.clone();
+                let finish: bridge::Finish<(), SpikardError> = Box::new(move |py, outcome| {
+                    cleanup_outcome(py, outcome, &name, thrown.as_ref());
+                    Ok(())
+                });
+                bridge::submit(py, step?, finish).map(Some)
+            });
+            match pending {
+                Ok(Some(p)) => {
+                    let _ = p.await;
+                }
+                Ok(None) => {}
+                Err(e) => Python::attach(|py| errors::log_exception(py, &e, &format!("{} (cleanup)", self.name))),
+            }
+        })
+    }
+}
