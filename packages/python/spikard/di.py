@@ -80,7 +80,6 @@ _GENERATOR_ORIGINS = (
 )
 
 
-
 class Provide:
     """A dependency: ``Provide(factory)`` for a callable creating the value, or
     ``Provide(value)`` for a fixed value (anything that is not callable)."""

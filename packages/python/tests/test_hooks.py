@@ -111,19 +111,23 @@ def test_raising_hooks_answer_like_raising_handlers(caplog: pytest.LogCaptureFix
 def test_unknown_phases_are_refused() -> None:
     with pytest.raises(ConfigError, match=r"hook: phase: unknown variant `after_everything`"):
         Spikard()._core.add_hook({"phase": "after_everything", "function": 0}, [lambda r: None])
-    with pytest.raises(ConfigError, match=r"hook: phase:"):
-        Spikard()._core.add_hook({"phase": "after_everything", "function": 0}, [lambda r: None])
 
 
 def test_registration_errors_name_the_route_and_the_field() -> None:
     core = Spikard()._core
     route = {"method": "GET", "path": "/items/{id:int}"}
-    with pytest.raises(ConfigError, match=r"route GET /items/\{id:int\}: handler.args\[0\].source: unknown variant `moon`"):
-        core.add_route({"route": route, "handler": {"function": 0, "args": [{"name": "id", "source": "moon"}]}}, [print])
+    with pytest.raises(
+        ConfigError, match=r"route GET /items/\{id:int\}: handler.args\[0\].source: unknown variant `moon`"
+    ):
+        core.add_route(
+            {"route": route, "handler": {"function": 0, "args": [{"name": "id", "source": "moon"}]}}, [print]
+        )
     with pytest.raises(ConfigError, match=r"route GET /items/\{id:int\}: handler: function: object 3 is out of range"):
         core.add_route({"route": route, "handler": {"function": 3}}, [print])
-    with pytest.raises(ConfigError, match=r"route GET /items/\{id:int\}: handler: args\[1\]: argument 'id' is declared twice"):
-        args = [{"name": "id", "source": "path"}, {"name": "id", "source": "query"}]
+    args = [{"name": "id", "source": "path"}, {"name": "id", "source": "query"}]
+    with pytest.raises(
+        ConfigError, match=r"route GET /items/\{id:int\}: handler: args\[1\]: argument 'id' is declared twice"
+    ):
         core.add_route({"route": route, "handler": {"function": 0, "args": args}}, [print])
     with pytest.raises(ConfigError, match=r"dependency db: lifetime: unknown variant `forever`"):
         core.provide("db", {"kind": "factory", "function": 0, "lifetime": "forever"}, [print])
