@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use http::{header, HeaderName, HeaderValue, Method, Request, Response};
+use http::{header, Method, Request, Response};
 use spikard_core::body::urlencoded::parse_pairs;
 use spikard_core::config::ServerConfig;
 use spikard_core::params::RawParams;
@@ -24,7 +24,7 @@ use crate::hooks::{
 use crate::limits::{check_head, read_body};
 use crate::middleware::static_files::StaticMounts;
 use crate::middleware::{Chain, Context};
-use crate::response::HandlerResponse;
+use crate::response::{error_response, HandlerResponse};
 use crate::route::{CompiledRoute, RouteKind, RouteSpec};
 use crate::websocket::{Handshake, WebSocketHandler, WebSocketRoute};
 use tokio_util::sync::CancellationToken;
@@ -240,46 +240,6 @@ fn describe(errors: &[serde_json::Value]) -> String {
         .join("; ")
 }
 
-/// The problem response for an error (a 5xx detail is logged, not sent).
-pub fn error_response(err: &SpikardError) -> HandlerResponse {
-    let mut problem = err.to_problem();
-    if !err.is_public() {
-        tracing::error!(error = %err, "request failed");
-        problem.detail = "Internal server error".into();
-    }
-    let mut response = HandlerResponse::problem(&problem);
-    match err {
-        SpikardError::MethodNotAllowed { allow, .. } => {
-            if let Ok(v) = HeaderValue::from_str(&allow.join(", ")) {
-                response.headers.insert(header::ALLOW, v);
-            }
-        }
-        SpikardError::TooManyRequests { retry_after } => {
-            response
-                .headers
-                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
-        }
-        SpikardError::Unauthorized { .. } => {
-            response
-                .headers
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        }
-        _ => {}
-    }
-    for (name, value) in err.headers() {
-        match (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value)) {
-            (Ok(name), Ok(value)) if name == header::CONTENT_TYPE => {
-                response.headers.insert(name, value);
-            }
-            (Ok(name), Ok(value)) => {
-                response.headers.append(name, value);
-            }
-            _ => tracing::warn!(header = %name, "dropped an invalid header of an error response"),
-        }
-    }
-    response
-}
-
 /// A CORS preflight asks about another method: the route (and chain) of that method answers it.
 fn preflight_method(parts: &http::request::Parts) -> Option<&str> {
     if parts.method != Method::OPTIONS || !parts.headers.contains_key(header::ORIGIN) {
@@ -456,7 +416,7 @@ impl Pipeline {
             RouteKind::WebSocket => {
                 match Handshake::from_request(&parts.method, &data.headers, &mut parts.extensions) {
                     Ok(h) => Some(h),
-                    Err(e) => return Ok(crate::websocket::refusal(&e)),
+                    Err(e) => return Ok(error_response(&e)),
                 }
             }
             _ => None,

@@ -1,4 +1,5 @@
-//! The response a handler returns, and its conversion to an HTTP response.
+//! The response a handler returns, its conversion to an HTTP response, and the
+//! one builder of problem responses ([`error_response`]).
 
 use axum::body::Body;
 use bytes::Bytes;
@@ -6,7 +7,7 @@ use futures_util::Stream;
 use http::{header, HeaderMap, HeaderName, HeaderValue, Response, StatusCode};
 use serde_json::Value;
 use spikard_core::error::PROBLEM_CONTENT_TYPE;
-use spikard_core::ProblemDetails;
+use spikard_core::{ProblemDetails, SpikardError};
 use std::pin::Pin;
 
 use crate::cookies::Cookie;
@@ -69,15 +70,6 @@ impl HandlerResponse {
         r
     }
 
-    /// An RFC 9457 problem response.
-    pub fn problem(problem: &ProblemDetails) -> Self {
-        let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut r = Self::new(status, ResponseBody::Bytes(Bytes::from(problem.to_json_bytes())));
-        r.headers
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_CONTENT_TYPE));
-        r
-    }
-
     pub fn with_status(mut self, status: StatusCode) -> Self {
         self.status = status;
         self
@@ -111,11 +103,8 @@ impl HandlerResponse {
                 match serde_json::to_vec(&v) {
                     Ok(bytes) => Body::from(bytes),
                     Err(e) => {
-                        return problem_response(
-                            &spikard_core::SpikardError::Internal(format!("response serialisation failed: {e}"))
-                                .to_problem(),
-                            &[],
-                        )
+                        return error_response(&SpikardError::Internal(format!("response serialisation failed: {e}")))
+                            .into_http(false)
                     }
                 }
             }
@@ -128,13 +117,10 @@ impl HandlerResponse {
                 crate::streaming::body(Box::pin(s))
             }
             ResponseBody::WebSocket(_) => {
-                return problem_response(
-                    &spikard_core::SpikardError::Internal(
-                        "a WebSocket session can only be answered on a WebSocket route".into(),
-                    )
-                    .to_problem(),
-                    &[],
-                )
+                return error_response(&SpikardError::Internal(
+                    "a WebSocket session can only be answered on a WebSocket route".into(),
+                ))
+                .into_http(false)
             }
         };
         let body = if head_only || self.status == StatusCode::NO_CONTENT || self.status == StatusCode::NOT_MODIFIED {
@@ -149,17 +135,123 @@ impl HandlerResponse {
     }
 }
 
-/// An RFC 9457 response with extra headers (e.g. `Allow`).
-pub fn problem_response(problem: &ProblemDetails, extra: &[(HeaderName, String)]) -> Response<Body> {
-    let mut response = Response::new(Body::from(problem.to_json_bytes()));
-    *response.status_mut() = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_CONTENT_TYPE));
-    for (name, value) in extra {
-        if let Ok(v) = HeaderValue::from_str(value) {
-            response.headers_mut().insert(name.clone(), v);
+/// The problem object the client sees for an error. The detail of a 5xx error
+/// that is not public (see [`SpikardError::is_public`]) is logged and replaced
+/// by `Internal server error`.
+pub fn public_problem(err: &SpikardError) -> ProblemDetails {
+    let mut problem = err.to_problem();
+    if !err.is_public() {
+        tracing::error!(error = %err, "request failed");
+        problem.detail = "Internal server error".into();
+    }
+    problem
+}
+
+/// The RFC 9457 problem response for any error: the error's status, its
+/// [`public_problem`] as an `application/problem+json` body, and the headers the
+/// error sets: `Allow` (405), `Retry-After` (429), `WWW-Authenticate: Bearer` (401)
+/// and those of an application's `HttpProblem`, in order. Every problem response
+/// of the server, its middleware and its WebSocket handshake is built here.
+///
+/// ```
+/// use spikard_http::response::error_response;
+/// use spikard_http::SpikardError;
+/// let response = error_response(&SpikardError::TooManyRequests { retry_after: 3 });
+/// assert_eq!(response.status, 429);
+/// assert_eq!(response.headers["content-type"], "application/problem+json");
+/// assert_eq!(response.headers["retry-after"], "3");
+/// ```
+pub fn error_response(err: &SpikardError) -> HandlerResponse {
+    let problem = public_problem(err);
+    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = HandlerResponse::new(status, ResponseBody::Bytes(Bytes::from(problem.to_json_bytes())));
+    let headers = &mut response.headers;
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_CONTENT_TYPE));
+    match err {
+        SpikardError::MethodNotAllowed { allow, .. } => {
+            if let Ok(v) = HeaderValue::from_str(&allow.join(", ")) {
+                headers.insert(header::ALLOW, v);
+            }
+        }
+        SpikardError::TooManyRequests { retry_after } => {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+        }
+        SpikardError::Unauthorized { .. } => {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        _ => {}
+    }
+    for (name, value) in err.headers() {
+        match (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value)) {
+            (Ok(name), Ok(value)) if name == header::CONTENT_TYPE => {
+                headers.insert(name, value);
+            }
+            (Ok(name), Ok(value)) => {
+                headers.append(name, value);
+            }
+            _ => tracing::warn!(header = %name, "dropped an invalid header of an error response"),
         }
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use spikard_core::error::HttpProblem;
+
+    fn body(response: &HandlerResponse) -> Value {
+        match &response.body {
+            ResponseBody::Bytes(b) => serde_json::from_slice(b).unwrap(),
+            other => panic!("not a problem body: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn server_errors_set_their_headers() {
+        let r = error_response(&SpikardError::MethodNotAllowed {
+            method: "PUT".into(),
+            path: "/x".into(),
+            allow: vec!["GET".into(), "HEAD".into()],
+        });
+        assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(r.headers[header::ALLOW], "GET, HEAD");
+        let r = error_response(&SpikardError::Unauthorized {
+            title: "Unauthorized".into(),
+            detail: "no".into(),
+        });
+        assert_eq!(r.headers[header::WWW_AUTHENTICATE], "Bearer");
+        assert_eq!(r.headers[header::CONTENT_TYPE], PROBLEM_CONTENT_TYPE);
+    }
+
+    #[test]
+    fn application_headers_are_appended_and_may_replace_the_content_type() {
+        let err = SpikardError::from(
+            HttpProblem::new(416, "Range not satisfiable for a 3-byte file")
+                .header("Content-Range", "bytes */3")
+                .header("Link", "</a>")
+                .header("Link", "</b>")
+                .header("Content-Type", "application/vnd.custom+json")
+                .header("Bad Name", "x"),
+        );
+        let r = error_response(&err);
+        assert_eq!(r.headers[header::CONTENT_RANGE], "bytes */3");
+        assert_eq!(r.headers.get_all(header::LINK).iter().count(), 2);
+        assert_eq!(r.headers.get_all(header::CONTENT_TYPE).iter().count(), 1);
+        assert_eq!(r.headers[header::CONTENT_TYPE], "application/vnd.custom+json");
+        assert_eq!(body(&r)["type"], "https://spikard.dev/errors/range-not-satisfiable");
+        assert_eq!(body(&r)["title"], "Range Not Satisfiable");
+    }
+
+    #[test]
+    fn a_private_server_error_detail_is_not_sent() {
+        let r = error_response(&SpikardError::Internal("db password is hunter2".into()));
+        assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(body(&r)["detail"], "Internal server error");
+        let public = SpikardError::Http {
+            status: 503,
+            detail: "Down for maintenance".into(),
+        };
+        assert_eq!(public_problem(&public).detail, "Down for maintenance");
+    }
 }

@@ -26,6 +26,52 @@ pub async fn serve(pipeline: Pipeline) -> std::io::Result<()> {
     serve_listener(listener, pipeline, shutdown_signal()).await
 }
 
+/// Serve `config.host:config.port` on the calling thread until SIGINT/SIGTERM, then drain:
+/// what every binding's `run`/`listen` does. One I/O thread per process (a binding's calling
+/// thread, whose language state stays alive while its lock is released, so taking the lock
+/// for a handler is cheap and never contended by other I/O threads); worker processes scale
+/// across cores, each binding the port with `reuse_port` (`SO_REUSEPORT`).
+pub fn run(pipeline: Pipeline, reuse_port: bool) -> std::io::Result<()> {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "spikard_http=info,warn".into()),
+        )
+        .try_init();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        let config = pipeline.config();
+        let listener = bind(&config.host, config.port, reuse_port)?;
+        serve_listener(listener, pipeline, shutdown_signal()).await
+    })
+}
+
+/// Listen on `host:port`; with `reuse_port`, several processes may share the port
+/// (`SO_REUSEPORT`, Unix). Must be called inside a tokio runtime. Errors name the address.
+pub fn bind(host: &str, port: u16, reuse_port: bool) -> std::io::Result<TcpListener> {
+    use std::net::ToSocketAddrs;
+    let addr = (host, port).to_socket_addrs()?.next().ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::AddrNotAvailable,
+            format!("{host}:{port} resolves to no address"),
+        )
+    })?;
+    let listen = || -> std::io::Result<TcpListener> {
+        let socket = if addr.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
+        };
+        socket.set_reuseaddr(true)?;
+        #[cfg(unix)]
+        socket.set_reuseport(reuse_port)?;
+        socket.bind(addr)?;
+        socket.listen(1024)
+    };
+    #[cfg(not(unix))]
+    let _ = reuse_port;
+    listen().map_err(|e| std::io::Error::new(e.kind(), format!("cannot bind {addr}: {e}")))
+}
+
 /// Serve on an existing listener until `shutdown` completes (used by tests and embedders).
 ///
 /// Each connection is served by hyper (HTTP/1.1 with upgrades, and h2c when enabled) with a

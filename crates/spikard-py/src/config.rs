@@ -1,16 +1,13 @@
 //! Config structs crossing the boundary as plain data.
 //!
 //! The Python package mirrors every struct of `spikard_core::config` as a
-//! dataclass; [`default_configs`] hands Python the Rust defaults of each, so the
-//! package's drift test compares names, order and defaults with the real structs.
+//! dataclass; [`default_configs`] hands Python the core's defaults of each
+//! (`spikard_core::config::defaults`), so the package's drift test compares names,
+//! order and defaults with the real structs.
 
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use serde::Serialize;
-use spikard_core::config::{
-    ApiKeyConfig, BackgroundConfig, BodyLimitConfig, CompressionConfig, CorsConfig, JwtConfig, OpenApiConfig,
-    RateLimitConfig, RequestIdConfig, RequestTimeoutConfig, ServerConfig, StaticFile, StaticFilesConfig,
-};
+use spikard_core::config::ServerConfig;
 
 use crate::convert::json_to_py;
 use crate::errors;
@@ -24,35 +21,17 @@ pub fn config_from(dict: Option<&Bound<'_, PyDict>>) -> PyResult<ServerConfig> {
     }
 }
 
-fn to_py<'py, T: Serialize>(py: Python<'py>, value: &T) -> PyResult<Bound<'py, PyAny>> {
-    let value = serde_json::to_value(value).map_err(|e| errors::config_error("config", e))?;
-    json_to_py(py, &value)
-}
-
 /// The default `ServerConfig` as a dict.
 #[pyfunction]
 pub fn default_server_config(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
-    to_py(py, &ServerConfig::default())
+    let value = serde_json::to_value(ServerConfig::default()).map_err(|e| errors::config_error("config", e))?;
+    json_to_py(py, &value)
 }
 
 /// The default of every config struct, by struct name, as dicts (field order kept).
 #[pyfunction]
 pub fn default_configs(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
-    let out = PyDict::new(py);
-    out.set_item("ServerConfig", to_py(py, &ServerConfig::default())?)?;
-    out.set_item("CompressionConfig", to_py(py, &CompressionConfig::default())?)?;
-    out.set_item("CorsConfig", to_py(py, &CorsConfig::default())?)?;
-    out.set_item("RequestIdConfig", to_py(py, &RequestIdConfig::default())?)?;
-    out.set_item("RequestTimeoutConfig", to_py(py, &RequestTimeoutConfig::default())?)?;
-    out.set_item("RateLimitConfig", to_py(py, &RateLimitConfig::default())?)?;
-    out.set_item("BodyLimitConfig", to_py(py, &BodyLimitConfig::default())?)?;
-    out.set_item("StaticFile", to_py(py, &StaticFile::default())?)?;
-    out.set_item("StaticFilesConfig", to_py(py, &StaticFilesConfig::default())?)?;
-    out.set_item("JwtConfig", to_py(py, &JwtConfig::default())?)?;
-    out.set_item("ApiKeyConfig", to_py(py, &ApiKeyConfig::default())?)?;
-    out.set_item("OpenApiConfig", to_py(py, &OpenApiConfig::default())?)?;
-    out.set_item("BackgroundConfig", to_py(py, &BackgroundConfig::default())?)?;
-    Ok(out)
+    crate::convert::map_to_py(py, &spikard_core::config::defaults())
 }
 
 #[cfg(test)]

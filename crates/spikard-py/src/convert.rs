@@ -1,9 +1,13 @@
-//! Python values <-> JSON values, built directly (no JSON text in between).
+//! Python values <-> JSON values, built directly (no JSON text in between), and Python
+//! values straight to JSON bytes ([`py_to_json_bytes`], for response bodies: no
+//! intermediate `serde_json::Value`).
 //!
 //! Builtins (`dict`, `list`, `tuple`, `str`, `int`, `float`, `bool`, `None`) convert
 //! in one pass. Anything else (msgspec structs, dataclasses, pydantic models, UUIDs,
 //! dates, enums) goes through the encoder the Python package registers with
 //! [`set_encoder`], which turns it into builtins first.
+
+use std::cell::RefCell;
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -125,6 +129,122 @@ fn convert(obj: &Bound<'_, PyAny>, depth: usize, may_encode: bool) -> PyResult<V
     }
 }
 
+/// A Python value serialised as JSON text in one pass (same rules as [`py_to_json`]).
+pub fn py_to_json_bytes(obj: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+    let failure = RefCell::new(None);
+    let value = Ser {
+        obj,
+        depth: 0,
+        may_encode: true,
+        failure: &failure,
+    };
+    let mut out = Vec::with_capacity(128);
+    match serde_json::to_writer(&mut out, &value) {
+        Ok(()) => Ok(out),
+        Err(e) => Err(failure
+            .into_inner()
+            .unwrap_or_else(|| PyValueError::new_err(format!("cannot serialise the value as JSON: {e}")))),
+    }
+}
+
+/// A Python value as a serde value; a Python error is kept in `failure`.
+struct Ser<'a, 'py> {
+    obj: &'a Bound<'py, PyAny>,
+    depth: usize,
+    may_encode: bool,
+    failure: &'a RefCell<Option<PyErr>>,
+}
+
+impl Ser<'_, '_> {
+    fn child<'b, 'py>(&'b self, obj: &'b Bound<'py, PyAny>, may_encode: bool) -> Ser<'b, 'py> {
+        Ser {
+            obj,
+            depth: self.depth + 1,
+            may_encode,
+            failure: self.failure,
+        }
+    }
+
+    fn fail<E: serde::ser::Error>(&self, err: PyErr) -> E {
+        *self.failure.borrow_mut() = Some(err);
+        E::custom("python error")
+    }
+}
+
+impl serde::Serialize for Ser<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        let obj = self.obj;
+        if self.depth > MAX_DEPTH {
+            return Err(self.fail(PyValueError::new_err(format!(
+                "value nests deeper than {MAX_DEPTH} levels (or contains a cycle)"
+            ))));
+        }
+        if obj.is_none() {
+            return s.serialize_unit();
+        }
+        if let Ok(v) = obj.cast_exact::<PyString>() {
+            return s.serialize_str(v.to_str().map_err(|e| self.fail(e))?);
+        }
+        if let Ok(b) = obj.cast_exact::<PyBool>() {
+            return s.serialize_bool(b.is_true());
+        }
+        if let Ok(i) = obj.cast_exact::<PyInt>() {
+            if let Ok(v) = i.extract::<i64>() {
+                return s.serialize_i64(v);
+            }
+            if let Ok(v) = i.extract::<u64>() {
+                return s.serialize_u64(v);
+            }
+            return s.serialize_f64(i.extract::<f64>().map_err(|e| self.fail(e))?);
+        }
+        if let Ok(f) = obj.cast_exact::<PyFloat>() {
+            return s.serialize_f64(f.value());
+        }
+        if let Ok(d) = obj.cast_exact::<PyDict>() {
+            let mut map = s.serialize_map(Some(d.len()))?;
+            for (k, v) in d.iter() {
+                let key = match k.cast_exact::<PyString>() {
+                    Ok(k) => k.to_str().map(str::to_owned),
+                    Err(_) => key_string(&k),
+                };
+                map.serialize_entry(&key.map_err(|e| self.fail(e))?, &self.child(&v, true))?;
+            }
+            return map.end();
+        }
+        if let Ok(l) = obj.cast_exact::<PyList>() {
+            let mut seq = s.serialize_seq(Some(l.len()))?;
+            for item in l.iter() {
+                seq.serialize_element(&self.child(&item, true))?;
+            }
+            return seq.end();
+        }
+        if let Ok(t) = obj.cast_exact::<PyTuple>() {
+            let mut seq = s.serialize_seq(Some(t.len()))?;
+            for item in t.iter() {
+                seq.serialize_element(&self.child(&item, true))?;
+            }
+            return seq.end();
+        }
+        if obj.cast::<PyBytes>().is_ok() {
+            return Err(self.fail(PyTypeError::new_err("bytes cannot be part of a JSON value")));
+        }
+        let py = obj.py();
+        match ENCODER.get(py) {
+            Some(encoder) if self.may_encode => {
+                let plain = encoder.bind(py).call1((obj,)).map_err(|e| self.fail(e))?;
+                self.child(&plain, false).serialize(s)
+            }
+            _ => {
+                let name = obj.get_type().name().map(|n| n.to_string()).unwrap_or_default();
+                Err(self.fail(PyTypeError::new_err(format!(
+                    "cannot convert a value of type {name} to JSON"
+                ))))
+            }
+        }
+    }
+}
+
 fn int_to_json(i: &Bound<'_, PyInt>) -> PyResult<Value> {
     if let Ok(v) = i.extract::<i64>() {
         return Ok(Value::from(v));
@@ -163,6 +283,20 @@ mod tests {
         Python::attach(|py| {
             let obj = py.eval(c"{1: (1, 2), None: 'x'}", None, None).unwrap();
             assert_eq!(py_to_json(&obj).unwrap(), json!({"1": [1, 2], "null": "x"}));
+        });
+    }
+
+    #[test]
+    fn bytes_match_the_value_conversion() {
+        Python::attach(|py| {
+            let obj = py
+                .eval(c"{'a': [1, 2.5, 'x', None, True, (3, 4)], 7: {'c': -7}, 'big': 18446744073709551615, 'nan': float('nan')}", None, None)
+                .unwrap();
+            let bytes = py_to_json_bytes(&obj).unwrap();
+            let parsed: Value = serde_json::from_slice(&bytes).unwrap();
+            assert_eq!(parsed, py_to_json(&obj).unwrap());
+            let err = py_to_json_bytes(&py.eval(c"[b'x']", None, None).unwrap()).unwrap_err();
+            assert!(err.is_instance_of::<PyTypeError>(py));
         });
     }
 

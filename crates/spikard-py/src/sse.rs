@@ -13,7 +13,9 @@ use std::time::Duration;
 use http::StatusCode;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString};
+use pyo3::types::PyDict;
+use serde_json::{json, Value};
+use spikard_http::foreign::{self, event_from_json};
 use spikard_http::sse::{SseEvent as CoreEvent, SseStream};
 use spikard_http::{HandlerResponse, ResponseBody};
 
@@ -58,66 +60,33 @@ impl SseEvent {
     }
 }
 
-fn data_text(data: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
-    if data.is_none() {
-        return Ok(None);
-    }
-    if let Ok(s) = data.cast::<PyString>() {
-        return Ok(Some(s.to_str()?.to_owned()));
-    }
-    Ok(Some(py_to_json(data)?.to_string()))
-}
-
-/// One item of an event iterator as a core event.
+/// One item of an event iterator as a core event: an `SseEvent`, a dict with its fields,
+/// or bare data (the core reads the JSON: `spikard_http::foreign::event_from_json`).
 fn event(item: &Bound<'_, PyAny>) -> PyResult<CoreEvent> {
-    if let Ok(e) = item.cast::<SseEvent>() {
-        let e = e.borrow();
-        return Ok(CoreEvent {
-            event: e.event.clone(),
-            id: e.id.clone(),
-            data: e
-                .data
-                .as_ref()
-                .map(|d| data_text(d.bind(item.py())))
-                .transpose()?
-                .flatten(),
-            retry: e.retry,
-            comment: e.comment.clone(),
-        });
-    }
-    if let Ok(d) = item.cast::<PyDict>() {
-        let text = |k: &str| -> PyResult<Option<String>> {
-            match d.get_item(k)? {
-                Some(v) if !v.is_none() => Ok(Some(v.str()?.to_string())),
-                _ => Ok(None),
-            }
-        };
-        let retry = match d.get_item("retry")? {
-            Some(v) if !v.is_none() => Some(v.extract::<u64>()?),
-            _ => None,
-        };
-        let data = match d.get_item("data")? {
-            Some(v) => data_text(&v)?,
-            None => None,
-        };
-        for key in d.keys() {
-            let key: String = key.extract()?;
-            if !["data", "event", "id", "retry", "comment"].contains(&key.as_str()) {
-                return Err(PyTypeError::new_err(format!("unknown SSE event field '{key}'")));
-            }
+    let value = match item.cast::<SseEvent>() {
+        Ok(e) => {
+            let e = e.borrow();
+            let py = item.py();
+            let text = |v: &Option<String>| v.as_ref().map_or(Value::Null, |s| Value::String(s.clone()));
+            let data = match &e.data {
+                Some(d) => py_to_json(d.bind(py))?,
+                None => Value::Null,
+            };
+            json!({"data": data, "event": text(&e.event), "id": text(&e.id), "retry": e.retry, "comment": text(&e.comment)})
         }
-        return Ok(CoreEvent {
-            event: text("event")?,
-            id: text("id")?,
-            data,
-            retry,
-            comment: text("comment")?,
-        });
-    }
-    Ok(CoreEvent {
-        data: data_text(item)?,
-        ..CoreEvent::default()
-    })
+        Err(_) if !item.is_instance_of::<PyDict>() => {
+            return Ok(CoreEvent {
+                data: match py_to_json(item)? {
+                    Value::String(s) => Some(s),
+                    Value::Null => None,
+                    other => Some(other.to_string()),
+                },
+                ..CoreEvent::default()
+            })
+        }
+        Err(_) => py_to_json(item)?,
+    };
+    event_from_json(value).map_err(PyTypeError::new_err)
 }
 
 /// A `text/event-stream` response of the events an iterator yields.
@@ -167,7 +136,7 @@ impl EventSourceResponse {
 
 /// An `EventSourceResponse` as a core response.
 pub fn sse_response(py: Python<'_>, r: &EventSourceResponse) -> PyResult<HandlerResponse> {
-    let events = r.items.clone_ref(py).into_stream(event, "EventSourceResponse");
+    let events = foreign::items::stream(r.items.converted(py, event, "EventSourceResponse"));
     let mut stream = SseStream::new(events);
     if let Some(seconds) = r.keep_alive {
         stream = stream.keep_alive(Duration::from_secs_f64(seconds));

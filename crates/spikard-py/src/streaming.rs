@@ -19,9 +19,9 @@ use pyo3::exceptions::{PyStopAsyncIteration, PyStopIteration, PyTypeError, PyVal
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyString};
-use spikard_core::SpikardError;
+use spikard_http::foreign::{self, ForeignError, ForeignItems};
 use spikard_http::response::ByteStream;
-use spikard_http::{HandlerResponse, ResponseBody};
+use spikard_http::{BoxFuture, HandlerResponse, ResponseBody};
 
 use crate::bridge;
 use crate::errors;
@@ -98,102 +98,74 @@ impl PyItems {
         }
     }
 
-    pub fn clone_ref(&self, py: Python<'_>) -> Self {
-        Self {
+    /// The items converted by `convert`, as the core's foreign iterator.
+    pub fn converted<T: Send + 'static>(
+        &self,
+        py: Python<'_>,
+        convert: Convert<T>,
+        name: &'static str,
+    ) -> Box<dyn ForeignItems<T>> {
+        Box::new(Converted {
             iter: self.iter.clone_ref(py),
             is_async: self.is_async,
-        }
-    }
-
-    /// The next converted item; `Ok(None)` once the iterator is exhausted.
-    pub async fn next<T: Send + 'static>(
-        &self,
-        convert: Convert<T>,
-        name: &'static str,
-    ) -> Result<Option<T>, SpikardError> {
-        let pending = Python::attach(|py| {
-            let iter = self.iter.bind(py);
-            if !self.is_async {
-                return Err(match iter.call_method0("__next__") {
-                    Ok(item) => convert(&item).map(Some).map_err(|e| errors::from_handler(py, e, name)),
-                    Err(e) if e.is_instance_of::<PyStopIteration>(py) => Ok(None),
-                    Err(e) => Err(errors::from_handler(py, e, name)),
-                });
-            }
-            let coroutine = iter.call_method0("next");
-            let finish: bridge::Finish<Option<T>> = Box::new(move |py, outcome| match outcome {
-                Ok(item) => convert(&item).map(Some).map_err(|e| errors::from_handler(py, e, name)),
-                Err(e) if e.is_instance_of::<PyStopAsyncIteration>(py) => Ok(None),
-                Err(e) if errors::is_cancellation(py, &e) => Ok(None),
-                Err(e) => Err(errors::from_handler(py, e, name)),
-            });
-            match coroutine.and_then(|c| bridge::submit(py, c, finish)) {
-                Ok(pending) => Ok(pending),
-                Err(e) => Err(Err(errors::from_handler(py, e, name))),
-            }
-        });
-        match pending {
-            Ok(pending) => pending.await,
-            Err(ready) => ready,
-        }
-    }
-
-    /// Close the iterator: `aclose()` scheduled on the loop (async), `close()` now (sync);
-    /// iterators without the method are left alone.
-    fn close(&self, py: Python<'_>, name: &str) {
-        let iter = self.iter.bind(py);
-        let closed = if self.is_async {
-            iter.call_method0("aclose").and_then(|c| bridge::spawn(py, c))
-        } else {
-            match iter.getattr("close") {
-                Ok(close) => close.call0().map(drop),
-                Err(_) => Ok(()),
-            }
-        };
-        if let Err(e) = closed {
-            errors::log_exception(py, &e, name);
-        }
-    }
-
-    /// The items as a stream that ends at exhaustion or after the first error; dropped
-    /// before exhaustion, it closes the iterator (see the module docs).
-    pub fn into_stream<T: Send + 'static>(
-        self,
-        convert: Convert<T>,
-        name: &'static str,
-    ) -> impl futures_util::Stream<Item = Result<T, SpikardError>> + Send + 'static {
-        let state = Closing {
-            items: self,
-            exhausted: false,
+            convert,
             name,
-        };
-        futures_util::stream::unfold(Some(state), move |state| async move {
-            let mut state = state?;
-            match state.items.next(convert, name).await {
-                Ok(Some(item)) => Some((Ok(item), Some(state))),
-                Ok(None) => {
-                    state.exhausted = true;
-                    None
-                }
-                Err(e) => Some((Err(e), None)),
-            }
         })
     }
 }
 
-/// The iterator of a stream, closed when the stream lets go of it early.
-struct Closing {
-    items: PyItems,
-    exhausted: bool,
+/// A Python iterator whose items are converted as they are pulled.
+struct Converted<T> {
+    iter: Py<PyAny>,
+    is_async: bool,
+    convert: Convert<T>,
     name: &'static str,
 }
 
-impl Drop for Closing {
-    fn drop(&mut self) {
-        if !self.exhausted {
-            // `None` while the interpreter shuts down: nothing left to close.
-            let _ = Python::try_attach(|py| self.items.close(py, self.name));
-        }
+impl<T: Send + 'static> ForeignItems<T> for Converted<T> {
+    fn next(&self) -> BoxFuture<Result<Option<T>, ForeignError>> {
+        let (convert, name) = (self.convert, self.name);
+        let failed = move |py: Python<'_>, e: PyErr| ForeignError::new(errors::from_handler(py, e, name));
+        Python::attach(|py| -> BoxFuture<Result<Option<T>, ForeignError>> {
+            let iter = self.iter.bind(py);
+            if !self.is_async {
+                let item = match iter.call_method0("__next__") {
+                    Ok(item) => convert(&item).map(Some).map_err(|e| failed(py, e)),
+                    Err(e) if e.is_instance_of::<PyStopIteration>(py) => Ok(None),
+                    Err(e) => Err(failed(py, e)),
+                };
+                return Box::pin(std::future::ready(item));
+            }
+            let finish: bridge::Finish<Option<T>, ForeignError> = Box::new(move |py, outcome| match outcome {
+                Ok(item) => convert(&item).map(Some).map_err(|e| failed(py, e)),
+                Err(e) if e.is_instance_of::<PyStopAsyncIteration>(py) => Ok(None),
+                Err(e) if errors::is_cancellation(py, &e) => Ok(None),
+                Err(e) => Err(failed(py, e)),
+            });
+            match iter.call_method0("next").and_then(|c| bridge::submit(py, c, finish)) {
+                Ok(pending) => Box::pin(pending),
+                Err(e) => Box::pin(std::future::ready(Err(failed(py, e)))),
+            }
+        })
+    }
+
+    /// `aclose()` scheduled on the loop (async), `close()` now (sync); iterators without
+    /// the method are left alone. Nothing to do while the interpreter shuts down.
+    fn close(&self) {
+        let _ = Python::try_attach(|py| {
+            let iter = self.iter.bind(py);
+            let closed = if self.is_async {
+                iter.call_method0("aclose").and_then(|c| bridge::spawn(py, c))
+            } else {
+                match iter.getattr("close") {
+                    Ok(close) => close.call0().map(drop),
+                    Err(_) => Ok(()),
+                }
+            };
+            if let Err(e) = closed {
+                errors::log_exception(py, &e, self.name);
+            }
+        });
     }
 }
 
@@ -265,18 +237,19 @@ pub fn streaming_response(py: Python<'_>, r: &StreamingResponse) -> PyResult<Han
     let items = r
         .items
         .as_ref()
-        .map(|i| i.clone_ref(py))
-        .ok_or_else(|| PyValueError::new_err("StreamingResponse without content"))?;
-    let stream: ByteStream = Box::pin(futures_util::StreamExt::map(
-        items.into_stream(chunk, "StreamingResponse"),
-        |r| r.map_err(Into::into),
-    ));
+        .ok_or_else(|| PyValueError::new_err("StreamingResponse without content"))?
+        .converted(py, chunk, "StreamingResponse");
+    let stream: ByteStream = Box::pin(futures_util::StreamExt::map(foreign::items::stream(items), |r| {
+        r.map_err(Into::into)
+    }));
     let response = HandlerResponse::new(StatusCode::OK, ResponseBody::Stream(stream));
     crate::response::finish_response(response, r.status_code, r.headers.bind(py), r.media_type.as_deref())
 }
 
 #[cfg(test)]
 mod tests {
+    use spikard_core::SpikardError;
+
     use super::*;
 
     fn items(code: &std::ffi::CStr) -> PyItems {
@@ -286,9 +259,13 @@ mod tests {
         })
     }
 
+    fn stream(items: PyItems) -> impl futures_util::Stream<Item = Result<Bytes, SpikardError>> {
+        foreign::items::stream(Python::attach(|py| items.converted(py, chunk, "t")))
+    }
+
     fn collect(items: PyItems) -> Vec<Result<Bytes, SpikardError>> {
         let runtime = bridge::test_runtime().unwrap();
-        runtime.block_on(futures_util::StreamExt::collect(items.into_stream(chunk, "t")))
+        runtime.block_on(futures_util::StreamExt::collect(stream(items)))
     }
 
     #[test]
@@ -340,7 +317,7 @@ mod tests {
                     .unwrap()
             })
         };
-        let mut stream = Box::pin(items.into_stream(chunk, "t"));
+        let mut stream = Box::pin(stream(items));
         let first = runtime.block_on(futures_util::StreamExt::next(&mut stream));
         assert_eq!(first.unwrap().unwrap(), "x");
         assert!(steps(&module).is_empty());

@@ -22,3 +22,29 @@ pub use middleware::{
 };
 pub use openapi::OpenApiConfig;
 pub use server::{RouteMiddleware, ServerConfig};
+
+/// The default of every config struct, by struct name, as JSON (field order kept): what
+/// a binding's mirrored config types are checked against (names, order, defaults).
+pub fn defaults() -> serde_json::Map<String, serde_json::Value> {
+    fn json<T: serde::Serialize + Default>() -> serde_json::Value {
+        serde_json::to_value(T::default()).unwrap_or_default()
+    }
+    [
+        ("ServerConfig", json::<ServerConfig>()),
+        ("CompressionConfig", json::<CompressionConfig>()),
+        ("CorsConfig", json::<CorsConfig>()),
+        ("RequestIdConfig", json::<RequestIdConfig>()),
+        ("RequestTimeoutConfig", json::<RequestTimeoutConfig>()),
+        ("RateLimitConfig", json::<RateLimitConfig>()),
+        ("BodyLimitConfig", json::<BodyLimitConfig>()),
+        ("StaticFile", json::<StaticFile>()),
+        ("StaticFilesConfig", json::<StaticFilesConfig>()),
+        ("JwtConfig", json::<JwtConfig>()),
+        ("ApiKeyConfig", json::<ApiKeyConfig>()),
+        ("OpenApiConfig", json::<OpenApiConfig>()),
+        ("BackgroundConfig", json::<BackgroundConfig>()),
+    ]
+    .into_iter()
+    .map(|(name, value)| (name.to_owned(), value))
+    .collect()
+}

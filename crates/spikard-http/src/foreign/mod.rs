@@ -12,6 +12,8 @@
 //! - [`adapters`]: generic handlers, request/response hooks and dependency factories
 //!   over that trait (generator dependencies, failures left to their cleanups,
 //!   cancellation).
+//! - [`items`]: streamed bodies and SSE events pulled from a foreign iterator
+//!   ([`ForeignItems`]), closed early when the client goes away.
 //! - [`app`]: [`ForeignApp`], a binding's registry: declarations in, pipelines out;
 //!   a binding supplies a [`Binding`] to turn its objects into [`ForeignFn`]s.
 //!
@@ -22,6 +24,7 @@ pub mod app;
 pub mod args;
 pub mod call;
 pub mod decl;
+pub mod items;
 
 pub use adapters::{ForeignFactory, ForeignHandler, ForeignRequestHook, ForeignResponseHook};
 pub use app::{object, Binding, ForeignApp, FunctionInfo, Role};
@@ -30,3 +33,4 @@ pub use call::{
     Arg, Call, Completion, Expect, ForeignError, ForeignFn, ForeignGenerator, Input, Outcome, RequestView, Returned,
 };
 pub use decl::{DependencyDecl, DependencyKind, FunctionDecl, HookDecl, HookPhase, RouteDecl};
+pub use items::{event_from_json, ForeignItems};

@@ -27,7 +27,7 @@ use spikard_core::SpikardError;
 
 use super::{Context, Middleware};
 use crate::handler::RequestData;
-use crate::pipeline::error_response;
+use crate::response::error_response;
 
 /// The middleware's name (the pipeline asks whether a chain answers preflights).
 pub const NAME: &str = "cors";

@@ -33,7 +33,7 @@ use spikard_core::SpikardError;
 
 use super::{Context, Middleware};
 use crate::handler::RequestData;
-use crate::pipeline::error_response;
+use crate::response::error_response;
 
 /// Most per-IP buckets kept at once.
 pub const MAX_BUCKETS: usize = 65_536;

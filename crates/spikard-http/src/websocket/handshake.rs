@@ -6,11 +6,12 @@ use std::sync::{Arc, Mutex};
 
 use http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use hyper_util::rt::TokioIo;
+use spikard_core::error::HttpProblem;
 use spikard_core::SpikardError;
 use tokio::io::DuplexStream;
 
 use super::session::run_session;
-use crate::response::{HandlerResponse, ResponseBody};
+use crate::response::{error_response, HandlerResponse, ResponseBody};
 
 /// The server half of an in-memory connection, put in the request extensions by the
 /// test client in place of hyper's upgrade.
@@ -74,10 +75,10 @@ impl Handshake {
             return Err(bad("the Upgrade header must be 'websocket'"));
         }
         if headers.get(header::SEC_WEBSOCKET_VERSION).map(HeaderValue::as_bytes) != Some(b"13") {
-            return Err(SpikardError::Http {
-                status: 426,
-                detail: "Unsupported WebSocket version: Sec-WebSocket-Version must be 13".into(),
-            });
+            // RFC 6455 section 4.4: the refusal names the version this server speaks.
+            let refused = HttpProblem::new(426, "Unsupported WebSocket version: Sec-WebSocket-Version must be 13")
+                .header(header::SEC_WEBSOCKET_VERSION.as_str(), "13");
+            return Err(refused.into());
         }
         let key = headers
             .get(header::SEC_WEBSOCKET_KEY)
@@ -98,22 +99,6 @@ impl Handshake {
         };
         Ok(Self { accept, pending })
     }
-}
-
-/// The problem response for a refused handshake; a version mismatch (426) names the
-/// version this server speaks in `Sec-WebSocket-Version` (RFC 6455 section 4.4).
-pub fn refusal(err: &SpikardError) -> HandlerResponse {
-    if err.status() != 426 {
-        return crate::pipeline::error_response(err);
-    }
-    let mut problem = err.to_problem();
-    "https://spikard.dev/errors/upgrade-required".clone_into(&mut problem.type_uri);
-    "Upgrade Required".clone_into(&mut problem.title);
-    let mut response = HandlerResponse::problem(&problem);
-    response
-        .headers
-        .insert(header::SEC_WEBSOCKET_VERSION, HeaderValue::from_static("13"));
-    response
 }
 
 /// 24 base64 characters encoding 16 bytes: 22 from the alphabet and `==`.
@@ -138,7 +123,7 @@ pub fn finish(handshake: Option<Handshake>, response: HandlerResponse) -> Handle
         other => return other,
     };
     let Some(handshake) = handshake else {
-        return crate::pipeline::error_response(&SpikardError::Internal(
+        return error_response(&SpikardError::Internal(
             "a handler answered with a WebSocket session on a route not registered as a WebSocket route".into(),
         ));
     };

@@ -39,7 +39,7 @@ use crate::handler::{BoxFuture, Handler, HandlerResult, RequestData};
 use crate::response::{HandlerResponse, ResponseBody};
 use crate::streaming::Disconnected;
 
-pub use handshake::{finish, refusal, Handshake, InMemoryUpgrade};
+pub use handshake::{finish, Handshake, InMemoryUpgrade};
 
 /// Close codes the core uses (RFC 6455 section 7.4.1).
 pub mod close_code {

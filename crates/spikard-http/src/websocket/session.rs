@@ -16,6 +16,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
 use super::{close_code, Outgoing, WebSocketHandler, WebSocketUpgrade, WsConnection, WsMessage, WsSettings};
+use crate::response::public_problem;
 
 /// Messages the handler may queue before `send` waits for the client.
 const OUTGOING_QUEUE: usize = 32;
@@ -77,7 +78,7 @@ fn dispatch(settings: &WsSettings, message: Message) -> Option<Dispatch> {
 
 /// The problem object of an error, as the JSON of an error frame.
 pub(crate) fn problem_value(err: &SpikardError) -> Value {
-    serde_json::from_slice(&err.to_problem().to_json_bytes()).unwrap_or(Value::Null)
+    serde_json::to_value(public_problem(err)).unwrap_or(Value::Null)
 }
 
 async fn guarded<T>(what: &str, future: crate::handler::BoxFuture<T>) -> Option<T> {

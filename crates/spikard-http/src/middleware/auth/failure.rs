@@ -9,6 +9,8 @@ use axum::body::Body;
 use http::{header, HeaderValue, Response};
 use spikard_core::SpikardError;
 
+use crate::response::error_response;
+
 pub const TITLE_MISSING_BEARER: &str = "Missing or invalid Authorization header";
 pub const TITLE_MALFORMED_JWT: &str = "Malformed JWT token";
 pub const TITLE_JWT_INVALID: &str = "JWT validation failed";
@@ -145,9 +147,10 @@ impl AuthFailure {
 
     /// The problem response, with `bearer` / `api_key` challenges rendered for this refusal.
     pub fn into_response(self, bearer_realm: &str, api_key_challenge: Option<&str>) -> Response<Body> {
-        let problem = self.to_error().to_problem();
-        let mut response = crate::response::problem_response(&problem, &[]);
-        let headers = response.headers_mut();
+        let mut response = error_response(&self.to_error());
+        let headers = &mut response.headers;
+        // This refusal's own challenges replace the plain `Bearer` of an `Unauthorized` error.
+        headers.remove(header::WWW_AUTHENTICATE);
         let bearer = |error: Option<&str>| {
             let mut v = format!("Bearer realm=\"{bearer_realm}\"");
             if let Some(code) = error {
@@ -174,7 +177,7 @@ impl AuthFailure {
                 headers.append(header::WWW_AUTHENTICATE, v);
             }
         }
-        response
+        response.into_http(false)
     }
 }
 

@@ -40,7 +40,7 @@ use http::{HeaderMap, HeaderValue, Method, Response};
 use spikard_core::config::StaticFilesConfig;
 use spikard_core::SpikardError;
 
-use crate::pipeline::error_response;
+use crate::response::error_response;
 pub use respond::{content_type_for, parse_range, Unsatisfiable};
 
 struct MemFile {

@@ -5,12 +5,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::body::Body;
 use http::{header, HeaderMap, HeaderValue, Method, Response, StatusCode};
+use spikard_core::error::HttpProblem;
 use spikard_core::SpikardError;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use super::{Found, Mount};
-use crate::pipeline::error_response;
-use crate::response::HandlerResponse;
+use crate::response::error_response;
 
 /// Files up to this size are read in one go; larger ones are streamed.
 const READ_WHOLE_LIMIT: u64 = 256 * 1024;
@@ -166,17 +166,9 @@ pub(super) async fn respond(mount: &Mount, found: Found, method: &Method, header
         Ok(Some(r)) => r,
         Ok(None) => (0, len.saturating_sub(1)),
         Err(Unsatisfiable) => {
-            let problem = spikard_core::ProblemDetails::new(
-                "range-not-satisfiable",
-                "Range Not Satisfiable",
-                416,
-                format!("Range not satisfiable for a {len}-byte file"),
-            );
-            let mut refused = HandlerResponse::problem(&problem).into_http(method == Method::HEAD);
-            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{len}")) {
-                refused.headers_mut().insert(header::CONTENT_RANGE, v);
-            }
-            return refused;
+            let err = HttpProblem::new(416, format!("Range not satisfiable for a {len}-byte file"))
+                .header(header::CONTENT_RANGE.as_str(), format!("bytes */{len}"));
+            return error_response(&err.into()).into_http(method == Method::HEAD);
         }
     };
     let partial = matches!(range, Ok(Some(_)));
