@@ -20,6 +20,9 @@ pub enum ResponseBody {
     Empty,
     Bytes(Bytes),
     Json(Value),
+    /// JSON already serialised (a binding's one-pass conversion of its own values);
+    /// sent as `application/json` unless a content type is set.
+    JsonBytes(Bytes),
     Stream(ByteStream),
     /// Server-sent events (`text/event-stream`, never compressed).
     Sse(crate::sse::SseStream),
@@ -33,6 +36,7 @@ impl std::fmt::Debug for ResponseBody {
             Self::Empty => f.write_str("Empty"),
             Self::Bytes(b) => f.debug_tuple("Bytes").field(b).finish(),
             Self::Json(v) => f.debug_tuple("Json").field(v).finish(),
+            Self::JsonBytes(b) => f.debug_tuple("JsonBytes").field(b).finish(),
             Self::Stream(_) => f.write_str("Stream(..)"),
             Self::Sse(s) => f.debug_tuple("Sse").field(s).finish(),
             Self::WebSocket(w) => f.debug_tuple("WebSocket").field(w).finish(),
@@ -107,6 +111,12 @@ impl HandlerResponse {
                             .into_http(false)
                     }
                 }
+            }
+            ResponseBody::JsonBytes(b) => {
+                if !headers.contains_key(header::CONTENT_TYPE) {
+                    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+                Body::from(b)
             }
             ResponseBody::Stream(s) => crate::streaming::body(s),
             ResponseBody::Sse(s) => {

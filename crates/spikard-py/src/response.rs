@@ -16,8 +16,6 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 use spikard_http::{Cookie, HandlerResponse, ResponseBody};
 
-use crate::convert::py_to_json;
-
 /// An explicit response: content, status, headers, cookies.
 #[pyclass(subclass, module = "spikard._spikard")]
 pub struct Response {
@@ -137,7 +135,16 @@ pub fn to_handler_response(value: &Bound<'_, PyAny>) -> PyResult<HandlerResponse
     if let Ok(r) = value.cast::<crate::sse::EventSourceResponse>() {
         return crate::sse::sse_response(value.py(), &r.borrow());
     }
-    Ok(HandlerResponse::json(py_to_json(value)?))
+    json_response(value)
+}
+
+/// Any other value as JSON, serialised in one pass.
+fn json_response(value: &Bound<'_, PyAny>) -> PyResult<HandlerResponse> {
+    let bytes = crate::convert::py_to_json_bytes(value)?;
+    Ok(HandlerResponse::new(
+        StatusCode::OK,
+        ResponseBody::JsonBytes(bytes.into()),
+    ))
 }
 
 /// A `Response` object as a core response.
@@ -150,7 +157,7 @@ pub fn explicit_response(py: Python<'_>, r: &Response) -> PyResult<HandlerRespon
     } else if let Ok(b) = content.cast::<PyBytes>() {
         bytes_response(b)
     } else {
-        HandlerResponse::json(py_to_json(content)?)
+        json_response(content)?
     };
     response = finish_response(response, r.status_code, r.headers.bind(py), r.media_type.as_deref())?;
     for cookie in &r.cookies {
@@ -204,6 +211,11 @@ pub fn to_py_response(py: Python<'_>, response: HandlerResponse) -> PyResult<Res
         ResponseBody::Empty => py.None(),
         ResponseBody::Bytes(b) => PyBytes::new(py, b).into_any().unbind(),
         ResponseBody::Json(v) => crate::convert::json_to_py(py, v)?.unbind(),
+        ResponseBody::JsonBytes(b) => {
+            let v: serde_json::Value =
+                serde_json::from_slice(b).map_err(|e| PyValueError::new_err(format!("response is not JSON: {e}")))?;
+            crate::convert::json_to_py(py, &v)?.unbind()
+        }
         ResponseBody::Stream(_) | ResponseBody::Sse(_) | ResponseBody::WebSocket(_) => return Ok(Err(response)),
     };
     let headers = PyDict::new(py);
