@@ -28,6 +28,7 @@ pub mod sse;
 pub mod streaming;
 pub mod testing;
 pub mod websocket;
+pub mod workers;
 
 pub use background::BackgroundTasks;
 pub use cookies::Cookie;

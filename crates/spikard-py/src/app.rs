@@ -83,10 +83,10 @@ impl App {
         self.app.len()
     }
 
-    /// Serve until SIGINT/SIGTERM (see [`crate::server`]).
-    #[pyo3(signature = (reuse_port = false))]
-    fn serve(&self, py: Python<'_>, reuse_port: bool) -> PyResult<()> {
-        crate::server::serve(py, self.pipeline()?, reuse_port)
+    /// Serve until SIGINT/SIGTERM with `workers` processes (see [`crate::server`]).
+    #[pyo3(signature = (workers = 1))]
+    fn serve(&self, py: Python<'_>, workers: usize) -> PyResult<()> {
+        crate::server::serve(py, self.pipeline()?, workers)
     }
 
     /// An in-memory client over a pipeline of the routes registered so far.

@@ -87,8 +87,11 @@ pub fn config_error(what: &str, err: impl std::fmt::Display) -> PyErr {
     Python::attach(|py| with_code(py, py_err, "invalid-config"))
 }
 
-/// An I/O failure of the server as `ServerError`.
+/// An I/O failure of the server as `ServerError` (an invalid setting as `ConfigError`).
 pub fn server_error(err: &std::io::Error) -> PyErr {
+    if err.kind() == std::io::ErrorKind::InvalidInput {
+        return config_error("server", err);
+    }
     let py_err = ServerError::new_err(err.to_string());
     Python::attach(|py| with_code(py, py_err, "server-error"))
 }
