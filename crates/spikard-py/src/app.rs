@@ -7,15 +7,14 @@
 
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use spikard_http::foreign::{decl, DependencyDecl, ForeignApp, HookDecl, RouteDecl};
-use spikard_http::websocket::WebSocketHandler;
+use spikard_http::foreign::{decl, DependencyDecl, ForeignApp, ForeignWebSocket, HookDecl, RouteDecl};
 use spikard_http::{Pipeline, RouteSpec};
 
 use crate::call::PyBinding;
 use crate::config::config_from;
 use crate::convert::{json_to_py, py_to_json};
 use crate::errors::to_py;
-use crate::websocket::PyWebSocketHandler;
+use crate::websocket::PySessions;
 
 /// Routes, hooks, dependencies and server config, owned by the Python `Spikard` app.
 #[pyclass(module = "spikard._spikard")]
@@ -74,7 +73,11 @@ impl App {
     fn add_websocket(&mut self, spec: &Bound<'_, PyDict>, factory: Py<PyAny>) -> PyResult<()> {
         let spec: RouteSpec = decl::read("websocket route", py_to_json(spec.as_any())?).map_err(|e| to_py(&e))?;
         let name = spec.handler_name.clone().unwrap_or_else(|| format!("WS {}", spec.path));
-        let handler: std::sync::Arc<dyn WebSocketHandler> = std::sync::Arc::new(PyWebSocketHandler::new(factory, name));
+        let sessions = PySessions {
+            factory,
+            name: name.into(),
+        };
+        let handler = std::sync::Arc::new(ForeignWebSocket::new(sessions));
         self.app.add_websocket(spec, handler).map_err(|e| to_py(&e))
     }
 

@@ -13,7 +13,7 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
 
 /// Deepest nesting converted before giving up (guards against cyclic structures).
 const MAX_DEPTH: usize = 256;
@@ -62,89 +62,25 @@ pub fn map_to_py<'py>(py: Python<'py>, map: &Map<String, Value>) -> PyResult<Bou
     Ok(dict)
 }
 
-/// A Python object as a JSON value.
+/// A Python object as a JSON value (the same rules as [`py_to_json_bytes`]).
 pub fn py_to_json(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
-    convert(obj, 0, true)
-}
-
-fn convert(obj: &Bound<'_, PyAny>, depth: usize, may_encode: bool) -> PyResult<Value> {
-    if depth > MAX_DEPTH {
-        return Err(PyValueError::new_err(format!(
-            "value nests deeper than {MAX_DEPTH} levels (or contains a cycle)"
-        )));
-    }
-    if obj.is_none() {
-        return Ok(Value::Null);
-    }
-    if let Ok(s) = obj.cast_exact::<PyString>() {
-        return Ok(Value::String(s.to_str()?.to_owned()));
-    }
-    if let Ok(b) = obj.cast_exact::<PyBool>() {
-        return Ok(Value::Bool(b.is_true()));
-    }
-    if let Ok(i) = obj.cast_exact::<PyInt>() {
-        return int_to_json(i);
-    }
-    if let Ok(f) = obj.cast_exact::<PyFloat>() {
-        return Ok(Number::from_f64(f.value()).map_or(Value::Null, Value::Number));
-    }
-    if let Ok(d) = obj.cast_exact::<PyDict>() {
-        let mut map = Map::with_capacity(d.len());
-        for (k, v) in d.iter() {
-            let key = match k.cast_exact::<PyString>() {
-                Ok(s) => s.to_str()?.to_owned(),
-                Err(_) => key_string(&k)?,
-            };
-            map.insert(key, convert(&v, depth + 1, true)?);
-        }
-        return Ok(Value::Object(map));
-    }
-    if let Ok(l) = obj.cast_exact::<PyList>() {
-        let mut out = Vec::with_capacity(l.len());
-        for item in l.iter() {
-            out.push(convert(&item, depth + 1, true)?);
-        }
-        return Ok(Value::Array(out));
-    }
-    if let Ok(t) = obj.cast_exact::<PyTuple>() {
-        let mut out = Vec::with_capacity(t.len());
-        for item in t.iter() {
-            out.push(convert(&item, depth + 1, true)?);
-        }
-        return Ok(Value::Array(out));
-    }
-    if obj.cast::<PyBytes>().is_ok() {
-        return Err(PyTypeError::new_err("bytes cannot be part of a JSON value"));
-    }
-    let py = obj.py();
-    match ENCODER.get(py) {
-        Some(encoder) if may_encode => {
-            let plain = encoder.bind(py).call1((obj,))?;
-            convert(&plain, depth + 1, false)
-        }
-        _ => Err(PyTypeError::new_err(format!(
-            "cannot convert a value of type {} to JSON",
-            obj.get_type().name()?
-        ))),
-    }
+    let failure = RefCell::new(None);
+    serde_json::to_value(Ser::new(obj, &failure)).map_err(|e| failed(failure, &e))
 }
 
 /// A Python value serialised as JSON text in one pass (same rules as [`py_to_json`]).
 pub fn py_to_json_bytes(obj: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
     let failure = RefCell::new(None);
-    let value = Ser {
-        obj,
-        depth: 0,
-        may_encode: true,
-        failure: &failure,
-    };
     let mut out = Vec::with_capacity(128);
-    match serde_json::to_writer(&mut out, &value) {
-        Ok(()) => Ok(out),
-        Err(e) => Err(failure
-            .into_inner()
-            .unwrap_or_else(|| PyValueError::new_err(format!("cannot serialise the value as JSON: {e}")))),
-    }
+    serde_json::to_writer(&mut out, &Ser::new(obj, &failure)).map_err(|e| failed(failure, &e))?;
+    Ok(out)
+}
+
+/// The Python error behind a serialisation failure.
+fn failed(failure: RefCell<Option<PyErr>>, e: &serde_json::Error) -> PyErr {
+    failure
+        .into_inner()
+        .unwrap_or_else(|| PyValueError::new_err(format!("cannot serialise the value as JSON: {e}")))
 }
 
 /// A Python value as a serde value; a Python error is kept in `failure`.
@@ -153,6 +89,17 @@ struct Ser<'a, 'py> {
     depth: usize,
     may_encode: bool,
     failure: &'a RefCell<Option<PyErr>>,
+}
+
+impl<'a, 'py> Ser<'a, 'py> {
+    fn new(obj: &'a Bound<'py, PyAny>, failure: &'a RefCell<Option<PyErr>>) -> Self {
+        Self {
+            obj,
+            depth: 0,
+            may_encode: true,
+            failure,
+        }
+    }
 }
 
 impl Ser<'_, '_> {
@@ -245,19 +192,8 @@ impl serde::Serialize for Ser<'_, '_> {
     }
 }
 
-fn int_to_json(i: &Bound<'_, PyInt>) -> PyResult<Value> {
-    if let Ok(v) = i.extract::<i64>() {
-        return Ok(Value::from(v));
-    }
-    if let Ok(v) = i.extract::<u64>() {
-        return Ok(Value::from(v));
-    }
-    let f: f64 = i.extract()?;
-    Ok(Number::from_f64(f).map_or(Value::Null, Value::Number))
-}
-
 fn key_string(k: &Bound<'_, PyAny>) -> PyResult<String> {
-    match convert(k, 0, true)? {
+    match py_to_json(k)? {
         Value::String(s) => Ok(s),
         other @ (Value::Number(_) | Value::Bool(_) | Value::Null) => Ok(other.to_string()),
         _ => Err(PyTypeError::new_err("dict keys must be strings or scalars")),
@@ -304,7 +240,15 @@ mod tests {
     fn unknown_types_without_encoder_are_type_errors() {
         Python::attach(|py| {
             let obj = py.eval(c"object()", None, None).unwrap();
-            let err = convert(&obj, 0, false).unwrap_err();
+            let failure = RefCell::new(None);
+            let ser = Ser {
+                obj: &obj,
+                depth: 0,
+                may_encode: false,
+                failure: &failure,
+            };
+            let e = serde_json::to_value(ser).unwrap_err();
+            let err = failed(failure, &e);
             assert!(err.is_instance_of::<PyTypeError>(py));
         });
     }

@@ -9,15 +9,14 @@
 //! `closed(code, reason)` ends the handler's receive loop. Sends from Python return
 //! asyncio futures resolved when the core queued the frame.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyString};
-use spikard_core::SpikardError;
-use spikard_http::websocket::{WebSocketHandler, WsConnection, WsMessage};
+use spikard_http::foreign::{ForeignError, ForeignSession, ForeignSessions};
+use spikard_http::websocket::{WsConnection, WsMessage};
 use spikard_http::BoxFuture;
 
 use crate::bridge;
@@ -132,97 +131,68 @@ impl WebSocketConnection {
 
 /// A WebSocket route's Python side: `factory(connection)` returns a session with async
 /// `start()`, `push(message)` and `closed(code, reason)`.
-pub struct PyWebSocketHandler {
-    factory: Py<PyAny>,
+pub struct PySessions {
+    pub factory: Py<PyAny>,
+    pub name: Arc<str>,
+}
+
+/// One connection's Python session object.
+struct PySession {
+    session: Py<PyAny>,
     name: Arc<str>,
-    /// Open sessions, by connection (the address of its shared upgrade request).
-    sessions: Mutex<HashMap<usize, Py<PyAny>>>,
 }
 
-impl PyWebSocketHandler {
-    pub fn new(factory: Py<PyAny>, name: String) -> Self {
-        Self {
-            factory,
-            name: name.into(),
-            sessions: Mutex::new(HashMap::new()),
-        }
-    }
-
-    fn key(conn: &WsConnection) -> usize {
-        std::ptr::from_ref(conn.request()) as usize
-    }
-
-    fn session(&self, py: Python<'_>, conn: &WsConnection) -> Option<Py<PyAny>> {
-        self.sessions
-            .lock()
-            .ok()
-            .and_then(|s| s.get(&Self::key(conn)).map(|p| p.clone_ref(py)))
-    }
-
-    /// Await `session.<method>(*args)` on the event loop.
-    fn call(&self, make: impl FnOnce(Python<'_>) -> PyResult<Bound<'_, PyAny>>) -> BoxFuture<Result<(), SpikardError>> {
-        let name = self.name.clone();
-        let pending = Python::attach(|py| {
-            let finish_name = name.clone();
-            let finish: bridge::Finish<()> = Box::new(move |py, outcome| {
-                outcome
-                    .map(|_| ())
-                    .map_err(|e| errors::from_handler(py, e, &finish_name))
-            });
-            make(py)
-                .and_then(|coroutine| bridge::submit(py, coroutine, finish))
-                .map_err(|e| errors::from_handler(py, e, &name))
+/// Await the coroutine `make` returns on the event loop.
+fn awaited<T: Send + 'static>(
+    name: &Arc<str>,
+    make: impl FnOnce(Python<'_>) -> PyResult<(Bound<'_, PyAny>, T)>,
+) -> BoxFuture<Result<T, ForeignError>> {
+    let name = name.clone();
+    let pending = Python::attach(|py| {
+        let failed = |py: Python<'_>, e: PyErr| ForeignError::new(errors::from_handler(py, e, &name));
+        let (coroutine, value) = make(py).map_err(|e| failed(py, e))?;
+        let finish_name = name.clone();
+        let finish: bridge::Finish<T, ForeignError> = Box::new(move |py, outcome| {
+            outcome
+                .map(|_| value)
+                .map_err(|e| ForeignError::new(errors::from_handler(py, e, &finish_name)))
         });
-        Box::pin(async move { pending?.await })
-    }
+        bridge::submit(py, coroutine, finish).map_err(|e| failed(py, e))
+    });
+    Box::pin(async move { pending?.await })
 }
 
-fn message_to_py(py: Python<'_>, message: &WsMessage) -> PyResult<Py<PyAny>> {
-    Ok(match message {
-        WsMessage::Text(t) => PyString::new(py, t).into_any().unbind(),
-        WsMessage::Binary(b) => PyBytes::new(py, b).into_any().unbind(),
-        WsMessage::Json(v) => PyString::new(py, &v.to_string()).into_any().unbind(),
-    })
-}
-
-impl WebSocketHandler for PyWebSocketHandler {
-    fn on_connect(&self, conn: WsConnection) -> BoxFuture<Result<(), SpikardError>> {
+impl ForeignSessions for PySessions {
+    fn open(&self, conn: WsConnection) -> BoxFuture<Result<Arc<dyn ForeignSession>, ForeignError>> {
         let runtime = tokio::runtime::Handle::current();
-        self.call(|py| {
-            let connection = Bound::new(
-                py,
-                WebSocketConnection {
-                    conn: conn.clone(),
-                    runtime,
-                },
-            )?;
+        let name = self.name.clone();
+        awaited(&self.name, |py| {
+            let connection = Bound::new(py, WebSocketConnection { conn, runtime })?;
             let session = self.factory.bind(py).call1((connection,))?;
-            if let Ok(mut s) = self.sessions.lock() {
-                s.insert(Self::key(&conn), session.clone().unbind());
-            }
-            session.call_method0("start")
+            let opened: Arc<dyn ForeignSession> = Arc::new(PySession {
+                session: session.clone().unbind(),
+                name,
+            });
+            Ok((session.call_method0("start")?, opened))
+        })
+    }
+}
+
+impl ForeignSession for PySession {
+    fn push(&self, message: WsMessage) -> BoxFuture<Result<(), ForeignError>> {
+        awaited(&self.name, |py| {
+            let message = match &message {
+                WsMessage::Text(t) => PyString::new(py, t).into_any(),
+                WsMessage::Binary(b) => PyBytes::new(py, b).into_any(),
+                WsMessage::Json(v) => PyString::new(py, &v.to_string()).into_any(),
+            };
+            Ok((self.session.bind(py).call_method1("push", (message,))?, ()))
         })
     }
 
-    fn on_message(&self, conn: WsConnection, message: WsMessage) -> BoxFuture<Result<(), SpikardError>> {
-        self.call(|py| {
-            let session = self
-                .session(py, &conn)
-                .ok_or_else(|| PyValueError::new_err("message for an unknown WebSocket session"))?;
-            session.bind(py).call_method1("push", (message_to_py(py, &message)?,))
-        })
-    }
-
-    fn on_close(&self, conn: WsConnection, code: u16, reason: String) -> BoxFuture<()> {
-        let session = self.sessions.lock().ok().and_then(|mut s| s.remove(&Self::key(&conn)));
-        let Some(session) = session else {
-            return Box::pin(async {});
-        };
-        let done = self.call(move |py| session.bind(py).call_method1("closed", (code, reason)));
-        Box::pin(async move {
-            if let Err(e) = done.await {
-                tracing::error!(error = %e, "WebSocket on_close failed");
-            }
+    fn closed(&self, code: u16, reason: String) -> BoxFuture<Result<(), ForeignError>> {
+        awaited(&self.name, |py| {
+            Ok((self.session.bind(py).call_method1("closed", (code, reason))?, ()))
         })
     }
 }

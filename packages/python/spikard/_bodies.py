@@ -71,7 +71,8 @@ def body_schema(tp: Any) -> dict[str, Any]:
     if tp is dict or get_origin(tp) is dict:
         return {"type": "object"}
     if is_pydantic_model(tp):
-        return tp.model_json_schema()
+        schema: dict[str, Any] = tp.model_json_schema()
+        return schema
     return _inline_root(msgspec.json.schema(tp))
 
 
@@ -80,7 +81,8 @@ def body_converter(tp: Any) -> Converter | None:
     if tp is dict or get_origin(tp) is dict:
         return None
     if is_pydantic_model(tp):
-        return tp.model_validate
+        validate: Converter = tp.model_validate
+        return validate
 
     def convert(value: Any) -> Any:
         return msgspec.convert(value, tp, strict=False)

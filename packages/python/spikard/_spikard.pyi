@@ -1,7 +1,44 @@
-"""Type stubs for the compiled binding (``crates/spikard-py``)."""
+"""Type stubs for the compiled binding (``crates/spikard-py``).
 
-from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Sequence
-from typing import Any
+Checked against the built extension by ``python -m mypy.stubtest spikard._spikard``
+(``./task test:python``). PyO3 classes take their arguments in ``__new__`` and, unless
+declared ``subclass``, cannot be subclassed (``@final``); defaults PyO3 cannot render
+(``String::new()``, ``Vec::new()``) appear as ``...`` at runtime, so they are ``...`` here.
+"""
+
+from asyncio import AbstractEventLoop
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
+from types import TracebackType
+from typing import Any, final
+
+from typing_extensions import Self, disjoint_base
+
+__all__ = [
+    "App",
+    "BackgroundRunner",
+    "ConfigError",
+    "EventSourceResponse",
+    "HookRequest",
+    "Request",
+    "Response",
+    "RouteError",
+    "ServerError",
+    "SpikardError",
+    "SseEvent",
+    "StreamingResponse",
+    "TestClient",
+    "TestResponse",
+    "TestStreamResponse",
+    "TestWebSocket",
+    "UploadFile",
+    "WebSocketConnection",
+    "current_background",
+    "default_configs",
+    "default_server_config",
+    "enable_background",
+    "event_loop",
+    "set_encoder",
+]
 
 class SpikardError(Exception):
     code: str
@@ -10,33 +47,20 @@ class ConfigError(SpikardError): ...
 class RouteError(SpikardError): ...
 class ServerError(SpikardError): ...
 
-Binding = tuple[str, str, str, Callable[[Any], Any] | None, bool]
-#: ``(phase, function, name, is_async, dependencies, with_request)``
-HookSpec = tuple[str, Callable[..., Any], str, bool, list[str], bool]
-#: ``(kind, target, depends_on, request_kwarg, lifetime)``
-DependencySpec = tuple[str, Any, list[str], str | None, str]
-
+@final
 class App:
-    def __init__(self, config: dict[str, Any] | None = None) -> None: ...
+    def __new__(cls, config: dict[str, Any] | None = None) -> Self: ...
     def configure(self, config: dict[str, Any]) -> None: ...
     def config(self) -> dict[str, Any]: ...
-    def add_route(
-        self,
-        spec: dict[str, Any],
-        function: Callable[..., Any],
-        bindings: Sequence[Binding],
-        is_async: bool,
-        hooks: Sequence[HookSpec] = (),
-        dependencies: dict[str, DependencySpec] | None = None,
-        expected_types: Sequence[tuple[str, str]] = (),
-        defer_dependency_errors: bool = False,
-    ) -> None: ...
-    def add_hook(self, spec: HookSpec) -> None: ...
-    def provide(self, name: str, spec: DependencySpec) -> None: ...
-    def serve(self, reuse_port: bool = False) -> None: ...
+    def add_route(self, decl: dict[str, Any], objects: list[Any]) -> None: ...
+    def add_hook(self, decl: dict[str, Any], objects: list[Any]) -> None: ...
+    def provide(self, name: str, decl: dict[str, Any], objects: list[Any]) -> None: ...
+    def add_websocket(self, spec: dict[str, Any], factory: Callable[[WebSocketConnection], Any]) -> None: ...
+    def serve(self, workers: int = 1) -> None: ...
     def test_client(self) -> TestClient: ...
     def __len__(self) -> int: ...
 
+@final
 class Request:
     @property
     def method(self) -> str: ...
@@ -64,6 +88,7 @@ class Request:
     def state(self) -> dict[str, Any]: ...
     def reply_header(self, name: str, value: str) -> None: ...
 
+@final
 class HookRequest:
     @property
     def method(self) -> str: ...
@@ -74,10 +99,9 @@ class HookRequest:
     @property
     def elapsed(self) -> float: ...
 
+@final
 class UploadFile:
-    def __init__(
-        self, filename: str, content: bytes, content_type: str = "application/octet-stream", field_name: str = ""
-    ) -> None: ...
+    def __new__(cls, filename: str, content: bytes, content_type: str = ..., field_name: str = ...) -> Self: ...
     @property
     def field_name(self) -> str: ...
     @property
@@ -88,23 +112,24 @@ class UploadFile:
     def size(self) -> int: ...
     def read(self) -> bytes: ...
 
+@disjoint_base
 class Response:
     content: Any
     status_code: int
     headers: dict[str, str | list[str]]
     media_type: str | None
-    def __init__(
-        self,
+    def __new__(
+        cls,
         content: Any = None,
         status_code: int = 200,
         headers: dict[str, str | list[str]] | None = None,
         cookies: dict[str, str] | None = None,
         media_type: str | None = None,
-    ) -> None: ...
+    ) -> Self: ...
     def set_cookie(
         self,
         key: str,
-        value: str = "",
+        value: str = ...,
         max_age: int | None = None,
         path: str | None = None,
         domain: str | None = None,
@@ -115,20 +140,22 @@ class Response:
     @property
     def cookies(self) -> list[str]: ...
 
+@final
 class StreamingResponse:
     """A body streamed chunk by chunk from a sync or async iterator of ``bytes``/``str``."""
 
     status_code: int
     headers: dict[str, str | list[str]]
     media_type: str | None
-    def __init__(
-        self,
+    def __new__(
+        cls,
         content: Iterable[bytes | str] | AsyncIterable[bytes | str],
         status_code: int = 200,
         headers: dict[str, str | list[str]] | None = None,
         media_type: str | None = None,
-    ) -> None: ...
+    ) -> Self: ...
 
+@final
 class SseEvent:
     """One server-sent event; ``data`` that is not a ``str`` is sent as JSON."""
 
@@ -137,29 +164,31 @@ class SseEvent:
     id: str | None
     retry: int | None
     comment: str | None
-    def __init__(
-        self,
+    def __new__(
+        cls,
         data: Any = None,
         event: str | None = None,
         id: str | None = None,
         retry: int | None = None,
         comment: str | None = None,
-    ) -> None: ...
+    ) -> Self: ...
 
+@final
 class EventSourceResponse:
     """A ``text/event-stream`` of the ``SseEvent``s, dicts or data an iterator yields."""
 
     status_code: int
     headers: dict[str, str | list[str]]
     keep_alive: float | None
-    def __init__(
-        self,
+    def __new__(
+        cls,
         content: Iterable[Any] | AsyncIterable[Any],
         status_code: int = 200,
         headers: dict[str, str | list[str]] | None = None,
         keep_alive: float | None = None,
-    ) -> None: ...
+    ) -> Self: ...
 
+@final
 class TestStreamResponse:
     @property
     def status_code(self) -> int: ...
@@ -172,8 +201,14 @@ class TestStreamResponse:
     def next_event(self) -> dict[str, Any] | None: ...
     def close(self) -> None: ...
     def __enter__(self) -> TestStreamResponse: ...
-    def __exit__(self, *exc: object) -> None: ...
+    def __exit__(
+        self,
+        _exc_type: type[BaseException] | None,
+        _exc: BaseException | None,
+        _traceback: TracebackType | None,
+    ) -> None: ...
 
+@final
 class WebSocketConnection:
     @property
     def path(self) -> str: ...
@@ -186,15 +221,17 @@ class WebSocketConnection:
     def send_text(self, text: str) -> Awaitable[None]: ...
     def send_bytes(self, data: bytes) -> Awaitable[None]: ...
     def send_json(self, value: Any) -> Awaitable[None]: ...
-    def close(self, code: int = 1000, reason: str = "") -> Awaitable[None]: ...
+    def close(self, code: int = 1000, reason: str = ...) -> Awaitable[None]: ...
 
+@final
 class TestWebSocket:
     def send_text(self, text: str) -> None: ...
     def send_bytes(self, data: bytes) -> None: ...
     def send_json(self, value: Any) -> None: ...
-    def close(self, code: int = 1000, reason: str = "") -> None: ...
+    def close(self, code: int = 1000, reason: str = ...) -> None: ...
     def receive(self) -> tuple[str, Any] | None: ...
 
+@final
 class TestClient:
     def websocket(self, uri: str, headers: list[tuple[str, str]] = ...) -> TestWebSocket: ...
     def stream(self, method: str, uri: str, headers: list[tuple[str, str]] = ...) -> TestStreamResponse: ...
@@ -208,6 +245,7 @@ class TestClient:
         multipart: tuple[list[tuple[str, str]], list[UploadFile]] | None = None,
     ) -> TestResponse: ...
 
+@final
 class TestResponse:
     @property
     def status_code(self) -> int: ...
@@ -225,8 +263,9 @@ class TestResponse:
 def default_server_config() -> dict[str, Any]: ...
 def default_configs() -> dict[str, dict[str, Any]]: ...
 def set_encoder(encoder: Callable[[Any], Any]) -> None: ...
-def event_loop() -> Any: ...
+def event_loop() -> AbstractEventLoop: ...
 
+@final
 class BackgroundRunner:
     def spawn(self, task: Any, args: tuple[Any, ...], kwargs: dict[str, Any] | None = None) -> bool: ...
 

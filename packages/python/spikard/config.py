@@ -246,7 +246,8 @@ class ServerConfig:
 
     def to_rust(self) -> dict[str, Any]:
         """The config as the plain data the Rust ``ServerConfig`` deserialises."""
-        return to_rust(self)
+        plain: dict[str, Any] = to_rust(self)
+        return plain
 
 
 def to_rust(config: Any) -> Any:

@@ -14,6 +14,7 @@
 //!   cancellation).
 //! - [`items`]: streamed bodies and SSE events pulled from a foreign iterator
 //!   ([`ForeignItems`]), closed early when the client goes away.
+//! - [`websocket`]: a WebSocket route over foreign sessions ([`ForeignSessions`]).
 //! - [`app`]: [`ForeignApp`], a binding's registry: declarations in, pipelines out;
 //!   a binding supplies a [`Binding`] to turn its objects into [`ForeignFn`]s.
 //!
@@ -25,6 +26,7 @@ pub mod args;
 pub mod call;
 pub mod decl;
 pub mod items;
+pub mod websocket;
 
 pub use adapters::{ForeignFactory, ForeignHandler, ForeignRequestHook, ForeignResponseHook};
 pub use app::{object, Binding, ForeignApp, FunctionInfo, Role};
@@ -34,3 +36,4 @@ pub use call::{
 };
 pub use decl::{DependencyDecl, DependencyKind, FunctionDecl, HookDecl, HookPhase, RouteDecl};
 pub use items::{event_from_json, ForeignItems};
+pub use websocket::{ForeignSession, ForeignSessions, ForeignWebSocket};
