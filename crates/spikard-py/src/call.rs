@@ -21,8 +21,8 @@ use spikard_http::foreign::{
 use spikard_http::BoxFuture;
 
 use crate::convert::json_to_py;
-use crate::request::{PyHookRequest, Request, UploadFile};
-use crate::response::{explicit_response, to_handler_response, to_py_response, Response};
+use crate::request::{upload_file, PyHookRequest, Request};
+use crate::response::{explicit_response, to_handler_response, to_py_response};
 use crate::{background, bridge, errors};
 
 /// A Python exception object, left to generator dependencies as a [`Failure::Raised`].
@@ -129,7 +129,7 @@ fn dependency_to_py<'py>(py: Python<'py>, value: &Resolved) -> PyResult<Bound<'p
 #[derive(Default)]
 struct Shown {
     request: Option<Py<Request>>,
-    response: Option<Py<Response>>,
+    response: Option<Py<PyAny>>,
     /// An async generator, whose first step is the pending coroutine.
     generator: Option<Py<PyAny>>,
 }
@@ -146,8 +146,14 @@ impl Inner {
                 request.into_any()
             }
             Arg::Dependency(r) => dependency_to_py(py, r)?,
-            Arg::File(f) => Bound::new(py, UploadFile::from(f.clone()))?.into_any(),
-            Arg::Files(files) => PyList::new(py, files.into_iter().map(|f| UploadFile::from(f.clone())))?.into_any(),
+            Arg::File(f) => upload_file(py, f)?,
+            Arg::Files(files) => {
+                let files = files
+                    .into_iter()
+                    .map(|f| upload_file(py, f))
+                    .collect::<PyResult<Vec<_>>>()?;
+                PyList::new(py, files)?.into_any()
+            }
         }))
     }
 
@@ -172,14 +178,9 @@ impl Inner {
                 (PyTuple::new(py, args)?, kwargs)
             }
             Input::Response { response, request } => {
-                let Ok(shown_response) = to_py_response(py, response)? else {
-                    return Err(pyo3::exceptions::PyTypeError::new_err(
-                        "a streamed response cannot be shown",
-                    ));
-                };
-                let shown_response = Py::new(py, shown_response)?;
-                shown.response = Some(shown_response.clone_ref(py));
-                let mut args = vec![shown_response.into_bound(py).into_any()];
+                let shown_response = to_py_response(py, &response)?;
+                shown.response = Some(shown_response.clone().unbind());
+                let mut args = vec![shown_response];
                 if let Some(r) = request {
                     args.push(Bound::new(py, PyHookRequest::from(r.clone()))?.into_any());
                 }
@@ -220,7 +221,7 @@ impl Inner {
                 Expect::Flow | Expect::Unit if value.is_none() => Returned::Nothing,
                 Expect::Unit => Returned::Nothing,
                 Expect::ChangedResponse if value.is_none() => match &shown.response {
-                    Some(r) => Returned::Response(explicit_response(py, &r.bind(py).borrow())?),
+                    Some(r) => Returned::Response(explicit_response(r.bind(py))?),
                     None => Returned::Nothing,
                 },
                 Expect::Response | Expect::Flow | Expect::ChangedResponse => {

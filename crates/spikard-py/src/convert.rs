@@ -5,27 +5,17 @@
 //! Builtins (`dict`, `list`, `tuple`, `str`, `int`, `float`, `bool`, `None`) convert
 //! in one pass. Anything else (msgspec structs, dataclasses, pydantic models, UUIDs,
 //! dates, enums) goes through the encoder the Python package registers with
-//! [`set_encoder`], which turns it into builtins first.
+//! `spikard._support` ([`crate::support`]), which turns it into builtins first.
 
 use std::cell::RefCell;
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::{Map, Value};
 
 /// Deepest nesting converted before giving up (guards against cyclic structures).
 const MAX_DEPTH: usize = 256;
-
-static ENCODER: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-
-/// Register the fallback encoder: a callable turning a non-builtin value into builtins.
-/// Only the first registration counts (the package registers it once at import).
-#[pyfunction]
-pub fn set_encoder(py: Python<'_>, encoder: Py<PyAny>) {
-    let _ = ENCODER.get_or_init(py, || encoder);
-}
 
 /// A JSON value as a Python object.
 pub fn json_to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
@@ -177,7 +167,7 @@ impl serde::Serialize for Ser<'_, '_> {
             return Err(self.fail(PyTypeError::new_err("bytes cannot be part of a JSON value")));
         }
         let py = obj.py();
-        match ENCODER.get(py) {
+        match crate::support::support(py).ok().map(|s| &s.encoder) {
             Some(encoder) if self.may_encode => {
                 let plain = encoder.bind(py).call1((obj,)).map_err(|e| self.fail(e))?;
                 self.child(&plain, false).serialize(s)

@@ -28,6 +28,7 @@ pub mod response;
 pub mod server;
 pub mod sse;
 pub mod streaming;
+pub mod support;
 pub mod testing;
 pub mod websocket;
 
@@ -38,24 +39,18 @@ use pyo3::prelude::*;
 fn _spikard(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<app::App>()?;
     m.add_class::<request::Request>()?;
-    m.add_class::<request::UploadFile>()?;
     m.add_class::<request::PyHookRequest>()?;
-    m.add_class::<response::Response>()?;
-    m.add_class::<streaming::StreamingResponse>()?;
-    m.add_class::<sse::SseEvent>()?;
-    m.add_class::<sse::EventSourceResponse>()?;
     m.add_class::<websocket::WebSocketConnection>()?;
     m.add_class::<testing::TestClient>()?;
-    m.add_class::<testing::TestResponse>()?;
     m.add_class::<testing::TestStreamResponse>()?;
     m.add_class::<testing::TestWebSocket>()?;
     m.add_function(wrap_pyfunction!(config::default_server_config, m)?)?;
     m.add_function(wrap_pyfunction!(config::default_configs, m)?)?;
-    m.add_function(wrap_pyfunction!(convert::set_encoder, m)?)?;
+    m.add_function(wrap_pyfunction!(support::register, m)?)?;
+    m.add_function(wrap_pyfunction!(response::cookie_header, m)?)?;
     m.add_function(wrap_pyfunction!(bridge::event_loop, m)?)?;
     m.add_class::<background::BackgroundRunner>()?;
     m.add_function(wrap_pyfunction!(background::enable_background, m)?)?;
-    m.add_function(wrap_pyfunction!(background::current_background, m)?)?;
     errors::register(m)?;
     Ok(())
 }

@@ -1,4 +1,5 @@
-//! The `Request` object handlers may ask for, and `UploadFile`.
+//! The `Request` object handlers may ask for, the `HookRequest` response hooks get, and
+//! uploaded files as the package's `UploadFile`.
 //!
 //! Python values are built on first access and cached, so a handler only pays
 //! for what it reads.
@@ -16,6 +17,7 @@ use spikard_http::hooks::HookRequest;
 use spikard_http::RequestData;
 
 use crate::convert::{json_to_py, map_to_py};
+use crate::support::support;
 
 /// A validated request (read-only, except `state` and the headers to add to the response).
 #[pyclass(frozen, module = "spikard._spikard")]
@@ -88,25 +90,7 @@ impl Request {
     /// (a repeated undeclared key gives a list).
     #[getter]
     fn query_params<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        cached(py, &self.query_params, || {
-            let dict = PyDict::new(py);
-            for (k, v) in &self.view.data.raw_query {
-                if self.view.data.query_params.contains_key(k) {
-                    continue;
-                }
-                match dict.get_item(k)? {
-                    Some(existing) => match existing.cast::<PyList>() {
-                        Ok(list) => list.append(v)?,
-                        Err(_) => dict.set_item(k, PyList::new(py, [existing, v.into_pyobject(py)?.into_any()])?)?,
-                    },
-                    None => dict.set_item(k, v)?,
-                }
-            }
-            for (k, v) in &self.view.data.query_params {
-                dict.set_item(k, json_to_py(py, v)?)?;
-            }
-            Ok(dict)
-        })
+        cached(py, &self.query_params, || map_to_py(py, &self.view.query()))
     }
 
     /// Every query pair as sent, in order.
@@ -118,33 +102,13 @@ impl Request {
     /// Request headers by lowercase name; repeated headers are joined with `, `.
     #[getter]
     fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        cached(py, &self.headers, || {
-            let dict = PyDict::new(py);
-            for name in self.view.data.headers.keys() {
-                let joined: Vec<String> = self
-                    .view
-                    .data
-                    .headers
-                    .get_all(name)
-                    .iter()
-                    .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-                    .collect();
-                dict.set_item(name.as_str(), joined.join(", "))?;
-            }
-            Ok(dict)
-        })
+        cached(py, &self.headers, || map_to_py(py, &self.view.headers()))
     }
 
     /// Cookies sent with the request.
     #[getter]
     fn cookies<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        cached(py, &self.cookies, || {
-            let dict = PyDict::new(py);
-            for (k, v) in self.view.data.cookies() {
-                dict.set_item(k, v)?;
-            }
-            Ok(dict)
-        })
+        cached(py, &self.cookies, || map_to_py(py, &self.view.cookies()))
     }
 
     /// The body bytes as received.
@@ -173,8 +137,9 @@ impl Request {
 
     /// Uploaded multipart files, in body order.
     #[getter]
-    fn files(&self) -> Vec<UploadFile> {
-        self.view.data.files.iter().cloned().map(UploadFile::from).collect()
+    fn files<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let files = self.view.data.files.iter().map(|f| upload_file(py, f));
+        PyList::new(py, files.collect::<PyResult<Vec<_>>>()?)
     }
 
     /// The client's IP address (the peer, or the forwarded one behind a trusted proxy); `None` in memory.
@@ -241,73 +206,18 @@ impl PyHookRequest {
     }
 }
 
-/// One uploaded file from a multipart body.
-#[pyclass(frozen, module = "spikard._spikard")]
-pub struct UploadFile {
-    file: UploadedFile,
+/// An uploaded file as the package's `UploadFile`.
+pub fn upload_file<'py>(py: Python<'py>, f: &UploadedFile) -> PyResult<Bound<'py, PyAny>> {
+    let args = (&f.filename, PyBytes::new(py, &f.data), &f.content_type, &f.field_name);
+    support(py)?.upload_file.bind(py).call1(args)
 }
 
-impl From<UploadedFile> for UploadFile {
-    fn from(file: UploadedFile) -> Self {
-        Self { file }
-    }
-}
-
-#[pymethods]
-impl UploadFile {
-    #[new]
-    #[pyo3(signature = (filename, content, content_type = "application/octet-stream".to_owned(), field_name = String::new()))]
-    fn py_new(filename: String, content: Vec<u8>, content_type: String, field_name: String) -> Self {
-        Self {
-            file: UploadedFile {
-                field_name,
-                filename,
-                content_type,
-                data: content,
-            },
-        }
-    }
-
-    /// The form field the file was sent under.
-    #[getter]
-    fn field_name(&self) -> &str {
-        &self.file.field_name
-    }
-
-    /// The client-supplied filename (possibly empty).
-    #[getter]
-    fn filename(&self) -> &str {
-        &self.file.filename
-    }
-
-    #[getter]
-    fn content_type(&self) -> &str {
-        &self.file.content_type
-    }
-
-    /// Size in bytes.
-    #[getter]
-    fn size(&self) -> usize {
-        self.file.data.len()
-    }
-
-    /// The file's bytes.
-    fn read<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.file.data)
-    }
-
-    fn __repr__(&self) -> String {
-        format!(
-            "<UploadFile {:?} {} ({} bytes)>",
-            self.file.filename,
-            self.file.content_type,
-            self.file.data.len()
-        )
-    }
-}
-
-impl UploadFile {
-    pub fn inner(&self) -> &UploadedFile {
-        &self.file
-    }
+/// An `UploadFile` (or any object with its attributes) as a core file.
+pub fn uploaded_file(file: &Bound<'_, PyAny>) -> PyResult<UploadedFile> {
+    Ok(UploadedFile {
+        field_name: file.getattr("field_name")?.extract()?,
+        filename: file.getattr("filename")?.extract()?,
+        content_type: file.getattr("content_type")?.extract()?,
+        data: file.call_method0("read")?.extract()?,
+    })
 }

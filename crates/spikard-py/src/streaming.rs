@@ -15,16 +15,16 @@
 
 use bytes::Bytes;
 use http::StatusCode;
-use pyo3::exceptions::{PyStopAsyncIteration, PyStopIteration, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyStopAsyncIteration, PyStopIteration, PyTypeError};
+use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyDict, PyString};
+use pyo3::types::{PyBytes, PyString};
 use spikard_http::foreign::{self, ForeignError, ForeignItems};
 use spikard_http::response::ByteStream;
 use spikard_http::{BoxFuture, HandlerResponse, ResponseBody};
 
-use crate::bridge;
-use crate::errors;
+use crate::support::support;
+use crate::{bridge, errors};
 
 /// A Python iterator (sync or async) being pulled item by item.
 pub struct PyItems {
@@ -36,50 +36,6 @@ pub struct PyItems {
 /// Converts one item while the GIL is held.
 pub type Convert<T> = fn(&Bound<'_, PyAny>) -> PyResult<T>;
 
-static ASYNC_ITEMS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-
-/// `AsyncItems(it)`: pulls `it` one item per `next()` task on the event loop (real
-/// coroutines, as `run_coroutine_threadsafe` requires) and remembers the last pull, so
-/// `aclose()` can let a cancelled pull settle before closing the iterator (an async
-/// generator refuses `aclose()` while it is running).
-const ASYNC_ITEMS_SOURCE: &std::ffi::CStr = cr#"
-import asyncio
-import logging
-
-
-class AsyncItems:
-    __slots__ = ("it", "pull")
-
-    def __init__(self, it):
-        self.it = it
-        self.pull = None
-
-    async def next(self):
-        self.pull = asyncio.current_task()
-        return await self.it.__anext__()
-
-    async def aclose(self):
-        pull = self.pull
-        if pull is not None and not pull.done():
-            await asyncio.wait((pull,))
-        close = getattr(self.it, "aclose", None)
-        if close is None:
-            return
-        try:
-            await close()
-        except Exception:
-            logging.getLogger("spikard").exception("closing the async iterator of a stream failed")
-"#;
-
-fn async_items(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
-    ASYNC_ITEMS
-        .get_or_try_init(py, || {
-            let module = PyModule::from_code(py, ASYNC_ITEMS_SOURCE, c"spikard_streams.py", c"spikard_streams")?;
-            Ok(module.getattr("AsyncItems")?.unbind())
-        })
-        .map(|f| f.bind(py))
-}
-
 impl PyItems {
     /// From an iterable: an object with `__aiter__` is pulled asynchronously, anything else
     /// through `iter()`.
@@ -87,7 +43,11 @@ impl PyItems {
         if content.hasattr("__aiter__")? {
             let it = content.call_method0("__aiter__")?;
             Ok(Self {
-                iter: async_items(content.py())?.call1((it,))?.unbind(),
+                iter: support(content.py())?
+                    .async_items
+                    .bind(content.py())
+                    .call1((it,))?
+                    .unbind(),
                 is_async: true,
             })
         } else {
@@ -188,62 +148,16 @@ fn chunk(item: &Bound<'_, PyAny>) -> PyResult<Bytes> {
     )))
 }
 
-/// A response whose body is produced chunk by chunk by a (sync or async) iterator.
-#[pyclass(module = "spikard._spikard")]
-pub struct StreamingResponse {
-    items: Option<PyItems>,
-    #[pyo3(get, set)]
-    pub status_code: u16,
-    /// Header name -> value (`str`, or a list of `str` for a repeated header).
-    #[pyo3(get, set)]
-    pub headers: Py<PyDict>,
-    /// The body's content type (a `content-type` header wins).
-    #[pyo3(get, set)]
-    pub media_type: Option<String>,
-}
-
-#[pymethods]
-impl StreamingResponse {
-    #[new]
-    #[pyo3(signature = (content, status_code = 200, headers = None, media_type = None))]
-    fn py_new(
-        py: Python<'_>,
-        content: &Bound<'_, PyAny>,
-        status_code: u16,
-        headers: Option<&Bound<'_, PyDict>>,
-        media_type: Option<String>,
-    ) -> PyResult<Self> {
-        StatusCode::from_u16(status_code)
-            .map_err(|_| PyValueError::new_err(format!("invalid status {status_code}")))?;
-        Ok(Self {
-            items: Some(PyItems::new(content)?),
-            status_code,
-            headers: match headers {
-                Some(h) => h.copy()?.unbind(),
-                None => PyDict::new(py).unbind(),
-            },
-            media_type,
-        })
-    }
-
-    fn __repr__(&self) -> String {
-        format!("<StreamingResponse {}>", self.status_code)
-    }
-}
-
-/// A `StreamingResponse` as a core response (its iterator is shared, so a response object
-/// returned twice streams the rest of the same iterator).
-pub fn streaming_response(py: Python<'_>, r: &StreamingResponse) -> PyResult<HandlerResponse> {
-    let items = r
-        .items
-        .as_ref()
-        .ok_or_else(|| PyValueError::new_err("StreamingResponse without content"))?
-        .converted(py, chunk, "StreamingResponse");
+/// A `StreamingResponse` as a core response.
+pub fn streaming_response(r: &Bound<'_, PyAny>) -> PyResult<HandlerResponse> {
+    let py = r.py();
+    let items = PyItems::new(&r.getattr(intern!(py, "content"))?)?.converted(py, chunk, "StreamingResponse");
     let stream: ByteStream = Box::pin(futures_util::StreamExt::map(foreign::items::stream(items), |r| {
         r.map_err(Into::into)
     }));
     let response = HandlerResponse::new(StatusCode::OK, ResponseBody::Stream(stream));
-    crate::response::finish_response(response, r.status_code, r.headers.bind(py), r.media_type.as_deref())
+    let media_type: Option<String> = r.getattr(intern!(py, "media_type"))?.extract()?;
+    crate::response::finish_response(response, r, media_type.as_deref())
 }
 
 #[cfg(test)]
@@ -273,15 +187,6 @@ mod tests {
         let got = collect(items(c"content = [b'a', 'b', bytearray(b'c')]\n"));
         let got: Vec<Bytes> = got.into_iter().map(Result::unwrap).collect();
         assert_eq!(got, vec!["a", "b", "c"]);
-    }
-
-    #[test]
-    fn async_generators_run_on_the_loop() {
-        let got = collect(items(
-            c"import asyncio\nasync def gen():\n    for c in ('x', 'y'):\n        await asyncio.sleep(0)\n        yield c\ncontent = gen()\n",
-        ));
-        let got: Vec<Bytes> = got.into_iter().map(Result::unwrap).collect();
-        assert_eq!(got, vec!["x", "y"]);
     }
 
     #[test]

@@ -7,15 +7,13 @@ use std::sync::{Arc, Mutex};
 use bytes::Bytes;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyString};
-use serde_json::Value;
+use pyo3::types::{PyBytes, PyDict, PyString};
 use spikard_core::body::multipart::UploadedFile;
 use spikard_http::testing::{TestStreamResponse as CoreStream, TestWebSocket as CoreWebSocket, WsFrame};
 use spikard_http::{Pipeline, TestClient as CoreClient};
 
 use crate::bridge::{block_on, test_runtime};
-use crate::convert::json_to_py;
-use crate::request::UploadFile;
+use crate::request::uploaded_file;
 
 /// Name/value pairs (headers, form fields).
 type Pairs = Vec<(String, String)>;
@@ -32,8 +30,12 @@ fn header_list(headers: &http::HeaderMap) -> Pairs {
         })
         .collect()
 }
-/// Multipart fields and files.
-type Multipart<'py> = (Pairs, Vec<PyRef<'py, UploadFile>>);
+/// Multipart fields and files (`UploadFile`s).
+type Multipart<'py> = (Pairs, Vec<Bound<'py, PyAny>>);
+
+/// A response, fully read: status, every header as `(lowercase name, value)` in order,
+/// and the body (the package's `TestResponse` wraps it).
+type Answer<'py> = (u16, Pairs, Bound<'py, PyBytes>);
 
 /// A test client's runtime. Dropped without waiting for its tasks: a task still awaiting
 /// Python (an SSE stream, a WebSocket's `on_close`) is dropped on a worker thread, which
@@ -91,34 +93,37 @@ impl TestClient {
 impl TestClient {
     /// Send one request. `uri` is a path with an optional query string. At most one of
     /// `body` (raw bytes), `form` (urlencoded pairs) and `multipart` (`(fields, files)`) applies.
+    /// Returns `(status, headers, body)`.
     #[pyo3(signature = (method, uri, headers = Vec::new(), body = None, form = None, multipart = None))]
     #[allow(clippy::too_many_arguments)] // mirrors the Python keyword arguments
-    fn request(
+    fn request<'py>(
         &self,
-        py: Python<'_>,
+        py: Python<'py>,
         method: &str,
         uri: &str,
         headers: Pairs,
         body: Option<Vec<u8>>,
         form: Option<Pairs>,
-        multipart: Option<Multipart<'_>>,
-    ) -> PyResult<TestResponse> {
+        multipart: Option<Multipart<'py>>,
+    ) -> PyResult<Answer<'py>> {
         let mut request = self.start(method, uri, &headers)?;
         if let Some(pairs) = form {
             request = request.form(&pairs);
         } else if let Some((fields, files)) = multipart {
-            let files: Vec<UploadedFile> = files.iter().map(|f| f.inner().clone()).collect();
+            let files = files
+                .iter()
+                .map(uploaded_file)
+                .collect::<PyResult<Vec<UploadedFile>>>()?;
             request = request.multipart(&fields, &files);
         } else if let Some(bytes) = body {
             request = request.body(Bytes::from(bytes));
         }
         let response = block_on(py, &self.runtime, request.send());
-        let headers = header_list(&response.headers);
-        Ok(TestResponse {
-            status_code: response.status,
-            header_list: headers,
-            body: response.body,
-        })
+        Ok((
+            response.status,
+            header_list(&response.headers),
+            PyBytes::new(py, &response.body),
+        ))
     }
 
     /// Open a WebSocket to `uri`; raises `ValueError` (with the status) when the upgrade is refused.
@@ -333,67 +338,5 @@ impl TestWebSocket {
             WsFrame::Pong(b) => ("pong".into(), PyBytes::new(py, &b).into_any()),
             WsFrame::Close(code, reason) => ("close".into(), (code, reason).into_pyobject(py)?.into_any()),
         }))
-    }
-}
-
-/// A response, fully read.
-#[pyclass(frozen, module = "spikard._spikard")]
-pub struct TestResponse {
-    #[pyo3(get)]
-    status_code: u16,
-    /// Every header as `(lowercase name, value)`, in order (repeats kept).
-    #[pyo3(get)]
-    header_list: Vec<(String, String)>,
-    body: Bytes,
-}
-
-#[pymethods]
-impl TestResponse {
-    /// Headers by lowercase name; repeated headers joined with `, ` (use `get_all` for each value).
-    #[getter]
-    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let dict = PyDict::new(py);
-        for (k, v) in &self.header_list {
-            let joined = match dict.get_item(k)? {
-                Some(prev) => format!("{}, {v}", prev.extract::<String>()?),
-                None => v.clone(),
-            };
-            dict.set_item(k, joined)?;
-        }
-        Ok(dict)
-    }
-
-    /// Every value of a header (case-insensitive).
-    fn get_all<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyList>> {
-        PyList::new(
-            py,
-            self.header_list
-                .iter()
-                .filter(|(k, _)| k.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v.as_str())
-                .collect::<Vec<_>>(),
-        )
-    }
-
-    #[getter]
-    fn body_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.body)
-    }
-
-    /// The body decoded as UTF-8 (invalid sequences replaced).
-    #[getter]
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-
-    /// The body parsed as JSON; raises `ValueError` if it is not JSON.
-    fn json<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let value: Value =
-            serde_json::from_slice(&self.body).map_err(|e| PyValueError::new_err(format!("body is not JSON: {e}")))?;
-        json_to_py(py, &value)
-    }
-
-    fn __repr__(&self) -> String {
-        format!("<TestResponse {}>", self.status_code)
     }
 }

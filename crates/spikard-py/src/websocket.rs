@@ -13,7 +13,6 @@ use std::sync::Arc;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyString};
 use spikard_http::foreign::{ForeignError, ForeignSession, ForeignSessions};
 use spikard_http::websocket::{WsConnection, WsMessage};
@@ -22,23 +21,7 @@ use spikard_http::BoxFuture;
 use crate::bridge;
 use crate::convert::{json_to_py, py_to_json};
 use crate::errors;
-
-static RESOLVE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-
-/// `resolve(future, error)`: completes an asyncio future unless it was cancelled.
-fn resolve(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
-    RESOLVE
-        .get_or_try_init(py, || {
-            let module = PyModule::from_code(
-                py,
-                c"def resolve(fut, error):\n    if not fut.done():\n        if error is None:\n            fut.set_result(None)\n        else:\n            fut.set_exception(ConnectionError(error))\n",
-                c"spikard_ws.py",
-                c"spikard_ws",
-            )?;
-            Ok(module.getattr("resolve")?.unbind())
-        })
-        .map(|f| f.bind(py))
-}
+use crate::support::support;
 
 /// The sending half of a connection, given to the Python session.
 #[pyclass(frozen, module = "spikard._spikard")]
@@ -57,7 +40,7 @@ impl WebSocketConnection {
     fn schedule<'py>(&self, py: Python<'py>, out: Outgoing) -> PyResult<Bound<'py, PyAny>> {
         let event_loop = bridge::event_loop(py)?;
         let future = event_loop.bind(py).call_method0("create_future")?;
-        let resolve = resolve(py)?.clone().unbind();
+        let resolve = support(py)?.resolve.clone_ref(py);
         let (conn, fut, lp) = (self.conn.clone(), future.clone().unbind(), event_loop);
         self.runtime.spawn(async move {
             let sent = match out {

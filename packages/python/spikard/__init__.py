@@ -17,17 +17,8 @@ Routing, parameter coercion, validation and error responses run in Rust; handler
 (sync or ``async``) receive typed arguments built from their annotations.
 """
 
-from spikard import _bodies
-from spikard._spikard import (
-    EventSourceResponse,
-    HookRequest,
-    Request,
-    Response,
-    SseEvent,
-    StreamingResponse,
-    UploadFile,
-    set_encoder,
-)
+from spikard import _support  # noqa: F401 - registers the package's objects with the extension
+from spikard._spikard import HookRequest, Request
 from spikard.app import Spikard, current_app, delete, get, head, options, patch, post, put
 from spikard.config import ServerConfig
 from spikard.di import Dependency, Provide
@@ -40,9 +31,9 @@ from spikard.exceptions import (
     SpikardError,
 )
 from spikard.params import Body, Cookie, Header, Path, Query
+from spikard.responses import EventSourceResponse, Response, SseEvent, StreamingResponse
+from spikard.uploads import UploadFile
 from spikard.websocket import WebSocket, WebSocketDisconnect
-
-set_encoder(_bodies.to_builtins)
 
 __all__ = [
     "Body",

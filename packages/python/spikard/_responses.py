@@ -49,8 +49,9 @@ from typing import Annotated, Any, Union, get_args, get_origin, is_typeddict
 import msgspec
 
 from spikard import _bodies, _schema
-from spikard._spikard import ConfigError, EventSourceResponse, Response, StreamingResponse
+from spikard._spikard import ConfigError
 from spikard.exceptions import ResponseValidationError
+from spikard.responses import EventSourceResponse, Response, StreamingResponse
 
 __all__ = ["INFER", "prepare"]
 

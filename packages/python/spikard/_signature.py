@@ -19,9 +19,10 @@ from typing import Any
 import msgspec
 
 from spikard import _bodies, _decl, _schema
-from spikard._spikard import ConfigError, Request, UploadFile
+from spikard._spikard import ConfigError, Request
 from spikard.di import Dependency, Provide, by_type
 from spikard.params import REQUIRED, Body, Header, Param
+from spikard.uploads import UploadFile
 
 _PATH_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::[a-z]+)?\}")
 

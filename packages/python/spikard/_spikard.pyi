@@ -7,37 +7,33 @@ declared ``subclass``, cannot be subclassed (``@final``); defaults PyO3 cannot r
 """
 
 from asyncio import AbstractEventLoop
-from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any, final
 
-from typing_extensions import Self, disjoint_base
+from typing_extensions import Self
+
+from spikard.uploads import UploadFile
 
 __all__ = [
     "App",
     "BackgroundRunner",
     "ConfigError",
-    "EventSourceResponse",
     "HookRequest",
     "Request",
-    "Response",
     "RouteError",
     "ServerError",
     "SpikardError",
-    "SseEvent",
-    "StreamingResponse",
     "TestClient",
-    "TestResponse",
     "TestStreamResponse",
     "TestWebSocket",
-    "UploadFile",
     "WebSocketConnection",
-    "current_background",
+    "cookie_header",
     "default_configs",
     "default_server_config",
     "enable_background",
     "event_loop",
-    "set_encoder",
+    "register",
 ]
 
 class SpikardError(Exception):
@@ -100,95 +96,6 @@ class HookRequest:
     def elapsed(self) -> float: ...
 
 @final
-class UploadFile:
-    def __new__(cls, filename: str, content: bytes, content_type: str = ..., field_name: str = ...) -> Self: ...
-    @property
-    def field_name(self) -> str: ...
-    @property
-    def filename(self) -> str: ...
-    @property
-    def content_type(self) -> str: ...
-    @property
-    def size(self) -> int: ...
-    def read(self) -> bytes: ...
-
-@disjoint_base
-class Response:
-    content: Any
-    status_code: int
-    headers: dict[str, str | list[str]]
-    media_type: str | None
-    def __new__(
-        cls,
-        content: Any = None,
-        status_code: int = 200,
-        headers: dict[str, str | list[str]] | None = None,
-        cookies: dict[str, str] | None = None,
-        media_type: str | None = None,
-    ) -> Self: ...
-    def set_cookie(
-        self,
-        key: str,
-        value: str = ...,
-        max_age: int | None = None,
-        path: str | None = None,
-        domain: str | None = None,
-        secure: bool = False,
-        httponly: bool = False,
-        samesite: str | None = None,
-    ) -> None: ...
-    @property
-    def cookies(self) -> list[str]: ...
-
-@final
-class StreamingResponse:
-    """A body streamed chunk by chunk from a sync or async iterator of ``bytes``/``str``."""
-
-    status_code: int
-    headers: dict[str, str | list[str]]
-    media_type: str | None
-    def __new__(
-        cls,
-        content: Iterable[bytes | str] | AsyncIterable[bytes | str],
-        status_code: int = 200,
-        headers: dict[str, str | list[str]] | None = None,
-        media_type: str | None = None,
-    ) -> Self: ...
-
-@final
-class SseEvent:
-    """One server-sent event; ``data`` that is not a ``str`` is sent as JSON."""
-
-    data: Any
-    event: str | None
-    id: str | None
-    retry: int | None
-    comment: str | None
-    def __new__(
-        cls,
-        data: Any = None,
-        event: str | None = None,
-        id: str | None = None,
-        retry: int | None = None,
-        comment: str | None = None,
-    ) -> Self: ...
-
-@final
-class EventSourceResponse:
-    """A ``text/event-stream`` of the ``SseEvent``s, dicts or data an iterator yields."""
-
-    status_code: int
-    headers: dict[str, str | list[str]]
-    keep_alive: float | None
-    def __new__(
-        cls,
-        content: Iterable[Any] | AsyncIterable[Any],
-        status_code: int = 200,
-        headers: dict[str, str | list[str]] | None = None,
-        keep_alive: float | None = None,
-    ) -> Self: ...
-
-@final
 class TestStreamResponse:
     @property
     def status_code(self) -> int: ...
@@ -243,31 +150,26 @@ class TestClient:
         body: bytes | None = None,
         form: list[tuple[str, str]] | None = None,
         multipart: tuple[list[tuple[str, str]], list[UploadFile]] | None = None,
-    ) -> TestResponse: ...
-
-@final
-class TestResponse:
-    @property
-    def status_code(self) -> int: ...
-    @property
-    def header_list(self) -> list[tuple[str, str]]: ...
-    @property
-    def headers(self) -> dict[str, str]: ...
-    def get_all(self, name: str) -> list[str]: ...
-    @property
-    def body_bytes(self) -> bytes: ...
-    @property
-    def text(self) -> str: ...
-    def json(self) -> Any: ...
+    ) -> tuple[int, list[tuple[str, str]], bytes]: ...
 
 def default_server_config() -> dict[str, Any]: ...
 def default_configs() -> dict[str, dict[str, Any]]: ...
-def set_encoder(encoder: Callable[[Any], Any]) -> None: ...
+def register(**objects: Any) -> None: ...
+def cookie_header(
+    key: str,
+    value: str = ...,
+    max_age: int | None = None,
+    path: str | None = None,
+    domain: str | None = None,
+    secure: bool = False,
+    httponly: bool = False,
+    samesite: str | None = None,
+) -> str: ...
 def event_loop() -> AbstractEventLoop: ...
 
 @final
 class BackgroundRunner:
-    def spawn(self, task: Any, args: tuple[Any, ...], kwargs: dict[str, Any] | None = None) -> bool: ...
+    def spawn_coroutine(self, coroutine: Any, name: str) -> bool: ...
+    def spawn_call(self, function: Callable[[], Any], name: str) -> bool: ...
 
 def enable_background() -> None: ...
-def current_background() -> BackgroundRunner: ...

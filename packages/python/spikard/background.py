@@ -17,10 +17,12 @@ loop), a coroutine object, or a plain callable (run on a worker thread).
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Callable
 from typing import Any
 
-from spikard import _spikard
+from spikard import _spikard, _support
 
 _spikard.enable_background()
 
@@ -31,8 +33,15 @@ def run(task: Callable[..., Any] | Any, /, *args: Any, **kwargs: Any) -> bool:
     Returns ``False`` when the server is shutting down and refuses new work; raises
     ``RuntimeError`` outside a handler.
     """
-    runner = _spikard.current_background()
-    return runner.spawn(task, args, kwargs or None)
+    runner = _support.background.get(None)
+    if runner is None:
+        raise RuntimeError("background.run is only available while a request is being handled")
+    name = getattr(task, "__qualname__", "background task")
+    if inspect.iscoroutine(task):
+        return bool(runner.spawn_coroutine(task, name))
+    if inspect.iscoroutinefunction(task):
+        return bool(runner.spawn_coroutine(task(*args, **kwargs), name))
+    return bool(runner.spawn_call(functools.partial(task, *args, **kwargs), name))
 
 
 __all__ = ["run"]

@@ -24,7 +24,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from spikard._spikard import EventSourceResponse, SseEvent, StreamingResponse
+from spikard.responses import EventSourceResponse, SseEvent, StreamingResponse
 
 __all__ = ["EventSourceResponse", "SseEvent", "event_source"]
 

@@ -17,12 +17,14 @@ sees the routes registered when it was created. Responses expose ``status_code``
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from spikard._bodies import encode_json
-from spikard._spikard import TestResponse, TestStreamResponse, TestWebSocket, UploadFile
+from spikard._spikard import TestStreamResponse, TestWebSocket
+from spikard.uploads import UploadFile
 
 if TYPE_CHECKING:
     from spikard.app import Spikard
@@ -76,6 +78,47 @@ def _uploads(files: Files) -> list[UploadFile]:
     return out
 
 
+class TestResponse:
+    """A response, fully read: ``status_code``, ``headers`` (lowercase names; a repeated
+    header's values joined with ``, ``), ``get_all(name)``, ``body_bytes``, ``text`` and
+    ``json()``."""
+
+    __test__ = False
+    __slots__ = ("body_bytes", "header_list", "status_code")
+
+    def __init__(self, status_code: int, header_list: list[tuple[str, str]], body: bytes) -> None:
+        self.status_code = status_code
+        #: Every header as ``(lowercase name, value)``, in order (repeats kept).
+        self.header_list = header_list
+        self.body_bytes = body
+
+    @property
+    def headers(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for name, value in self.header_list:
+            out[name] = f"{out[name]}, {value}" if name in out else value
+        return out
+
+    def get_all(self, name: str) -> list[str]:
+        """Every value of a header (case-insensitive)."""
+        return [v for k, v in self.header_list if k.lower() == name.lower()]
+
+    @property
+    def text(self) -> str:
+        """The body decoded as UTF-8 (invalid sequences replaced)."""
+        return self.body_bytes.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        """The body parsed as JSON; raises ``ValueError`` if it is not JSON."""
+        try:
+            return json.loads(self.body_bytes)
+        except (ValueError, UnicodeDecodeError) as e:
+            raise ValueError(f"body is not JSON: {e}") from e
+
+    def __repr__(self) -> str:
+        return f"<TestResponse {self.status_code}>"
+
+
 class TestClient:
     """Synchronous in-memory client."""
 
@@ -126,7 +169,7 @@ class TestClient:
                 header_list.append(("content-type", "application/json"))
         elif content is not None:
             body = content.encode() if isinstance(content, str) else bytes(content)
-        return self._client.request(method.upper(), url, header_list, body, form, multipart)
+        return TestResponse(*self._client.request(method.upper(), url, header_list, body, form, multipart))
 
     def get(self, url: str, **kwargs: Any) -> TestResponse:
         return self.request("GET", url, **kwargs)

@@ -10,7 +10,7 @@
 //! call (the client went away, the deadline passed).
 
 use std::any::Any;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use http::{HeaderName, HeaderValue};
 use serde_json::{Map, Value};
@@ -40,7 +40,7 @@ pub enum Arg<'a> {
     Null,
     /// A coerced, validated parameter, the body, or a state value.
     Json(&'a Value),
-    /// The request object (its reply headers and state are read back: [`RequestView`]).
+    /// The request object (its reply headers and state are read back: [`super::RequestView`]).
     Request(&'a Arc<RequestData>),
     /// A resolved dependency (a binding's own value, or a JSON value registered from Rust).
     Dependency(&'a Resolved),
@@ -178,43 +178,5 @@ impl ForeignError {
 impl From<SpikardError> for ForeignError {
     fn from(error: SpikardError) -> Self {
         Self::new(error)
-    }
-}
-
-/// The binding-neutral part of a request object handed to foreign code: the shared,
-/// validated request and the headers its `reply_header` asked for. A binding's request
-/// class wraps one.
-#[derive(Debug)]
-pub struct RequestView {
-    pub data: Arc<RequestData>,
-    reply_headers: Mutex<Vec<(HeaderName, HeaderValue)>>,
-}
-
-impl RequestView {
-    pub fn new(data: Arc<RequestData>) -> Self {
-        Self {
-            data,
-            reply_headers: Mutex::default(),
-        }
-    }
-
-    /// Add a header to the response this request gets, whoever produces it; an invalid
-    /// name or value is refused with a message for the language's exception.
-    pub fn reply_header(&self, name: &str, value: &str) -> Result<(), String> {
-        let name =
-            HeaderName::from_bytes(name.as_bytes()).map_err(|_| format!("{name:?} is not a valid header name"))?;
-        let value = HeaderValue::from_str(value).map_err(|_| format!("{value:?} is not a valid header value"))?;
-        if let Ok(mut headers) = self.reply_headers.lock() {
-            headers.push((name, value));
-        }
-        Ok(())
-    }
-
-    /// The headers asked for so far (taken: a second call gets none).
-    pub fn take_reply_headers(&self) -> Vec<(HeaderName, HeaderValue)> {
-        self.reply_headers
-            .lock()
-            .map(|mut h| std::mem::take(&mut *h))
-            .unwrap_or_default()
     }
 }

@@ -1,0 +1,75 @@
+"""The Python pieces the extension uses, registered with it once at import
+(``_spikard.register``): the encoder for values that are not builtins, the response and
+upload classes it recognises and builds, and small asyncio helpers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+from typing import Any
+
+from spikard import _bodies, _spikard
+from spikard.responses import EventSourceResponse, Response, SseEvent, StreamingResponse
+from spikard.uploads import UploadFile
+
+#: The background task runner of the request being handled (set by the extension).
+background: contextvars.ContextVar[Any] = contextvars.ContextVar("spikard_background")
+
+
+async def with_runner(runner: Any, coro: Any) -> Any:
+    """Run an async handler's coroutine with ``background`` set inside its own task."""
+    background.set(runner)
+    return await coro
+
+
+class AsyncItems:
+    """Pulls an async iterator one item per ``next()`` task on the event loop (real
+    coroutines, as ``run_coroutine_threadsafe`` requires) and remembers the last pull, so
+    ``aclose()`` can let a cancelled pull settle before closing the iterator (an async
+    generator refuses ``aclose()`` while it is running)."""
+
+    __slots__ = ("it", "pull")
+
+    def __init__(self, it: Any) -> None:
+        self.it = it
+        self.pull: asyncio.Task[Any] | None = None
+
+    async def next(self) -> Any:
+        self.pull = asyncio.current_task()
+        return await self.it.__anext__()
+
+    async def aclose(self) -> None:
+        pull = self.pull
+        if pull is not None and not pull.done():
+            await asyncio.wait((pull,))
+        close = getattr(self.it, "aclose", None)
+        if close is None:
+            return
+        try:
+            await close()
+        except Exception:
+            logging.getLogger("spikard").exception("closing the async iterator of a stream failed")
+
+
+def resolve(fut: asyncio.Future[None], error: str | None) -> None:
+    """Complete a WebSocket send's future unless it was cancelled."""
+    if not fut.done():
+        if error is None:
+            fut.set_result(None)
+        else:
+            fut.set_exception(ConnectionError(error))
+
+
+_spikard.register(
+    encoder=_bodies.to_builtins,
+    Response=Response,
+    StreamingResponse=StreamingResponse,
+    EventSourceResponse=EventSourceResponse,
+    SseEvent=SseEvent,
+    UploadFile=UploadFile,
+    AsyncItems=AsyncItems,
+    background=background,
+    with_runner=with_runner,
+    resolve=resolve,
+)

@@ -1,0 +1,147 @@
+"""What a handler may return besides plain values (see ``spikard.app``):
+
+- ``Response(content, status_code, headers, cookies, media_type)``: content ``str``
+  (``text/plain``), ``bytes`` (``application/octet-stream``), ``None`` (empty) or any
+  JSON-convertible value; ``set_cookie(...)`` adds a ``Set-Cookie`` header;
+- ``StreamingResponse(iterable, status_code, headers, media_type)``: a sync or async
+  iterator of ``bytes``/``str`` chunks, pulled as the client reads;
+- ``EventSourceResponse(iterable, status_code, headers, keep_alive)``: server-sent
+  events: ``SseEvent``s, dicts with the same keys or bare data.
+
+The extension recognises these classes (``spikard._support``) and reads their
+attributes once per response; formatting, validation and streaming happen in Rust.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from spikard import _spikard
+
+__all__ = ["EventSourceResponse", "Response", "SseEvent", "StreamingResponse"]
+
+
+def _status(status_code: int) -> int:
+    if not 100 <= status_code <= 999:
+        raise ValueError(f"invalid status {status_code}")
+    return status_code
+
+
+class Response:
+    """An explicit response: content, status, headers (a value or a list of values per
+    name), cookies and media type (a ``content-type`` header wins)."""
+
+    __slots__ = ("_cookies", "content", "headers", "media_type", "status_code")
+
+    def __init__(
+        self,
+        content: Any = None,
+        status_code: int = 200,
+        headers: dict[str, Any] | None = None,
+        cookies: dict[str, Any] | None = None,
+        media_type: str | None = None,
+    ) -> None:
+        self.content = content
+        self.status_code = _status(status_code)
+        self.headers: dict[str, Any] = dict(headers or {})
+        self.media_type = media_type
+        self._cookies = [_spikard.cookie_header(k, str(v)) for k, v in (cookies or {}).items()]
+
+    def set_cookie(  # noqa: PLR0917 - the positional order of Starlette's set_cookie
+        self,
+        key: str,
+        value: str = "",
+        max_age: int | None = None,
+        path: str | None = None,
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: str | None = None,
+    ) -> None:
+        """Add a ``Set-Cookie`` header."""
+        self._cookies.append(_spikard.cookie_header(key, value, max_age, path, domain, secure, httponly, samesite))
+
+    @property
+    def cookies(self) -> list[str]:
+        """The ``Set-Cookie`` header values this response will send."""
+        return list(self._cookies)
+
+    def __repr__(self) -> str:
+        return f"<Response {self.status_code}>"
+
+
+def _iterable(content: Any) -> Any:
+    if not (hasattr(content, "__aiter__") or hasattr(content, "__iter__")):
+        raise TypeError(f"'{type(content).__name__}' object is not iterable")
+    return content
+
+
+class StreamingResponse:
+    """A body produced chunk by chunk (``bytes`` or ``str``) by a sync or async iterator."""
+
+    __slots__ = ("content", "headers", "media_type", "status_code")
+
+    def __init__(
+        self,
+        content: Any,
+        status_code: int = 200,
+        headers: dict[str, Any] | None = None,
+        media_type: str | None = None,
+    ) -> None:
+        self.content = _iterable(content)
+        self.status_code = _status(status_code)
+        self.headers: dict[str, Any] = dict(headers or {})
+        self.media_type = media_type
+
+    def __repr__(self) -> str:
+        return f"<StreamingResponse {self.status_code}>"
+
+
+class SseEvent:
+    """One server-sent event; every field optional. ``data`` that is not a ``str`` is
+    sent as JSON; ``retry`` is the reconnection delay in milliseconds; a ``comment`` line
+    is ignored by clients."""
+
+    __slots__ = ("comment", "data", "event", "id", "retry")
+
+    def __init__(
+        self,
+        data: Any = None,
+        event: str | None = None,
+        id: str | None = None,
+        retry: int | None = None,
+        comment: str | None = None,
+    ) -> None:
+        self.data = data
+        self.event = event
+        self.id = id
+        self.retry = retry
+        self.comment = comment
+
+    def __repr__(self) -> str:
+        return f"<SseEvent event={self.event!r} id={self.id!r}>"
+
+
+class EventSourceResponse:
+    """A ``text/event-stream`` response of the events an iterator yields; ``keep_alive``
+    sends a comment after that many seconds without an event."""
+
+    __slots__ = ("content", "headers", "keep_alive", "status_code")
+
+    def __init__(
+        self,
+        content: Any,
+        status_code: int = 200,
+        headers: dict[str, Any] | None = None,
+        keep_alive: float | None = None,
+    ) -> None:
+        if keep_alive is not None and not (math.isfinite(keep_alive) and keep_alive > 0):
+            raise ValueError("keep_alive must be a positive number of seconds")
+        self.content = _iterable(content)
+        self.status_code = _status(status_code)
+        self.headers: dict[str, Any] = dict(headers or {})
+        self.keep_alive = keep_alive
+
+    def __repr__(self) -> str:
+        return f"<EventSourceResponse {self.status_code}>"
