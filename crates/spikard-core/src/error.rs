@@ -129,6 +129,53 @@ impl HttpProblem {
     }
 }
 
+impl HttpProblem {
+    /// An application's HTTP error described as JSON, as every binding's HTTP exception
+    /// reads: `status_code` (400-599), `detail`, optional `headers` (name to value, or to a
+    /// list of values for a repeated header; values that are not strings as JSON text) and
+    /// `extra` (extension members). Without headers or extra members it is
+    /// [`SpikardError::Http`].
+    ///
+    /// ```
+    /// use spikard_core::{HttpProblem, SpikardError};
+    /// let e = HttpProblem::from_json(&serde_json::json!({"status_code": 429, "detail": "Slow down", "headers": {"Retry-After": 30}})).unwrap();
+    /// assert_eq!(e.headers(), [("Retry-After".to_owned(), "30".to_owned())]);
+    /// assert!(HttpProblem::from_json(&serde_json::json!({"status_code": 200})).is_err());
+    /// ```
+    pub fn from_json(value: &Value) -> Result<SpikardError, String> {
+        let status = value
+            .get("status_code")
+            .and_then(Value::as_u64)
+            .and_then(|s| u16::try_from(s).ok())
+            .filter(|s| (400..600).contains(s))
+            .ok_or("status_code must be an error status (400-599)")?;
+        let text = |v: &Value| match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let detail = value.get("detail").map(text).unwrap_or_default();
+        let present = |k: &str| value.get(k).filter(|v| !v.is_null());
+        let (headers, extra) = (present("headers"), present("extra"));
+        if headers.is_none() && extra.is_none() {
+            return Ok(SpikardError::Http { status, detail });
+        }
+        let mut problem = Self::new(status, detail);
+        if let Some(headers) = headers {
+            let headers = headers.as_object().ok_or("headers must be a mapping")?;
+            for (name, v) in headers {
+                match v {
+                    Value::Array(values) => problem.headers.extend(values.iter().map(|v| (name.clone(), text(v)))),
+                    other => problem.headers.push((name.clone(), text(other))),
+                }
+            }
+        }
+        if let Some(extra) = extra {
+            problem.extensions = extra.as_object().ok_or("extra must be a mapping")?.clone();
+        }
+        Ok(problem.into())
+    }
+}
+
 impl From<HttpProblem> for SpikardError {
     fn from(problem: HttpProblem) -> Self {
         Self::HttpProblem(Box::new(problem))

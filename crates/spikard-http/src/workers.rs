@@ -47,7 +47,9 @@ pub fn serve(pipeline: Pipeline, workers: usize) -> std::io::Result<()> {
 /// Start `count` workers, forward SIGINT/SIGTERM to them and wait for them all.
 fn supervise(count: usize) -> std::io::Result<()> {
     let mut argv = std::env::args_os();
-    let program = argv.next().ok_or_else(|| invalid("no command line to start workers with"))?;
+    let program = argv
+        .next()
+        .ok_or_else(|| invalid("no command line to start workers with"))?;
     let args: Vec<_> = argv.collect();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async move {
@@ -62,7 +64,9 @@ fn supervise(count: usize) -> std::io::Result<()> {
         }
         let pids: Vec<u32> = children.iter().filter_map(tokio::process::Child::id).collect();
         tracing::info!(workers = count, ?pids, "spikard workers started");
-        let waits = children.into_iter().map(|mut c| async move { (c.id(), c.wait().await) });
+        let waits = children
+            .into_iter()
+            .map(|mut c| async move { (c.id(), c.wait().await) });
         let mut all = std::pin::pin!(futures_util::future::join_all(waits));
         let results = loop {
             tokio::select! {

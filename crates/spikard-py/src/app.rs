@@ -7,6 +7,8 @@
 
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+use spikard_core::route_pattern::RoutePattern;
+use spikard_core::SpikardError;
 use spikard_http::foreign::{decl, DependencyDecl, ForeignApp, ForeignWebSocket, HookDecl, RouteDecl};
 use spikard_http::{Pipeline, RouteSpec};
 
@@ -96,6 +98,14 @@ impl App {
     fn test_client(&self) -> PyResult<crate::testing::TestClient> {
         crate::testing::TestClient::new(self.pipeline()?)
     }
+}
+
+/// The parameter names of a route pattern, in order (the core's parser: the package never
+/// re-parses patterns); an invalid pattern raises `RouteError`.
+#[pyfunction]
+pub fn route_params(pattern: &str) -> PyResult<Vec<String>> {
+    let parsed = RoutePattern::parse(pattern).map_err(|e| to_py(&SpikardError::InvalidRoute(e)))?;
+    Ok(parsed.param_names().into_iter().map(str::to_owned).collect())
 }
 
 impl App {

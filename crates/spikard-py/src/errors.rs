@@ -20,8 +20,7 @@
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
-use serde_json::Value;
+use pyo3::types::PyDict;
 use spikard_core::{HttpProblem, SpikardError};
 
 use crate::convert::py_to_json;
@@ -99,21 +98,13 @@ pub fn server_error(err: &std::io::Error) -> PyErr {
 /// A handler's exception as a core error (see the module docs).
 pub fn from_handler(py: Python<'_>, err: PyErr, handler_name: &str) -> SpikardError {
     let value = err.value(py);
-    if value.is_instance_of::<SpikardPyError>() {
-        if let Ok(status) = value.getattr("status_code").and_then(|s| s.extract::<u16>()) {
-            let detail = value
-                .getattr("detail")
-                .and_then(|d| d.str().map(|s| s.to_string()))
-                .unwrap_or_default();
-            if (400..600).contains(&status) {
-                match http_problem(value, status, detail) {
-                    Ok(problem) => return problem,
-                    Err(e) => {
-                        e.set_cause(py, Some(err));
-                        log_exception(py, &e, handler_name);
-                        return SpikardError::Internal(format!("handler {handler_name} raised {e}"));
-                    }
-                }
+    if value.is_instance_of::<SpikardPyError>() && value.hasattr("status_code").unwrap_or(false) {
+        match http_error(value) {
+            Ok(problem) => return problem,
+            Err(e) => {
+                e.set_cause(py, Some(err));
+                log_exception(py, &e, handler_name);
+                return SpikardError::Internal(format!("handler {handler_name} raised {e}"));
             }
         }
     }
@@ -121,36 +112,16 @@ pub fn from_handler(py: Python<'_>, err: PyErr, handler_name: &str) -> SpikardEr
     SpikardError::Internal(format!("handler {handler_name} raised {err}"))
 }
 
-/// An `HTTPException` as `Http`, or as `HttpProblem` when it has `headers` (a mapping of
-/// name to value, or to a list of values for a repeated header) or `extra` (a mapping of
-/// RFC 9457 extension members).
-fn http_problem(exc: &Bound<'_, PyAny>, status: u16, detail: String) -> PyResult<SpikardError> {
-    let present = |name: &str| exc.getattr(name).ok().filter(|v| !v.is_none());
-    let (headers, extra) = (present("headers"), present("extra"));
-    if headers.is_none() && extra.is_none() {
-        return Ok(SpikardError::Http { status, detail });
-    }
-    let mut problem = HttpProblem::new(status, detail);
-    if let Some(headers) = headers {
-        for item in headers.call_method0("items")?.try_iter()? {
-            let (name, value): (String, Bound<'_, PyAny>) = item?.extract()?;
-            match value.cast::<PyList>() {
-                Ok(values) => {
-                    for v in values.iter() {
-                        problem.headers.push((name.clone(), v.str()?.to_string()));
-                    }
-                }
-                Err(_) => problem.headers.push((name, value.str()?.to_string())),
-            }
+/// An exception's `status_code`, `detail`, `headers` and `extra` read by the core
+/// (`HttpProblem::from_json`).
+fn http_error(exc: &Bound<'_, PyAny>) -> PyResult<SpikardError> {
+    let described = PyDict::new(exc.py());
+    for name in ["status_code", "detail", "headers", "extra"] {
+        if let Ok(v) = exc.getattr(name) {
+            described.set_item(name, v)?;
         }
     }
-    if let Some(extra) = extra {
-        match py_to_json(&extra)? {
-            Value::Object(members) => problem.extensions = members,
-            _ => return Err(PyTypeError::new_err("HTTPException.extra must be a mapping")),
-        }
-    }
-    Ok(problem.into())
+    HttpProblem::from_json(&py_to_json(described.as_any())?).map_err(PyTypeError::new_err)
 }
 
 /// Whether an exception is a cancellation (`asyncio.CancelledError` or `concurrent.futures.CancelledError`).

@@ -47,6 +47,7 @@ fn _spikard(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(config::default_server_config, m)?)?;
     m.add_function(wrap_pyfunction!(config::default_configs, m)?)?;
     m.add_function(wrap_pyfunction!(support::register, m)?)?;
+    m.add_function(wrap_pyfunction!(app::route_params, m)?)?;
     m.add_function(wrap_pyfunction!(response::cookie_header, m)?)?;
     m.add_function(wrap_pyfunction!(bridge::event_loop, m)?)?;
     m.add_class::<background::BackgroundRunner>()?;

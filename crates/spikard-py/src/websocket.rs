@@ -19,7 +19,7 @@ use spikard_http::websocket::{WsConnection, WsMessage};
 use spikard_http::BoxFuture;
 
 use crate::bridge;
-use crate::convert::{json_to_py, py_to_json};
+use crate::convert::py_to_json;
 use crate::errors;
 use crate::support::support;
 
@@ -85,30 +85,10 @@ impl WebSocketConnection {
         self.schedule(py, Outgoing::Close(code, reason))
     }
 
-    /// Path parameters of the upgrade request.
+    /// The upgrade request (path, parameters, headers, cookies).
     #[getter]
-    fn path_params<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        json_to_py(py, &serde_json::Value::Object(self.conn.request().path_params.clone()))
-    }
-
-    /// Query parameters of the upgrade request.
-    #[getter]
-    fn query_params<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        json_to_py(py, &serde_json::Value::Object(self.conn.request().query_params.clone()))
-    }
-
-    /// Headers of the upgrade request (lowercase names).
-    #[getter]
-    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        json_to_py(
-            py,
-            &serde_json::Value::Object(self.conn.request().header_params.clone()),
-        )
-    }
-
-    #[getter]
-    fn path(&self) -> String {
-        self.conn.request().path.clone()
+    fn request(&self) -> crate::request::Request {
+        crate::request::Request::new(Arc::new(self.conn.request().clone()))
     }
 }
 

@@ -11,7 +11,6 @@ body.
 from __future__ import annotations
 
 import inspect
-import re
 import typing
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,12 +18,10 @@ from typing import Any
 import msgspec
 
 from spikard import _bodies, _decl, _schema
-from spikard._spikard import ConfigError, Request
+from spikard._spikard import ConfigError, Request, route_params
 from spikard.di import Dependency, Provide, by_type
 from spikard.params import REQUIRED, Body, Header, Param
 from spikard.uploads import UploadFile
-
-_PATH_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::[a-z]+)?\}")
 
 _FILE_SCHEMA = {"type": "string", "format": "binary"}
 
@@ -62,7 +59,8 @@ class Plan:
 
 
 def path_param_names(path: str) -> list[str]:
-    return _PATH_PARAM.findall(path)
+    """The parameter names of a route pattern (parsed by the core)."""
+    return route_params(path)
 
 
 def _json_default(value: Any) -> Any:

@@ -61,25 +61,26 @@ class WebSocket:
         import asyncio  # noqa: PLC0415 - apps without WebSockets or async code never load asyncio (nor ssl)
 
         self._conn = connection
+        self._request = connection.request
         self._queue: asyncio.Queue[str | bytes | _Closed] = asyncio.Queue(QUEUE_SIZE)
         self._closed: _Closed | None = None
         self.closed_by_server = False
 
     @property
     def path(self) -> str:
-        return self._conn.path
+        return self._request.path
 
     @property
     def path_params(self) -> dict[str, Any]:
-        return self._conn.path_params
+        return self._request.path_params
 
     @property
     def query_params(self) -> dict[str, Any]:
-        return self._conn.query_params
+        return self._request.query_params
 
     @property
     def headers(self) -> dict[str, Any]:
-        return self._conn.headers
+        return self._request.headers
 
     async def accept(self) -> None:
         """The core completed the handshake already; kept so FastAPI-style handlers run unchanged."""
