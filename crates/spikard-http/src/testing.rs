@@ -1,4 +1,5 @@
-//! In-memory test client: no socket, the same pipeline as the server.
+//! In-memory test client: no socket, the same pipeline as the server. Async here;
+//! [`BlockingClient`] is the synchronous one the language bindings wrap.
 //!
 //! ```
 //! # tokio_test_block(async {
@@ -32,8 +33,10 @@ use spikard_core::body::multipart::{encode_multipart, UploadedFile};
 use crate::pipeline::Pipeline;
 use crate::websocket::InMemoryUpgrade;
 
+mod blocking;
 mod realtime;
 
+pub use blocking::{header_list, BlockingClient, BlockingStream, BlockingWebSocket, ClientError, Pairs, RequestBody};
 pub use realtime::{SseMessage, TestStreamResponse, TestWebSocket, WsFrame};
 
 /// Bytes the in-memory WebSocket pipe buffers in each direction.

@@ -7,8 +7,8 @@
 //!   result while it still holds the GIL and sends it over a oneshot channel.
 //!   Dropping the future (the client went away) cancels the Python task.
 //!   [`spawn`] runs a coroutine there without waiting for it (closing a stream).
-//! * [`block_on`] drives a Rust future from Python with the GIL released, so
-//!   handlers running on other threads can take it.
+//! * Blocking Rust calls (serving, the test client) run inside `py.detach`, so
+//!   handlers running on other threads can take the GIL.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -153,25 +153,13 @@ pub fn spawn(py: Python<'_>, coroutine: Bound<'_, PyAny>) -> PyResult<()> {
     Ok(())
 }
 
-/// Drive a future to completion with the GIL released.
-pub fn block_on<F>(py: Python<'_>, runtime: &tokio::runtime::Runtime, future: F) -> F::Output
-where
-    F: Future + Send,
-    F::Output: Send,
-{
-    py.detach(|| runtime.block_on(future))
-}
-
-/// The runtime of an in-memory test client: requests are driven by the calling thread
-/// (`block_on`); one worker thread keeps spawned work (background tasks, streams the
-/// response left behind) running between requests.
-pub fn test_runtime() -> PyResult<tokio::runtime::Runtime> {
+/// A runtime for this crate's unit tests (the shape of the test client's).
+#[cfg(test)]
+pub fn test_runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
-        .thread_name("spikard-test")
         .enable_all()
         .build()
-        .map_err(|e| crate::errors::server_error(&e))
 }
 
 #[cfg(test)]
