@@ -23,6 +23,7 @@ use spikard_http::BoxFuture;
 use crate::convert::json_to_py;
 use crate::request::{upload_file, PyHookRequest, Request};
 use crate::response::{explicit_response, to_handler_response, to_py_response};
+use crate::support::support;
 use crate::{background, bridge, errors};
 
 /// A Python exception object, left to generator dependencies as a [`Failure::Raised`].
@@ -324,52 +325,26 @@ impl PyGenerator {
     }
 }
 
-/// What resuming a generator for its cleanup gave: ending, or re-raising the exception
-/// thrown in, is right; another value or another exception is logged (the response has
-/// been sent already).
-fn cleanup_outcome(py: Python<'_>, outcome: PyResult<Bound<'_, PyAny>>, name: &str, thrown: Option<&Py<PyAny>>) {
-    match outcome {
-        Err(e) if is_exhausted(py, &e) => {}
-        Err(e) if thrown.is_some_and(|t| e.value(py).is(t.bind(py))) => {}
-        Err(e) => errors::log_exception(py, &e, &format!("{name} (cleanup)")),
-        Ok(_) => tracing::error!(dependency = name, "a generator dependency yielded more than once"),
-    }
-}
-
 impl ForeignGenerator for PyGenerator {
+    /// Resume the generator with the package's `finish_generator` (sync) or
+    /// `afinish_generator` (async, on the loop), which raise the failure at its `yield` and
+    /// log what goes wrong (the response has been sent already).
     fn finish(self: Box<Self>, failure: Option<Failure>) -> BoxFuture<()> {
         Box::pin(async move {
             let pending = Python::attach(|py| -> PyResult<Option<bridge::Pending<(), SpikardError>>> {
-                let thrown: Option<Py<PyAny>> = match &failure {
-                    None => None,
-                    Some(Failure::Cancelled) => Some(
-                        pyo3::exceptions::asyncio::CancelledError::new_err(
-                            "the request ended before the handler finished",
-                        )
-                        .value(py)
-                        .clone()
-                        .into_any()
-                        .unbind(),
-                    ),
-                    Some(Failure::Raised(e)) => e.downcast_ref::<Exception>().map(|e| e.0.clone_ref(py)),
+                let (exception, cancelled) = match &failure {
+                    None => (None, false),
+                    Some(Failure::Cancelled) => (None, true),
+                    Some(Failure::Raised(e)) => (e.downcast_ref::<Exception>().map(|e| e.0.clone_ref(py)), false),
                 };
-                let g = self.generator.bind(py);
-                let step = match (&thrown, self.is_async) {
-                    (Some(e), false) => g.call_method1("throw", (e.bind(py),)),
-                    (Some(e), true) => g.call_method1("athrow", (e.bind(py),)),
-                    (None, false) => g.call_method0("__next__"),
-                    (None, true) => g.call_method0("__anext__"),
-                };
+                let support = support(py)?;
+                let args = (self.generator.clone_ref(py), exception, cancelled, &*self.name);
                 if !self.is_async {
-                    cleanup_outcome(py, step, &self.name, thrown.as_ref());
+                    support.finish_generator.bind(py).call1(args)?;
                     return Ok(None);
                 }
-                let name = self.name.clone();
-                let finish: bridge::Finish<(), SpikardError> = Box::new(move |py, outcome| {
-                    cleanup_outcome(py, outcome, &name, thrown.as_ref());
-                    Ok(())
-                });
-                bridge::submit(py, step?, finish).map(Some)
+                let step = support.afinish_generator.bind(py).call1(args)?;
+                bridge::submit(py, step, Box::new(|_, _| Ok(()))).map(Some)
             });
             match pending {
                 Ok(Some(p)) => {

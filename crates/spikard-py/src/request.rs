@@ -29,6 +29,7 @@ pub struct Request {
     headers: PyOnceLock<Py<PyDict>>,
     cookies: PyOnceLock<Py<PyDict>>,
     state: PyOnceLock<Py<PyDict>>,
+    json: PyOnceLock<Py<PyAny>>,
 }
 
 impl Request {
@@ -51,6 +52,7 @@ impl Request {
             headers: PyOnceLock::new(),
             cookies: PyOnceLock::new(),
             state: PyOnceLock::new(),
+            json: PyOnceLock::new(),
         }
     }
 }
@@ -117,14 +119,19 @@ impl Request {
         PyBytes::new(py, &self.view.data.raw_body)
     }
 
-    /// The decoded, validated body (JSON, or a form's fields); `None` when absent.
+    /// The decoded, validated body (JSON, or a form's fields); `None` when absent. Converted
+    /// on the first call; later calls return the same object.
     fn json<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        if self.view.data.body.is_null() && !self.view.data.raw_body.is_empty() {
-            let parsed: Value = serde_json::from_slice(&self.view.data.raw_body)
-                .map_err(|e| pyo3::exceptions::PyValueError::new_err(format!("body is not JSON: {e}")))?;
-            return json_to_py(py, &parsed);
-        }
-        json_to_py(py, &self.view.data.body)
+        let data = &self.view.data;
+        let value = self.json.get_or_try_init(py, || {
+            if data.body.is_null() && !data.raw_body.is_empty() {
+                let parsed: Value = serde_json::from_slice(&data.raw_body)
+                    .map_err(|e| PyValueError::new_err(format!("body is not JSON: {e}")))?;
+                return json_to_py(py, &parsed).map(Bound::unbind);
+            }
+            json_to_py(py, &data.body).map(Bound::unbind)
+        })?;
+        Ok(value.bind(py).clone())
     }
 
     /// The decoded form fields (urlencoded or multipart; files appear as their metadata).

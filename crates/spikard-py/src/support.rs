@@ -25,6 +25,10 @@ pub struct Support {
     pub with_runner: Py<PyAny>,
     /// `resolve(future, error)`: completes a WebSocket send's future.
     pub resolve: Py<PyAny>,
+    /// `finish_generator(generator, exception, cancelled, name)`: a generator dependency's cleanup.
+    pub finish_generator: Py<PyAny>,
+    /// The same for an async generator (a coroutine).
+    pub afinish_generator: Py<PyAny>,
 }
 
 static SUPPORT: PyOnceLock<Support> = PyOnceLock::new();
@@ -50,6 +54,8 @@ pub fn register(py: Python<'_>, objects: Option<&Bound<'_, PyDict>>) -> PyResult
         background: get("background")?,
         with_runner: get("with_runner")?,
         resolve: get("resolve")?,
+        finish_generator: get("finish_generator")?,
+        afinish_generator: get("afinish_generator")?,
     };
     let _ = SUPPORT.set(py, support);
     Ok(())
@@ -70,7 +76,7 @@ pub fn is(value: &Bound<'_, PyAny>, class: &Py<PyAny>) -> bool {
 /// Stand-ins for the package's objects in Rust unit tests (which run without the package).
 #[cfg(test)]
 pub fn register_stand_ins(py: Python<'_>) {
-    let code = c"class Stand:\n    pass\nobjects = {n: type(n, (Stand,), {}) for n in ('Response', 'StreamingResponse', 'EventSourceResponse', 'SseEvent', 'UploadFile', 'AsyncItems')}\nobjects.update(encoder=vars, background=None, with_runner=None, resolve=None)\n";
+    let code = c"class Stand:\n    pass\nobjects = {n: type(n, (Stand,), {}) for n in ('Response', 'StreamingResponse', 'EventSourceResponse', 'SseEvent', 'UploadFile', 'AsyncItems')}\nobjects.update(encoder=vars, background=None, with_runner=None, resolve=None, finish_generator=None, afinish_generator=None)\n";
     let module = PyModule::from_code(py, code, c"stand_ins.py", c"stand_ins").unwrap();
     let objects = module.getattr("objects").unwrap();
     register(py, Some(objects.cast::<PyDict>().unwrap())).unwrap();

@@ -61,6 +61,41 @@ def resolve(fut: asyncio.Future[None], error: str | None) -> None:
             fut.set_exception(ConnectionError(error))
 
 
+_log = logging.getLogger("spikard")
+_CANCELLED = "the request ended before the handler finished"
+
+
+def finish_generator(gen: Any, exception: BaseException | None, cancelled: bool, name: str) -> None:
+    """A generator dependency's cleanup: resume it after the response, with the handler's
+    exception (or a ``CancelledError`` when the handler was interrupted) raised at its
+    ``yield`` (rollback, not commit). Ending, or re-raising what was thrown in, is right;
+    another exception or a second value is logged (the response is gone)."""
+    thrown = asyncio.CancelledError(_CANCELLED) if cancelled else exception
+    try:
+        gen.throw(thrown) if thrown is not None else next(gen)
+    except StopIteration:
+        return
+    except BaseException as e:
+        if e is not thrown:
+            _log.exception("handler %s raised an exception", f"{name} (cleanup)")
+        return
+    _log.error("dependency %s: a generator dependency yielded more than once", name)
+
+
+async def afinish_generator(gen: Any, exception: BaseException | None, cancelled: bool, name: str) -> None:
+    """``finish_generator`` for an async generator."""
+    thrown = asyncio.CancelledError(_CANCELLED) if cancelled else exception
+    try:
+        await (gen.athrow(thrown) if thrown is not None else gen.__anext__())
+    except StopAsyncIteration:
+        return
+    except BaseException as e:
+        if e is not thrown:
+            _log.exception("handler %s raised an exception", f"{name} (cleanup)")
+        return
+    _log.error("dependency %s: a generator dependency yielded more than once", name)
+
+
 _spikard.register(
     encoder=_bodies.to_builtins,
     Response=Response,
@@ -72,4 +107,6 @@ _spikard.register(
     background=background,
     with_runner=with_runner,
     resolve=resolve,
+    finish_generator=finish_generator,
+    afinish_generator=afinish_generator,
 )
