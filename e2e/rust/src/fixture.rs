@@ -34,6 +34,30 @@ impl Fixture {
     }
 }
 
+/// The workspace root (two levels above this crate).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
+}
+
+/// The fixture folder: `SPIKARD_FIXTURES` (relative to the workspace root unless it exists
+/// as given), else `testing_data/`.
+pub fn fixture_dir() -> PathBuf {
+    match std::env::var("SPIKARD_FIXTURES") {
+        Ok(dir) if !dir.is_empty() => {
+            let p = PathBuf::from(&dir);
+            if p.is_absolute() || p.exists() {
+                p
+            } else {
+                workspace_root().join(p)
+            }
+        }
+        _ => workspace_root().join("testing_data"),
+    }
+}
+
 /// Every `*.json` under `dir`, sorted, with its category (the `category` field or the folder name).
 pub fn load_dir(dir: &Path) -> Result<Vec<Fixture>, String> {
     let mut files = Vec::new();
@@ -107,7 +131,8 @@ fn expand_str(s: &str) -> String {
     out
 }
 
-fn scalar(v: &Value) -> String {
+/// A fixture value as the text sent (a string as is, null as empty, others as JSON).
+pub fn scalar(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
@@ -126,7 +151,8 @@ fn pairs_of(map: &Map<String, Value>) -> Vec<(String, String)> {
     out
 }
 
-fn file_of(part: &Value) -> UploadedFile {
+/// A multipart file part of a fixture request.
+pub fn file_of(part: &Value) -> UploadedFile {
     let data = if let Some(hex) = part.get("magic_bytes").and_then(Value::as_str) {
         (0..hex.len() / 2)
             .filter_map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok())

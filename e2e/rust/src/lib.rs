@@ -4,6 +4,7 @@
 pub mod compare;
 pub mod features;
 pub mod fixture;
+pub mod foreign_binding;
 pub mod known;
 pub mod play;
 

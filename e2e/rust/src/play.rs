@@ -44,7 +44,8 @@ pub fn configures_middleware(f: &Fixture) -> bool {
     h.get("middleware").is_some() || h.get("cors").is_some() || f.json.get("lifecycle_hooks").is_some()
 }
 
-fn route_spec(f: &Fixture) -> Result<RouteSpec, String> {
+/// The route a fixture's handler describes (or its request's path and method).
+pub fn route_spec(f: &Fixture) -> Result<RouteSpec, String> {
     let handler = f.handler();
     let mut spec: RouteSpec = if handler.get("route").is_some() {
         serde_json::from_value(handler.clone()).map_err(|e| format!("handler does not describe a route: {e}"))?
@@ -144,7 +145,7 @@ pub fn cookie_from(name: &str, spec: &Value) -> Cookie {
 /// Server settings a fixture gives on its handler. `max_header_size` is checked before routing, so
 /// it is a server setting here (one route per fixture). `max_uri_length` is not read: a 414 is the
 /// application's answer in `status_codes` (README, "Who answers"), so the limit would contradict it.
-fn server_config(f: &Fixture) -> ServerConfig {
+pub fn server_config(f: &Fixture) -> ServerConfig {
     let mut config = ServerConfig::default();
     if let Some(n) = f.handler().get("max_header_size").and_then(Value::as_u64) {
         config.max_header_size = usize::try_from(n).unwrap_or(usize::MAX);

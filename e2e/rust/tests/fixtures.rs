@@ -2,32 +2,9 @@
 //! `N passed, M failed`. Fixtures listed in `e2e/known_failures.json` with a reason
 //! are counted as skipped; a listed fixture that passes fails the run (stale list).
 
-use std::path::{Path, PathBuf};
-
-use spikard_e2e::fixture::load_dir;
-use spikard_e2e::known::KnownFailures;
-use spikard_e2e::{play_fixture, Outcome};
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("workspace root")
-}
-
-fn fixture_dir() -> PathBuf {
-    match std::env::var("SPIKARD_FIXTURES") {
-        Ok(dir) if !dir.is_empty() => {
-            let p = PathBuf::from(&dir);
-            if p.is_absolute() || p.exists() {
-                p
-            } else {
-                workspace_root().join(p)
-            }
-        }
-        _ => workspace_root().join("testing_data"),
-    }
-}
+use spikard_e2e::fixture::{fixture_dir, load_dir, workspace_root};
+use spikard_e2e::known::{KnownFailures, Tally};
+use spikard_e2e::play_fixture;
 
 fn main() {
     let dir = fixture_dir();
@@ -50,38 +27,17 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    let (mut passed, mut failed, mut skipped) = (0usize, 0usize, 0usize);
+    let mut tally = Tally::default();
     println!("playing {} fixtures from {}", fixtures.len(), dir.display());
     for f in &fixtures {
         if f.json.get("skip").and_then(serde_json::Value::as_bool) == Some(true) {
-            skipped += 1;
+            tally.skipped += 1;
             continue;
         }
-        let outcome = runtime.block_on(play_fixture(f));
-        match (outcome, known.reason(&f.id, &f.category)) {
-            (Outcome::Passed, None) => passed += 1,
-            (Outcome::Passed, Some(_)) if !known.fixtures.contains_key(&f.id) => passed += 1,
-            (Outcome::Passed, Some(reason)) => {
-                failed += 1;
-                println!(
-                    "FAIL {}: listed as a known failure ({reason}) but passes; remove it from e2e/known_failures.json",
-                    f.id
-                );
-            }
-            (Outcome::Failed(_), Some(reason)) => {
-                skipped += 1;
-                println!("known {}: {reason}", f.id);
-            }
-            (Outcome::Failed(problems), None) => {
-                failed += 1;
-                for p in problems {
-                    println!("FAIL {}: {p}", f.id);
-                }
-            }
-        }
+        tally.add(f, runtime.block_on(play_fixture(f)), &known);
     }
-    println!("{passed} passed, {failed} failed, {skipped} skipped");
-    if failed > 0 {
+    println!("{}", tally.summary());
+    if tally.failed > 0 {
         std::process::exit(1);
     }
 }

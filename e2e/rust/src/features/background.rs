@@ -17,14 +17,17 @@ use crate::play::{app_response, configures_middleware};
 /// How long the after-check waits for the background work to show.
 const STATE_WAIT: Duration = Duration::from_secs(5);
 
-struct Section {
-    state_path: String,
-    state_key: String,
-    value_field: String,
-    expected_state: Value,
+/// A fixture's `background` section.
+pub struct Section {
+    pub state_path: String,
+    pub state_key: String,
+    pub value_field: String,
+    pub expected_state: Value,
 }
 
-fn section(f: &Fixture) -> Option<Result<Section, String>> {
+/// The fixture's `background` section (not for dependency-injection fixtures, whose
+/// section describes their cleanup log).
+pub fn section(f: &Fixture) -> Option<Result<Section, String>> {
     // Dependency-injection fixtures use the section for their cleanup log (see `di`).
     if super::di::has_dependencies(f) {
         return None;

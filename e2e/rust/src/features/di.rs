@@ -43,7 +43,8 @@ pub fn has_dependencies(f: &Fixture) -> bool {
         .any(|k| h.get(k).is_some())
 }
 
-fn names(v: Option<&Value>) -> Vec<String> {
+/// A fixture list of names (`depends_on`, `handler_dependencies`, ...).
+pub fn names(v: Option<&Value>) -> Vec<String> {
     v.and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
         .unwrap_or_default()
@@ -67,28 +68,11 @@ struct RunnerFactory {
 impl DependencyFactory for RunnerFactory {
     fn create(&self, deps: &Dependencies, _request: &RequestData) -> BoxFuture<Result<Provided, SpikardError>> {
         if let Some(status) = self.fails_with {
-            let err = if status >= 500 {
-                SpikardError::Internal(format!("factory {} failed", self.factory))
-            } else {
-                SpikardError::Http {
-                    status,
-                    detail: format!("factory {} refused the request", self.factory),
-                }
-            };
+            let err = refusal(&self.factory, status);
             return Box::pin(async move { Err(err) });
         }
         let count = self.count.fetch_add(1, Ordering::SeqCst) + 1;
-        let created_at = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs_f64())
-            .unwrap_or_default();
-        let value = json!({
-            "factory": self.factory,
-            "id": uuid::Uuid::new_v4().to_string(),
-            "created_at": created_at,
-            "count": count,
-            "inputs": Value::Object(deps.to_json()),
-        });
+        let value = created(&self.factory, count, Value::Object(deps.to_json()));
         let cleanup = self.cleanup.as_ref().map(|(label, log)| {
             if let Ok(mut events) = log.lock() {
                 events.push(format!("{label}_opened"));
@@ -113,14 +97,50 @@ impl DependencyFactory for RunnerFactory {
     }
 }
 
-fn cleanup_labels(f: &Fixture) -> Vec<String> {
+/// What a factory creates (see the module docs).
+pub fn created(factory: &str, count: u64, inputs: Value) -> Value {
+    let created_at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or_default();
+    json!({
+        "factory": factory,
+        "id": uuid::Uuid::new_v4().to_string(),
+        "created_at": created_at,
+        "count": count,
+        "inputs": inputs,
+    })
+}
+
+/// The error a failing factory answers with.
+pub fn refusal(factory: &str, status: u16) -> SpikardError {
+    if status >= 500 {
+        SpikardError::Internal(format!("factory {factory} failed"))
+    } else {
+        SpikardError::Http {
+            status,
+            detail: format!("factory {factory} refused the request"),
+        }
+    }
+}
+
+/// The status a factory fails with, when its name says it fails.
+pub fn fails_with(f: &Fixture, factory: &str) -> Option<u16> {
+    let failing = ["fail", "raise", "throw"].iter().any(|w| factory.contains(w));
+    let expected = f.expected_status();
+    failing.then_some(if expected >= 400 { expected } else { 500 })
+}
+
+/// The labels of the cleanup events the fixture expects (`<label>_opened`).
+pub fn cleanup_labels(f: &Fixture) -> Vec<String> {
     names(f.json.get("background").and_then(|b| b.get("expected_state")))
         .into_iter()
         .filter_map(|e| e.strip_suffix("_opened").map(str::to_owned))
         .collect()
 }
 
-fn label_for(name: &str, labels: &[String]) -> String {
+/// The label of a dependency's cleanup events.
+pub fn label_for(name: &str, labels: &[String]) -> String {
     labels
         .iter()
         .filter(|l| name.contains(l.as_str()))
@@ -137,13 +157,11 @@ fn dependency_of(f: &Fixture, name: &str, def: &Value, log: &EventLog) -> Result
         "value" => Dependency::value(Resolved::json(def.get("value").cloned().unwrap_or(Value::Null))),
         "factory" | "async_factory" => {
             let factory = def.get("factory").and_then(Value::as_str).unwrap_or(name).to_owned();
-            let failing = ["fail", "raise", "throw"].iter().any(|w| factory.contains(w));
-            let expected = f.expected_status();
             let runner = RunnerFactory {
                 is_async: kind == "async_factory",
                 count: AtomicU64::new(0),
                 cleanup: flag("cleanup").then(|| (label_for(name, &cleanup_labels(f)), log.clone())),
-                fails_with: failing.then_some(if expected >= 400 { expected } else { 500 }),
+                fails_with: fails_with(f, &factory),
                 factory,
             };
             let d = Dependency::factory(Arc::new(runner)).depends_on(names(def.get("depends_on")));
@@ -179,17 +197,7 @@ pub fn configure(f: &Fixture, app: &mut App, route: Route) -> Result<Route, Stri
             route = route.expect_dependency_type(name, ty);
         }
     }
-    if let Some(bg) = f.json.get("background") {
-        let path = bg
-            .get("state_path")
-            .and_then(Value::as_str)
-            .unwrap_or("/state")
-            .to_owned();
-        let key = bg
-            .get("state_key")
-            .and_then(Value::as_str)
-            .unwrap_or("events")
-            .to_owned();
+    if let Some((path, key)) = state_route(f) {
         if path != route.spec().path || route.spec().method != "GET" {
             let state = RouteBuilder::from_spec(RouteSpec::new("GET", &path)).handler(move |_ctx: Ctx| {
                 let events = log.lock().map(|e| e.clone()).unwrap_or_default();
@@ -200,6 +208,13 @@ pub fn configure(f: &Fixture, app: &mut App, route: Route) -> Result<Route, Stri
         }
     }
     Ok(route)
+}
+
+/// Where the cleanup log is served: `(background.state_path, background.state_key)`.
+pub fn state_route(f: &Fixture) -> Option<(String, String)> {
+    let bg = f.json.get("background")?;
+    let text = |k: &str, default: &str| bg.get(k).and_then(Value::as_str).unwrap_or(default).to_owned();
+    Some((text("state_path", "/state"), text("state_key", "events")))
 }
 
 /// Fail unless every named dependency was resolved for this request.

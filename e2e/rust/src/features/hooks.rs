@@ -30,13 +30,15 @@ use spikard_http::RouteSpec;
 
 mod runner_hook;
 
-use runner_hook::{concrete, RunnerHook, Scenario};
+use runner_hook::{concrete, Scenario};
+pub use runner_hook::{HookSubject, RunnerHook};
 
 use super::{di, Built};
 use crate::fixture::Fixture;
 use crate::play::{app_response, application_answers};
 
-const PHASES: [&str; 5] = ["on_request", "pre_validation", "pre_handler", "on_response", "on_error"];
+/// The five hook phases, in the order they run.
+pub const PHASES: [&str; 5] = ["on_request", "pre_validation", "pre_handler", "on_response", "on_error"];
 /// Headers the security-headers hook sets (with these defaults unless the fixture expects other values).
 const SECURITY_HEADERS: [(&str, &str); 6] = [
     ("x-content-type-options", "nosniff"),
@@ -217,11 +219,47 @@ fn scenario(f: &Fixture, defs: &[HookDef]) -> Scenario {
     }
 }
 
-/// Build the route of a fixture with lifecycle hooks (its dependencies included).
-pub fn build(f: &Fixture, app: &mut App, spec: RouteSpec) -> Result<Built, String> {
-    let Some(defs) = hook_defs(f) else {
-        return Ok(Built::NotMine(spec));
-    };
+/// A fixture's hooks as the runner implements them, and what its handler checks.
+pub struct HookPlan {
+    /// Every hook, phases in order ([`RunnerHook::phase`]).
+    pub hooks: Vec<Arc<RunnerHook>>,
+    /// The request hooks' names in the order they must have run (`state.hooks_run`).
+    pub expected_run: Vec<Value>,
+    /// The handler raises the expected application error (an `on_error` formatter formats it).
+    pub handler_raises: bool,
+    /// The expected status.
+    pub expected_status: u16,
+}
+
+impl HookPlan {
+    /// The handler's check of `state.hooks_run`.
+    pub fn check_run(&self, run: Option<&Value>) -> Result<(), Error> {
+        let run = run.cloned().unwrap_or(json!([]));
+        if run == Value::Array(self.expected_run.clone()) {
+            Ok(())
+        } else {
+            Err(Error::internal(format!(
+                "request hooks ran as {run}, expected {:?}",
+                self.expected_run
+            )))
+        }
+    }
+
+    /// The error the handler raises when [`Self::handler_raises`].
+    pub fn raised(&self) -> Error {
+        match self.expected_status {
+            500 => Error::internal("handler raised as the fixture asks"),
+            status => Error::http(
+                StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+                "handler raised as the fixture asks",
+            ),
+        }
+    }
+}
+
+/// The fixture's hooks, or `None` when it has none.
+pub fn hook_plan(f: &Fixture) -> Option<HookPlan> {
+    let defs = hook_defs(f)?;
     let scenario = Arc::new(scenario(f, &defs));
     let formats_errors = defs.iter().any(|d| d.phase == 4 && d.kind == Kind::ErrorFormat);
     let expected_run: Vec<Value> = defs
@@ -240,57 +278,62 @@ pub fn build(f: &Fixture, app: &mut App, spec: RouteSpec) -> Result<Built, Strin
         .position(|d| !d.deps.is_empty())
         .or_else(|| defs.iter().rposition(|d| d.phase == response_phase))
         .or_else(|| defs.iter().position(|d| d.phase < 3));
+    let hooks = defs
+        .into_iter()
+        .enumerate()
+        .map(|(i, def)| {
+            Arc::new(RunnerHook {
+                def,
+                scenario: scenario.clone(),
+                count: AtomicU64::new(0),
+                carrier: carrier == Some(i),
+                answers: answering == Some(i),
+            })
+        })
+        .collect();
+    Some(HookPlan {
+        hooks,
+        expected_run,
+        handler_raises: scenario.app_error && formats_errors,
+        expected_status: scenario.expected_status,
+    })
+}
 
+/// Build the route of a fixture with lifecycle hooks (its dependencies included).
+pub fn build(f: &Fixture, app: &mut App, spec: RouteSpec) -> Result<Built, String> {
+    let Some(plan) = hook_plan(f) else {
+        return Ok(Built::NotMine(spec));
+    };
+    let plan = Arc::new(plan);
     let needs = di::handler_needs(f);
     let app_answers = application_answers(f);
-    let s = scenario.clone();
+    let expected = f.expected().clone();
+    let p = plan.clone();
     let mut route: Route = RouteBuilder::from_spec(spec).handler(move |ctx: Ctx| {
         let data = ctx.data();
-        let checked = di::check_resolved(data, &needs).and_then(|()| {
-            let run = data.state.get("hooks_run").cloned().unwrap_or(json!([]));
-            if run == Value::Array(expected_run.clone()) {
-                Ok(())
-            } else {
-                Err(Error::internal(format!(
-                    "request hooks ran as {run}, expected {expected_run:?}"
-                )))
-            }
-        });
-        let s = s.clone();
+        let checked = di::check_resolved(data, &needs).and_then(|()| p.check_run(data.state.get("hooks_run")));
+        let raised = p.handler_raises.then(|| p.raised());
+        let expected = expected.clone();
         async move {
             checked?;
-            if s.app_error && formats_errors {
-                return Err(match s.expected_status {
-                    500 => Error::internal("handler raised as the fixture asks"),
-                    status => Error::http(
-                        StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
-                        "handler raised as the fixture asks",
-                    ),
-                });
+            if let Some(e) = raised {
+                return Err(e);
             }
             if app_answers {
-                app_response(&s.expected, false)
+                app_response(&expected, false)
             } else {
                 Ok(Response::new(StatusCode::OK).json(&json!({"handler_called": true})))
             }
         }
     });
-    for (i, def) in defs.into_iter().enumerate() {
-        let phase = def.phase;
-        let hook = Arc::new(RunnerHook {
-            def,
-            scenario: scenario.clone(),
-            count: AtomicU64::new(0),
-            carrier: carrier == Some(i),
-            answers: answering == Some(i),
-        });
+    for hook in &plan.hooks {
         let hooks = route.hooks_mut();
-        match phase {
-            0 => hooks.on_request.push(hook),
-            1 => hooks.pre_validation.push(hook),
-            2 => hooks.pre_handler.push(hook),
-            3 => hooks.on_response.push(hook),
-            _ => hooks.on_error.push(hook),
+        match hook.phase() {
+            0 => hooks.on_request.push(hook.clone()),
+            1 => hooks.pre_validation.push(hook.clone()),
+            2 => hooks.pre_handler.push(hook.clone()),
+            3 => hooks.on_response.push(hook.clone()),
+            _ => hooks.on_error.push(hook.clone()),
         }
     }
     if di::has_dependencies(f) {

@@ -35,8 +35,8 @@ pub fn play(f: &Fixture) -> Option<BoxFuture<'static, Outcome>> {
     }))
 }
 
-/// The app a fixture's `handler.middleware.openapi` section describes.
-pub fn build_app(section: &Value) -> Result<App, String> {
+/// The server config and the route specs a fixture's `handler.middleware.openapi` section describes.
+pub fn app_parts(section: &Value) -> Result<(ServerConfig, Vec<RouteSpec>), String> {
     let mut server: ServerConfig = match section.get("server") {
         Some(s) => serde_json::from_value(s.clone()).map_err(|e| format!("openapi.server: {e}"))?,
         None => ServerConfig::default(),
@@ -46,15 +46,25 @@ pub fn build_app(section: &Value) -> Result<App, String> {
         Some(Value::Null) => None,
         Some(c) => Some(serde_json::from_value(c.clone()).map_err(|e| format!("openapi.config: {e}"))?),
     };
-    let mut app = App::with_config(server);
     let routes = section
         .get("routes")
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
+    let mut specs = Vec::with_capacity(routes.len());
     for (i, route) in routes.into_iter().enumerate() {
         let mut spec: RouteSpec = serde_json::from_value(route).map_err(|e| format!("openapi.routes[{i}]: {e}"))?;
         spec.method = spec.method.to_ascii_uppercase();
+        specs.push(spec);
+    }
+    Ok((server, specs))
+}
+
+/// The app a fixture's `handler.middleware.openapi` section describes.
+pub fn build_app(section: &Value) -> Result<App, String> {
+    let (server, specs) = app_parts(section)?;
+    let mut app = App::with_config(server);
+    for (i, spec) in specs.into_iter().enumerate() {
         let handler = RouteBuilder::from_spec(spec)
             .handler(|_ctx: Ctx| async { Response::new(StatusCode::OK).json(&json!({"handler_called": true})) });
         app.route(handler)

@@ -22,9 +22,10 @@ use base64::Engine;
 use futures_util::future::BoxFuture;
 use serde_json::{json, Value};
 use spikard::ws::{close_code, websocket, WsConnection, WsMessage};
-use spikard::{get, App, Ctx, Response, SseEvent, TestClient, WsFrame};
+use spikard::{get, App, Ctx, IntoResponse, Response, SseEvent, TestClient, WsFrame};
 use spikard_core::validation::SchemaValidator;
 use spikard_http::testing::SseMessage;
+use spikard_http::HandlerResponse;
 
 use crate::fixture::Fixture;
 use crate::play::{is_problem, Outcome};
@@ -121,17 +122,34 @@ fn event_of(spec: &Value) -> SseEvent {
     }
 }
 
-async fn play_sse(f: &Fixture) -> Vec<String> {
-    let mut out = Vec::new();
-    let validator = match validator(f) {
-        Ok(v) => v,
-        Err(e) => return vec![e],
-    };
-    let examples = examples(f);
+/// Whether the fixture is an SSE message fixture.
+pub fn is_sse(f: &Fixture) -> bool {
+    protocol(f) == Some(Protocol::Sse)
+}
+
+/// Whether the fixture is a WebSocket message fixture.
+pub fn is_websocket(f: &Fixture) -> bool {
+    protocol(f) == Some(Protocol::WebSocket)
+}
+
+/// An SSE fixture's channel: its route, and the events its handler emits.
+pub struct SseChannel {
+    /// The route pattern and the path requested.
+    pub pattern: String,
+    pub path: String,
+    /// The route's `event_schema`.
+    pub schema: Option<Value>,
+    pub events: Vec<SseEvent>,
+    /// After the events, the stream stays open with keep-alive comments this often.
+    pub keep_alive_ms: Option<u64>,
+}
+
+/// The channel an SSE fixture describes.
+pub fn sse_channel(f: &Fixture) -> SseChannel {
     let name = f.json.get("name").and_then(Value::as_str).map(str::to_owned);
     let events: Vec<SseEvent> = match f.json.get("sse_events").and_then(Value::as_array) {
         Some(specs) => specs.iter().map(event_of).collect(),
-        None => examples
+        None => examples(f)
             .iter()
             .map(|e| {
                 let ev = SseEvent::data(e.to_string());
@@ -142,38 +160,67 @@ async fn play_sse(f: &Fixture) -> Vec<String> {
             })
             .collect(),
     };
-    let keep_alive = f.json.get("keep_alive_ms").and_then(Value::as_u64);
     let (pattern, path) = channel(f, "/events");
+    SseChannel {
+        pattern,
+        path,
+        schema: f.json.get("schema").cloned(),
+        events,
+        keep_alive_ms: f.json.get("keep_alive_ms").and_then(Value::as_u64),
+    }
+}
+
+impl SseChannel {
+    /// The handler's answer: every event (then, with a keep-alive, an open stream).
+    pub fn response(&self) -> Result<HandlerResponse, spikard::Error> {
+        let items: Vec<Result<SseEvent, std::io::Error>> = self.events.iter().cloned().map(Ok).collect();
+        let events = futures_util::stream::iter(items);
+        match self.keep_alive_ms {
+            Some(ms) => {
+                use futures_util::StreamExt;
+                Response::sse(events.chain(futures_util::stream::pending()))
+                    .keep_alive(std::time::Duration::from_millis(ms))
+                    .into_response()
+            }
+            None => Response::sse(events).into_response(),
+        }
+    }
+}
+
+async fn play_sse(f: &Fixture) -> Vec<String> {
+    let channel = std::sync::Arc::new(sse_channel(f));
     let mut app = App::new();
-    let mut route = get(&pattern);
-    if let Some(schema) = f.json.get("schema") {
+    let mut route = get(&channel.pattern);
+    if let Some(schema) = &channel.schema {
         route = route.sse_events(schema.clone());
     } else {
         route = route.sse();
     }
-    let emitted = events.clone();
+    let emitted = channel.clone();
     let registered = app.route(route.handler(move |_ctx: Ctx| {
-        let items: Vec<Result<SseEvent, std::io::Error>> = emitted.iter().cloned().map(Ok).collect();
-        async move {
-            let events = futures_util::stream::iter(items);
-            Ok::<_, spikard::Error>(match keep_alive {
-                Some(ms) => {
-                    use futures_util::StreamExt;
-                    Response::sse(events.chain(futures_util::stream::pending()))
-                        .keep_alive(std::time::Duration::from_millis(ms))
-                }
-                None => Response::sse(events),
-            })
-        }
+        let response = emitted.response();
+        async move { response }
     }));
     if let Err(e) = registered {
-        return vec![format!("SSE route {pattern}: {e}")];
+        return vec![format!("SSE route {}: {e}", channel.pattern)];
     }
     let client = match app.try_test_client() {
         Ok(c) => c,
         Err(e) => return vec![format!("app did not build: {e}")],
     };
-    let mut res = client.get(&path).send_streaming().await;
+    check_sse(f, &channel, &client).await
+}
+
+/// Read the channel's stream with `client` and compare it with the fixture.
+pub async fn check_sse(f: &Fixture, channel: &SseChannel, client: &TestClient) -> Vec<String> {
+    let mut out = Vec::new();
+    let validator = match validator(f) {
+        Ok(v) => v,
+        Err(e) => return vec![e],
+    };
+    let examples = examples(f);
+    let (path, events, keep_alive) = (&channel.path, &channel.events, channel.keep_alive_ms);
+    let mut res = client.get(path).send_streaming().await;
     if res.status != 200 {
         return vec![format!("GET {path}: status {}", res.status)];
     }
@@ -274,18 +321,38 @@ fn is_validation_frame(frame: &Value, field: Option<&str>) -> bool {
     typed && names_field
 }
 
-async fn play_websocket(f: &Fixture) -> Vec<String> {
-    let validator = match validator(f) {
-        Ok(v) => v,
-        Err(e) => return vec![e],
-    };
+/// A WebSocket fixture's channel: its route pattern, the path requested, the schema incoming
+/// messages must follow and the size limit.
+pub struct WsChannel {
+    pub pattern: String,
+    pub path: String,
+    pub schema: Option<Value>,
+    pub max_message_size: Option<usize>,
+}
+
+/// The channel a WebSocket fixture describes.
+pub fn ws_channel(f: &Fixture) -> WsChannel {
     let (pattern, path) = channel(f, "/ws");
-    let mut route = websocket(&pattern);
-    if let Some(schema) = f.json.get("schema") {
+    WsChannel {
+        pattern,
+        path,
+        schema: f.json.get("schema").cloned(),
+        max_message_size: f
+            .json
+            .get("max_message_size")
+            .and_then(Value::as_u64)
+            .map(|max| usize::try_from(max).unwrap_or(usize::MAX)),
+    }
+}
+
+async fn play_websocket(f: &Fixture) -> Vec<String> {
+    let channel = ws_channel(f);
+    let mut route = websocket(&channel.pattern);
+    if let Some(schema) = &channel.schema {
         route = route.message_schema(schema.clone());
     }
-    if let Some(max) = f.json.get("max_message_size").and_then(Value::as_u64) {
-        route = route.max_message_size(usize::try_from(max).unwrap_or(usize::MAX));
+    if let Some(max) = channel.max_message_size {
+        route = route.max_message_size(max);
     }
     let mut app = App::new();
     let echo = route.on_message(|conn: WsConnection, message: WsMessage| async move {
@@ -293,13 +360,24 @@ async fn play_websocket(f: &Fixture) -> Vec<String> {
         Ok(())
     });
     if let Err(e) = app.websocket(echo) {
-        return vec![format!("WebSocket route {pattern}: {e}")];
+        return vec![format!("WebSocket route {}: {e}", channel.pattern)];
     }
     let client: TestClient = match app.try_test_client() {
         Ok(c) => c,
         Err(e) => return vec![format!("app did not build: {e}")],
     };
-    let mut ws = match client.websocket(&path).connect().await {
+    check_websocket(f, &channel, &client).await
+}
+
+/// Connect to the channel (whose route echoes valid messages) with `client` and play the
+/// fixture's messages.
+pub async fn check_websocket(f: &Fixture, channel: &WsChannel, client: &TestClient) -> Vec<String> {
+    let validator = match validator(f) {
+        Ok(v) => v,
+        Err(e) => return vec![e],
+    };
+    let path = &channel.path;
+    let mut ws = match client.websocket(path).connect().await {
         Ok(ws) => ws,
         Err(res) => return vec![format!("upgrade of {path} refused: {} {}", res.status, res.text())],
     };

@@ -7,8 +7,8 @@
 use base64::Engine;
 use bytes::Bytes;
 use serde_json::Value;
-use spikard::{App, Ctx, Response, RouteBuilder, StatusCode};
-use spikard_http::RouteSpec;
+use spikard::{App, Ctx, IntoResponse, Response, RouteBuilder, StatusCode};
+use spikard_http::{HandlerResponse, RouteSpec};
 
 use super::Built;
 use crate::fixture::Fixture;
@@ -49,12 +49,33 @@ pub fn expected_body(f: &Fixture) -> Option<Vec<u8>> {
     chunks(f)?.ok().map(|c| c.concat())
 }
 
-/// Build the route of a `streaming` fixture; other fixtures are passed on.
-pub fn build(f: &Fixture, _app: &mut App, spec: RouteSpec) -> Result<Built, String> {
-    let Some(chunks) = chunks(f) else {
-        return Ok(Built::NotMine(spec));
+/// What a `streaming` fixture's handler answers: a status, headers and the chunks.
+#[derive(Clone)]
+pub struct StreamAnswer {
+    pub status: StatusCode,
+    pub content_type: String,
+    pub headers: Vec<(String, String)>,
+    pub chunks: Vec<Bytes>,
+}
+
+impl StreamAnswer {
+    /// The answer as a streamed response.
+    pub fn response(&self) -> Result<HandlerResponse, spikard::Error> {
+        let mut response = Response::new(self.status).header("content-type", &self.content_type);
+        for (k, v) in &self.headers {
+            response = response.header(k, v);
+        }
+        let items = self.chunks.clone().into_iter().map(Ok::<_, std::io::Error>);
+        response.stream(futures_util::stream::iter(items)).into_response()
+    }
+}
+
+/// The answer of a `streaming` fixture, or `None` for other fixtures.
+pub fn stream_answer(f: &Fixture) -> Option<Result<StreamAnswer, String>> {
+    let chunks = match chunks(f)? {
+        Ok(c) => c,
+        Err(e) => return Some(Err(e)),
     };
-    let chunks = chunks?;
     let expected = f.expected();
     let status = StatusCode::from_u16(f.expected_status()).unwrap_or(StatusCode::OK);
     let content_type = f.json["streaming"]
@@ -81,18 +102,23 @@ pub fn build(f: &Fixture, _app: &mut App, spec: RouteSpec) -> Result<Built, Stri
             }
         }
     }
+    Some(Ok(StreamAnswer {
+        status,
+        content_type,
+        headers,
+        chunks,
+    }))
+}
+
+/// Build the route of a `streaming` fixture; other fixtures are passed on.
+pub fn build(f: &Fixture, _app: &mut App, spec: RouteSpec) -> Result<Built, String> {
+    let Some(answer) = stream_answer(f) else {
+        return Ok(Built::NotMine(spec));
+    };
+    let answer = answer?;
     let route = RouteBuilder::from_spec(spec).handler(move |_ctx: Ctx| {
-        let chunks = chunks.clone();
-        let headers = headers.clone();
-        let content_type = content_type.clone();
-        async move {
-            let mut response = Response::new(status).header("content-type", &content_type);
-            for (k, v) in &headers {
-                response = response.header(k, v);
-            }
-            let items = chunks.into_iter().map(Ok::<_, std::io::Error>);
-            response.stream(futures_util::stream::iter(items))
-        }
+        let response = answer.response();
+        async move { response }
     });
     Ok(Built::Route(route))
 }

@@ -15,7 +15,7 @@ use crate::fixture::{build_request, Fixture};
 use crate::play::{app_response, application_answers};
 
 /// How long the fixture's handler sleeps, if it asks to.
-fn sleep_of(f: &Fixture) -> Option<Duration> {
+pub fn sleep_of(f: &Fixture) -> Option<Duration> {
     f.handler()
         .pointer("/middleware/request_timeout/sleep_ms")
         .and_then(Value::as_u64)

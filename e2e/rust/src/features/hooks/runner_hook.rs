@@ -1,11 +1,13 @@
 //! The runner's hook object: one fixture hook of the vocabulary, implementing both
 //! binding-neutral hook traits (it is registered in the phase the fixture names).
+//! The vocabulary itself works on a [`HookSubject`], so the foreign-layer runner
+//! (`crate::foreign_binding`) plays the same hooks through its request object.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use http::{HeaderName, HeaderValue};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use spikard::StatusCode;
 use spikard_http::hooks::{reply_header, HookFlow, HookRequest};
 use spikard_http::{BoxFuture, HandlerResponse, RequestData, RequestHook, ResponseHook, SpikardError};
@@ -20,6 +22,35 @@ pub(super) fn concrete(want: &str) -> Option<String> {
         "<<absent>>" => None,
         "<<uuid>>" | "<<present>>" | ".*" => Some(uuid::Uuid::new_v4().to_string()),
         w => Some(w.replace(".*", "0")),
+    }
+}
+
+/// What a request-phase hook sees of its request: the core's [`RequestData`] for the
+/// Rust runner, the test binding's request object for the foreign-layer runner.
+pub trait HookSubject {
+    fn header(&self, name: &str) -> Option<&str>;
+    fn state(&mut self) -> &mut Map<String, Value>;
+    /// Add a header to the response the request gets.
+    fn reply_header(&mut self, name: HeaderName, value: HeaderValue);
+    /// Whether the dependency was resolved before the hook's phase.
+    fn resolved(&self, dependency: &str) -> bool;
+}
+
+impl HookSubject for RequestData {
+    fn header(&self, name: &str) -> Option<&str> {
+        RequestData::header(self, name)
+    }
+
+    fn state(&mut self) -> &mut Map<String, Value> {
+        &mut self.state
+    }
+
+    fn reply_header(&mut self, name: HeaderName, value: HeaderValue) {
+        reply_header(self, name, value);
+    }
+
+    fn resolved(&self, dependency: &str) -> bool {
+        di::check_resolved(self, &[dependency.to_owned()]).is_ok()
     }
 }
 
@@ -48,7 +79,7 @@ impl Scenario {
     }
 }
 
-pub(super) struct RunnerHook {
+pub struct RunnerHook {
     pub(super) def: HookDef,
     pub(super) scenario: Arc<Scenario>,
     pub(super) count: AtomicU64,
@@ -65,7 +96,7 @@ fn fail(name: &str, panic: bool) -> SpikardError {
     SpikardError::Internal(format!("hook {name} failed as the fixture asks"))
 }
 
-fn bearer(data: &RequestData) -> Option<String> {
+fn bearer(data: &dyn HookSubject) -> Option<String> {
     let value = data.header("authorization")?;
     let (scheme, token) = value.split_once(' ')?;
     (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty()).then(|| token.trim().to_owned())
@@ -77,12 +108,37 @@ fn valid_token(token: &str) -> bool {
 }
 
 impl RunnerHook {
-    fn on_request(&self, mut data: RequestData) -> Result<HookFlow, SpikardError> {
+    /// The phase (index into the five phases, request phases first).
+    pub fn phase(&self) -> usize {
+        self.def.phase
+    }
+
+    /// The hook's name in the fixture.
+    pub fn name(&self) -> &str {
+        &self.def.name
+    }
+
+    /// The dependencies the hook declares.
+    pub fn needs(&self) -> &[String] {
+        &self.def.deps
+    }
+
+    /// Whether a response-phase hook reads its request (timing, request id).
+    pub fn reads_request(&self) -> bool {
+        matches!(self.def.kind, Kind::ResponseTime | Kind::RequestId)
+    }
+
+    /// A request-phase call: `Ok(None)` goes on, `Ok(Some(response))` answers early.
+    pub fn request_phase(&self, subject: &mut dyn HookSubject) -> Result<Option<HandlerResponse>, SpikardError> {
         let s = &self.scenario;
-        if let Value::Array(run) = data.state.entry("hooks_run").or_insert_with(|| json!([])) {
+        if let Value::Array(run) = subject.state().entry("hooks_run").or_insert_with(|| json!([])) {
             run.push(Value::String(self.def.name.clone()));
         }
-        di::check_resolved(&data, &self.def.deps).map_err(|e| e.0)?;
+        if let Some(missing) = self.def.deps.iter().find(|d| !subject.resolved(d)) {
+            return Err(SpikardError::Internal(format!(
+                "dependency '{missing}' was not resolved"
+            )));
+        }
         match &self.def.kind {
             Kind::Fail { panic } => return Err(fail(&self.def.name, *panic)),
             Kind::RateLimit { max, window } => {
@@ -90,17 +146,17 @@ impl RunnerHook {
                 if n > *max {
                     let mut r = s.early_answer(429, "Rate limit exceeded", "Too many requests, please try again later");
                     r.headers.insert(http::header::RETRY_AFTER, HeaderValue::from(*window));
-                    return Ok(HookFlow::Respond(r));
+                    return Ok(Some(r));
                 }
-                data.state.insert("rate_limit_checked".into(), true.into());
+                subject.state().insert("rate_limit_checked".into(), true.into());
             }
-            Kind::Authenticate => match bearer(&data).filter(|t| valid_token(t)) {
+            Kind::Authenticate => match bearer(subject).filter(|t| valid_token(t)) {
                 Some(token) => {
-                    data.state.insert("authenticated".into(), true.into());
-                    data.state.insert("token".into(), token.into());
+                    subject.state().insert("authenticated".into(), true.into());
+                    subject.state().insert("token".into(), token.into());
                 }
                 None => {
-                    return Ok(HookFlow::Respond(s.early_answer(
+                    return Ok(Some(s.early_answer(
                         401,
                         "Unauthorized",
                         "Invalid or expired authentication token",
@@ -108,51 +164,57 @@ impl RunnerHook {
                 }
             },
             Kind::Authorize { admin } => {
-                let token = bearer(&data).filter(|t| valid_token(t));
+                let token = bearer(subject).filter(|t| valid_token(t));
                 let allowed = match &token {
                     Some(t) => !admin || t.to_ascii_lowercase().contains("admin"),
                     None => false,
                 };
                 if !allowed {
-                    return Ok(HookFlow::Respond(s.early_answer(
+                    return Ok(Some(s.early_answer(
                         403,
                         "Forbidden",
                         "Insufficient permissions for this endpoint",
                     )));
                 }
-                data.state.insert("authorized".into(), true.into());
+                subject.state().insert("authorized".into(), true.into());
             }
             Kind::RequestId => {
                 let id = uuid::Uuid::new_v4().to_string();
                 if let Ok(v) = HeaderValue::from_str(&id) {
-                    reply_header(&mut data, HeaderName::from_static("x-request-id"), v);
+                    subject.reply_header(HeaderName::from_static("x-request-id"), v);
                 }
-                data.state.insert("request_id".into(), id.into());
+                subject.state().insert("request_id".into(), id.into());
             }
             Kind::StartTimer => {
                 let now = std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
                     .map(|d| d.as_secs_f64())
                     .unwrap_or_default();
-                data.state.insert("start_time".into(), now.into());
+                subject.state().insert("start_time".into(), now.into());
             }
             Kind::Log => {
-                data.state.insert("request_logged".into(), true.into());
+                subject.state().insert("request_logged".into(), true.into());
             }
             _ => {}
         }
         if self.carrier {
             for (name, value) in &s.carried {
-                reply_header(&mut data, name.clone(), value.clone());
+                subject.reply_header(name.clone(), value.clone());
             }
         }
         if self.answers {
-            return Ok(HookFlow::Respond(s.early_answer(500, "Error", "hook answered")));
+            return Ok(Some(s.early_answer(500, "Error", "hook answered")));
         }
-        Ok(HookFlow::Continue(data))
+        Ok(None)
     }
 
-    fn on_response(&self, mut r: HandlerResponse, q: &HookRequest) -> Result<HandlerResponse, SpikardError> {
+    /// A response-phase call: the response, changed. `request` is what the hook knows of
+    /// its request (needed when [`Self::reads_request`]).
+    pub fn response_phase(
+        &self,
+        mut r: HandlerResponse,
+        request: Option<&HookRequest>,
+    ) -> Result<HandlerResponse, SpikardError> {
         let s = &self.scenario;
         match &self.def.kind {
             Kind::Fail { panic } => return Err(fail(&self.def.name, *panic)),
@@ -166,13 +228,22 @@ impl RunnerHook {
                 }
             }
             Kind::ResponseTime => {
+                let Some(q) = request else {
+                    return Err(SpikardError::Internal(format!(
+                        "hook {} needs its request",
+                        self.def.name
+                    )));
+                };
                 let ms = q.received.elapsed().as_secs_f64() * 1000.0;
                 if let Ok(v) = HeaderValue::from_str(&format!("{ms:.3}ms")) {
                     r.headers.insert(s.time_header.clone(), v);
                 }
             }
             Kind::RequestId => {
-                let id = q.state.get("request_id").and_then(Value::as_str).map(str::to_owned);
+                let id = request
+                    .and_then(|q| q.state.get("request_id"))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
                 let id = id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
                 if let Ok(v) = HeaderValue::from_str(&id) {
                     r.headers.insert(HeaderName::from_static("x-request-id"), v);
@@ -205,8 +276,10 @@ impl RunnerHook {
 }
 
 impl RequestHook for RunnerHook {
-    fn call(&self, request: RequestData) -> BoxFuture<Result<HookFlow, SpikardError>> {
-        let out = self.on_request(request);
+    fn call(&self, mut request: RequestData) -> BoxFuture<Result<HookFlow, SpikardError>> {
+        let out = self
+            .request_phase(&mut request)
+            .map(|answer| answer.map_or(HookFlow::Continue(request), HookFlow::Respond));
         Box::pin(async move { out })
     }
 
@@ -221,7 +294,7 @@ impl ResponseHook for RunnerHook {
         response: HandlerResponse,
         request: &HookRequest,
     ) -> BoxFuture<Result<HandlerResponse, SpikardError>> {
-        let out = self.on_response(response, request);
+        let out = self.response_phase(response, Some(request));
         Box::pin(async move { out })
     }
 }
