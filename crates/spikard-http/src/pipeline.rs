@@ -16,7 +16,7 @@ use spikard_core::SpikardError;
 
 use crate::background::BackgroundTasks;
 use crate::client_ip::{peer_ip, TrustedProxies};
-use crate::di::{Cleanups, DependencyRegistry, RouteDependencies, RouteDi};
+use crate::di::{Cleanups, DependencyRegistry, Failure, RouteDependencies, RouteDi};
 use crate::handler::{Handler, RequestData};
 use crate::hooks::{
     guarded, run_request_hooks, run_response_hooks, HookFlow, HookRequest, LifecycleHooks, ReplyHeaders,
@@ -360,6 +360,12 @@ impl Pipeline {
                 "routing produced neither a route nor an error".into(),
             )),
         };
+        if let Err(err) = &outcome {
+            carry.cleanups.fail(&match err {
+                SpikardError::RequestTimeout { .. } => Failure::Cancelled,
+                other => Failure::Error(other.clone()),
+            });
+        }
         let mut response = outcome.unwrap_or_else(|err| error_response(&err));
         if let Some(extra) = carry.reply_headers.take() {
             for (name, value) in extra.iter() {

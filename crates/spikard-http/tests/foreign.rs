@@ -131,6 +131,7 @@ impl ForeignGenerator for Cleanup {
                 Some(Exception(m)) => format!("raised: {m}"),
                 None => "raised: something else".to_owned(),
             },
+            Some(Failure::Error(e)) => format!("failed: {e}"),
         };
         Box::pin(async move {
             if let Ok(mut log) = self.0.lock() {
@@ -191,6 +192,41 @@ async fn a_generator_cleanup_receives_the_handlers_exception() {
     assert_eq!(res.status, 500);
     assert!(!res.text().contains("db exploded"), "the cause leaked: {}", res.text());
     assert_eq!(log_of(&log, 1).await, ["raised: db exploded"]);
+}
+
+/// A factory that fails with a 503 problem.
+struct Fails;
+
+impl ForeignFn for Fails {
+    fn call(&self, _call: Call<'_>) -> Completion {
+        let e = SpikardError::Http {
+            status: 503,
+            detail: "no connection".into(),
+        };
+        ready(Err(ForeignError::new(e)))
+    }
+}
+
+#[tokio::test]
+async fn a_generator_learns_that_a_later_dependency_failed() {
+    let log = Log::default();
+    let mut app = ForeignApp::new(Default::default());
+    let db: DependencyDecl = decl::read("dependency db", json!({"kind": "generator", "function": 0})).unwrap();
+    app.provide(&Rust, "db", db, &[Obj::F(Arc::new(Generator(log.clone())))])
+        .unwrap();
+    let repo = json!({"kind": "factory", "function": 0, "args": [{"name": "db", "source": "dependency"}]});
+    let repo: DependencyDecl = decl::read("dependency repo", repo).unwrap();
+    app.provide(&Rust, "repo", repo, &[Obj::F(Arc::new(Fails))]).unwrap();
+    let decl = RouteDecl::from_json(json!({
+        "route": {"method": "GET", "path": "/x"},
+        "handler": {"function": 0, "args": [{"name": "repo", "source": "dependency"}]},
+    }))
+    .unwrap();
+    app.add_route(&Rust, decl, &[Obj::F(Arc::new(Handler::Answers))]).unwrap();
+    let client = TestClient::new(app.pipeline().unwrap());
+    let res = client.get("/x").send().await;
+    assert_eq!(res.status, 503);
+    assert_eq!(log_of(&log, 1).await, ["failed: no connection"]);
 }
 
 #[tokio::test]

@@ -332,13 +332,15 @@ impl ForeignGenerator for PyGenerator {
     fn finish(self: Box<Self>, failure: Option<Failure>) -> BoxFuture<()> {
         Box::pin(async move {
             let pending = Python::attach(|py| -> PyResult<Option<bridge::Pending<(), SpikardError>>> {
-                let (exception, cancelled) = match &failure {
-                    None => (None, false),
-                    Some(Failure::Cancelled) => (None, true),
-                    Some(Failure::Raised(e)) => (e.downcast_ref::<Exception>().map(|e| e.0.clone_ref(py)), false),
-                };
+                let (mut exception, mut cancelled, mut error) = (None, false, None);
+                match &failure {
+                    None => {}
+                    Some(Failure::Cancelled) => cancelled = true,
+                    Some(Failure::Raised(e)) => exception = e.downcast_ref::<Exception>().map(|e| e.0.clone_ref(py)),
+                    Some(Failure::Error(e)) => error = Some((e.status(), e.to_string(), e.code())),
+                }
                 let support = support(py)?;
-                let args = (self.generator.clone_ref(py), exception, cancelled, &*self.name);
+                let args = (self.generator.clone_ref(py), exception, cancelled, error, &*self.name);
                 if !self.is_async {
                     support.finish_generator.bind(py).call1(args)?;
                     return Ok(None);

@@ -25,7 +25,8 @@ pub struct Support {
     pub with_runner: Py<PyAny>,
     /// `resolve(future, error)`: completes a WebSocket send's future.
     pub resolve: Py<PyAny>,
-    /// `finish_generator(generator, exception, cancelled, name)`: a generator dependency's cleanup.
+    /// `finish_generator(generator, exception, cancelled, error, name)`: a generator
+    /// dependency's cleanup (`error`: the `(status, detail, code)` of a failure without an exception).
     pub finish_generator: Py<PyAny>,
     /// The same for an async generator (a coroutine).
     pub afinish_generator: Py<PyAny>,

@@ -147,8 +147,10 @@ class _Registration:
                 await asyncio.sleep(0)
                 value = create(factory, inputs)
                 log.append(f"{label}_opened")
-                yield value
-                log.append(f"{label}_closed")
+                try:
+                    yield value
+                finally:  # the request's failure, if any, is raised at the yield
+                    log.append(f"{label}_closed")
 
             return async_generator
         if cleanup:
@@ -156,8 +158,10 @@ class _Registration:
             def generator(**inputs: Any) -> Any:
                 value = create(factory, inputs)
                 log.append(f"{label}_opened")
-                yield value
-                log.append(f"{label}_closed")
+                try:
+                    yield value
+                finally:  # the request's failure, if any, is raised at the yield
+                    log.append(f"{label}_closed")
 
             return generator
         if is_async:

@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from spikard import _bodies, _spikard
+from spikard.exceptions import HTTPException
 from spikard.responses import EventSourceResponse, Response, SseEvent, StreamingResponse
 from spikard.uploads import UploadFile
 
@@ -65,12 +66,33 @@ _log = logging.getLogger("spikard")
 _CANCELLED = "the request ended before the handler finished"
 
 
-def finish_generator(gen: Any, exception: BaseException | None, cancelled: bool, name: str) -> None:
-    """A generator dependency's cleanup: resume it after the response, with the handler's
-    exception (or a ``CancelledError`` when the handler was interrupted) raised at its
-    ``yield`` (rollback, not commit). Ending, or re-raising what was thrown in, is right;
-    another exception or a second value is logged (the response is gone)."""
-    thrown = asyncio.CancelledError(_CANCELLED) if cancelled else exception
+Failure = tuple[int, str, str]
+
+
+def _thrown(exception: BaseException | None, cancelled: bool, error: Failure | None) -> BaseException | None:
+    """What a generator dependency gets at its ``yield``: the handler's exception, a
+    ``CancelledError`` when the request was interrupted, or, when the request failed
+    after the dependency was created but without an exception reaching it (a later
+    dependency, a hook, validation), an ``HTTPException`` for an HTTP or client error
+    (``error`` is ``(status, detail, code)``) and a ``RuntimeError`` otherwise."""
+    if cancelled:
+        return asyncio.CancelledError(_CANCELLED)
+    if error is not None:
+        status, detail, code = error
+        if code == "http-error" or 400 <= status < 500:
+            return HTTPException(status, detail)
+        return RuntimeError(detail)
+    return exception
+
+
+def finish_generator(
+    gen: Any, exception: BaseException | None, cancelled: bool, error: Failure | None, name: str
+) -> None:
+    """A generator dependency's cleanup: resume it after the response, with the request's
+    failure (see ``_thrown``) raised at its ``yield`` (rollback, not commit). Ending, or
+    re-raising what was thrown in, is right; another exception or a second value is logged
+    (the response is gone)."""
+    thrown = _thrown(exception, cancelled, error)
     try:
         gen.throw(thrown) if thrown is not None else next(gen)
     except StopIteration:
@@ -82,9 +104,11 @@ def finish_generator(gen: Any, exception: BaseException | None, cancelled: bool,
     _log.error("dependency %s: a generator dependency yielded more than once", name)
 
 
-async def afinish_generator(gen: Any, exception: BaseException | None, cancelled: bool, name: str) -> None:
+async def afinish_generator(
+    gen: Any, exception: BaseException | None, cancelled: bool, error: Failure | None, name: str
+) -> None:
     """``finish_generator`` for an async generator."""
-    thrown = asyncio.CancelledError(_CANCELLED) if cancelled else exception
+    thrown = _thrown(exception, cancelled, error)
     try:
         await (gen.athrow(thrown) if thrown is not None else gen.__anext__())
     except StopAsyncIteration:

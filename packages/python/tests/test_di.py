@@ -353,3 +353,32 @@ def test_an_interrupted_handler_is_not_taken_for_a_finished_one() -> None:
             break
         time.sleep(0.01)
     assert events == ["not committed: CancelledError"]
+
+
+def test_a_generator_rolls_back_when_a_later_dependency_fails() -> None:
+    events: list[str] = []
+
+    def session() -> Iterator[str]:
+        try:
+            yield "session"
+            events.append("commit")
+        except HTTPException as e:
+            events.append(f"rollback after {e.status_code}")
+            raise
+
+    def repository(session: str) -> str:
+        raise HTTPException(503, "no repository")
+
+    app = Spikard(dependencies={"session": session, "repository": repository})
+
+    @app.get("/items")
+    def items(repository: str) -> dict:
+        return {}
+
+    client = TestClient(app)
+    assert client.get("/items").status_code == 503
+    for _ in range(200):  # the cleanup runs on the client's runtime after the answer
+        if events:
+            break
+        time.sleep(0.01)
+    assert events == ["rollback after 503"]

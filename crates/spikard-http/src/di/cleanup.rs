@@ -1,6 +1,11 @@
 //! Cleanups of created dependencies: run in reverse creation order once the
 //! response body has been sent, or when the request ends otherwise (the list is
 //! dropped: on error, timeout or client disconnect the cleanups are spawned).
+//!
+//! The list also watches the failure slots of the values it created: a request that
+//! fails ([`Cleanups::fail`]), or is dropped before it produced a response (the client
+//! went away, [`Failure::Cancelled`]), leaves that failure to every generator-like
+//! dependency it created, so none of them mistakes it for a finished request.
 
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
@@ -12,6 +17,7 @@ use futures_util::FutureExt;
 use http::Response;
 use http_body::{Frame, SizeHint};
 
+use super::registry::{Failure, FailureSlot};
 use crate::handler::BoxFuture;
 
 /// A cleanup future a factory returns with its value.
@@ -19,11 +25,31 @@ pub type Cleanup = BoxFuture<()>;
 
 /// The cleanups of one request, in creation order.
 #[derive(Default)]
-pub struct Cleanups(Vec<Cleanup>);
+pub struct Cleanups(Vec<Cleanup>, Watched);
+
+/// The failure slots of the request's values; `answered` once a response was produced.
+#[derive(Default)]
+struct Watched {
+    slots: Vec<FailureSlot>,
+    answered: bool,
+}
 
 impl Cleanups {
     pub fn push(&mut self, cleanup: Cleanup) {
         self.0.push(cleanup);
+    }
+
+    /// Watch the failure slot of a value created for this request.
+    pub fn watch(&mut self, slot: FailureSlot) {
+        self.1.slots.push(slot);
+    }
+
+    /// The request failed: leave `failure` to every watched value (a failure recorded
+    /// earlier, such as the handler's own exception, wins).
+    pub fn fail(&self, failure: &Failure) {
+        for slot in &self.1.slots {
+            slot.set(failure.clone());
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -36,6 +62,7 @@ impl Cleanups {
 
     /// Run every cleanup, last created first; a panicking cleanup is logged and the rest still run.
     pub async fn run(mut self) {
+        self.1.answered = true;
         let list = std::mem::take(&mut self.0);
         for cleanup in list.into_iter().rev() {
             if AssertUnwindSafe(cleanup).catch_unwind().await.is_err() {
@@ -45,7 +72,8 @@ impl Cleanups {
     }
 
     /// Run the cleanups once `response`'s body has been sent (or dropped).
-    pub fn attach(self, response: Response<Body>) -> Response<Body> {
+    pub fn attach(mut self, response: Response<Body>) -> Response<Body> {
+        self.1.answered = true;
         if self.is_empty() {
             return response;
         }
@@ -70,8 +98,11 @@ fn spawn(future: BoxFuture<()>) {
 
 impl Drop for Cleanups {
     fn drop(&mut self) {
+        if !self.1.answered {
+            self.fail(&Failure::Cancelled);
+        }
         if !self.0.is_empty() {
-            let list = Cleanups(std::mem::take(&mut self.0));
+            let list = Cleanups(std::mem::take(&mut self.0), Watched::default());
             spawn(Box::pin(list.run()));
         }
     }

@@ -30,6 +30,9 @@ pub enum Failure {
     Raised(Arc<dyn Any + Send + Sync>),
     /// The handler was cancelled: the client went away or the deadline passed.
     Cancelled,
+    /// The request failed without a language exception: a later dependency, a hook, a
+    /// validation step (the binding raises its own exception for it).
+    Error(SpikardError),
 }
 
 /// A shared slot for the [`Failure`] of the request a dependency served.
@@ -115,6 +118,11 @@ impl Resolved {
 
     pub fn as_json(&self) -> Option<&Value> {
         self.json.as_deref()
+    }
+
+    /// The slot where the failure of the request that used the value is left, if any.
+    pub fn failure_slot(&self) -> Option<&FailureSlot> {
+        self.failure.as_ref()
     }
 
     /// Attach the slot where the failure of the request that used the value is left.

@@ -173,6 +173,9 @@ pub async fn resolve(
                         if let Some(c) = provided.cleanup {
                             cleanups.push(c);
                         }
+                        if let Some(slot) = provided.value.failure_slot() {
+                            cleanups.watch(slot.clone());
+                        }
                         provided.value
                     };
                     slots[i] = Some(value);

@@ -129,6 +129,12 @@ fn add_hook<B: Binding>(
     decl: &HookDecl,
 ) -> Result<(), SpikardError> {
     use super::decl::HookPhase::*;
+    if decl.phase.is_response_phase() && !decl.args.is_empty() {
+        return Err(config_error(
+            what,
+            "args: a response hook is called with the response (and the request summary with `with_request`), not with arguments",
+        ));
+    }
     let role = if decl.phase.is_response_phase() {
         Role::ResponseHook {
             with_request: decl.with_request,
@@ -205,7 +211,7 @@ impl ForeignApp {
         decl: RouteDecl,
         objects: &[B::Object],
     ) -> Result<(), SpikardError> {
-        let route = format!("route {} {}", decl.route.method.to_ascii_uppercase(), decl.route.path);
+        let route = decl.what();
         let (f, plan, _) = function(
             binding,
             objects,

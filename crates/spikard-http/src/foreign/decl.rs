@@ -115,12 +115,10 @@ pub struct DependencyDecl {
     pub is_async: bool,
     #[serde(default)]
     pub args: Vec<ArgSpec>,
-    #[serde(default = "per_request")]
+    /// `per_use` (the default, as in the Rust API: a new value for each dependent),
+    /// `per_request` or `singleton`.
+    #[serde(default)]
     pub lifetime: Lifetime,
-}
-
-fn per_request() -> Lifetime {
-    Lifetime::PerRequest
 }
 
 /// Everything a binding registers for one HTTP route.
@@ -170,6 +168,11 @@ impl RouteDecl {
         read(&what, value)
     }
 
+    /// `route METHOD /path`, as errors name the route.
+    pub fn what(&self) -> String {
+        format!("route {} {}", self.route.method.to_ascii_uppercase(), self.route.path)
+    }
+
     /// The route's name for logs and problems.
     pub fn name(&self) -> String {
         self.route
@@ -184,7 +187,7 @@ impl RouteDecl {
         self.dependencies
             .iter()
             .map(|(name, v)| {
-                let what = format!("route {} {}: dependencies.{name}", self.route.method, self.route.path);
+                let what = format!("{}: dependencies.{name}", self.what());
                 read(&what, v.clone()).map(|d| (name.clone(), d))
             })
             .collect()
@@ -197,7 +200,7 @@ impl RouteDecl {
             .map(|(name, t)| match t.as_str() {
                 Some(t) => Ok((name.clone(), t.to_owned())),
                 None => Err(config_error(
-                    &format!("route {} {}: expected_types.{name}", self.route.method, self.route.path),
+                    &format!("{}: expected_types.{name}", self.what()),
                     "must be a JSON type name",
                 )),
             })

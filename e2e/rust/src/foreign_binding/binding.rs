@@ -665,6 +665,7 @@ fn describe(failure: &Failure) -> String {
             Some(Exception(message)) => format!("raised: {message}"),
             None => "raised: (not the test binding's exception)".into(),
         },
+        Failure::Error(e) => format!("failed: {e}"),
     }
 }
 
