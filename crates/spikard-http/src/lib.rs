@@ -1,6 +1,7 @@
 //! Spikard's HTTP layer: the binding-neutral handler contract, the request
 //! pipeline (routing, validation, problem responses), the axum/tokio server and
-//! the in-memory test client.
+//! the in-memory test client. The pipeline is a tower `Service` and takes any tower
+//! `Layer` around it ([`service`]).
 //!
 //! ```
 //! use spikard_http::{PipelineBuilder, RouteSpec};
@@ -24,6 +25,7 @@ pub mod pipeline;
 pub mod response;
 pub mod route;
 pub mod server;
+pub mod service;
 pub mod sse;
 pub mod streaming;
 pub mod testing;
@@ -39,6 +41,7 @@ pub use middleware::{Context, Middleware};
 pub use pipeline::{Pipeline, PipelineBuilder};
 pub use response::{HandlerResponse, ResponseBody};
 pub use route::{ParameterSpecs, RouteKind, RouteSpec};
+pub use service::{AppLayer, AppService};
 pub use spikard_core::config::ServerConfig;
 pub use spikard_core::SpikardError;
 pub use sse::{SseEvent, SseStream};

@@ -1,5 +1,9 @@
 //! Request limits and raw input: target and header sizes, path decoding, the
 //! body read against its size limit.
+//!
+//! Why hand-written, not tower-http's `RequestBodyLimitLayer`: the limit is per route, and
+//! an oversize body is a 413 problem read against `Content-Length` and the bytes that
+//! arrive; see `docs/middleware.md`.
 
 use axum::body::Body;
 use bytes::Bytes;

@@ -1,7 +1,13 @@
 //! The request pipeline: limits, routing, middleware, lifecycle hooks,
 //! parameter and body validation, the handler call (panics caught, deadline
 //! enforced), and problem responses. The server and the in-memory test client
-//! both drive exactly this.
+//! both drive exactly this, through the tower layers around the app when it has
+//! some ([`crate::service`]).
+//!
+//! The request deadline (`request_timeout`) is applied here, per route, around
+//! everything after the middleware. Why hand-written, not tower-http's `TimeoutLayer`:
+//! it is set per route and answers a 408 problem that still passes through the
+//! route's middleware (tower-http answers an empty 408); see `docs/middleware.md`.
 
 use std::sync::Arc;
 
@@ -26,8 +32,10 @@ use crate::middleware::static_files::StaticMounts;
 use crate::middleware::{Chain, Context};
 use crate::response::{error_response, HandlerResponse};
 use crate::route::{CompiledRoute, RouteKind, RouteSpec};
+use crate::service::{AppLayer, AppService};
 use crate::websocket::{Handshake, WebSocketHandler, WebSocketRoute};
 use tokio_util::sync::CancellationToken;
+use tower::ServiceExt;
 
 pub use crate::limits::decode_path;
 
@@ -35,6 +43,8 @@ pub use crate::limits::decode_path;
 #[derive(Clone)]
 pub struct Pipeline {
     inner: Arc<Inner>,
+    /// The tower layers around the app, built once (`None`: none, requests are served directly).
+    layered: Option<Arc<AppService>>,
 }
 
 struct Inner {
@@ -68,6 +78,8 @@ pub struct PipelineBuilder {
     shared_limit: Option<Arc<dyn crate::middleware::Middleware>>,
     /// Registered specs, in order (for the OpenAPI/AsyncAPI documents).
     specs: Vec<RouteSpec>,
+    /// Tower layers around the whole app, innermost first.
+    layers: Vec<Box<dyn AppLayer>>,
 }
 
 impl PipelineBuilder {
@@ -83,7 +95,17 @@ impl PipelineBuilder {
             route_mounts: Vec::new(),
             shared_limit: None,
             specs: Vec::new(),
+            layers: Vec::new(),
         }
+    }
+
+    /// Put a tower [`Layer`](tower::Layer) around the whole app (tower-http's `TraceLayer`,
+    /// `CompressionLayer`, ..., or your own; see [`crate::service`]). The layer added last is
+    /// the outermost. Layers see every request before Spikard's routing and middleware and
+    /// every response after them; the server and the test client both serve through them.
+    pub fn layer(&mut self, layer: impl AppLayer) -> &mut Self {
+        self.layers.push(Box::new(layer));
+        self
     }
 
     /// The app's background task runner (from `config.background`), for handlers to capture.
@@ -213,7 +235,7 @@ impl PipelineBuilder {
             .background
             .unwrap_or_else(|| BackgroundTasks::new(&self.config.background));
         let statics = StaticMounts::compile(self.config.static_files.iter().chain(&self.route_mounts))?;
-        Ok(Pipeline {
+        let pipeline = Pipeline {
             inner: Arc::new(Inner {
                 background,
                 sessions: self.sessions,
@@ -224,6 +246,19 @@ impl PipelineBuilder {
                 trusted_proxies,
                 statics,
             }),
+            layered: None,
+        };
+        if self.layers.is_empty() {
+            return Ok(pipeline);
+        }
+        // The innermost service is the pipeline without layers, so it serves directly.
+        let mut service = AppService::new(pipeline.clone());
+        for layer in &self.layers {
+            service = layer.wrap(service);
+        }
+        Ok(Pipeline {
+            layered: Some(Arc::new(service)),
+            ..pipeline
         })
     }
 }
@@ -266,8 +301,27 @@ impl Pipeline {
         self.inner.sessions.cancel();
     }
 
-    /// Serve one request.
+    /// Whether tower layers are around the app.
+    pub fn has_layers(&self) -> bool {
+        self.layered.is_some()
+    }
+
+    /// Serve one request, through the app's tower layers when it has some.
     pub async fn handle(&self, request: Request<Body>) -> Response<Body> {
+        match &self.layered {
+            None => self.serve(request).await,
+            Some(stack) => {
+                let service = AppService::clone(stack);
+                match service.oneshot(request).await {
+                    Ok(response) => response,
+                    Err(never) => match never {},
+                }
+            }
+        }
+    }
+
+    /// Serve one request: everything inside the layers.
+    async fn serve(&self, request: Request<Body>) -> Response<Body> {
         let (mut parts, body) = request.into_parts();
         let inner = &*self.inner;
         let client_ip = inner.trusted_proxies.client_ip(peer_ip(&parts), &parts.headers);

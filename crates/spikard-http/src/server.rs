@@ -76,6 +76,7 @@ pub fn bind(host: &str, port: u16, reuse_port: bool) -> std::io::Result<TcpListe
 ///
 /// Each connection is served by hyper (HTTP/1.1 with upgrades, and h2c when enabled) with a
 /// header-read deadline, so a client that trickles its headers cannot hold a connection open.
+/// Requests go through [`Pipeline::handle`], so through the app's tower layers when it has some.
 pub async fn serve_listener(
     listener: TcpListener,
     pipeline: Pipeline,

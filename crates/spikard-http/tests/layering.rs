@@ -24,8 +24,8 @@ const LOWER: [&str; 13] = [
     "websocket",
 ];
 
-/// Modules built on the lower ones.
-const UPPER: [&str; 4] = ["pipeline", "server", "testing", "docs"];
+/// Modules built on the lower ones (`service`: the pipeline as a tower service, its layers).
+const UPPER: [&str; 5] = ["pipeline", "server", "service", "testing", "docs"];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = fs::read_dir(dir) else { return };

@@ -153,3 +153,33 @@ async fn a_client_trickling_its_headers_is_disconnected_and_others_are_served() 
     tx.send(()).unwrap();
     handle.await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn tower_layers_wrap_every_response_on_the_socket() {
+    let mut b = builder();
+    b.layer(tower::util::MapResponseLayer::new(
+        |mut res: http::Response<axum::body::Body>| {
+            res.headers_mut()
+                .insert("x-layer", http::HeaderValue::from_static("on"));
+            res
+        },
+    ));
+    let (addr, tx, handle) = start_with(b).await;
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    for path in ["/items/5", "/missing"] {
+        let req = format!("GET {path} HTTP/1.1\r\nhost: t\r\nconnection: close\r\n\r\n");
+        let mut s2 = TcpStream::connect(addr).await.unwrap();
+        s2.write_all(req.as_bytes()).await.unwrap();
+        let mut text = String::new();
+        s2.read_to_string(&mut text).await.unwrap();
+        assert!(
+            text.to_ascii_lowercase().contains("\r\nx-layer: on\r\n"),
+            "{path}: {text}"
+        );
+    }
+    // Keep-alive still works through the layers.
+    assert_eq!(roundtrip(&mut s, "/items/5").await.0, 200);
+    assert_eq!(roundtrip(&mut s, "/items/x").await.0, 422);
+    tx.send(()).unwrap();
+    handle.await.unwrap().unwrap();
+}

@@ -1,6 +1,6 @@
 //! `App`: register routes, then run the server or get a test client.
 
-use spikard_http::{DependencyRegistry, LifecycleHooks, Pipeline, PipelineBuilder, ServerConfig, TestClient};
+use spikard_http::{AppLayer, DependencyRegistry, LifecycleHooks, Pipeline, PipelineBuilder, ServerConfig, TestClient};
 
 use crate::error::Error;
 use crate::route::Route;
@@ -39,6 +39,40 @@ impl App {
     pub fn websocket(&mut self, route: crate::ws::WsRoute) -> Result<&mut Self, Error> {
         self.builder.websocket(route.spec, route.handler)?;
         Ok(self)
+    }
+
+    /// Put a tower [`Layer`](https://docs.rs/tower/latest/tower/trait.Layer.html) around the
+    /// whole app: tower-http's `TraceLayer`, `SetResponseHeaderLayer`, `CompressionLayer`, ...,
+    /// or one of your own. Any `Layer<`[`AppService`](crate::AppService)`>` whose service is
+    /// `Clone + Send + Sync` fits (its response body may be of any type with `Bytes` data; an
+    /// error it returns is answered as a 500 problem). The layer added last is the outermost.
+    /// Layers see every request before Spikard's routing, validation and built-in middleware,
+    /// and every response after them (404/405 and problems included); the server and
+    /// [`App::test_client`] both serve through them. Without layers requests are served
+    /// directly, at no cost.
+    ///
+    /// ```
+    /// use http::HeaderValue;
+    /// use spikard::{get, App, Ctx};
+    /// use tower_http::set_header::SetResponseHeaderLayer;
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let mut app = App::new();
+    /// app.route(get("/").handler(|_ctx: Ctx| async move { "hi" })).unwrap();
+    /// app.layer(SetResponseHeaderLayer::if_not_present(
+    ///     http::header::CACHE_CONTROL,
+    ///     HeaderValue::from_static("no-store"),
+    /// ));
+    /// let client = app.test_client();
+    /// let res = client.get("/").send().await;
+    /// assert_eq!(res.header("cache-control"), Some("no-store"));
+    /// // Answers Spikard gives before any handler pass through the layer too.
+    /// assert_eq!(client.get("/nope").send().await.header("cache-control"), Some("no-store"));
+    /// # });
+    /// ```
+    pub fn layer(&mut self, layer: impl AppLayer) -> &mut Self {
+        self.builder.layer(layer);
+        self
     }
 
     pub(crate) fn builder_mut(&mut self) -> &mut PipelineBuilder {

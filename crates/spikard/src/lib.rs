@@ -54,6 +54,8 @@ pub use spikard_core::config::{
 };
 pub use spikard_core::openapi::ResponseDoc;
 pub use spikard_http::middleware::auth::{ApiKeyAuthenticated, JwtClaims};
+/// What [`App::layer`] takes: tower layers around the whole app, and the service they wrap.
+pub use spikard_http::{AppLayer, AppService};
 pub use spikard_http::{
     BackgroundTasks, Cookie, ServerConfig, SseEvent, TestClient, TestResponse, TestWebSocket, WsFrame,
 };

@@ -319,7 +319,16 @@ mod tests {
         assert_eq!(o.contestants, c.names());
         let mut o = parse_args(&args("--peers none")).unwrap();
         o.select(&c).unwrap();
-        assert_eq!(o.contestants, ["raw-axum", "spikard-rust", "spikard-rust-mw"]);
+        assert_eq!(
+            o.contestants,
+            [
+                "raw-axum",
+                "spikard-rust",
+                "spikard-rust-mw",
+                "spikard-rust-towerhttp",
+                "spikard-rust-layer"
+            ]
+        );
         let mut o = parse_args(&args("--peers node")).unwrap();
         o.select(&c).unwrap();
         assert!(o.contestants.iter().any(|n| n == "express"));

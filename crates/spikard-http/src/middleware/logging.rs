@@ -7,6 +7,10 @@
 //! `Authorization`, `Proxy-Authorization`, `Cookie`, `Set-Cookie`, `X-API-Key`,
 //! and the header configured for API-key authentication.
 //!
+//! Why hand-written, not tower-http's `TraceLayer`: it runs after routing, so it logs the
+//! route pattern and the request ID and redacts the configured API-key header; Rust users
+//! can still add `TraceLayer` with `App::layer` (`docs/middleware.md`).
+//!
 //! ```
 //! use http::HeaderMap;
 //! use spikard_http::middleware::logging::RequestLogging;

@@ -19,6 +19,10 @@
 //! let bad = RateLimitConfig { per_second: 0.0, ..Default::default() };
 //! assert!(RateLimit::new(&bad).is_err());
 //! ```
+//!
+//! Why hand-written: neither tower nor tower-http limits per client IP with `trusted_proxies`
+//! or answers a 429 problem with `Retry-After` (`tower::limit::RateLimit` delays requests
+//! instead); see `docs/middleware.md`.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};

@@ -26,6 +26,10 @@
 //! let auth = Authentication::compile(Some(&jwt), None).unwrap().expect("enabled");
 //! assert_eq!(format!("{auth:?}"), r#"Authentication { jwt: Some("HS256"), api_key: false }"#);
 //! ```
+//!
+//! Why hand-written: tower-http has no JWT validation or API-key rotation (its
+//! `ValidateRequestHeaderLayer` checks a fixed bearer token, basic credentials or a closure
+//! of your own) and no problem answers; see `docs/middleware.md`.
 
 mod api_key;
 mod failure;

@@ -27,6 +27,10 @@
 //! assert!(StaticMounts::compile([&mount]).is_ok());
 //! assert_eq!(content_type_for("app.js"), "text/javascript");
 //! ```
+//!
+//! Why hand-written, not tower-http's `ServeDir`: mounts are declared as serde config (also
+//! next to routes, by any binding), answered before routing through the server-wide
+//! middleware chain, with problems for refusals; see `docs/middleware.md`.
 
 mod respond;
 
