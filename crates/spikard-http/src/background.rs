@@ -2,7 +2,7 @@
 //! concurrency, failures and panics logged, drained on graceful shutdown.
 //!
 //! The pipeline owns one [`BackgroundTasks`] (built from
-//! [`BackgroundConfig`](spikard_core::config::BackgroundConfig)); bindings take it
+//! [`BackgroundConfig`]); bindings take it
 //! from the builder at registration, Rust handlers also reach it through
 //! [`BackgroundTasks::current`] while a request is being handled.
 //!

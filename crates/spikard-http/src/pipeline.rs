@@ -27,12 +27,12 @@ use crate::handler::{Handler, RequestData};
 use crate::hooks::{
     guarded, run_request_hooks, run_response_hooks, HookFlow, HookRequest, LifecycleHooks, ReplyHeaders,
 };
+use crate::layer::{AppLayer, AppService};
 use crate::limits::{check_head, read_body};
 use crate::middleware::static_files::StaticMounts;
 use crate::middleware::{Chain, Context};
 use crate::response::{error_response, HandlerResponse};
 use crate::route::{CompiledRoute, RouteKind, RouteSpec};
-use crate::service::{AppLayer, AppService};
 use crate::websocket::{Handshake, WebSocketHandler, WebSocketRoute};
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;

@@ -1,11 +1,11 @@
-//! The pipeline as a tower [`Service`], and tower [`Layer`]s around the whole app.
+//! The pipeline as a tower [`Service`], and tower [`Layer`](tower::Layer)s around the whole app.
 //!
 //! - [`Pipeline`] is a `Service<http::Request<B>>` for any request body `B` whose data is
 //!   [`Bytes`] (hyper's `Incoming`, axum's `Body`, `Full<Bytes>`, ...), answering
 //!   `Response<axum::body::Body>` and never failing: mount it in any tower or hyper stack.
-//! - [`PipelineBuilder::layer`] puts a tower [`Layer`] around the app: tower-http's
+//! - [`PipelineBuilder::layer`](crate::PipelineBuilder::layer) puts a tower [`Layer`](tower::Layer) around the app: tower-http's
 //!   `TraceLayer`, `CompressionLayer`, `SetResponseHeaderLayer`, or one of your own. Any layer
-//!   that wraps an [`AppService`] fits ([`AppLayer`] lists the bounds): its response body may
+//!   that wraps an [`AppService`](crate::AppService) fits ([`AppLayer`](crate::AppLayer) lists the bounds): its response body may
 //!   be of any type (it is boxed back into axum's `Body`), and an error it returns becomes a
 //!   500 problem (logged). The layer added last is the outermost, as with axum's
 //!   `Router::layer`.
@@ -14,7 +14,7 @@
 //!   the in-memory test client both serve through them ([`Pipeline::handle`]).
 //! - Without layers nothing changes: [`Pipeline::handle`] serves directly, with no boxing and
 //!   no allocation of its own. With layers the stack is built once, in
-//!   [`PipelineBuilder::build`]; each request then costs one clone of the boxed stack.
+//!   [`PipelineBuilder::build`](crate::PipelineBuilder::build); each request then costs one clone of the boxed stack.
 //!
 //! ```
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
@@ -51,112 +51,12 @@ use std::task::{Context, Poll};
 
 use axum::body::Body;
 use bytes::Bytes;
-use futures_util::future::{Either, Map, Ready};
-use futures_util::FutureExt;
 use http::{Request, Response};
-use spikard_core::SpikardError;
-use tower::util::BoxCloneSyncService;
-use tower::{Layer, Service};
+use tower::Service;
 
 use crate::handler::BoxFuture;
+use crate::layer::BoxError;
 use crate::pipeline::Pipeline;
-use crate::response::error_response;
-
-/// An error a tower layer may return.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
-/// The app as the layers around it see it: a cloneable, thread-safe boxed service from
-/// `Request<Body>` to `Response<Body>` that never fails. A layer given to
-/// [`PipelineBuilder::layer`] wraps one of these.
-pub type AppService = BoxCloneSyncService<Request<Body>, Response<Body>, Infallible>;
-
-/// A tower [`Layer`] that can go around the app. Implemented for every
-/// `L: Layer<AppService>` whose service takes `Request<Body>`, is `Clone + Send + Sync`,
-/// has a `Send` future, an error convertible to a [`BoxError`] and a response body with
-/// `Bytes` data; there is nothing to implement by hand.
-pub trait AppLayer: Send + Sync + 'static {
-    /// Wrap the app (or the layers added before this one).
-    fn wrap(&self, inner: AppService) -> AppService;
-}
-
-impl<L, S, B> AppLayer for L
-where
-    L: Layer<AppService, Service = S> + Send + Sync + 'static,
-    S: Service<Request<Body>, Response = Response<B>> + Clone + Send + Sync + 'static,
-    S::Future: Send + 'static,
-    S::Error: Into<BoxError>,
-    B: http_body::Body<Data = Bytes> + Send + 'static,
-    B::Error: Into<BoxError>,
-{
-    fn wrap(&self, inner: AppService) -> AppService {
-        AppService::new(Normalize {
-            inner: self.layer(inner),
-            not_ready: None,
-        })
-    }
-}
-
-/// A layer's service brought back to `Response<Body>` and `Infallible`.
-#[derive(Clone)]
-struct Normalize<S> {
-    inner: S,
-    /// A readiness error, answered by the next call (an `Infallible` service cannot return it).
-    not_ready: Option<std::sync::Arc<BoxError>>,
-}
-
-type Normalized<B, E> = fn(Result<Response<B>, E>) -> Result<Response<Body>, Infallible>;
-
-fn normalized<B, E>(result: Result<Response<B>, E>) -> Result<Response<Body>, Infallible>
-where
-    B: http_body::Body<Data = Bytes> + Send + 'static,
-    B::Error: Into<BoxError>,
-    E: Into<BoxError>,
-{
-    Ok(match result {
-        Ok(response) => response.map(Body::new),
-        Err(e) => failure(&e.into()),
-    })
-}
-
-/// The 500 problem answering a layer's error.
-fn failure(error: &BoxError) -> Response<Body> {
-    tracing::error!(error = %error, "a tower layer around the app failed");
-    error_response(&SpikardError::Internal(format!("tower layer: {error}"))).into_http(false)
-}
-
-impl<S, B> Service<Request<Body>> for Normalize<S>
-where
-    S: Service<Request<Body>, Response = Response<B>>,
-    S::Error: Into<BoxError>,
-    B: http_body::Body<Data = Bytes> + Send + 'static,
-    B::Error: Into<BoxError>,
-{
-    type Response = Response<Body>;
-    type Error = Infallible;
-    type Future = Either<Map<S::Future, Normalized<B, S::Error>>, Ready<Result<Response<Body>, Infallible>>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        match self.inner.poll_ready(cx) {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready(Ok(())) => Poll::Ready(Ok(())),
-            Poll::Ready(Err(e)) => {
-                self.not_ready = Some(std::sync::Arc::new(e.into()));
-                Poll::Ready(Ok(()))
-            }
-        }
-    }
-
-    fn call(&mut self, request: Request<Body>) -> Self::Future {
-        match self.not_ready.take() {
-            Some(error) => Either::Right(futures_util::future::ready(Ok(failure(&error)))),
-            None => Either::Left(
-                self.inner
-                    .call(request)
-                    .map(normalized::<B, S::Error> as Normalized<B, S::Error>),
-            ),
-        }
-    }
-}
 
 /// The pipeline as a tower service (through its layers, if it has any).
 impl<B> Service<Request<B>> for Pipeline
@@ -181,6 +81,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::layer::AppService;
     use crate::{HandlerResponse, HandlerResult, PipelineBuilder, RequestData, RouteSpec, TestClient};
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;

@@ -8,13 +8,14 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// Modules (a file `src/NAME.rs` and/or a directory `src/NAME/`) below the pipeline.
-const LOWER: [&str; 13] = [
+const LOWER: [&str; 14] = [
     "background",
     "client_ip",
     "cookies",
     "di",
     "handler",
     "hooks",
+    "layer",
     "limits",
     "middleware",
     "response",
@@ -24,7 +25,7 @@ const LOWER: [&str; 13] = [
     "websocket",
 ];
 
-/// Modules built on the lower ones (`service`: the pipeline as a tower service, its layers).
+/// Modules built on the lower ones (`service`: the pipeline as a tower service).
 const UPPER: [&str; 5] = ["pipeline", "server", "service", "testing", "docs"];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
