@@ -21,7 +21,7 @@ use spikard_http::foreign::{
 use spikard_http::BoxFuture;
 
 use crate::convert::json_to_py;
-use crate::request::{upload_file, PyHookRequest, Request};
+use crate::request::{hook_request, request, upload_file, View};
 use crate::response::{explicit_response, to_handler_response, to_py_response};
 use crate::support::support;
 use crate::{background, bridge, errors};
@@ -129,7 +129,7 @@ fn dependency_to_py<'py>(py: Python<'py>, value: &Resolved) -> PyResult<Bound<'p
 /// What a call showed the function, read back when it finishes.
 #[derive(Default)]
 struct Shown {
-    request: Option<Py<Request>>,
+    request: Option<Py<View>>,
     response: Option<Py<PyAny>>,
     /// An async generator, whose first step is the pending coroutine.
     generator: Option<Py<PyAny>>,
@@ -142,9 +142,9 @@ impl Inner {
             Arg::Null => return Ok(Some(py.None().into_bound(py))),
             Arg::Json(v) => json_to_py(py, v)?,
             Arg::Request(data) => {
-                let request = Bound::new(py, Request::new(data.clone()))?;
-                shown.request = Some(request.clone().unbind());
-                request.into_any()
+                let (request, view) = request(py, data.clone())?;
+                shown.request = Some(view.unbind());
+                request
             }
             Arg::Dependency(r) => dependency_to_py(py, r)?,
             Arg::File(f) => upload_file(py, f)?,
@@ -183,7 +183,7 @@ impl Inner {
                 shown.response = Some(shown_response.clone().unbind());
                 let mut args = vec![shown_response];
                 if let Some(r) = request {
-                    args.push(Bound::new(py, PyHookRequest::from(r.clone()))?.into_any());
+                    args.push(hook_request(py, r)?);
                 }
                 (PyTuple::new(py, args)?, PyDict::new(py))
             }

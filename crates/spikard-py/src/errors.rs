@@ -1,89 +1,75 @@
 //! Error mapping between Python and the core.
 //!
-//! Python sees one hierarchy rooted at `SpikardError`:
-//!
-//! | exception | raised for |
-//! |---|---|
-//! | `SpikardError` | base of everything Spikard raises; `HTTPException` derives from it |
-//! | `ConfigError` | a config or route spec that does not deserialise |
-//! | `RouteError` | a route the core refuses (`code`: `route-conflict` or `invalid-route`) |
-//! | `ServerError` | the server cannot bind or stops with an I/O error |
-//!
-//! Each instance carries the core's stable `code` attribute. In the other
-//! direction, a handler's exception becomes a core error: an exception with an
-//! integer `status_code` attribute deriving from `SpikardError` (`HTTPException`)
-//! becomes an application-chosen problem response, with the exception's `headers`
-//! (sent with the response) and `extra` (RFC 9457 extension members) when it has them;
-//! anything else is logged with its traceback and answered with a 500 problem that
-//! does not reveal it.
+//! The exception classes are the package's (`spikard.exceptions`: `SpikardError` and its
+//! `ConfigError`, `RouteError` and `ServerError`), imported when the extension loads and
+//! re-exported by it; each exception raised here carries the core's stable `code`. In the
+//! other direction, a `SpikardError` with an integer `status_code` (`HTTPException`) becomes
+//! a problem response with its `headers` and `extra` (RFC 9457 extension members); any other
+//! exception is logged with its traceback and answered with a 500 problem that hides it.
 
-use pyo3::create_exception;
-use pyo3::exceptions::{PyException, PyTypeError};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::PyDict;
 use spikard_core::{HttpProblem, SpikardError};
 
 use crate::convert::py_to_json;
 
-create_exception!(
-    _spikard,
-    SpikardPyError,
-    PyException,
-    "Base of every error Spikard raises."
-);
-create_exception!(
-    _spikard,
-    ConfigError,
-    SpikardPyError,
-    "A config or route description that cannot be read."
-);
-create_exception!(_spikard, RouteError, SpikardPyError, "A route the core refuses.");
-create_exception!(
-    _spikard,
-    ServerError,
-    SpikardPyError,
-    "The server could not start or stopped with an I/O error."
-);
+/// The exception classes, in the order of [`Kind`].
+static CLASSES: PyOnceLock<Vec<Py<PyAny>>> = PyOnceLock::new();
+const NAMES: [&str; 4] = ["SpikardError", "ConfigError", "RouteError", "ServerError"];
 
-/// Add the exception classes to the module (`SpikardError` is the Python name of the base).
-pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    let py = m.py();
-    for (name, class) in [
-        ("SpikardError", py.get_type::<SpikardPyError>()),
-        ("ConfigError", py.get_type::<ConfigError>()),
-        ("RouteError", py.get_type::<RouteError>()),
-        ("ServerError", py.get_type::<ServerError>()),
-    ] {
-        // Shown as `spikard.exceptions.X`, where the package re-exports them.
-        class.setattr("__module__", "spikard.exceptions")?;
-        class.setattr("__qualname__", name)?;
-        class.setattr("__name__", name)?;
-        m.add(name, class)?;
+#[derive(Clone, Copy)]
+enum Kind {
+    Base,
+    Config,
+    Route,
+    Server,
+}
+
+/// Import the exception classes from `module` and add them to the extension module.
+pub fn register(m: &Bound<'_, PyModule>, module: &str) -> PyResult<()> {
+    let exceptions = m.py().import(module)?;
+    let mut classes = Vec::new();
+    for name in NAMES {
+        let class = exceptions.getattr(name)?;
+        m.add(name, &class)?;
+        classes.push(class.unbind());
     }
+    let _ = CLASSES.set(m.py(), classes);
     Ok(())
 }
 
-fn with_code(py: Python<'_>, err: PyErr, code: &str) -> PyErr {
-    let _ = err.value(py).setattr("code", code);
-    err
+/// An instance of the class `kind` with `message` and `code`.
+fn raise(kind: Kind, message: String, code: &str) -> PyErr {
+    Python::attach(|py| {
+        let Some(classes) = CLASSES.get(py) else {
+            return PyRuntimeError::new_err(message);
+        };
+        match classes[kind as usize].bind(py).call1((message,)) {
+            Ok(e) => {
+                let _ = e.setattr("code", code);
+                PyErr::from_value(e)
+            }
+            Err(e) => e,
+        }
+    })
 }
 
 /// A core error as a Python exception.
 pub fn to_py(err: &SpikardError) -> PyErr {
-    let message = err.to_string();
-    let py_err = match err {
-        SpikardError::RouteConflict(_) | SpikardError::InvalidRoute(_) => RouteError::new_err(message),
+    let kind = match err {
+        SpikardError::RouteConflict(_) | SpikardError::InvalidRoute(_) => Kind::Route,
         // A broken dependency graph found when the app is built: a configuration mistake.
-        SpikardError::Dependency { .. } | SpikardError::Config(_) => ConfigError::new_err(message),
-        _ => SpikardPyError::new_err(message),
+        SpikardError::Dependency { .. } | SpikardError::Config(_) => Kind::Config,
+        _ => Kind::Base,
     };
-    Python::attach(|py| with_code(py, py_err, err.code()))
+    raise(kind, err.to_string(), err.code())
 }
 
 /// A config/spec decoding failure as `ConfigError`.
 pub fn config_error(what: &str, err: impl std::fmt::Display) -> PyErr {
-    let py_err = ConfigError::new_err(format!("{what}: {err}"));
-    Python::attach(|py| with_code(py, py_err, "invalid-config"))
+    raise(Kind::Config, format!("{what}: {err}"), "invalid-config")
 }
 
 /// An I/O failure of the server as `ServerError` (an invalid setting as `ConfigError`).
@@ -91,14 +77,14 @@ pub fn server_error(err: &std::io::Error) -> PyErr {
     if err.kind() == std::io::ErrorKind::InvalidInput {
         return config_error("server", err);
     }
-    let py_err = ServerError::new_err(err.to_string());
-    Python::attach(|py| with_code(py, py_err, "server-error"))
+    raise(Kind::Server, err.to_string(), "server-error")
 }
 
 /// A handler's exception as a core error (see the module docs).
 pub fn from_handler(py: Python<'_>, err: PyErr, handler_name: &str) -> SpikardError {
     let value = err.value(py);
-    if value.is_instance_of::<SpikardPyError>() && value.hasattr("status_code").unwrap_or(false) {
+    let base = CLASSES.get(py).map(|c| c[Kind::Base as usize].bind(py));
+    if base.is_some_and(|b| value.is_instance(b).unwrap_or(false)) && value.hasattr("status_code").unwrap_or(false) {
         match http_error(value) {
             Ok(problem) => return problem,
             Err(e) => {
@@ -145,16 +131,31 @@ pub fn log_exception(py: Python<'_>, err: &PyErr, handler_name: &str) {
     }
 }
 
+/// Stand-ins for the package's classes, registered (the Rust tests run without the package).
+#[cfg(test)]
+pub fn stand_ins(py: Python<'_>) -> Vec<Py<PyAny>> {
+    let code = c"class SpikardError(Exception): pass\nclass ConfigError(SpikardError): pass\nclass RouteError(SpikardError): pass\nclass ServerError(SpikardError): pass\n";
+    let module = PyModule::from_code(py, code, c"stand_in_errors.py", c"stand_in_errors").unwrap();
+    assert!(module.is_instance_of::<PyModule>()); // `from_code` registers it in `sys.modules`
+    register(&PyModule::new(py, "ext").unwrap(), "stand_in_errors").unwrap();
+    CLASSES.get(py).unwrap().iter().map(|c| c.clone_ref(py)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn spikard_error(py: Python<'_>) -> PyErr {
+        PyErr::from_value(stand_ins(py)[0].bind(py).call1(("x",)).unwrap())
+    }
+
     #[test]
     fn route_errors_carry_their_code() {
         Python::attach(|py| {
+            let classes = stand_ins(py);
             let err = to_py(&SpikardError::RouteConflict("GET /a".into()));
-            assert!(err.is_instance_of::<RouteError>(py));
-            assert!(err.is_instance_of::<SpikardPyError>(py));
+            assert!(err.value(py).is_instance(classes[2].bind(py)).unwrap());
+            assert!(err.value(py).is_instance(classes[0].bind(py)).unwrap());
             let code: String = err.value(py).getattr("code").unwrap().extract().unwrap();
             assert_eq!(code, "route-conflict");
         });
@@ -173,7 +174,7 @@ mod tests {
     #[test]
     fn spikard_errors_with_a_status_become_http_errors() {
         Python::attach(|py| {
-            let err = SpikardPyError::new_err("x");
+            let err = spikard_error(py);
             err.value(py).setattr("status_code", 404).unwrap();
             err.value(py).setattr("detail", "Item not found").unwrap();
             let core = from_handler(py, err, "h");
@@ -190,7 +191,7 @@ mod tests {
     #[test]
     fn headers_and_extra_become_an_http_problem() {
         Python::attach(|py| {
-            let err = SpikardPyError::new_err("x");
+            let err = spikard_error(py);
             let value = err.value(py);
             value.setattr("status_code", 429).unwrap();
             value.setattr("detail", "Slow down").unwrap();
@@ -210,7 +211,7 @@ mod tests {
     #[test]
     fn unconvertible_extra_is_an_internal_error() {
         Python::attach(|py| {
-            let err = SpikardPyError::new_err("x");
+            let err = spikard_error(py);
             let value = err.value(py);
             value.setattr("status_code", 400).unwrap();
             value.setattr("extra", py.eval(c"[1]", None, None).unwrap()).unwrap();

@@ -38,8 +38,7 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _spikard(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<app::App>()?;
-    m.add_class::<request::Request>()?;
-    m.add_class::<request::PyHookRequest>()?;
+    m.add_class::<request::View>()?;
     m.add_class::<websocket::WebSocketConnection>()?;
     m.add_class::<testing::TestClient>()?;
     m.add_class::<testing::TestStreamResponse>()?;
@@ -52,6 +51,6 @@ fn _spikard(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bridge::event_loop, m)?)?;
     m.add_class::<background::BackgroundRunner>()?;
     m.add_function(wrap_pyfunction!(background::enable_background, m)?)?;
-    errors::register(m)?;
+    errors::register(m, "spikard.exceptions")?;
     Ok(())
 }

@@ -17,6 +17,9 @@ pub struct Support {
     pub event_source_response: Py<PyAny>,
     pub sse_event: Py<PyAny>,
     pub upload_file: Py<PyAny>,
+    /// `spikard.requests.Request` and `HookRequest`.
+    pub request: Py<PyAny>,
+    pub hook_request: Py<PyAny>,
     /// Wraps an async iterator for pulls from Rust (`spikard._support.AsyncItems`).
     pub async_items: Py<PyAny>,
     /// The context variable holding the request's background runner.
@@ -51,6 +54,8 @@ pub fn register(py: Python<'_>, objects: Option<&Bound<'_, PyDict>>) -> PyResult
         event_source_response: get("EventSourceResponse")?,
         sse_event: get("SseEvent")?,
         upload_file: get("UploadFile")?,
+        request: get("Request")?,
+        hook_request: get("HookRequest")?,
         async_items: get("AsyncItems")?,
         background: get("background")?,
         with_runner: get("with_runner")?,
@@ -77,7 +82,7 @@ pub fn is(value: &Bound<'_, PyAny>, class: &Py<PyAny>) -> bool {
 /// Stand-ins for the package's objects in Rust unit tests (which run without the package).
 #[cfg(test)]
 pub fn register_stand_ins(py: Python<'_>) {
-    let code = c"class Stand:\n    pass\nobjects = {n: type(n, (Stand,), {}) for n in ('Response', 'StreamingResponse', 'EventSourceResponse', 'SseEvent', 'UploadFile', 'AsyncItems')}\nobjects.update(encoder=vars, background=None, with_runner=None, resolve=None, finish_generator=None, afinish_generator=None)\n";
+    let code = c"class Stand:\n    pass\nobjects = {n: type(n, (Stand,), {}) for n in ('Response', 'StreamingResponse', 'EventSourceResponse', 'SseEvent', 'UploadFile', 'AsyncItems', 'Request', 'HookRequest')}\nobjects.update(encoder=vars, background=None, with_runner=None, resolve=None, finish_generator=None, afinish_generator=None)\n";
     let module = PyModule::from_code(py, code, c"stand_ins.py", c"stand_ins").unwrap();
     let objects = module.getattr("objects").unwrap();
     register(py, Some(objects.cast::<PyDict>().unwrap())).unwrap();

@@ -87,8 +87,8 @@ impl WebSocketConnection {
 
     /// The upgrade request (path, parameters, headers, cookies).
     #[getter]
-    fn request(&self) -> crate::request::Request {
-        crate::request::Request::new(Arc::new(self.conn.request().clone()))
+    fn request<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(crate::request::request(py, Arc::new(self.conn.request().clone()))?.0)
     }
 }
 

@@ -18,7 +18,6 @@ Routing, parameter coercion, validation and error responses run in Rust; handler
 """
 
 from spikard import _support  # noqa: F401 - registers the package's objects with the extension
-from spikard._spikard import HookRequest, Request
 from spikard.app import Spikard, current_app, delete, get, head, options, patch, post, put
 from spikard.config import ServerConfig
 from spikard.di import Dependency, Provide
@@ -31,6 +30,7 @@ from spikard.exceptions import (
     SpikardError,
 )
 from spikard.params import Body, Cookie, Header, Path, Query
+from spikard.requests import HookRequest, Request
 from spikard.responses import EventSourceResponse, Response, SseEvent, StreamingResponse
 from spikard.uploads import UploadFile
 from spikard.websocket import WebSocket, WebSocketDisconnect

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from spikard import _bodies
-from spikard._spikard import ConfigError
+from spikard.exceptions import ConfigError
 from spikard.params import Param
 from spikard.uploads import UploadFile
 

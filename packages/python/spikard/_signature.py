@@ -18,9 +18,11 @@ from typing import Any
 import msgspec
 
 from spikard import _bodies, _decl, _schema
-from spikard._spikard import ConfigError, Request, route_params
+from spikard._spikard import route_params
 from spikard.di import Dependency, Provide, by_type
+from spikard.exceptions import ConfigError
 from spikard.params import REQUIRED, Body, Header, Param
+from spikard.requests import Request
 from spikard.uploads import UploadFile
 
 _FILE_SCHEMA = {"type": "string", "format": "binary"}

@@ -11,6 +11,7 @@ from typing import Any
 
 from spikard import _bodies, _spikard
 from spikard.exceptions import HTTPException
+from spikard.requests import HookRequest, Request
 from spikard.responses import EventSourceResponse, Response, SseEvent, StreamingResponse
 from spikard.uploads import UploadFile
 
@@ -127,6 +128,8 @@ _spikard.register(
     EventSourceResponse=EventSourceResponse,
     SseEvent=SseEvent,
     UploadFile=UploadFile,
+    Request=Request,
+    HookRequest=HookRequest,
     AsyncItems=AsyncItems,
     background=background,
     with_runner=with_runner,

@@ -26,9 +26,9 @@ from spikard import _decl, _responses, _server, _signature
 from spikard import sse as _sse
 from spikard import websocket as _websocket
 from spikard._spikard import App as _CoreApp
-from spikard._spikard import ConfigError
 from spikard.config import ServerConfig, to_rust
 from spikard.di import Provide, as_provide, hook_dependencies
+from spikard.exceptions import ConfigError
 
 __all__ = ["Spikard", "current_app", "delete", "get", "head", "options", "patch", "post", "put"]
 

@@ -64,7 +64,8 @@ import typing
 from typing import Any
 
 from spikard import _decl
-from spikard._spikard import ConfigError, Request
+from spikard.exceptions import ConfigError
+from spikard.requests import Request
 
 __all__ = ["Dependency", "Provide"]
 

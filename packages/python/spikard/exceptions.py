@@ -1,10 +1,19 @@
 """The exception hierarchy: everything Spikard raises derives from :class:`SpikardError`.
 
-``SpikardError``, ``ConfigError``, ``RouteError`` and ``ServerError`` come from the Rust
-binding (each instance carries the core's stable ``code``); :class:`HTTPException`
-is what handlers (and hooks) raise to answer with a problem response of their choosing;
-:class:`ResponseValidationError` is raised when a handler's result does not match its
-response model (a logged 500, see ``spikard._responses``).
+=========================== ===================================================================
+exception                   raised for
+=========================== ===================================================================
+``SpikardError``            base of everything Spikard raises
+``ConfigError``             a config or route declaration that cannot be read
+``RouteError``              a route the core refuses (``code``: ``route-conflict`` or ``invalid-route``)
+``ServerError``             the server cannot bind or stops with an I/O error
+``HTTPException``           raised by handlers and hooks to answer with a problem of their choosing
+``ResponseValidationError`` a handler's result does not match its response model (a logged 500)
+=========================== ===================================================================
+
+Each instance carries the core's stable ``code``. The extension (``spikard._spikard``)
+raises these classes for the core's errors and re-exports them; this module imports
+nothing from the package, so the extension can import it while it loads.
 """
 
 from __future__ import annotations
@@ -12,8 +21,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
-
-from spikard._spikard import ConfigError, RouteError, ServerError, SpikardError
 
 __all__ = [
     "ConfigError",
@@ -23,6 +30,31 @@ __all__ = [
     "ServerError",
     "SpikardError",
 ]
+
+
+class SpikardError(Exception):
+    """Base of every error Spikard raises; ``code`` is the core's stable error code."""
+
+    code: str
+
+
+class ConfigError(SpikardError):
+    """A config or route declaration that cannot be read."""
+
+    code = "invalid-config"
+
+
+class RouteError(SpikardError):
+    """A route the core refuses (``code``: ``route-conflict`` or ``invalid-route``)."""
+
+    code = "invalid-route"
+
+
+class ServerError(SpikardError):
+    """The server could not start or stopped with an I/O error."""
+
+    code = "server-error"
+
 
 #: Members of an RFC 9457 problem that ``extra`` cannot replace.
 _STANDARD_MEMBERS = frozenset({"type", "title", "status", "detail"})

@@ -1,5 +1,6 @@
 //! The binding-neutral part of the request object handed to foreign code.
 
+use std::borrow::Cow;
 use std::sync::{Arc, Mutex};
 
 use http::{HeaderName, HeaderValue};
@@ -93,6 +94,42 @@ impl RequestView {
             .map(|(k, v)| (k, Value::String(v)))
             .collect()
     }
+
+    /// A part of the request as JSON, by the name request objects show it under: `method`,
+    /// `path`, `path_params`, `query_params` ([`Self::query`]), `headers`, `cookies`, `state`,
+    /// `client` (the IP address, or null), `form` (the decoded form fields, or an empty
+    /// object) and `json` ([`Self::json`]); `None` for any other name.
+    pub fn part(&self, name: &str) -> Option<Result<Cow<'_, Value>, String>> {
+        let data = &self.data;
+        let object = Value::Object;
+        Some(Ok(Cow::Owned(match name {
+            "method" => Value::String(data.method.as_str().to_owned()),
+            "path" => Value::String(data.path.clone()),
+            "path_params" => object(data.path_params.clone()),
+            "query_params" => object(self.query()),
+            "headers" => object(self.headers()),
+            "cookies" => object(self.cookies()),
+            "state" => object(data.state.clone()),
+            "client" => data.client_ip.map_or(Value::Null, |ip| Value::String(ip.to_string())),
+            "form" => match &data.body {
+                Value::Object(map) => object(map.clone()),
+                _ => object(Map::new()),
+            },
+            "json" => return Some(self.json()),
+            _ => return None,
+        })))
+    }
+
+    /// The decoded, validated body (JSON, or a form's fields); `null` when absent. A route
+    /// that declares no body leaves it undecoded: it is parsed here.
+    pub fn json(&self) -> Result<Cow<'_, Value>, String> {
+        let data = &self.data;
+        if data.body.is_null() && !data.raw_body.is_empty() {
+            let parsed = serde_json::from_slice(&data.raw_body).map_err(|e| format!("body is not JSON: {e}"))?;
+            return Ok(Cow::Owned(parsed));
+        }
+        Ok(Cow::Borrowed(&data.body))
+    }
 }
 
 #[cfg(test)]
@@ -117,6 +154,13 @@ mod tests {
         assert_eq!(Value::Object(view.query()), json!({"tag": ["a", "b"], "n": 5}));
         assert_eq!(view.headers()["x-a"], "1, 2");
         assert_eq!(Value::Object(view.cookies()), json!({"s": "abc", "t": "1"}));
+        assert_eq!(
+            *view.part("query_params").unwrap().unwrap(),
+            json!({"tag": ["a", "b"], "n": 5})
+        );
+        assert_eq!(*view.part("client").unwrap().unwrap(), Value::Null);
+        assert_eq!(*view.part("json").unwrap().unwrap(), Value::Null);
+        assert!(view.part("moon").is_none());
         assert!(view.reply_header("bad name", "x").is_err());
         view.reply_header("x-ok", "y").unwrap();
         assert_eq!(view.take_reply_headers().len(), 1);
