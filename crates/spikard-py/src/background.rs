@@ -7,13 +7,12 @@
 //! an async handler's task (the coroutine is wrapped so the variable belongs to that task
 //! only). It is only set once the `spikard.background` module was imported
 //! ([`enable_background`]), so apps that never use background work pay nothing per
-//! request. A coroutine runs on the asyncio loop thread; a plain callable on a blocking
-//! thread, with the GIL held for the call.
+//! request. The work is a coroutine on the asyncio loop (a plain callable is wrapped in
+//! `asyncio.to_thread` by the package).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use pyo3::prelude::*;
-use spikard_core::SpikardError;
 use spikard_http::background::BackgroundTasks;
 
 use crate::support::support;
@@ -47,26 +46,6 @@ impl BackgroundRunner {
                     .map_err(|e| errors::from_handler(py, e, "background task"))
             })?;
             pending.await
-        })
-    }
-
-    /// Call `function()` on a blocking thread (GIL held for the call); `False` when the
-    /// server is shutting down.
-    fn spawn_call(&self, function: Py<PyAny>, name: String) -> bool {
-        let _entered = self.runtime.enter();
-        self.tasks.spawn(async move {
-            let called = tokio::task::spawn_blocking(move || {
-                Python::attach(|py| {
-                    function
-                        .bind(py)
-                        .call0()
-                        .map(drop)
-                        .map_err(|e| errors::from_handler(py, e, &name))
-                })
-            });
-            called
-                .await
-                .unwrap_or_else(|e| Err(SpikardError::Internal(format!("background task failed: {e}"))))
         })
     }
 }

@@ -1,14 +1,14 @@
 //! The one place where Rust and Python's runtimes meet.
 //!
-//! * Sync handlers are called directly, with the GIL held only for the call.
-//! * Coroutines run on a dedicated asyncio event loop thread (one per process,
-//!   started on first use, restarted after a fork). [`submit`] hands a coroutine
-//!   to that loop and returns a Rust future; the loop's done-callback converts the
-//!   result while it still holds the GIL and sends it over a oneshot channel.
-//!   Dropping the future (the client went away) cancels the Python task.
-//!   [`spawn`] runs a coroutine there without waiting for it (closing a stream).
-//! * Blocking Rust calls (serving, the test client) run inside `py.detach`, so
-//!   handlers running on other threads can take the GIL.
+//! * Sync functions are called directly, with the GIL held only for the call.
+//! * Coroutines run on the package's asyncio loop (`spikard._support.event_loop`: one per
+//!   process on its own thread, started on first use and again after a fork). [`submit`]
+//!   hands one to that loop and returns a Rust future; the loop's done-callback converts
+//!   the result while it holds the GIL and sends it over a oneshot channel. Dropping the
+//!   future (the client went away) cancels the Python task. [`spawn`] runs a coroutine
+//!   there without waiting for it (closing a stream).
+//! * Blocking Rust calls (serving, the test client) run inside `py.detach`, so functions
+//!   running on other threads can take the GIL.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -16,56 +16,14 @@ use std::sync::Mutex;
 use std::task::{Context, Poll};
 
 use pyo3::prelude::*;
-use pyo3::sync::MutexExt;
-use pyo3::types::PyDict;
 use spikard_core::SpikardError;
 use tokio::sync::oneshot;
 
-/// The process's asyncio loop and its `run_coroutine_threadsafe`.
-struct LoopThread {
-    pid: u32,
-    event_loop: Py<PyAny>,
-    run_threadsafe: Py<PyAny>,
-}
+use crate::support::support;
 
-static LOOP: Mutex<Option<LoopThread>> = Mutex::new(None);
-
-fn start_loop(py: Python<'_>) -> PyResult<LoopThread> {
-    let asyncio = py.import("asyncio")?;
-    let event_loop = asyncio.call_method0("new_event_loop")?;
-    let kwargs = PyDict::new(py);
-    kwargs.set_item("target", event_loop.getattr("run_forever")?)?;
-    kwargs.set_item("name", "spikard-asyncio")?;
-    kwargs.set_item("daemon", true)?;
-    let thread = py.import("threading")?.getattr("Thread")?.call((), Some(&kwargs))?;
-    thread.call_method0("start")?;
-    Ok(LoopThread {
-        pid: std::process::id(),
-        event_loop: event_loop.unbind(),
-        run_threadsafe: asyncio.getattr("run_coroutine_threadsafe")?.unbind(),
-    })
-}
-
-/// The event loop async handlers run on (started if needed); exposed to Python as `event_loop()`.
-#[pyfunction]
-pub fn event_loop(py: Python<'_>) -> PyResult<Py<PyAny>> {
-    let mut guard = LOOP
-        .lock_py_attached(py)
-        .map_err(|_| pyo3::exceptions::PyRuntimeError::new_err("event loop lock poisoned"))?;
-    if guard.as_ref().is_none_or(|l| l.pid != std::process::id()) {
-        *guard = Some(start_loop(py)?);
-    }
-    let l = guard.as_ref().expect("set above");
-    Ok(l.event_loop.clone_ref(py))
-}
-
-fn run_threadsafe(py: Python<'_>) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
-    let event_loop = event_loop(py)?;
-    let guard = LOOP
-        .lock_py_attached(py)
-        .map_err(|_| pyo3::exceptions::PyRuntimeError::new_err("event loop lock poisoned"))?;
-    let l = guard.as_ref().expect("started by event_loop");
-    Ok((event_loop, l.run_threadsafe.clone_ref(py)))
+/// The event loop async functions run on (started if needed).
+pub fn event_loop(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    support(py)?.event_loop.bind(py).call0()
 }
 
 /// Turns a coroutine's outcome into a result (runs on the loop thread, GIL held).
@@ -126,8 +84,7 @@ pub fn submit<T: Send + 'static, E: Send + 'static>(
     coroutine: Bound<'_, PyAny>,
     finish: Finish<T, E>,
 ) -> PyResult<Pending<T, E>> {
-    let (event_loop, run) = run_threadsafe(py)?;
-    let future = run.bind(py).call1((coroutine, event_loop))?;
+    let future = support(py)?.submit.bind(py).call1((coroutine,))?;
     let (tx, rx) = oneshot::channel();
     let complete: Complete = Box::new(move |py, outcome| {
         let _ = tx.send(finish(py, outcome));
@@ -148,9 +105,7 @@ pub fn submit<T: Send + 'static, E: Send + 'static>(
 /// Run `coroutine` on the event loop without waiting for it (its outcome is dropped: it
 /// reports its own failures).
 pub fn spawn(py: Python<'_>, coroutine: Bound<'_, PyAny>) -> PyResult<()> {
-    let (event_loop, run) = run_threadsafe(py)?;
-    run.bind(py).call1((coroutine, event_loop))?;
-    Ok(())
+    support(py)?.submit.bind(py).call1((coroutine,)).map(drop)
 }
 
 /// A runtime for this crate's unit tests (the shape of the test client's).
@@ -170,6 +125,7 @@ mod tests {
     fn coroutines_complete_through_the_loop_thread() {
         let runtime = test_runtime().unwrap();
         let pending = Python::attach(|py| {
+            crate::support::register_stand_ins(py);
             let module = PyModule::from_code(
                 py,
                 c"import asyncio\nasync def answer():\n    await asyncio.sleep(0)\n    return 42\n",
@@ -193,6 +149,7 @@ mod tests {
     #[test]
     fn dropping_the_future_cancels_the_python_task() {
         let (module, pending) = Python::attach(|py| {
+            crate::support::register_stand_ins(py);
             let module = PyModule::from_code(
                 py,
                 c"import asyncio\nstate = []\nasync def slow():\n    state.append('started')\n    try:\n        await asyncio.sleep(30)\n    except asyncio.CancelledError:\n        state.append('cancelled')\n        raise\n",

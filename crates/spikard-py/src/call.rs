@@ -251,32 +251,25 @@ impl Inner {
         let mut shown = Shown::default();
         let result = self.invoke(py, call.input, &mut shown);
         let expect = call.expect;
-        let generator = self.role == Role::Generator;
         let step = match result {
             Err(e) => return Err(self.error(py, e)),
-            // A sync generator: its first value now.
-            Ok(g) if generator && !self.is_async => {
+            // A generator's first value: now (sync) or on the loop (async).
+            Ok(g) if self.role == Role::Generator => {
                 shown.generator = Some(g.clone().unbind());
-                let first = g
-                    .call_method0("__next__")
-                    .map_err(|e| first_yield_error(py, e, &self.name));
-                return self.finish(py, first, expect, &shown).map(ready);
+                let support = support(py).map_err(|e| self.error(py, e))?;
+                let first = if self.is_async { &support.afirst } else { &support.first };
+                let first = first.bind(py).call1((g, &*self.name));
+                if !self.is_async {
+                    return self.finish(py, first, expect, &shown).map(ready);
+                }
+                first.map_err(|e| self.error(py, e))?
             }
             Ok(value) if !self.is_async => return self.finish(py, Ok(value), expect, &shown).map(ready),
-            Ok(g) if generator => {
-                shown.generator = Some(g.clone().unbind());
-                g.call_method0("__anext__").map_err(|e| self.error(py, e))?
-            }
             Ok(coroutine) => coroutine,
         };
         let this = Arc::clone(self);
-        let finish: bridge::Finish<Outcome, ForeignError> = Box::new(move |py, outcome| {
-            let outcome = outcome.map_err(|e| match e {
-                e if this.role == Role::Generator => first_yield_error(py, e, &this.name),
-                e => e,
-            });
-            this.finish(py, outcome, expect, &shown)
-        });
+        let finish: bridge::Finish<Outcome, ForeignError> =
+            Box::new(move |py, outcome| this.finish(py, outcome, expect, &shown));
         let pending = bridge::submit(py, step, finish).map_err(|e| self.error(py, e))?;
         Ok(Box::pin(pending))
     }
@@ -286,26 +279,10 @@ fn ready(outcome: Outcome) -> Completion {
     Box::pin(std::future::ready(Ok(outcome)))
 }
 
-/// A generator that ended without yielding is a server-side mistake: say so.
-fn first_yield_error(py: Python<'_>, e: PyErr, name: &str) -> PyErr {
-    if is_exhausted(py, &e) {
-        pyo3::exceptions::PyRuntimeError::new_err(format!(
-            "dependency {name} is a generator that did not yield a value"
-        ))
-    } else {
-        e
-    }
-}
-
 impl ForeignFn for PyFn {
     fn call(&self, call: Call<'_>) -> Completion {
         Python::attach(|py| self.0.start(py, call)).unwrap_or_else(|e| Box::pin(std::future::ready(Err(e))))
     }
-}
-
-fn is_exhausted(py: Python<'_>, err: &PyErr) -> bool {
-    err.is_instance_of::<pyo3::exceptions::PyStopIteration>(py)
-        || err.is_instance_of::<pyo3::exceptions::PyStopAsyncIteration>(py)
 }
 
 /// A generator dependency after its first value.

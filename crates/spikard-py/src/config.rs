@@ -9,7 +9,6 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use spikard_core::config::ServerConfig;
 
-use crate::convert::json_to_py;
 use crate::errors;
 
 /// A `ServerConfig` from a Python dict (missing keys take their defaults).
@@ -19,13 +18,6 @@ pub fn config_from(dict: Option<&Bound<'_, PyDict>>) -> PyResult<ServerConfig> {
         Some(d) => serde_json::from_value(crate::convert::py_to_json(d.as_any())?)
             .map_err(|e| errors::config_error("ServerConfig", e)),
     }
-}
-
-/// The default `ServerConfig` as a dict.
-#[pyfunction]
-pub fn default_server_config(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
-    let value = serde_json::to_value(ServerConfig::default()).map_err(|e| errors::config_error("config", e))?;
-    json_to_py(py, &value)
 }
 
 /// The default of every config struct, by struct name, as dicts (field order kept).

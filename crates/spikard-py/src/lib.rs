@@ -41,14 +41,12 @@ fn _spikard(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<request::View>()?;
     m.add_class::<websocket::WebSocketConnection>()?;
     m.add_class::<testing::TestClient>()?;
-    m.add_class::<testing::TestStreamResponse>()?;
+    m.add_class::<testing::TestStream>()?;
     m.add_class::<testing::TestWebSocket>()?;
-    m.add_function(wrap_pyfunction!(config::default_server_config, m)?)?;
     m.add_function(wrap_pyfunction!(config::default_configs, m)?)?;
     m.add_function(wrap_pyfunction!(support::register, m)?)?;
     m.add_function(wrap_pyfunction!(app::route_params, m)?)?;
     m.add_function(wrap_pyfunction!(response::cookie_header, m)?)?;
-    m.add_function(wrap_pyfunction!(bridge::event_loop, m)?)?;
     m.add_class::<background::BackgroundRunner>()?;
     m.add_function(wrap_pyfunction!(background::enable_background, m)?)?;
     errors::register(m, "spikard.exceptions")?;

@@ -21,31 +21,13 @@ use spikard_http::{Cookie, HandlerResponse, ResponseBody};
 
 use crate::support::{is, support};
 
-/// A `Set-Cookie` header value (`Response.set_cookie` builds its cookies with it).
+/// A `Set-Cookie` header value from the core's `Cookie` fields (`name`, `value`, `max_age`,
+/// `path`, `domain`, `secure`, `http_only`, `same_site`): `Response.set_cookie` uses it.
 #[pyfunction]
-#[pyo3(signature = (key, value = String::new(), max_age = None, path = None, domain = None, secure = false, httponly = false, samesite = None))]
-#[allow(clippy::too_many_arguments)] // mirrors the Python keyword arguments
-pub fn cookie_header(
-    key: String,
-    value: String,
-    max_age: Option<i64>,
-    path: Option<String>,
-    domain: Option<String>,
-    secure: bool,
-    httponly: bool,
-    samesite: Option<String>,
-) -> String {
-    let cookie = Cookie {
-        name: key,
-        value,
-        max_age,
-        path,
-        domain,
-        secure,
-        http_only: httponly,
-        same_site: samesite,
-    };
-    cookie.to_header_value()
+pub fn cookie_header(cookie: &Bound<'_, PyDict>) -> PyResult<String> {
+    let cookie: Cookie = serde_json::from_value(crate::convert::py_to_json(cookie.as_any())?)
+        .map_err(|e| PyValueError::new_err(format!("invalid cookie: {e}")))?;
+    Ok(cookie.to_header_value())
 }
 
 fn bytes_response(bytes: &Bound<'_, PyBytes>) -> HandlerResponse {

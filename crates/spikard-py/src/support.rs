@@ -33,6 +33,14 @@ pub struct Support {
     pub finish_generator: Py<PyAny>,
     /// The same for an async generator (a coroutine).
     pub afinish_generator: Py<PyAny>,
+    /// `first(generator, name)`, `afirst(...)` (a coroutine): a generator dependency's first
+    /// value (a `RuntimeError` naming the dependency when there is none).
+    pub first: Py<PyAny>,
+    pub afirst: Py<PyAny>,
+    /// `event_loop()`: the loop async functions run on; `submit(coroutine)`: run one there
+    /// (a `concurrent.futures.Future`).
+    pub event_loop: Py<PyAny>,
+    pub submit: Py<PyAny>,
 }
 
 static SUPPORT: PyOnceLock<Support> = PyOnceLock::new();
@@ -62,6 +70,10 @@ pub fn register(py: Python<'_>, objects: Option<&Bound<'_, PyDict>>) -> PyResult
         resolve: get("resolve")?,
         finish_generator: get("finish_generator")?,
         afinish_generator: get("afinish_generator")?,
+        first: get("first")?,
+        afirst: get("afirst")?,
+        event_loop: get("event_loop")?,
+        submit: get("submit")?,
     };
     let _ = SUPPORT.set(py, support);
     Ok(())
@@ -82,7 +94,7 @@ pub fn is(value: &Bound<'_, PyAny>, class: &Py<PyAny>) -> bool {
 /// Stand-ins for the package's objects in Rust unit tests (which run without the package).
 #[cfg(test)]
 pub fn register_stand_ins(py: Python<'_>) {
-    let code = c"class Stand:\n    pass\nobjects = {n: type(n, (Stand,), {}) for n in ('Response', 'StreamingResponse', 'EventSourceResponse', 'SseEvent', 'UploadFile', 'AsyncItems', 'Request', 'HookRequest')}\nobjects.update(encoder=vars, background=None, with_runner=None, resolve=None, finish_generator=None, afinish_generator=None)\n";
+    let code = c"class Stand:\n    pass\nobjects = {n: type(n, (Stand,), {}) for n in ('Response', 'StreamingResponse', 'EventSourceResponse', 'SseEvent', 'UploadFile', 'AsyncItems', 'Request', 'HookRequest')}\nobjects.update(encoder=vars, background=None, with_runner=None, resolve=None, finish_generator=None, afinish_generator=None, first=None, afirst=None)\nimport asyncio, threading\nloop = asyncio.new_event_loop()\nthreading.Thread(target=loop.run_forever, daemon=True).start()\nobjects.update(event_loop=lambda: loop, submit=lambda c: asyncio.run_coroutine_threadsafe(c, loop))\n";
     let module = PyModule::from_code(py, code, c"stand_ins.py", c"stand_ins").unwrap();
     let objects = module.getattr("objects").unwrap();
     register(py, Some(objects.cast::<PyDict>().unwrap())).unwrap();

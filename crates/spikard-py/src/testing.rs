@@ -5,7 +5,7 @@
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyString};
+use pyo3::types::{PyBytes, PyString};
 use spikard_http::testing::{self as core, ClientError, Pairs, RequestBody, WsFrame};
 use spikard_http::Pipeline;
 
@@ -71,93 +71,47 @@ impl TestClient {
         Ok(TestWebSocket(ws))
     }
 
-    /// Send a bodiless request and read the response as it arrives (for streams and
-    /// server-sent events that may never end).
+    /// Send a bodiless request and read the response as it arrives (streams and server-sent
+    /// events that may never end): `(status, headers, stream)`.
     #[pyo3(signature = (method, uri, headers = Vec::new()))]
-    fn stream(&self, py: Python<'_>, method: &str, uri: &str, headers: Pairs) -> PyResult<TestStreamResponse> {
+    fn stream(&self, py: Python<'_>, method: &str, uri: &str, headers: Pairs) -> PyResult<(u16, Pairs, TestStream)> {
         let stream = py
             .detach(|| self.0.stream(method, uri, &headers))
             .map_err(value_error)?;
-        Ok(TestStreamResponse {
-            status_code: stream.status,
-            header_list: core::header_list(&stream.headers),
-            stream,
-        })
+        Ok((stream.status, core::header_list(&stream.headers), TestStream(stream)))
     }
 }
 
-/// A response read as it arrives: chunk by chunk or event by event; `close()` (or
-/// leaving a `with` block) drops it as a client that disconnects would.
+/// A response body read as it arrives (the package's `TestStreamResponse` wraps it).
 #[pyclass(frozen, module = "spikard._spikard")]
-pub struct TestStreamResponse {
-    #[pyo3(get)]
-    status_code: u16,
-    /// Every header as `(lowercase name, value)`, in order.
-    #[pyo3(get)]
-    header_list: Pairs,
-    stream: core::BlockingStream,
-}
+pub struct TestStream(core::BlockingStream);
+
+/// An event's `(event, id, data, retry, comments)`.
+type Event = (Option<String>, Option<String>, Option<String>, Option<u64>, Vec<String>);
 
 #[pymethods]
-impl TestStreamResponse {
-    /// Headers by lowercase name (the last value of a repeated header).
-    #[getter]
-    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let dict = PyDict::new(py);
-        for (k, v) in &self.header_list {
-            dict.set_item(k, v)?;
-        }
-        Ok(dict)
-    }
-
+impl TestStream {
     /// The next chunk; `None` at the end. Raises `ValueError` when the stream failed.
     fn next_chunk<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyBytes>>> {
-        let chunk = py.detach(|| self.stream.next_chunk()).map_err(value_error)?;
+        let chunk = py.detach(|| self.0.next_chunk()).map_err(value_error)?;
         Ok(chunk.map(|b| PyBytes::new(py, &b)))
     }
 
     /// The next event block exactly as sent (with its blank line); `None` at the end.
     fn next_event_text(&self, py: Python<'_>) -> Option<String> {
-        py.detach(|| self.stream.next_event_text())
+        py.detach(|| self.0.next_event_text())
     }
 
-    /// The next event as a dict (`event`, `id`, `data`, `retry`, `comments`); `None` at the end.
-    fn next_event<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
-        let Some(m) = py.detach(|| self.stream.next_event()) else {
-            return Ok(None);
-        };
-        let d = PyDict::new(py);
-        d.set_item("event", m.event)?;
-        d.set_item("id", m.id)?;
-        d.set_item("data", m.data)?;
-        d.set_item("retry", m.retry)?;
-        d.set_item("comments", m.comments)?;
-        Ok(Some(d))
+    /// The next event; `None` at the end.
+    fn next_event(&self, py: Python<'_>) -> Option<Event> {
+        let m = py.detach(|| self.0.next_event())?;
+        Some((m.event, m.id, m.data, m.retry, m.comments))
     }
 
-    /// Stop reading and drop the response body, as a client that disconnects: the server
-    /// stops the stream (closing its iterator). Reads after `close()` return `None`.
+    /// Drop the body as a client that disconnects (GIL released: a read in progress on
+    /// another thread may need it to finish).
     fn close(&self, py: Python<'_>) {
-        // Without the GIL: a read in progress on another thread may need it to finish.
-        py.detach(|| self.stream.close());
-    }
-
-    fn __enter__(slf: Py<Self>) -> Py<Self> {
-        slf
-    }
-
-    fn __exit__(
-        &self,
-        py: Python<'_>,
-        _exc_type: Option<Bound<'_, PyAny>>,
-        _exc: Option<Bound<'_, PyAny>>,
-        _traceback: Option<Bound<'_, PyAny>>,
-    ) {
-        self.close(py);
-    }
-
-    fn __repr__(&self) -> String {
-        format!("<TestStreamResponse {}>", self.status_code)
+        py.detach(|| self.0.close());
     }
 }
 

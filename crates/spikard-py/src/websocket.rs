@@ -39,9 +39,9 @@ impl WebSocketConnection {
     /// Queue `out` from a tokio task; the returned asyncio future completes once it was queued.
     fn schedule<'py>(&self, py: Python<'py>, out: Outgoing) -> PyResult<Bound<'py, PyAny>> {
         let event_loop = bridge::event_loop(py)?;
-        let future = event_loop.bind(py).call_method0("create_future")?;
+        let future = event_loop.call_method0("create_future")?;
         let resolve = support(py)?.resolve.clone_ref(py);
-        let (conn, fut, lp) = (self.conn.clone(), future.clone().unbind(), event_loop);
+        let (conn, fut, lp) = (self.conn.clone(), future.clone().unbind(), event_loop.unbind());
         self.runtime.spawn(async move {
             let sent = match out {
                 Outgoing::Message(m) => conn.send(m).await,

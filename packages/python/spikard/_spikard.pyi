@@ -6,9 +6,7 @@ declared ``subclass``, cannot be subclassed (``@final``); defaults PyO3 cannot r
 (``String::new()``, ``Vec::new()``) appear as ``...`` at runtime, so they are ``...`` here.
 """
 
-from asyncio import AbstractEventLoop
 from collections.abc import Awaitable, Callable
-from types import TracebackType
 from typing import Any, Literal, final, overload
 
 from typing_extensions import Self
@@ -29,14 +27,12 @@ __all__ = [
     "ServerError",
     "SpikardError",
     "TestClient",
-    "TestStreamResponse",
+    "TestStream",
     "TestWebSocket",
     "WebSocketConnection",
     "cookie_header",
     "default_configs",
-    "default_server_config",
     "enable_background",
-    "event_loop",
     "register",
     "route_params",
 ]
@@ -75,24 +71,11 @@ class RequestView:
     def reply_header(self, name: str, value: str) -> None: ...
 
 @final
-class TestStreamResponse:
-    @property
-    def status_code(self) -> int: ...
-    @property
-    def header_list(self) -> list[tuple[str, str]]: ...
-    @property
-    def headers(self) -> dict[str, str]: ...
+class TestStream:
     def next_chunk(self) -> bytes | None: ...
     def next_event_text(self) -> str | None: ...
-    def next_event(self) -> dict[str, Any] | None: ...
+    def next_event(self) -> tuple[str | None, str | None, str | None, int | None, list[str]] | None: ...
     def close(self) -> None: ...
-    def __enter__(self) -> TestStreamResponse: ...
-    def __exit__(
-        self,
-        _exc_type: type[BaseException] | None,
-        _exc: BaseException | None,
-        _traceback: TracebackType | None,
-    ) -> None: ...
 
 @final
 class WebSocketConnection:
@@ -114,7 +97,9 @@ class TestWebSocket:
 @final
 class TestClient:
     def websocket(self, uri: str, headers: list[tuple[str, str]] = ...) -> TestWebSocket: ...
-    def stream(self, method: str, uri: str, headers: list[tuple[str, str]] = ...) -> TestStreamResponse: ...
+    def stream(
+        self, method: str, uri: str, headers: list[tuple[str, str]] = ...
+    ) -> tuple[int, list[tuple[str, str]], TestStream]: ...
     def request(
         self,
         method: str,
@@ -125,25 +110,13 @@ class TestClient:
         multipart: tuple[list[tuple[str, str]], list[UploadFile]] | None = None,
     ) -> tuple[int, list[tuple[str, str]], bytes]: ...
 
-def default_server_config() -> dict[str, Any]: ...
 def default_configs() -> dict[str, dict[str, Any]]: ...
 def register(**objects: Any) -> None: ...
 def route_params(pattern: str) -> list[str]: ...
-def cookie_header(
-    key: str,
-    value: str = ...,
-    max_age: int | None = None,
-    path: str | None = None,
-    domain: str | None = None,
-    secure: bool = False,
-    httponly: bool = False,
-    samesite: str | None = None,
-) -> str: ...
-def event_loop() -> AbstractEventLoop: ...
+def cookie_header(cookie: dict[str, Any]) -> str: ...
 
 @final
 class BackgroundRunner:
     def spawn_coroutine(self, coroutine: Any, name: str) -> bool: ...
-    def spawn_call(self, function: Callable[[], Any], name: str) -> bool: ...
 
 def enable_background() -> None: ...

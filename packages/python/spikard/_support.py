@@ -5,8 +5,11 @@ upload classes it recognises and builds, and small asyncio helpers."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextvars
 import logging
+import os
+import threading
 from typing import Any
 
 from spikard import _bodies, _spikard
@@ -61,6 +64,44 @@ def resolve(fut: asyncio.Future[None], error: str | None) -> None:
             fut.set_result(None)
         else:
             fut.set_exception(ConnectionError(error))
+
+
+_loop: asyncio.AbstractEventLoop | None = None
+_loop_pid = 0
+_loop_lock = threading.Lock()
+
+
+def event_loop() -> asyncio.AbstractEventLoop:
+    """The loop async functions run on: one per process, on its own daemon thread, started on
+    first use (and again in a forked child, where the parent's thread does not run)."""
+    global _loop, _loop_pid
+    with _loop_lock:
+        if _loop is None or _loop_pid != os.getpid():
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="spikard-asyncio", daemon=True).start()
+            _loop, _loop_pid = loop, os.getpid()
+        return _loop
+
+
+def submit(coro: Any) -> concurrent.futures.Future[Any]:
+    """Run a coroutine on ``event_loop()``; the extension adds a done-callback to the future."""
+    return asyncio.run_coroutine_threadsafe(coro, event_loop())
+
+
+def first(gen: Any, name: str) -> Any:
+    """A generator dependency's first value."""
+    try:
+        return next(gen)
+    except StopIteration:
+        raise RuntimeError(f"dependency {name} is a generator that did not yield a value") from None
+
+
+async def afirst(gen: Any, name: str) -> Any:
+    """An async generator dependency's first value."""
+    try:
+        return await gen.__anext__()
+    except StopAsyncIteration:
+        raise RuntimeError(f"dependency {name} is a generator that did not yield a value") from None
 
 
 _log = logging.getLogger("spikard")
@@ -136,4 +177,8 @@ _spikard.register(
     resolve=resolve,
     finish_generator=finish_generator,
     afinish_generator=afinish_generator,
+    first=first,
+    afirst=afirst,
+    event_loop=event_loop,
+    submit=submit,
 )

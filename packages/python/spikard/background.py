@@ -17,6 +17,7 @@ loop), a coroutine object, or a plain callable (run on a worker thread).
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import inspect
 from collections.abc import Callable
@@ -41,7 +42,7 @@ def run(task: Callable[..., Any] | Any, /, *args: Any, **kwargs: Any) -> bool:
         return bool(runner.spawn_coroutine(task, name))
     if inspect.iscoroutinefunction(task):
         return bool(runner.spawn_coroutine(task(*args, **kwargs), name))
-    return bool(runner.spawn_call(functools.partial(task, *args, **kwargs), name))
+    return bool(runner.spawn_coroutine(asyncio.to_thread(functools.partial(task, *args, **kwargs)), name))
 
 
 __all__ = ["run"]

@@ -46,7 +46,7 @@ class Response:
         self.status_code = _status(status_code)
         self.headers: dict[str, Any] = dict(headers or {})
         self.media_type = media_type
-        self._cookies = [_spikard.cookie_header(k, str(v)) for k, v in (cookies or {}).items()]
+        self._cookies = [_spikard.cookie_header({"name": k, "value": str(v)}) for k, v in (cookies or {}).items()]
 
     def set_cookie(  # noqa: PLR0917 - the positional order of Starlette's set_cookie
         self,
@@ -60,7 +60,9 @@ class Response:
         samesite: str | None = None,
     ) -> None:
         """Add a ``Set-Cookie`` header."""
-        self._cookies.append(_spikard.cookie_header(key, value, max_age, path, domain, secure, httponly, samesite))
+        cookie: dict[str, Any] = {"name": key, "value": value, "max_age": max_age, "path": path, "domain": domain}
+        cookie.update(secure=secure, http_only=httponly, same_site=samesite)
+        self._cookies.append(_spikard.cookie_header(cookie))
 
     @property
     def cookies(self) -> list[str]:

@@ -23,10 +23,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from spikard._bodies import encode_json
-from spikard._spikard import TestStreamResponse, TestWebSocket
+from spikard._spikard import TestStream, TestWebSocket
 from spikard.uploads import UploadFile
 
 if TYPE_CHECKING:
+    from types import TracebackType
+
     from spikard.app import Spikard
 
 __all__ = ["AsyncTestClient", "TestClient", "TestResponse", "TestStreamResponse", "TestWebSocket"]
@@ -119,6 +121,56 @@ class TestResponse:
         return f"<TestResponse {self.status_code}>"
 
 
+class TestStreamResponse:
+    """A response read as it arrives: chunk by chunk (``next_chunk()``) or event by event
+    (``next_event()``, ``next_event_text()``), each ``None`` at the end. ``close()`` (or
+    leaving a ``with`` block) drops it as a client that disconnects would: the server stops
+    the stream (closing its iterator) and later reads return ``None``."""
+
+    __test__ = False
+    __slots__ = ("_stream", "header_list", "status_code")
+
+    def __init__(self, status_code: int, header_list: list[tuple[str, str]], stream: TestStream) -> None:
+        self.status_code = status_code
+        #: Every header as ``(lowercase name, value)``, in order.
+        self.header_list = header_list
+        self._stream = stream
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Headers by lowercase name (the last value of a repeated header)."""
+        return dict(self.header_list)
+
+    def next_chunk(self) -> bytes | None:
+        """The next chunk; ``None`` at the end. Raises ``ValueError`` when the stream failed."""
+        return self._stream.next_chunk()
+
+    def next_event_text(self) -> str | None:
+        """The next event block exactly as sent (with its blank line); ``None`` at the end."""
+        return self._stream.next_event_text()
+
+    def next_event(self) -> dict[str, Any] | None:
+        """The next event as a dict (``event``, ``id``, ``data``, ``retry``, ``comments``); ``None`` at the end."""
+        event = self._stream.next_event()
+        if event is None:
+            return None
+        return dict(zip(("event", "id", "data", "retry", "comments"), event, strict=True))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def __enter__(self) -> TestStreamResponse:
+        return self
+
+    def __exit__(
+        self, _exc_type: type[BaseException] | None, _exc: BaseException | None, _traceback: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<TestStreamResponse {self.status_code}>"
+
+
 class TestClient:
     """Synchronous in-memory client."""
 
@@ -184,7 +236,7 @@ class TestClient:
         """Send a bodiless request and read the response as it arrives: ``next_chunk()``,
         ``next_event()`` (a dict of ``event``, ``id``, ``data``, ``retry``, ``comments``) or
         ``next_event_text()``, each ``None`` at the end (for endless streams and SSE)."""
-        return self._client.stream(method.upper(), url, _pairs(headers))
+        return TestStreamResponse(*self._client.stream(method.upper(), url, _pairs(headers)))
 
     def post(self, url: str, **kwargs: Any) -> TestResponse:
         return self.request("POST", url, **kwargs)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from spikard import ConfigError, ServerConfig, Spikard, config
-from spikard._spikard import default_configs, default_server_config
+from spikard._spikard import default_configs
 from spikard.config import rust_field_names
 from spikard.testing import TestClient
 
@@ -34,7 +34,7 @@ def test_nested_configs_reach_the_core() -> None:
     assert core["compression"]["brotli"] is False
     assert core["rate_limit"]["global"] is True
     assert core["static_files"][0]["files"] == [{"path": "a.txt", "content": "A"}]
-    assert ServerConfig().to_rust() == default_server_config()
+    assert ServerConfig().to_rust() == default_configs()["ServerConfig"]
 
 
 def test_limits_apply_to_requests() -> None:
