@@ -17,15 +17,17 @@ use pyo3::exceptions::PyValueError;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
+use spikard_http::foreign::{body_view, headers_view, BodyView, ResponseMeta};
 use spikard_http::{Cookie, HandlerResponse, ResponseBody};
 
+use crate::convert::{json_to_py, map_to_py, py_to_json, py_to_json_bytes};
 use crate::support::{is, support};
 
 /// A `Set-Cookie` header value from the core's `Cookie` fields (`name`, `value`, `max_age`,
 /// `path`, `domain`, `secure`, `http_only`, `same_site`): `Response.set_cookie` uses it.
 #[pyfunction]
 pub fn cookie_header(cookie: &Bound<'_, PyDict>) -> PyResult<String> {
-    let cookie: Cookie = serde_json::from_value(crate::convert::py_to_json(cookie.as_any())?)
+    let cookie: Cookie = serde_json::from_value(py_to_json(cookie.as_any())?)
         .map_err(|e| PyValueError::new_err(format!("invalid cookie: {e}")))?;
     Ok(cookie.to_header_value())
 }
@@ -40,7 +42,7 @@ fn bytes_response(bytes: &Bound<'_, PyBytes>) -> HandlerResponse {
 
 /// Any other value as JSON, serialised in one pass.
 fn json_response(value: &Bound<'_, PyAny>) -> PyResult<HandlerResponse> {
-    let bytes = crate::convert::py_to_json_bytes(value)?;
+    let bytes = py_to_json_bytes(value)?;
     Ok(HandlerResponse::new(
         StatusCode::OK,
         ResponseBody::JsonBytes(bytes.into()),
@@ -73,9 +75,8 @@ pub fn to_handler_response(value: &Bound<'_, PyAny>) -> PyResult<HandlerResponse
 
 /// A `Response` object as a core response.
 pub fn explicit_response(r: &Bound<'_, PyAny>) -> PyResult<HandlerResponse> {
-    let py = r.py();
-    let content = r.getattr(intern!(py, "content"))?;
-    let mut response = if content.is_none() {
+    let content = r.getattr(intern!(r.py(), "content"))?;
+    let response = if content.is_none() {
         HandlerResponse::new(StatusCode::OK, ResponseBody::Empty)
     } else if let Ok(s) = content.cast::<PyString>() {
         HandlerResponse::text(s.to_str()?)
@@ -84,85 +85,47 @@ pub fn explicit_response(r: &Bound<'_, PyAny>) -> PyResult<HandlerResponse> {
     } else {
         json_response(&content)?
     };
-    let media_type: Option<String> = r.getattr(intern!(py, "media_type"))?.extract()?;
-    response = finish_response(response, r, media_type.as_deref())?;
-    for cookie in r.getattr(intern!(py, "_cookies"))?.try_iter()? {
-        let value = HeaderValue::from_str(&cookie?.extract::<String>()?)
-            .map_err(|e| PyValueError::new_err(format!("invalid cookie: {e}")))?;
-        response.headers.append(header::SET_COOKIE, value);
-    }
-    Ok(response)
+    finish_response(response, r)
 }
 
-/// Set the status, the media type (unless a `content-type` header is given) and the headers
-/// of a response from a Python response object's `status_code` and `headers`.
-pub fn finish_response(
-    mut response: HandlerResponse,
-    r: &Bound<'_, PyAny>,
-    media_type: Option<&str>,
-) -> PyResult<HandlerResponse> {
+/// Set the status, headers, media type and cookies of a response from a Python response
+/// object's `status_code`, `headers` (a value or a list of values per name) and, when it
+/// has them, `media_type` and `_cookies` (the core's [`ResponseMeta`]).
+pub fn finish_response(response: HandlerResponse, r: &Bound<'_, PyAny>) -> PyResult<HandlerResponse> {
     let py = r.py();
-    let status_code: u16 = r.getattr(intern!(py, "status_code"))?.extract()?;
-    response.status = StatusCode::from_u16(status_code)
-        .map_err(|_| PyValueError::new_err(format!("invalid status {status_code}")))?;
-    let headers = r.getattr(intern!(py, "headers"))?;
-    let headers = headers.cast::<PyDict>()?;
-    let sets_type = headers.keys().iter().any(|k| {
-        k.extract::<String>()
-            .is_ok_and(|k| k.eq_ignore_ascii_case("content-type"))
-    });
-    if let (Some(media), false) = (media_type, sets_type) {
-        let v = HeaderValue::from_str(media).map_err(|e| PyValueError::new_err(format!("invalid media_type: {e}")))?;
-        response.headers.insert(header::CONTENT_TYPE, v);
-    }
-    if sets_type {
-        response.headers.remove(header::CONTENT_TYPE);
-    }
-    for (k, v) in headers.iter() {
+    let mut meta = ResponseMeta {
+        status: r.getattr(intern!(py, "status_code"))?.extract()?,
+        ..ResponseMeta::default()
+    };
+    for (k, v) in r.getattr(intern!(py, "headers"))?.cast::<PyDict>()?.iter() {
         let name: String = k.extract()?;
-        let values: Vec<String> = match v.cast::<PyList>() {
-            Ok(list) => list
-                .iter()
-                .map(|i| i.str().map(|s| s.to_string()))
-                .collect::<PyResult<_>>()?,
-            Err(_) => vec![v.str()?.to_string()],
-        };
-        for value in values {
-            response = response.try_header(&name, &value).map_err(PyValueError::new_err)?;
+        match v.cast::<PyList>() {
+            Ok(list) => {
+                for item in list.iter() {
+                    meta.headers.push((name.clone(), item.str()?.to_string()));
+                }
+            }
+            Err(_) => meta.headers.push((name, v.str()?.to_string())),
         }
     }
-    Ok(response)
+    if let Some(media_type) = r.getattr_opt(intern!(py, "media_type"))? {
+        meta.media_type = media_type.extract()?;
+    }
+    if let Some(cookies) = r.getattr_opt(intern!(py, "_cookies"))? {
+        meta.cookies = cookies.extract()?;
+    }
+    meta.apply(response).map_err(PyValueError::new_err)
 }
 
-/// A core response as a `Response` object for response hooks (the core never shows them a
-/// streamed body).
+/// A core response as a `Response` object for response hooks.
 pub fn to_py_response<'py>(py: Python<'py>, response: &HandlerResponse) -> PyResult<Bound<'py, PyAny>> {
-    let content = match &response.body {
-        ResponseBody::Bytes(b) => PyBytes::new(py, b).into_any(),
-        ResponseBody::Json(v) => crate::convert::json_to_py(py, v)?,
-        ResponseBody::JsonBytes(b) => {
-            let v: serde_json::Value =
-                serde_json::from_slice(b).map_err(|e| PyValueError::new_err(format!("response is not JSON: {e}")))?;
-            crate::convert::json_to_py(py, &v)?
-        }
-        _ => py.None().into_bound(py),
+    let content = match body_view(&response.body).map_err(PyValueError::new_err)? {
+        BodyView::Bytes(b) => PyBytes::new(py, b).into_any(),
+        BodyView::Json(v) => json_to_py(py, &v)?,
+        BodyView::None => py.None().into_bound(py),
     };
-    let headers = PyDict::new(py);
-    for name in response.headers.keys() {
-        let values: Vec<String> = response
-            .headers
-            .get_all(name)
-            .iter()
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-            .collect();
-        if name == header::SET_COOKIE || values.len() > 1 {
-            headers.set_item(name.as_str(), values)?;
-        } else {
-            headers.set_item(name.as_str(), &values[0])?;
-        }
-    }
     let kwargs = PyDict::new(py);
     kwargs.set_item("status_code", response.status.as_u16())?;
-    kwargs.set_item("headers", headers)?;
+    kwargs.set_item("headers", map_to_py(py, &headers_view(&response.headers))?)?;
     support(py)?.response.bind(py).call((content,), Some(&kwargs))
 }

@@ -1,12 +1,7 @@
-//! Server-sent events: `EventSourceResponse(iterator)` streams the core's SSE body.
-//!
-//! The iterator (sync or async, pulled lazily as in [`crate::streaming`]) yields
-//! `SseEvent(data=..., event=..., id=..., retry=..., comment=...)` objects, dicts with
-//! those keys, or bare data; the core reads each as JSON
-//! (`spikard_http::foreign::event_from_json`): data that is not a `str` is sent as JSON.
-//! A route registered with `sse=True` and an `event_schema` has every event's data
-//! checked by the core, which ends the stream at the first event breaking it. A stream
-//! that ends before its iterator does (the client went away) closes the iterator.
+//! Server-sent events: `EventSourceResponse(iterator)` streams the core's SSE body, pulled
+//! as in [`crate::streaming`]. Each item (an `SseEvent`, a dict with its keys, or bare
+//! data) is read by the core as JSON (`spikard_http::foreign::event_from_json`); a route's
+//! `event_schema` is checked by the core, which ends the stream at the first bad event.
 
 use std::time::Duration;
 
@@ -15,36 +10,29 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use serde_json::{Map, Value};
+use serde_json::json;
 use spikard_http::foreign::{self, event_from_json};
 use spikard_http::sse::{SseEvent, SseStream};
 use spikard_http::{HandlerResponse, ResponseBody};
 
 use crate::convert::py_to_json;
-use crate::streaming::PyItems;
+use crate::streaming::items;
 use crate::support::{is, support};
 
 /// One item of an event iterator as a core event.
 fn event(item: &Bound<'_, PyAny>) -> PyResult<SseEvent> {
     let py = item.py();
     let value = if is(item, &support(py)?.sse_event) {
-        let mut fields = Map::new();
+        let fields = PyDict::new(py);
         for name in ["data", "event", "id", "retry", "comment"] {
-            fields.insert(name.into(), py_to_json(&item.getattr(name)?)?);
+            fields.set_item(name, item.getattr(name)?)?;
         }
-        Value::Object(fields)
+        py_to_json(fields.as_any())?
     } else if item.is_instance_of::<PyDict>() {
         py_to_json(item)?
     } else {
         // Bare data (a struct converting to a JSON object is data, not an event description).
-        return Ok(SseEvent {
-            data: match py_to_json(item)? {
-                Value::Null => None,
-                Value::String(s) => Some(s),
-                other => Some(other.to_string()),
-            },
-            ..SseEvent::default()
-        });
+        json!({ "data": py_to_json(item)? })
     };
     event_from_json(value).map_err(PyTypeError::new_err)
 }
@@ -52,13 +40,13 @@ fn event(item: &Bound<'_, PyAny>) -> PyResult<SseEvent> {
 /// An `EventSourceResponse` as a core response.
 pub fn sse_response(r: &Bound<'_, PyAny>) -> PyResult<HandlerResponse> {
     let py = r.py();
-    let items = PyItems::new(&r.getattr(intern!(py, "content"))?)?.converted(py, event, "EventSourceResponse");
+    let items = items(&r.getattr(intern!(py, "content"))?, event, "EventSourceResponse")?;
     let mut stream = SseStream::new(foreign::items::stream(items));
     if let Some(seconds) = r.getattr(intern!(py, "keep_alive"))?.extract::<Option<f64>>()? {
         stream = stream.keep_alive(Duration::from_secs_f64(seconds));
     }
     let response = HandlerResponse::new(StatusCode::OK, ResponseBody::Sse(stream));
-    crate::response::finish_response(response, r, None)
+    crate::response::finish_response(response, r)
 }
 
 #[cfg(test)]

@@ -1,24 +1,18 @@
-//! `StreamingResponse`: a sync or async Python iterator as a core streamed body.
+//! `StreamingResponse`: a sync or async Python iterator as a core streamed body
+//! (`spikard_http::foreign::items`: one item per poll, the iterator closed when the body is
+//! dropped early, so a generator's `finally:` runs promptly).
 //!
-//! Chunks are pulled lazily, one per poll of the body: a sync iterator's `__next__`
-//! runs with the GIL held only for that call; an async iterator's `__anext__` runs
-//! on the asyncio loop thread through [`crate::bridge`]. Each chunk (`bytes`,
-//! `bytearray`, `memoryview` or `str` as UTF-8) is converted while the GIL is held.
-//! A raising iterator ends the response early (its traceback logged).
-//!
-//! A stream dropped before its iterator is exhausted (the client went away, a chunk
-//! could not be converted, a `HEAD` request never read it) closes the iterator at
-//! once, so a generator's `finally:` blocks run promptly rather than whenever it is
-//! garbage-collected: a pending `__anext__` is cancelled, and once it has settled
-//! `aclose()` is awaited on the loop (async iterators); `close()` is called (sync
-//! iterators). Errors raised while closing are logged on the `spikard` logger.
+//! A sync iterator's `__next__` runs with the GIL held only for that call; an async
+//! iterator is pulled on the asyncio loop through the package's `AsyncItems`, whose
+//! `aclose()` lets a cancelled pull settle first. A raising iterator ends the response
+//! early (its traceback logged), as do errors while closing it.
 
 use bytes::Bytes;
 use http::StatusCode;
 use pyo3::exceptions::{PyStopAsyncIteration, PyStopIteration, PyTypeError};
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyString};
+use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 use spikard_http::foreign::{self, ForeignError, ForeignItems};
 use spikard_http::response::ByteStream;
 use spikard_http::{BoxFuture, HandlerResponse, ResponseBody};
@@ -26,63 +20,42 @@ use spikard_http::{BoxFuture, HandlerResponse, ResponseBody};
 use crate::support::support;
 use crate::{bridge, errors};
 
-/// A Python iterator (sync or async) being pulled item by item.
-pub struct PyItems {
-    /// The iterator itself (sync), or an `AsyncItems` wrapping it (async).
-    iter: Py<PyAny>,
-    is_async: bool,
-}
-
 /// Converts one item while the GIL is held.
 pub type Convert<T> = fn(&Bound<'_, PyAny>) -> PyResult<T>;
 
-impl PyItems {
-    /// From an iterable: an object with `__aiter__` is pulled asynchronously, anything else
-    /// through `iter()`.
-    pub fn new(content: &Bound<'_, PyAny>) -> PyResult<Self> {
-        if content.hasattr("__aiter__")? {
-            let it = content.call_method0("__aiter__")?;
-            Ok(Self {
-                iter: support(content.py())?
-                    .async_items
-                    .bind(content.py())
-                    .call1((it,))?
-                    .unbind(),
-                is_async: true,
-            })
-        } else {
-            Ok(Self {
-                iter: content.try_iter()?.into_any().unbind(),
-                is_async: false,
-            })
-        }
-    }
-
-    /// The items converted by `convert`, as the core's foreign iterator.
-    pub fn converted<T: Send + 'static>(
-        &self,
-        py: Python<'_>,
-        convert: Convert<T>,
-        name: &'static str,
-    ) -> Box<dyn ForeignItems<T>> {
-        Box::new(Converted {
-            iter: self.iter.clone_ref(py),
-            is_async: self.is_async,
-            convert,
-            name,
-        })
-    }
-}
-
 /// A Python iterator whose items are converted as they are pulled.
-struct Converted<T> {
+struct PyItems<T> {
+    /// The iterator itself (sync), or an `AsyncItems` wrapping it (async).
     iter: Py<PyAny>,
     is_async: bool,
     convert: Convert<T>,
     name: &'static str,
 }
 
-impl<T: Send + 'static> ForeignItems<T> for Converted<T> {
+/// The items of `content` (an object with `__aiter__` is pulled asynchronously, anything
+/// else through `iter()`), converted by `convert`, as the core's foreign iterator.
+pub fn items<T: Send + 'static>(
+    content: &Bound<'_, PyAny>,
+    convert: Convert<T>,
+    name: &'static str,
+) -> PyResult<Box<dyn ForeignItems<T>>> {
+    let py = content.py();
+    let is_async = content.hasattr(intern!(py, "__aiter__"))?;
+    let iter = if is_async {
+        let it = content.call_method0(intern!(py, "__aiter__"))?;
+        support(py)?.async_items.bind(py).call1((it,))?
+    } else {
+        content.try_iter()?.into_any()
+    };
+    Ok(Box::new(PyItems {
+        iter: iter.unbind(),
+        is_async,
+        convert,
+        name,
+    }))
+}
+
+impl<T: Send + 'static> ForeignItems<T> for PyItems<T> {
     fn next(&self) -> BoxFuture<Result<Option<T>, ForeignError>> {
         let (convert, name) = (self.convert, self.name);
         let failed = move |py: Python<'_>, e: PyErr| ForeignError::new(errors::from_handler(py, e, name));
@@ -138,7 +111,7 @@ fn chunk(item: &Bound<'_, PyAny>) -> PyResult<Bytes> {
         return Ok(Bytes::from(s.to_str()?.to_owned()));
     }
     if let Ok(v) = item.extract::<Vec<u8>>() {
-        if !item.is_instance_of::<pyo3::types::PyList>() && !item.is_instance_of::<pyo3::types::PyTuple>() {
+        if !item.is_instance_of::<PyList>() && !item.is_instance_of::<PyTuple>() {
             return Ok(Bytes::from(v));
         }
     }
@@ -151,13 +124,12 @@ fn chunk(item: &Bound<'_, PyAny>) -> PyResult<Bytes> {
 /// A `StreamingResponse` as a core response.
 pub fn streaming_response(r: &Bound<'_, PyAny>) -> PyResult<HandlerResponse> {
     let py = r.py();
-    let items = PyItems::new(&r.getattr(intern!(py, "content"))?)?.converted(py, chunk, "StreamingResponse");
+    let items = items(&r.getattr(intern!(py, "content"))?, chunk, "StreamingResponse")?;
     let stream: ByteStream = Box::pin(futures_util::StreamExt::map(foreign::items::stream(items), |r| {
         r.map_err(Into::into)
     }));
     let response = HandlerResponse::new(StatusCode::OK, ResponseBody::Stream(stream));
-    let media_type: Option<String> = r.getattr(intern!(py, "media_type"))?.extract()?;
-    crate::response::finish_response(response, r, media_type.as_deref())
+    crate::response::finish_response(response, r)
 }
 
 #[cfg(test)]
@@ -166,32 +138,34 @@ mod tests {
 
     use super::*;
 
-    fn items(code: &std::ffi::CStr) -> PyItems {
+    type Items = Box<dyn ForeignItems<Bytes>>;
+
+    fn items_of(code: &std::ffi::CStr) -> Items {
         Python::attach(|py| {
             let module = PyModule::from_code(py, code, c"s.py", c"s").unwrap();
-            PyItems::new(&module.getattr("content").unwrap()).unwrap()
+            items(&module.getattr("content").unwrap(), chunk, "t").unwrap()
         })
     }
 
-    fn stream(items: PyItems) -> impl futures_util::Stream<Item = Result<Bytes, SpikardError>> {
-        foreign::items::stream(Python::attach(|py| items.converted(py, chunk, "t")))
+    fn stream(items: Items) -> impl futures_util::Stream<Item = Result<Bytes, SpikardError>> {
+        foreign::items::stream(items)
     }
 
-    fn collect(items: PyItems) -> Vec<Result<Bytes, SpikardError>> {
+    fn collect(items: Items) -> Vec<Result<Bytes, SpikardError>> {
         let runtime = bridge::test_runtime().unwrap();
         runtime.block_on(futures_util::StreamExt::collect(stream(items)))
     }
 
     #[test]
     fn sync_iterators_stream_bytes_and_text() {
-        let got = collect(items(c"content = [b'a', 'b', bytearray(b'c')]\n"));
+        let got = collect(items_of(c"content = [b'a', 'b', bytearray(b'c')]\n"));
         let got: Vec<Bytes> = got.into_iter().map(Result::unwrap).collect();
         assert_eq!(got, vec!["a", "b", "c"]);
     }
 
     #[test]
     fn a_raising_iterator_ends_the_stream_with_an_error() {
-        let got = collect(items(
+        let got = collect(items_of(
             c"def gen():\n    yield 'ok'\n    raise RuntimeError('boom')\ncontent = gen()\n",
         ));
         assert_eq!(got.len(), 2);
@@ -209,7 +183,7 @@ mod tests {
                 c"d",
             )
             .unwrap();
-            let items = PyItems::new(&module.getattr("content").unwrap()).unwrap();
+            let items = items(&module.getattr("content").unwrap(), chunk, "t").unwrap();
             (module.unbind(), items)
         });
         let steps = |module: &Py<PyModule>| {
@@ -233,7 +207,7 @@ mod tests {
 
     #[test]
     fn chunks_of_other_types_are_refused() {
-        let got = collect(items(c"content = [1]\n"));
+        let got = collect(items_of(c"content = [1]\n"));
         assert!(got[0].is_err());
     }
 }

@@ -15,6 +15,8 @@
 //! - [`items`]: streamed bodies and SSE events pulled from a foreign iterator
 //!   ([`ForeignItems`]), closed early when the client goes away.
 //! - [`websocket`]: a WebSocket route over foreign sessions ([`ForeignSessions`]).
+//! - [`response`]: what a response object sets besides its body ([`ResponseMeta`]), and a
+//!   response as response hooks see it.
 //! - [`app`]: [`ForeignApp`], a binding's registry: declarations in, pipelines out;
 //!   a binding supplies a [`Binding`] to turn its objects into [`ForeignFn`]s.
 //!
@@ -27,6 +29,7 @@ pub mod call;
 pub mod decl;
 pub mod items;
 pub mod request;
+pub mod response;
 pub mod websocket;
 
 pub use adapters::{ForeignFactory, ForeignHandler, ForeignRequestHook, ForeignResponseHook};
@@ -36,4 +39,5 @@ pub use call::{Arg, Call, Completion, Expect, ForeignError, ForeignFn, ForeignGe
 pub use decl::{DependencyDecl, DependencyKind, FunctionDecl, HookDecl, HookPhase, RouteDecl};
 pub use items::{event_from_json, ForeignItems};
 pub use request::RequestView;
+pub use response::{body_view, headers_view, BodyView, ResponseMeta};
 pub use websocket::{ForeignSession, ForeignSessions, ForeignWebSocket};
