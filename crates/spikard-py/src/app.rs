@@ -88,10 +88,14 @@ impl App {
         self.app.len()
     }
 
-    /// Serve until SIGINT/SIGTERM with `workers` processes (see [`crate::server`]).
+    /// Serve on the calling thread until SIGINT/SIGTERM (then drain), GIL released;
+    /// `workers > 1` makes this process the supervisor of that many worker processes sharing
+    /// the port (`spikard_http::workers`).
     #[pyo3(signature = (workers = 1))]
     fn serve(&self, py: Python<'_>, workers: usize) -> PyResult<()> {
-        crate::server::serve(py, self.pipeline()?, workers)
+        let pipeline = self.pipeline()?;
+        py.detach(move || spikard_http::workers::serve(pipeline, workers))
+            .map_err(|e| crate::errors::server_error(&e))
     }
 
     /// An in-memory client over a pipeline of the routes registered so far.

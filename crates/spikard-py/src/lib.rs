@@ -1,11 +1,8 @@
-//! Spikard's Python binding: type conversion ([`convert`]), error mapping
-//! ([`errors`]) and the GIL/async bridge ([`bridge`]), plus the thin classes the
-//! `spikard` package builds on. Routing, validation and error formatting stay in
-//! `spikard-http`/`spikard-core`.
-//!
-//! The compiled module is `spikard._spikard`; maturin builds it with
-//! `pyo3/extension-module`. As an ordinary library crate it also links against
-//! libpython, so `cargo test` can exercise it in an embedded interpreter:
+//! Spikard's Python binding (the compiled module `spikard._spikard`): value conversion
+//! ([`convert`]), the error map ([`errors`]), the GIL/event-loop helper ([`bridge`]), the
+//! core's foreign-call trait for Python functions ([`call`]) and the thin classes the
+//! `spikard` package builds on; `docs/bindings.md` describes the shape. As an ordinary
+//! library crate it also links against libpython, so `cargo test` runs it embedded:
 //!
 //! ```
 //! use pyo3::prelude::*;
@@ -25,7 +22,6 @@ pub mod convert;
 pub mod errors;
 pub mod request;
 pub mod response;
-pub mod server;
 pub mod sse;
 pub mod streaming;
 pub mod support;

@@ -1,83 +1,58 @@
-//! The Python objects the extension uses, registered once by `spikard._support` at
-//! import: the encoder for values that are not builtins, the response and upload
-//! classes it recognises and builds, and small asyncio helpers. Keeping them in Python
-//! keeps this crate to conversion and calls.
+//! The Python objects the extension uses, registered once by `spikard._support` at import
+//! (see that module for what each does): the encoder for values that are not builtins, the
+//! classes the extension recognises and builds, and asyncio helpers. Keeping them in
+//! Python keeps this crate to conversion and calls.
 
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyDict;
 
-/// The registered objects.
-pub struct Support {
-    /// Turns a value that is not a builtin into builtins (structs, dataclasses, models...).
-    pub encoder: Py<PyAny>,
-    pub response: Py<PyAny>,
-    pub streaming_response: Py<PyAny>,
-    pub event_source_response: Py<PyAny>,
-    pub sse_event: Py<PyAny>,
-    pub upload_file: Py<PyAny>,
-    /// `spikard.requests.Request` and `HookRequest`.
-    pub request: Py<PyAny>,
-    pub hook_request: Py<PyAny>,
-    /// Wraps an async iterator for pulls from Rust (`spikard._support.AsyncItems`).
-    pub async_items: Py<PyAny>,
-    /// The context variable holding the request's background runner.
-    pub background: Py<PyAny>,
-    /// `async with_runner(runner, coro)`: sets `background` inside the handler's task.
-    pub with_runner: Py<PyAny>,
-    /// `resolve(future, error)`: completes a WebSocket send's future.
-    pub resolve: Py<PyAny>,
-    /// `finish_generator(generator, exception, cancelled, error, name)`: a generator
-    /// dependency's cleanup (`error`: the `(status, detail, code)` of a failure without an exception).
-    pub finish_generator: Py<PyAny>,
-    /// The same for an async generator (a coroutine).
-    pub afinish_generator: Py<PyAny>,
-    /// `first(generator, name)`, `afirst(...)` (a coroutine): a generator dependency's first
-    /// value (a `RuntimeError` naming the dependency when there is none).
-    pub first: Py<PyAny>,
-    pub afirst: Py<PyAny>,
-    /// `event_loop()`: the loop async functions run on; `submit(coroutine)`: run one there
-    /// (a `concurrent.futures.Future`).
-    pub event_loop: Py<PyAny>,
-    pub submit: Py<PyAny>,
+/// The registered objects: one field per name `register` takes.
+macro_rules! support {
+    ($($field:ident: $name:literal,)*) => {
+        pub struct Support {
+            $(pub $field: Py<PyAny>,)*
+        }
+
+        /// Register the package's objects (only the first registration counts).
+        #[pyfunction]
+        #[pyo3(signature = (**objects))]
+        pub fn register(py: Python<'_>, objects: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
+            let get = |name: &str| -> PyResult<Py<PyAny>> {
+                objects
+                    .and_then(|o| o.get_item(name).ok().flatten())
+                    .map(Bound::unbind)
+                    .ok_or_else(|| PyRuntimeError::new_err(format!("register: '{name}' is missing")))
+            };
+            let _ = SUPPORT.set(py, Support { $($field: get($name)?,)* });
+            Ok(())
+        }
+    };
+}
+
+support! {
+    encoder: "encoder",
+    response: "Response",
+    streaming_response: "StreamingResponse",
+    event_source_response: "EventSourceResponse",
+    sse_event: "SseEvent",
+    upload_file: "UploadFile",
+    request: "Request",
+    hook_request: "HookRequest",
+    async_items: "AsyncItems",
+    background: "background",
+    with_runner: "with_runner",
+    resolve: "resolve",
+    finish_generator: "finish_generator",
+    afinish_generator: "afinish_generator",
+    first: "first",
+    afirst: "afirst",
+    event_loop: "event_loop",
+    submit: "submit",
 }
 
 static SUPPORT: PyOnceLock<Support> = PyOnceLock::new();
-
-/// Register the package's objects (only the first registration counts).
-#[pyfunction]
-#[pyo3(signature = (**objects))]
-pub fn register(py: Python<'_>, objects: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
-    let get = |name: &str| -> PyResult<Py<PyAny>> {
-        objects
-            .and_then(|o| o.get_item(name).ok().flatten())
-            .map(Bound::unbind)
-            .ok_or_else(|| PyRuntimeError::new_err(format!("register: '{name}' is missing")))
-    };
-    let support = Support {
-        encoder: get("encoder")?,
-        response: get("Response")?,
-        streaming_response: get("StreamingResponse")?,
-        event_source_response: get("EventSourceResponse")?,
-        sse_event: get("SseEvent")?,
-        upload_file: get("UploadFile")?,
-        request: get("Request")?,
-        hook_request: get("HookRequest")?,
-        async_items: get("AsyncItems")?,
-        background: get("background")?,
-        with_runner: get("with_runner")?,
-        resolve: get("resolve")?,
-        finish_generator: get("finish_generator")?,
-        afinish_generator: get("afinish_generator")?,
-        first: get("first")?,
-        afirst: get("afirst")?,
-        event_loop: get("event_loop")?,
-        submit: get("submit")?,
-    };
-    let _ = SUPPORT.set(py, support);
-    Ok(())
-}
 
 /// The registered objects; an error before `spikard` was imported.
 pub fn support(py: Python<'_>) -> PyResult<&Support> {

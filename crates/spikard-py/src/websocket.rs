@@ -1,13 +1,10 @@
 //! WebSocket routes: a Python session object per connection behind the core's
-//! [`WebSocketHandler`].
+//! `ForeignWebSocket` (size, UTF-8 and `message_schema` checks done in Rust).
 //!
-//! The package registers a session factory. On connect the core's `on_connect` calls it
-//! with a [`WebSocketConnection`] (to send and close) and awaits the session's `start()`
-//! coroutine, which starts the user's handler as a task on the asyncio loop; each message
-//! the core accepted (size, UTF-8 and `message_schema` checks done in Rust) is handed over
-//! by awaiting `push(message)` (a bounded queue, so a slow handler slows the reader down);
-//! `closed(code, reason)` ends the handler's receive loop. Sends from Python return
-//! asyncio futures resolved when the core queued the frame.
+//! On connect the package's session factory gets a [`WebSocketConnection`] (to send and
+//! close); the core awaits the session's `start()`, then `push(message)` for each accepted
+//! message (a bounded queue: a slow handler slows the reader down) and `closed(code,
+//! reason)`. Sends return asyncio futures resolved once the core queued the frame.
 
 use std::sync::Arc;
 
@@ -19,7 +16,6 @@ use spikard_http::websocket::{WsConnection, WsMessage};
 use spikard_http::BoxFuture;
 
 use crate::bridge;
-use crate::convert::py_to_json;
 use crate::errors;
 use crate::support::support;
 
@@ -30,22 +26,23 @@ pub struct WebSocketConnection {
     runtime: tokio::runtime::Handle,
 }
 
-enum Outgoing {
-    Message(WsMessage),
-    Close(u16, String),
-}
-
 impl WebSocketConnection {
-    /// Queue `out` from a tokio task; the returned asyncio future completes once it was queued.
-    fn schedule<'py>(&self, py: Python<'py>, out: Outgoing) -> PyResult<Bound<'py, PyAny>> {
+    /// Queue `message` (or a close frame) from a tokio task; the returned asyncio future
+    /// completes once it was queued.
+    fn schedule<'py>(
+        &self,
+        py: Python<'py>,
+        message: Option<WsMessage>,
+        close: (u16, String),
+    ) -> PyResult<Bound<'py, PyAny>> {
         let event_loop = bridge::event_loop(py)?;
         let future = event_loop.call_method0("create_future")?;
         let resolve = support(py)?.resolve.clone_ref(py);
         let (conn, fut, lp) = (self.conn.clone(), future.clone().unbind(), event_loop.unbind());
         self.runtime.spawn(async move {
-            let sent = match out {
-                Outgoing::Message(m) => conn.send(m).await,
-                Outgoing::Close(code, reason) => conn.close(code, &reason).await,
+            let sent = match message {
+                Some(m) => conn.send(m).await,
+                None => conn.close(close.0, &close.1).await,
             };
             let error = sent.err().map(|e| e.to_string());
             Python::attach(|py| {
@@ -60,20 +57,13 @@ impl WebSocketConnection {
 
 #[pymethods]
 impl WebSocketConnection {
-    /// Send a text frame.
-    fn send_text<'py>(&self, py: Python<'py>, text: String) -> PyResult<Bound<'py, PyAny>> {
-        self.schedule(py, Outgoing::Message(WsMessage::Text(text)))
-    }
-
-    /// Send a binary frame.
-    fn send_bytes<'py>(&self, py: Python<'py>, data: Vec<u8>) -> PyResult<Bound<'py, PyAny>> {
-        self.schedule(py, Outgoing::Message(WsMessage::Binary(data.into())))
-    }
-
-    /// Send a value as one JSON text frame.
-    fn send_json<'py>(&self, py: Python<'py>, value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        let value = py_to_json(value)?;
-        self.schedule(py, Outgoing::Message(WsMessage::Json(value)))
+    /// Send a text frame (`str`) or a binary one (`bytes`).
+    fn send<'py>(&self, py: Python<'py>, message: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let message = match message.cast::<PyString>() {
+            Ok(text) => WsMessage::Text(text.to_str()?.to_owned()),
+            Err(_) => WsMessage::Binary(message.extract::<Vec<u8>>()?.into()),
+        };
+        self.schedule(py, Some(message), (0, String::new()))
     }
 
     /// Close the connection with `code` and `reason`.
@@ -82,10 +72,10 @@ impl WebSocketConnection {
         if !(1000..5000).contains(&code) {
             return Err(PyValueError::new_err(format!("invalid close code {code}")));
         }
-        self.schedule(py, Outgoing::Close(code, reason))
+        self.schedule(py, None, (code, reason))
     }
 
-    /// The upgrade request (path, parameters, headers, cookies).
+    /// The upgrade request (path, parameters, headers, cookies), as the package's `Request`.
     #[getter]
     fn request<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         Ok(crate::request::request(py, Arc::new(self.conn.request().clone()))?.0)

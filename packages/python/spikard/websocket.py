@@ -26,6 +26,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from spikard._bodies import encode_json
 from spikard._spikard import WebSocketConnection
 
 if TYPE_CHECKING:
@@ -108,13 +109,14 @@ class WebSocket:
         return json.loads(await self.receive_text())
 
     async def send_text(self, text: str) -> None:
-        await self._conn.send_text(text)
+        await self._conn.send(text)
 
     async def send_bytes(self, data: bytes) -> None:
-        await self._conn.send_bytes(data)
+        await self._conn.send(bytes(data))
 
     async def send_json(self, value: Any) -> None:
-        await self._conn.send_json(value)
+        """Send a value as one JSON text frame."""
+        await self._conn.send(encode_json(value).decode())
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
         self.closed_by_server = True
