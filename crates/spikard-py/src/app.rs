@@ -1,9 +1,5 @@
-//! The Python `Spikard` app's core: declarations registered with the core's
-//! binding-neutral [`ForeignApp`], pipelines built from them.
-//!
-//! Every registration is one plain dict (the core's `RouteDecl`, `HookDecl` or
-//! `DependencyDecl`; see `spikard_http::foreign::decl`) and the list of Python
-//! objects (functions, converters, values) it refers to by index.
+//! The Python `Spikard` app's core: the core's [`ForeignApp`], fed one plain dict per
+//! registration (`RouteDecl`, `HookDecl`, `DependencyDecl`) and the objects it refers to.
 
 use pyo3::prelude::*;
 use pyo3::types::PyDict;

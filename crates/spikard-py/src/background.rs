@@ -1,14 +1,7 @@
-//! `spikard.background.run(fn_or_coroutine, *args, **kwargs)`: work started by a handler
-//! and run by the core's [`BackgroundTasks`] after the response (bounded concurrency,
-//! failures logged with their traceback, drained on graceful shutdown).
-//!
-//! While a handler runs, the request's runner is the value of the package's context
-//! variable (`spikard._support.background`): set around a sync handler's call, and inside
-//! an async handler's task (the coroutine is wrapped so the variable belongs to that task
-//! only). It is only set once the `spikard.background` module was imported
-//! ([`enable_background`]), so apps that never use background work pay nothing per
-//! request. The work is a coroutine on the asyncio loop (a plain callable is wrapped in
-//! `asyncio.to_thread` by the package).
+//! `spikard.background.run(...)`: work run by the core's [`BackgroundTasks`] after the
+//! response. While a handler runs, its request's runner is the value of the package's
+//! context variable (`spikard._support.background`), set only once `spikard.background`
+//! was imported ([`enable_background`]): apps without background work pay nothing.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 

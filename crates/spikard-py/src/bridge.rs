@@ -1,14 +1,7 @@
-//! The one place where Rust and Python's runtimes meet.
-//!
-//! * Sync functions are called directly, with the GIL held only for the call.
-//! * Coroutines run on the package's asyncio loop (`spikard._support.event_loop`: one per
-//!   process on its own thread, started on first use and again after a fork). [`submit`]
-//!   hands one to that loop and returns a Rust future; the loop's done-callback converts
-//!   the result while it holds the GIL and sends it over a oneshot channel. Dropping the
-//!   future (the client went away) cancels the Python task. [`spawn`] runs a coroutine
-//!   there without waiting for it (closing a stream).
-//! * Blocking Rust calls (serving, the test client) run inside `py.detach`, so functions
-//!   running on other threads can take the GIL.
+//! The GIL/event-loop helper. Coroutines run on the package's asyncio loop
+//! (`spikard._support.event_loop`); [`submit`] hands one over and returns a Rust future
+//! whose done-callback converts the outcome with the GIL held; dropping the future cancels
+//! the Python task. Blocking Rust calls run inside `py.detach`.
 
 use std::future::Future;
 use std::pin::Pin;

@@ -1,12 +1,6 @@
-//! Python's implementation of the core's foreign-call trait ([`ForeignFn`]) and of
-//! [`Binding`]: the one place a Python function is called.
-//!
-//! Arguments are built from the core's borrowed values with the GIL held; a sync
-//! function's result is converted at once, a coroutine (an `async def` function, an
-//! async generator's first step) runs on the event loop ([`crate::bridge`]) and is
-//! converted there when it completes. What to convert it into is the core's
-//! [`Expect`]; everything else (hooks' flow, generator cleanups, failures left to
-//! dependencies, cancellation) is done by the core's generic adapters.
+//! Python's implementation of the core's [`ForeignFn`] and [`Binding`]: the one place a
+//! Python function is called. A sync function's result is converted at once; a coroutine
+//! runs on the event loop ([`crate::bridge`]) and is converted there, as [`Expect`] says.
 
 use std::sync::Arc;
 

@@ -1,9 +1,5 @@
-//! Config structs crossing the boundary as plain data.
-//!
-//! The Python package mirrors every struct of `spikard_core::config` as a
-//! dataclass; [`default_configs`] hands Python the core's defaults of each
-//! (`spikard_core::config::defaults`), so the package's drift test compares names,
-//! order and defaults with the real structs.
+//! Config structs as plain data; [`default_configs`] gives the package's drift test the
+//! core's defaults (`spikard_core::config::defaults`).
 
 use pyo3::prelude::*;
 use pyo3::types::PyDict;

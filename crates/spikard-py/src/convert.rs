@@ -1,11 +1,6 @@
-//! Python values <-> JSON values, built directly (no JSON text in between), and Python
-//! values straight to JSON bytes ([`py_to_json_bytes`], for response bodies: no
-//! intermediate `serde_json::Value`).
-//!
-//! Builtins (`dict`, `list`, `tuple`, `str`, `int`, `float`, `bool`, `None`) convert
-//! in one pass. Anything else (msgspec structs, dataclasses, pydantic models, UUIDs,
-//! dates, enums) goes through the encoder the Python package registers with
-//! `spikard._support` ([`crate::support`]), which turns it into builtins first.
+//! Python values <-> JSON values built directly, and Python values straight to JSON bytes
+//! ([`py_to_json_bytes`]). Builtins convert in one pass; anything else (structs,
+//! dataclasses, models, UUIDs, dates, enums) goes through the package's encoder first.
 
 use std::cell::RefCell;
 

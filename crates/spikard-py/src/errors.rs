@@ -1,11 +1,7 @@
-//! Error mapping between Python and the core.
-//!
-//! The exception classes are the package's (`spikard.exceptions`: `SpikardError` and its
-//! `ConfigError`, `RouteError` and `ServerError`), imported when the extension loads and
-//! re-exported by it; each exception raised here carries the core's stable `code`. In the
-//! other direction, a `SpikardError` with an integer `status_code` (`HTTPException`) becomes
-//! a problem response with its `headers` and `extra` (RFC 9457 extension members); any other
-//! exception is logged with its traceback and answered with a 500 problem that hides it.
+//! Error mapping. The exception classes are the package's (`spikard.exceptions`), imported
+//! and re-exported when the extension loads; each carries the core's `code`. A handler's
+//! `SpikardError` with an integer `status_code` (`HTTPException`) becomes its problem
+//! response (`headers`, `extra`); any other exception is logged and answered with a 500.
 
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;

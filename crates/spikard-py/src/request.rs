@@ -1,8 +1,5 @@
-//! The request view behind the package's `Request` (`spikard.requests`), the `HookRequest`
-//! response hooks get, and uploaded files as the package's `UploadFile`.
-//!
-//! A part of the request becomes a Python value on first access and is cached, so a
-//! handler only pays for what it reads.
+//! The request view behind the package's `Request`, its `HookRequest` and `UploadFile`.
+//! A part of the request is converted on first access and cached.
 
 use std::sync::Arc;
 

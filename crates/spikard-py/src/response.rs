@@ -1,15 +1,6 @@
-//! Whatever a handler returns, as a core response; and a core response as a Python
-//! `Response` for response hooks. The response classes are the package's
-//! (`spikard.responses`, registered in [`crate::support`]); their attributes are read once.
-//!
-//! | handler returns | response |
-//! |---|---|
-//! | `Response(content, status_code, headers, cookies, media_type)` | as described; content as below |
-//! | `str` | `text/plain; charset=utf-8` |
-//! | `bytes` | `application/octet-stream` |
-//! | `EventSourceResponse(iterator of SseEvent/dict/data, ...)` | server-sent events ([`crate::sse`]) |
-//! | `StreamingResponse(iterator, status_code, headers, media_type)` | streamed chunk by chunk ([`crate::streaming`]) |
-//! | anything else (`dict`, `list`, struct, dataclass, model, `None`) | JSON, serialised in one pass |
+//! A handler's return value as a core response (a `str` is `text/plain`, `bytes`
+//! `application/octet-stream`, the package's response classes as they describe, anything
+//! else JSON in one pass), and a core response as a `Response` for response hooks.
 
 use bytes::Bytes;
 use http::{header, HeaderValue, StatusCode};

@@ -1,11 +1,6 @@
 //! `StreamingResponse`: a sync or async Python iterator as a core streamed body
-//! (`spikard_http::foreign::items`: one item per poll, the iterator closed when the body is
-//! dropped early, so a generator's `finally:` runs promptly).
-//!
-//! A sync iterator's `__next__` runs with the GIL held only for that call; an async
-//! iterator is pulled on the asyncio loop through the package's `AsyncItems`, whose
-//! `aclose()` lets a cancelled pull settle first. A raising iterator ends the response
-//! early (its traceback logged), as do errors while closing it.
+//! (`spikard_http::foreign::items`: one item per poll, closed when dropped early). An async
+//! iterator is pulled on the loop through the package's `AsyncItems`.
 
 use bytes::Bytes;
 use http::StatusCode;

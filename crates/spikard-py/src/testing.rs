@@ -1,7 +1,5 @@
-//! The in-memory test client: Python classes over the core's
-//! [`BlockingClient`](spikard_http::testing::BlockingClient). Arguments are converted
-//! with the GIL held; each blocking call runs with it released (`py.detach`), so sync
-//! and async Python handlers can run while the caller waits. Every error is a `ValueError`.
+//! The in-memory test client over the core's `BlockingClient`; each blocking call runs with
+//! the GIL released, so Python handlers can run meanwhile. Every error is a `ValueError`.
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;

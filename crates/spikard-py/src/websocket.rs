@@ -1,10 +1,6 @@
-//! WebSocket routes: a Python session object per connection behind the core's
-//! `ForeignWebSocket` (size, UTF-8 and `message_schema` checks done in Rust).
-//!
-//! On connect the package's session factory gets a [`WebSocketConnection`] (to send and
-//! close); the core awaits the session's `start()`, then `push(message)` for each accepted
-//! message (a bounded queue: a slow handler slows the reader down) and `closed(code,
-//! reason)`. Sends return asyncio futures resolved once the core queued the frame.
+//! WebSocket routes: a Python session per connection behind the core's `ForeignWebSocket`.
+//! The core awaits the session's `start()`, `push(message)` per accepted message and
+//! `closed(code, reason)`; sends return asyncio futures resolved once the frame is queued.
 
 use std::sync::Arc;
 
