@@ -17,6 +17,7 @@ pub mod formats;
 pub mod openapi;
 pub mod params;
 pub mod request_body;
+pub mod response_model;
 pub mod route;
 pub mod route_pattern;
 pub mod router;

@@ -1,6 +1,7 @@
 //! The foreign-call layer's adapters where the fixtures do not pin them: what a
 //! generator dependency's cleanup is resumed with, cancellation of a pending handler,
-//! response hooks and streamed bodies, and registration errors naming what is wrong.
+//! response hooks and streamed bodies, registration errors naming what is wrong, response
+//! models (filtered, refused without leaking, documented) and the pipeline built once.
 //! (`e2e/rust/tests/foreign_fixtures.rs` plays every fixture through the layer.)
 
 use std::future::Future;
@@ -222,7 +223,8 @@ async fn a_generator_learns_that_a_later_dependency_failed() {
         "handler": {"function": 0, "args": [{"name": "repo", "source": "dependency"}]},
     }))
     .unwrap();
-    app.add_route(&Rust, decl, &[Obj::F(Arc::new(Handler::Answers))]).unwrap();
+    app.add_route(&Rust, decl, &[Obj::F(Arc::new(Handler::Answers))])
+        .unwrap();
     let client = TestClient::new(app.pipeline().unwrap());
     let res = client.get("/x").send().await;
     assert_eq!(res.status, 503);
@@ -356,4 +358,182 @@ fn bad_declarations_name_the_route_and_the_field() {
         got.contains("route GET /users/{id:int}: handler: a value is not callable"),
         "{got}"
     );
+}
+
+/// Builds a handler's result.
+type Make = fn() -> HandlerResponse;
+
+/// A handler answering what its `Make` builds.
+struct Returns(Make);
+
+impl ForeignFn for Returns {
+    fn call(&self, _call: Call<'_>) -> Completion {
+        ready(Ok(Returned::Response((self.0)()).into()))
+    }
+}
+
+fn json_bytes(v: Value) -> HandlerResponse {
+    HandlerResponse::new(
+        http::StatusCode::OK,
+        ResponseBody::JsonBytes(serde_json::to_vec(&v).unwrap().into()),
+    )
+}
+
+const USER: fn() -> Value = || {
+    json!({
+        "type": "object", "required": ["id", "name"],
+        "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+    })
+};
+
+/// An app with a route per `(path, result)` checked against the `USER` model, its
+/// handlers taking the generator dependency `db` (which logs how its request ended).
+fn checked_app(routes: &[(&str, Make)], log: &Log) -> ForeignApp {
+    let mut app = ForeignApp::new(Default::default());
+    let db: DependencyDecl = decl::read("dependency db", json!({"kind": "generator", "function": 0})).unwrap();
+    app.provide(&Rust, "db", db, &[Obj::F(Arc::new(Generator(log.clone())))])
+        .unwrap();
+    for (path, make) in routes {
+        let decl = RouteDecl::from_json(json!({
+            "route": {"method": "GET", "path": path},
+            "handler": {"function": 0, "args": [{"name": "db", "source": "dependency"}]},
+            "response_model": USER(),
+        }))
+        .unwrap();
+        app.add_route(&Rust, decl, &[Obj::F(Arc::new(Returns(*make)))]).unwrap();
+    }
+    app
+}
+
+#[tokio::test]
+async fn a_response_model_drops_undeclared_fields_of_json_results() {
+    let log = Log::default();
+    let app = checked_app(
+        &[
+            ("/bytes", || json_bytes(json!({"id": 1, "name": "a", "password": "x"}))),
+            ("/value", || {
+                HandlerResponse::json(json!({"id": 2, "name": "b", "token": "t"}))
+            }),
+        ],
+        &log,
+    );
+    let client = TestClient::new(app.pipeline().unwrap());
+    let res = client.get("/bytes").send().await;
+    assert_eq!((res.status, res.json()), (200, json!({"id": 1, "name": "a"})));
+    assert_eq!(res.header("content-type"), Some("application/json"));
+    let res = client.get("/value").send().await;
+    assert_eq!((res.status, res.json()), (200, json!({"id": 2, "name": "b"})));
+    assert_eq!(log_of(&log, 2).await, ["finished", "finished"]);
+}
+
+#[tokio::test]
+async fn a_result_breaking_the_model_is_a_500_naming_the_route_and_the_place_only() {
+    let log = Log::default();
+    let app = checked_app(
+        &[("/users/{id}", || json_bytes(json!({"id": "hunter2", "name": "a"})))],
+        &log,
+    );
+    let client = TestClient::new(app.pipeline().unwrap());
+    let res = client.get("/users/7").send().await;
+    assert_eq!(res.status, 500);
+    assert_eq!(res.header("content-type"), Some("application/problem+json"));
+    assert_eq!(
+        res.json(),
+        json!({"type": "https://spikard.dev/errors/internal-server-error", "title": "Internal Server Error",
+               "status": 500, "detail": "Internal server error"})
+    );
+    // What is logged (and what generator dependencies learn) names the route and the place.
+    let lines = log_of(&log, 1).await;
+    assert_eq!(
+        lines,
+        ["failed: route GET /users/{id}: the result does not match its response model: int_parsing at id"]
+    );
+    assert!(!lines[0].contains("hunter2"));
+}
+
+#[tokio::test]
+async fn responses_the_handler_built_pass_unchecked() {
+    let log = Log::default();
+    let app = checked_app(
+        &[
+            ("/accepted", || {
+                let mut r = json_bytes(json!({"queued": true}));
+                r.status = http::StatusCode::ACCEPTED;
+                r
+            }),
+            ("/text", || HandlerResponse::text("plain")),
+            ("/typed", || {
+                json_bytes(json!({"other": 1}))
+                    .try_header("content-type", "text/plain")
+                    .unwrap()
+            }),
+        ],
+        &log,
+    );
+    let client = TestClient::new(app.pipeline().unwrap());
+    let res = client.get("/accepted").send().await;
+    assert_eq!((res.status, res.json()), (202, json!({"queued": true})));
+    let res = client.get("/text").send().await;
+    assert_eq!((res.status, res.text().as_str()), (200, "plain"));
+    let res = client.get("/typed").send().await;
+    assert_eq!((res.status, res.text().as_str()), (200, r#"{"other":1}"#));
+}
+
+#[tokio::test]
+async fn a_response_model_is_compiled_at_registration_and_documents_the_route() {
+    let route = json!({"method": "GET", "path": "/u"});
+    let got = add(
+        json!({"route": route, "handler": {"function": 0}, "response_model": {"type": 5}}),
+        &[Obj::F(Arc::new(Handler::Answers))],
+    );
+    assert!(got.starts_with("GET /u: response_model: invalid JSON Schema"), "{got}");
+
+    let config = spikard_http::ServerConfig {
+        openapi: Some(Default::default()),
+        ..Default::default()
+    };
+    let mut app = ForeignApp::new(config);
+    for (path, extra) in [
+        ("/model", json!({})),
+        ("/documented", json!({"response_schema": {"type": "string"}})),
+    ] {
+        let mut route = json!({"method": "GET", "path": path});
+        route
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        let decl = RouteDecl::from_json(json!({"route": route, "handler": {"function": 0}, "response_model": USER()}));
+        app.add_route(&Rust, decl.unwrap(), &[Obj::F(Arc::new(Handler::Answers))])
+            .unwrap();
+    }
+    let client = TestClient::new(app.pipeline().unwrap());
+    let doc = client.get("/openapi.json").send().await.json();
+    let schema =
+        |path: &str| doc["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"].clone();
+    assert_eq!(schema("/model")["properties"]["id"], json!({"type": "integer"}));
+    assert_eq!(schema("/documented"), json!({"type": "string"}));
+}
+
+#[tokio::test]
+async fn the_pipeline_is_built_once_and_rebuilt_after_a_registration() {
+    let mut app = ForeignApp::new(Default::default());
+    let route = |path: &str| {
+        RouteDecl::from_json(json!({"route": {"method": "GET", "path": path}, "handler": {"function": 0}})).unwrap()
+    };
+    app.add_route(&Rust, route("/a"), &[Obj::F(Arc::new(Handler::Answers))])
+        .unwrap();
+    let first = app.pipeline().unwrap();
+    let again = app.pipeline().unwrap();
+    assert!(
+        std::ptr::eq(first.config(), again.config()),
+        "the same pipeline is shared"
+    );
+    let old_client = TestClient::new(first);
+    app.add_route(&Rust, route("/b"), &[Obj::F(Arc::new(Handler::Answers))])
+        .unwrap();
+    let rebuilt = app.pipeline().unwrap();
+    assert!(!std::ptr::eq(again.config(), rebuilt.config()));
+    assert_eq!(TestClient::new(rebuilt).get("/b").send().await.status, 200);
+    assert_eq!(old_client.get("/b").send().await.status, 404);
+    assert_eq!(old_client.get("/a").send().await.status, 200);
 }

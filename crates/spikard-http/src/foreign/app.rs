@@ -3,10 +3,14 @@
 //! pipelines built from them for the server and the test client.
 //!
 //! Each route is compiled when it is added, so a conflict or an invalid schema fails
-//! the registration call. Pipelines are built from everything registered so far, so
-//! app-wide hooks and dependencies added later apply to earlier routes too.
+//! the registration call. The pipeline is built once from everything registered so far
+//! (app-wide hooks and dependencies added later apply to earlier routes too) and shared
+//! by the server and every test client; registering anything or changing the config
+//! afterwards builds a new one for the next caller (clients made before keep theirs).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+
+use spikard_core::response_model::ResponseModel;
 
 use spikard_core::SpikardError;
 
@@ -91,6 +95,8 @@ pub struct ForeignApp {
     websockets: Vec<(RouteSpec, Arc<dyn WebSocketHandler>)>,
     /// Every route so far, compiled: catches conflicts at registration.
     check: PipelineBuilder,
+    /// The pipeline of everything registered so far, once built.
+    built: Mutex<Option<Pipeline>>,
 }
 
 fn plan(what: &str, decl: &FunctionDecl) -> Result<ArgPlan, SpikardError> {
@@ -192,7 +198,13 @@ impl ForeignApp {
             dependencies: DependencyRegistry::default(),
             routes: Vec::new(),
             websockets: Vec::new(),
+            built: Mutex::new(None),
         }
+    }
+
+    /// Forget the built pipeline (something was registered or changed).
+    fn changed(&mut self) {
+        *self.built.get_mut().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
     pub fn config(&self) -> &ServerConfig {
@@ -202,6 +214,7 @@ impl ForeignApp {
     /// Replace the server config (it applies to every route, including those already added).
     pub fn configure(&mut self, config: ServerConfig) {
         self.config = config;
+        self.changed();
     }
 
     /// Register a route from its declaration; the route is compiled now.
@@ -219,7 +232,15 @@ impl ForeignApp {
             &decl.handler,
             Role::Handler,
         )?;
-        let handler = ForeignHandler::new(f, plan, decl.name());
+        let mut handler = ForeignHandler::new(f, plan, decl.name());
+        let mut spec = decl.route.clone();
+        if let Some(schema) = &decl.response_model {
+            let model = ResponseModel::compile(schema).map_err(|e| {
+                SpikardError::InvalidRoute(format!("{} {}: response_model: {e}", spec.method, spec.path))
+            })?;
+            handler = handler.with_response_model(Arc::new(model), route.as_str());
+            spec.doc.response_schema.get_or_insert_with(|| schema.clone());
+        }
         let mut overrides = DependencyRegistry::default();
         for (name, d) in decl.dependency_decls()? {
             let what = format!("{route}: dependencies.{name}");
@@ -237,13 +258,14 @@ impl ForeignApp {
         }
         let handler: Arc<dyn Handler> = Arc::new(handler);
         self.check
-            .route_with(decl.route.clone(), handler.clone(), &hooks, dependencies.clone())?;
+            .route_with(spec.clone(), handler.clone(), &hooks, dependencies.clone())?;
         self.routes.push(RouteEntry {
-            spec: decl.route,
+            spec,
             handler,
             hooks,
             dependencies,
         });
+        self.changed();
         Ok(())
     }
 
@@ -255,7 +277,9 @@ impl ForeignApp {
         objects: &[B::Object],
     ) -> Result<(), SpikardError> {
         let what = format!("hook {}", decl.name.as_deref().unwrap_or("(unnamed)"));
-        add_hook(binding, objects, &mut self.hooks, &what, &decl)
+        add_hook(binding, objects, &mut self.hooks, &what, &decl)?;
+        self.changed();
+        Ok(())
     }
 
     /// Register an app-level dependency; a later registration of the same name replaces it.
@@ -268,6 +292,7 @@ impl ForeignApp {
     ) -> Result<(), SpikardError> {
         let dependency = dependency(binding, objects, &format!("dependency {name}"), &decl)?;
         self.dependencies.insert(name, dependency);
+        self.changed();
         Ok(())
     }
 
@@ -275,6 +300,7 @@ impl ForeignApp {
     pub fn add_websocket(&mut self, spec: RouteSpec, handler: Arc<dyn WebSocketHandler>) -> Result<(), SpikardError> {
         self.check.websocket(spec.clone(), handler.clone())?;
         self.websockets.push((spec, handler));
+        self.changed();
         Ok(())
     }
 
@@ -287,8 +313,19 @@ impl ForeignApp {
         self.len() == 0
     }
 
-    /// A pipeline of every registered route under the current config.
+    /// The pipeline of every registered route under the current config: built by the
+    /// first call after a change, then shared (cheap to clone).
     pub fn pipeline(&self) -> Result<Pipeline, SpikardError> {
+        let mut built = self.built.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(pipeline) = built.as_ref() {
+            return Ok(pipeline.clone());
+        }
+        let pipeline = self.build()?;
+        *built = Some(pipeline.clone());
+        Ok(pipeline)
+    }
+
+    fn build(&self) -> Result<Pipeline, SpikardError> {
         let mut builder = PipelineBuilder::new(self.config.clone());
         *builder.hooks_mut() = self.hooks.clone();
         *builder.dependencies_mut() = self.dependencies.clone();

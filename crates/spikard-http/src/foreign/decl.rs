@@ -15,6 +15,7 @@
 //!     "dependencies": {"db": {"kind": "generator", "function": 2, "is_async": true}},
 //! })).unwrap();
 //! assert_eq!(decl.route.path, "/users/{id:int}");
+//! assert!(decl.response_model.is_none()); // results are sent unchecked
 //! let bad = RouteDecl::from_json(serde_json::json!({"route": {"method": "GET", "path": "/x"}, "handler": {"function": "f"}}));
 //! assert!(bad.unwrap_err().to_string().starts_with("route GET /x: handler.function:"));
 //! ```
@@ -139,6 +140,13 @@ pub struct RouteDecl {
     /// Answer requests with the dependency problem instead of failing when the app is built.
     #[serde(default)]
     pub defer_dependency_errors: bool,
+    /// JSON Schema the handler's results are checked against (FastAPI's `response_model`):
+    /// compiled at registration; a JSON result of status 200 loses the fields the schema
+    /// does not declare, and one that breaks it is a logged 500 that shows nothing of it
+    /// ([`spikard_core::response_model`]). It documents the response too, unless
+    /// `route.response_schema` is given: that one only documents.
+    #[serde(default)]
+    pub response_model: Option<Value>,
 }
 
 /// `what: message` as a config error.
