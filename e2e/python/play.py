@@ -20,7 +20,16 @@ from fixture import Fixture, decode_path, route_path, send
 from spikard import Request, ServerConfig, Spikard, SpikardError
 from spikard.testing import TestClient
 
-_SPEC_KEYS = ("body_schema", "content_type", "max_body_size", "max_nesting_depth", "middleware", "cors")
+_SPEC_KEYS = (
+    "body_schema",
+    "content_type",
+    "max_body_size",
+    "max_nesting_depth",
+    "middleware",
+    "cors",
+    "response_model",
+    "response_schema",
+)
 
 
 def route_of(f: Fixture) -> tuple[str, str, dict[str, Any]]:
@@ -64,6 +73,13 @@ def play(f: Fixture) -> list[str]:
         async def handler(request: Request) -> Any:
             await asyncio.sleep(sleep_ms / 1000)
             return app_response(expected, False) if app_answers else {"handler_called": True}
+
+    elif "returns" in f.handler:
+        # What the handler returns, checked by the route's response model (a JSON Schema).
+        returns = f.handler["returns"]
+
+        def handler(request: Request) -> Any:
+            return returns
 
     else:
 

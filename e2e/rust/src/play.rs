@@ -71,6 +71,21 @@ fn percent_decode(s: &str) -> String {
     spikard_http::pipeline::decode_path(s).unwrap_or_else(|_| s.to_owned())
 }
 
+/// What the fixture's handler returns, when it says (`handler.returns`: a result its
+/// response model checks), instead of the expected response.
+pub fn returns(f: &Fixture) -> Option<&Value> {
+    f.handler().get("returns")
+}
+
+/// Why the Rust API runner does not play a fixture, if it does not: a response model
+/// (`handler.response_model`) is declared through the foreign-call layer
+/// (`RouteDecl::response_model`); the Rust API's handlers return typed values.
+pub fn not_played_by_rust_api(f: &Fixture) -> Option<&'static str> {
+    f.handler().get("response_model").map(|_| {
+        "response models are checked by the foreign-call layer (RouteDecl::response_model); the Rust API's handlers return typed values"
+    })
+}
+
 /// The application's response as the fixture expects it.
 pub fn app_response(expected: &Value, keep_headers: bool) -> Result<Response, Error> {
     let status = StatusCode::from_u16(expected["status_code"].as_u64().unwrap_or(200) as u16).unwrap_or(StatusCode::OK);
@@ -158,10 +173,14 @@ pub fn default_route(f: &Fixture, spec: RouteSpec) -> Route {
     let app_answers = application_answers(f);
     let expected = f.expected().clone();
     let keep_headers = !configures_middleware(f);
+    let returns = returns(f).cloned();
     RouteBuilder::from_spec(spec).handler(move |_ctx: Ctx| {
         let expected = expected.clone();
+        let returns = returns.clone();
         async move {
-            if app_answers {
+            if let Some(value) = returns {
+                Ok(Response::new(StatusCode::OK).json(&value))
+            } else if app_answers {
                 app_response(&expected, keep_headers)
             } else {
                 Ok(Response::new(StatusCode::OK).json(&json!({"handler_called": true})))

@@ -11,6 +11,18 @@ filtered to the model's fields before it is sent.
     def get_user(user_id: int) -> UserOut:
         return {"id": user_id, "name": "Ada", "password_hash": "..."}  # sent: {"id": ..., "name": "Ada"}
 
+``response_model=`` may also be a JSON Schema (a ``dict``): the core checks the result
+against it in Rust, as it does for every binding (``RouteDecl.response_model``): fields
+the schema does not declare are dropped, a result breaking it is a logged 500, a response
+the handler builds with another status than 200 is sent as built. Nothing is wrapped in
+Python and nothing is converted (the schema checks JSON as it is).
+
+A model *type* stays with its library, which converts as well as checks: it reads
+objects through their attributes (ORM rows), converts laxly (``"3"`` for an ``int``),
+writes values in their canonical form (datetimes), runs the model's own validators and
+serialisers, and refuses at registration what it cannot convert. A JSON Schema check in
+the core cannot do those, so checking the converted result there again would only cost.
+
 A route has a response model when ``response_model=`` is given, or else when the
 handler's return annotation names a structured type: a ``msgspec.Struct``, dataclass,
 ``TypedDict``, ``NamedTuple`` or pydantic model, alone or inside ``list``/``tuple``/
@@ -53,7 +65,7 @@ from spikard._spikard import ConfigError
 from spikard.exceptions import ResponseValidationError
 from spikard.responses import EventSourceResponse, Response, StreamingResponse
 
-__all__ = ["INFER", "prepare"]
+__all__ = ["INFER", "core_model", "prepare"]
 
 
 class _Infer:
@@ -91,6 +103,8 @@ def prepare(
 ) -> tuple[Callable[..., Any], dict[str, Any] | None]:
     """The handler to register (wrapped when it has a response model) and the response
     schema to document (``response_schema`` when given, else the model's)."""
+    if isinstance(response_model, dict):  # a JSON Schema: the core checks and documents it
+        return handler, response_schema
     explicit = response_model is not INFER
     model = response_model if explicit else _inferred(handler)
     if model is None:
@@ -102,6 +116,12 @@ def prepare(
             if explicit:
                 raise
     return _validating(handler, _checker(model, name), model, name), response_schema
+
+
+def core_model(response_model: Any) -> dict[str, Any] | None:
+    """The JSON Schema the core checks results against (``RouteDecl.response_model``), if
+    ``response_model`` is one."""
+    return response_model if isinstance(response_model, dict) else None
 
 
 def _inferred(handler: Callable[..., Any]) -> Any:

@@ -126,9 +126,9 @@ class Spikard:
         add hooks (a callable or a list) run after the app-wide ones of their phase.
 
         ``response_model`` (by default the return annotation when it names a structured
-        type; ``None`` for none) also validates what the handler returns and drops the
-        fields the model does not declare; a result that does not conform is a logged 500
-        (see ``spikard._responses``).
+        type; ``None`` for none; or a JSON Schema ``dict``, checked by the core) also
+        validates what the handler returns and drops the fields the model does not declare;
+        a result that does not conform is a logged 500 (see ``spikard._responses``).
         """
         if event_schema is not None:
             sse = True
@@ -182,6 +182,7 @@ class Spikard:
             "dependencies": {name: d.describe(name, objects) for name, d in route_dependencies.items()},
             "expected_types": dict(plan.expected_types),
             "defer_dependency_errors": defer_dependency_errors,
+            "response_model": _responses.core_model(response_model),
         }
         self._core.add_route(decl, objects.items)
         for param in plan.request_parameters:

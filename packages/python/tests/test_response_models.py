@@ -12,7 +12,7 @@ import msgspec
 import pydantic
 import pytest
 
-from spikard import ConfigError, Response, ResponseValidationError, Spikard, StreamingResponse
+from spikard import ConfigError, Response, ResponseValidationError, RouteError, Spikard, StreamingResponse
 from spikard._responses import INFER, prepare
 from spikard.config import OpenApiConfig, ServerConfig
 from spikard.testing import TestClient
@@ -270,3 +270,34 @@ def test_the_inferred_model_documents_the_response() -> None:
     if "$ref" in schema:
         schema = doc["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
     assert schema["properties"] == {"id": {"type": "integer"}, "name": {"type": "string"}}
+
+
+def test_a_json_schema_model_is_checked_by_the_core() -> None:
+    app = Spikard(ServerConfig(openapi=OpenApiConfig()))
+    user = {
+        "type": "object",
+        "required": ["id", "name"],
+        "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+    }
+
+    @app.get("/users/{user_id:int}", response_model=user)
+    def get_user(user_id: int) -> Any:
+        if user_id == 0:
+            return {"id": "ref-0042", "name": "nobody"}
+        if user_id == 1:
+            return Response({"queued": True}, status_code=202)
+        return {"id": user_id, "name": "ada", "password": "hunter2"}
+
+    client = TestClient(app)
+    assert client.get("/users/7").json() == {"id": 7, "name": "ada"}
+    refused = client.get("/users/0")
+    assert refused.status_code == 500
+    assert refused.json() == INTERNAL
+    assert "ref-0042" not in refused.text
+    accepted = client.get("/users/1")
+    assert (accepted.status_code, accepted.json()) == (202, {"queued": True})
+    doc = client.get("/openapi.json").json()
+    schema = doc["paths"]["/users/{user_id}"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert schema["properties"] == user["properties"]
+    with pytest.raises(RouteError, match=r"GET /bad: response_model: invalid JSON Schema"):
+        app.add_route("GET", "/bad", lambda: None, response_model={"type": 5})

@@ -96,6 +96,9 @@ pub enum Answer {
         expected: Value,
         keep_headers: bool,
     },
+    /// This value, serialised in one pass as a binding does (`handler.returns`: a result
+    /// the route's response model checks).
+    Returns(Value),
     /// `{key: read()}`: a state route.
     Log {
         key: String,
@@ -569,6 +572,13 @@ impl Inner {
                 expected_answer(expected, *keep_headers)
             }
             Answer::Log { key, read } => Ok(Lang::Json(json!({ key.clone(): read() }))),
+            Answer::Returns(value) => {
+                let bytes = serde_json::to_vec(value).map_err(|e| raise(SpikardError::Internal(e.to_string())))?;
+                Ok(Lang::Response(HandlerResponse::new(
+                    http::StatusCode::OK,
+                    ResponseBody::JsonBytes(bytes.into()),
+                )))
+            }
         }
     }
 

@@ -22,7 +22,7 @@ use crate::features::hooks::{hook_plan, PHASES};
 use crate::features::realtime::WsChannel;
 use crate::features::{background, streaming, timing};
 use crate::fixture::Fixture;
-use crate::play::{application_answers, configures_middleware, route_spec, server_config};
+use crate::play::{application_answers, configures_middleware, returns, route_spec, server_config};
 
 /// The name the fixture's handler is declared (and journaled) under.
 pub const HANDLER: &str = "handler";
@@ -161,7 +161,9 @@ pub fn register(f: &Fixture, mode: Mode) -> Result<Registered, String> {
     // What the handler answers: the same choice, in the same order, as `features::build_route`.
     let mut sleep = None;
     let mut takes_request = mode == Mode::Async;
-    let answer = if let Some(plan) = &hooks {
+    let answer = if let Some(value) = returns(f) {
+        Answer::Returns(value.clone())
+    } else if let Some(plan) = &hooks {
         if plan.handler_raises {
             Answer::Raise
         } else {
@@ -288,6 +290,7 @@ pub fn register(f: &Fixture, mode: Mode) -> Result<Registered, String> {
         "dependencies": overrides,
         "expected_types": expected_types,
         "defer_dependency_errors": has_di,
+        "response_model": h.get("response_model"),
     });
     add_route(&mut app, &binding, declaration, &objects.0)?;
     for (declaration, objects) in extra {
