@@ -95,12 +95,6 @@ pub fn submit<T: Send + 'static, E: Send + 'static>(
     })
 }
 
-/// Run `coroutine` on the event loop without waiting for it (its outcome is dropped: it
-/// reports its own failures).
-pub fn spawn(py: Python<'_>, coroutine: Bound<'_, PyAny>) -> PyResult<()> {
-    support(py)?.submit.bind(py).call1((coroutine,)).map(drop)
-}
-
 /// A runtime for this crate's unit tests (the shape of the test client's).
 #[cfg(test)]
 pub fn test_runtime() -> std::io::Result<tokio::runtime::Runtime> {

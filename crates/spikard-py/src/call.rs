@@ -32,6 +32,20 @@ struct Param {
 /// A registered Python function.
 pub struct PyFn(Arc<Inner>);
 
+impl PyFn {
+    /// A function called without arguments (an iterator's `next` and `close`).
+    pub fn plain(function: Py<PyAny>, name: &str, is_async: bool) -> Arc<dyn ForeignFn> {
+        let (name, role, params) = (name.into(), Role::Factory, Vec::new());
+        Arc::new(PyFn(Arc::new(Inner {
+            function,
+            name,
+            is_async,
+            role,
+            params,
+        })))
+    }
+}
+
 struct Inner {
     function: Py<PyAny>,
     name: Arc<str>,
@@ -215,6 +229,9 @@ impl Inner {
             Ok(match expect {
                 Expect::Flow | Expect::Unit if value.is_none() => Returned::Nothing,
                 Expect::Unit => Returned::Nothing,
+                Expect::Chunk | Expect::Event if value.is(support(py)?.end.bind(py)) => Returned::Nothing,
+                Expect::Chunk => Returned::Value(Resolved::new(crate::streams::chunk(&value)?)),
+                Expect::Event => Returned::Value(Resolved::new(crate::streams::event(&value)?)),
                 Expect::ChangedResponse if value.is_none() => match &shown.response {
                     Some(r) => Returned::Response(explicit_response(r.bind(py))?),
                     None => Returned::Nothing,
@@ -275,7 +292,11 @@ fn ready(outcome: Outcome) -> Completion {
 
 impl ForeignFn for PyFn {
     fn call(&self, call: Call<'_>) -> Completion {
-        Python::attach(|py| self.0.start(py, call)).unwrap_or_else(|e| Box::pin(std::future::ready(Err(e))))
+        let started = Python::try_attach(|py| self.0.start(py, call)).unwrap_or_else(|| {
+            let e = SpikardError::Internal("the Python interpreter is shutting down".into());
+            Err(ForeignError::new(e))
+        });
+        started.unwrap_or_else(|e| Box::pin(std::future::ready(Err(e))))
     }
 }
 

@@ -56,10 +56,10 @@ pub fn to_handler_response(value: &Bound<'_, PyAny>) -> PyResult<HandlerResponse
         return explicit_response(value);
     }
     if is(value, &types.streaming_response) {
-        return crate::streaming::streaming_response(value);
+        return crate::streams::streaming_response(value);
     }
     if is(value, &types.event_source_response) {
-        return crate::sse::sse_response(value);
+        return crate::streams::sse_response(value);
     }
     json_response(value)
 }

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextvars
+import functools
 import logging
 import os
 import threading
@@ -28,6 +29,10 @@ async def with_runner(runner: Any, coro: Any) -> Any:
     return await coro
 
 
+#: What an iterator's ``next`` (``items``) returns once it is exhausted.
+end = object()
+
+
 class AsyncItems:
     """Pulls an async iterator one item per ``next()`` task on the event loop (real
     coroutines, as ``run_coroutine_threadsafe`` requires) and remembers the last pull, so
@@ -42,7 +47,11 @@ class AsyncItems:
 
     async def next(self) -> Any:
         self.pull = asyncio.current_task()
-        return await self.it.__anext__()
+        return await anext(self.it, end)
+
+    def close(self) -> None:
+        """Schedule ``aclose()`` on the loop (the extension does not wait for it)."""
+        submit(self.aclose())
 
     async def aclose(self) -> None:
         pull = self.pull
@@ -55,6 +64,17 @@ class AsyncItems:
             await close()
         except Exception:
             logging.getLogger("spikard").exception("closing the async iterator of a stream failed")
+
+
+def items(content: Any) -> tuple[Any, Any, bool]:
+    """A streamed response's content as ``(next, close, is_async)``, pulled by the core:
+    ``next()`` returns ``end`` once exhausted; ``close`` (``None`` when the iterator has
+    none) runs when the client goes away first."""
+    if hasattr(content, "__aiter__"):
+        pulled = AsyncItems(content.__aiter__())
+        return pulled.next, pulled.close, True
+    it = iter(content)
+    return functools.partial(next, it, end), getattr(it, "close", None), False
 
 
 def resolve(fut: asyncio.Future[None], error: str | None) -> None:
@@ -171,7 +191,8 @@ _spikard.register(
     UploadFile=UploadFile,
     Request=Request,
     HookRequest=HookRequest,
-    AsyncItems=AsyncItems,
+    items=items,
+    end=end,
     background=background,
     with_runner=with_runner,
     resolve=resolve,

@@ -83,13 +83,20 @@ pub enum Expect {
     Dependency,
     /// Nothing (background tasks, callbacks).
     Unit,
+    /// An iterator's next chunk of a streamed body: [`Returned::Value`] holding its `Bytes`,
+    /// or [`Returned::Nothing`] once exhausted ([`super::items::FnItems`]).
+    Chunk,
+    /// An iterator's next server-sent event: [`Returned::Value`] holding a
+    /// [`SseEvent`](crate::sse::SseEvent), or [`Returned::Nothing`] once exhausted.
+    Event,
 }
 
 /// A call's result, converted.
 pub enum Returned {
-    /// The language's null: go on (request hooks), nothing (callbacks).
+    /// The language's null: go on (request hooks), nothing (callbacks), an iterator's end.
     Nothing,
     Response(HandlerResponse),
+    /// A dependency's value, or an iterator's item ([`Expect::Chunk`], [`Expect::Event`]).
     Value(Resolved),
     /// A generator-like dependency's first value; the generator finishes after the response.
     Generator(Resolved, Box<dyn ForeignGenerator>),

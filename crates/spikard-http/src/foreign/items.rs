@@ -7,14 +7,24 @@
 //! request, an item that could not be converted), closes the iterator at once so the
 //! language's cleanup code (`finally:`, `ensure`) runs promptly.
 //!
+//! A binding whose iterators are functions of its language hands their `next` and `close`
+//! to [`body`] or [`events`] ([`FnItems`]) and writes no iterator plumbing of its own.
+//!
 //! [`event_from_json`] reads an SSE event described as JSON, the same for every binding.
 
-use futures_util::Stream;
-use serde_json::Value;
+use std::any::Any;
+use std::marker::PhantomData;
+use std::sync::Arc;
 
-use super::call::ForeignError;
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt};
+use serde_json::Value;
+use spikard_core::SpikardError;
+
+use super::call::{Call, Expect, ForeignError, ForeignFn, Input, Returned};
 use crate::handler::BoxFuture;
-use crate::sse::SseEvent;
+use crate::response::ByteStream;
+use crate::sse::{SseEvent, SseStream};
 
 /// A foreign iterator.
 pub trait ForeignItems<T>: Send + Sync + 'static {
@@ -65,6 +75,75 @@ impl<T: 'static> Drop for Closing<T> {
     }
 }
 
+/// A foreign iterator given as functions of the language. `next` is called without
+/// arguments and with [`Expect::Chunk`] or [`Expect::Event`]; it answers
+/// [`Returned::Value`] holding the converted item (`Bytes`, [`SseEvent`]), or
+/// [`Returned::Nothing`] once exhausted. `close`, when the iterator has one, is called with
+/// [`Expect::Unit`] when the stream is dropped early; its completion is not awaited (an
+/// asynchronous close is scheduled by the binding's function itself).
+pub struct FnItems<T> {
+    next: Arc<dyn ForeignFn>,
+    close: Option<Arc<dyn ForeignFn>>,
+    expect: Expect,
+    item: PhantomData<fn() -> T>,
+}
+
+impl<T> FnItems<T> {
+    fn new(next: Arc<dyn ForeignFn>, close: Option<Arc<dyn ForeignFn>>, expect: Expect) -> Box<Self> {
+        Box::new(Self {
+            next,
+            close,
+            expect,
+            item: PhantomData,
+        })
+    }
+}
+
+fn no_args(expect: Expect) -> Call<'static> {
+    Call {
+        input: Input::Args(Vec::new()),
+        expect,
+    }
+}
+
+impl<T: Any + Send + Sync + Clone> ForeignItems<T> for FnItems<T> {
+    fn next(&self) -> BoxFuture<Result<Option<T>, ForeignError>> {
+        let pending = self.next.call(no_args(self.expect));
+        Box::pin(async move {
+            match pending.await?.returned {
+                Returned::Nothing => Ok(None),
+                Returned::Value(value) => {
+                    let item = value.downcast::<T>();
+                    drop(value);
+                    item.map(|i| Some(Arc::unwrap_or_clone(i)))
+                        .ok_or_else(|| unexpected("an item of another type"))
+                }
+                _ => Err(unexpected("neither an item nor its end")),
+            }
+        })
+    }
+
+    fn close(&self) {
+        if let Some(close) = &self.close {
+            drop(close.call(no_args(Expect::Unit)));
+        }
+    }
+}
+
+fn unexpected(what: &str) -> ForeignError {
+    ForeignError::new(SpikardError::Internal(format!("an iterator's next returned {what}")))
+}
+
+/// A streamed body pulled from a foreign iterator's `next` (see [`FnItems`]).
+pub fn body(next: Arc<dyn ForeignFn>, close: Option<Arc<dyn ForeignFn>>) -> ByteStream {
+    Box::pin(stream(FnItems::<Bytes>::new(next, close, Expect::Chunk)).map(|r| r.map_err(Into::into)))
+}
+
+/// Server-sent events pulled from a foreign iterator's `next` (see [`FnItems`]).
+pub fn events(next: Arc<dyn ForeignFn>, close: Option<Arc<dyn ForeignFn>>) -> SseStream {
+    SseStream::new(stream(FnItems::<SseEvent>::new(next, close, Expect::Event)))
+}
+
 /// An SSE event from JSON: an object is an event description (`data`, `event`, `id`,
 /// `retry`, `comment`; any other key is refused), anything else is the data of an
 /// event. Data that is not a string is sent as JSON text.
@@ -111,7 +190,79 @@ fn data_text(data: Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::di::Resolved;
+    use crate::foreign::Outcome;
     use serde_json::json;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+
+    /// A foreign iterator's `next` over a list (a `Err` item raises), counting its calls.
+    struct Next<T>(Mutex<Vec<Result<T, &'static str>>>, Arc<AtomicUsize>);
+
+    impl<T: Any + Send + Sync> ForeignFn for Next<T> {
+        fn call(&self, _call: Call<'_>) -> crate::foreign::Completion {
+            self.1.fetch_add(1, Ordering::SeqCst);
+            let item = self.0.lock().unwrap().pop();
+            let returned = match item {
+                None => Ok(Returned::Nothing),
+                Some(Ok(item)) => Ok(Returned::Value(Resolved::new(item))),
+                Some(Err(e)) => Err(ForeignError::new(SpikardError::Internal(e.into()))),
+            };
+            Box::pin(std::future::ready(returned.map(Outcome::new)))
+        }
+    }
+
+    fn next<T: Any + Send + Sync>(mut items: Vec<Result<T, &'static str>>) -> (Arc<dyn ForeignFn>, Arc<AtomicUsize>) {
+        items.reverse();
+        let calls = Arc::new(AtomicUsize::new(0));
+        (Arc::new(Next(Mutex::new(items), calls.clone())), calls)
+    }
+
+    #[tokio::test]
+    async fn function_items_stream_until_the_end_and_close_only_when_dropped_early() {
+        let (pull, _) = next(vec![Ok(Bytes::from_static(b"a")), Ok(Bytes::from_static(b"b"))]);
+        let (close, closed) = next::<Bytes>(Vec::new());
+        let got: Vec<_> = body(pull, Some(close)).collect().await;
+        let got: Vec<Bytes> = got.into_iter().map(Result::unwrap).collect();
+        assert_eq!(got, ["a", "b"]);
+        assert_eq!(closed.load(Ordering::SeqCst), 0, "an exhausted iterator is not closed");
+
+        let (pull, _) = next(vec![Ok(Bytes::from_static(b"a")), Ok(Bytes::from_static(b"b"))]);
+        let (close, closed) = next::<Bytes>(Vec::new());
+        let mut stream = body(pull, Some(close));
+        assert_eq!(stream.next().await.unwrap().unwrap(), "a");
+        drop(stream);
+        assert_eq!(closed.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn function_items_end_at_a_failure_or_an_item_of_another_type() {
+        let (pull, calls) = next(vec![
+            Ok(Bytes::from_static(b"a")),
+            Err("boom"),
+            Ok(Bytes::from_static(b"c")),
+        ]);
+        let got: Vec<_> = body(pull, None).collect().await;
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[1].as_ref().unwrap_err().to_string(), "boom");
+        assert_eq!(calls.load(Ordering::SeqCst), 2, "nothing is pulled after a failure");
+
+        let (pull, _) = next(vec![Ok(7_u32)]);
+        let got: Vec<_> = body(pull, None).collect().await;
+        assert!(got[0].as_ref().unwrap_err().to_string().contains("another type"));
+    }
+
+    #[tokio::test]
+    async fn function_items_feed_server_sent_events() {
+        let (pull, _) = next(vec![Ok(SseEvent::data("one").event("tick")), Ok(SseEvent::data("two"))]);
+        let got: Vec<_> = stream(FnItems::<SseEvent>::new(pull, None, Expect::Event))
+            .collect()
+            .await;
+        let got: Vec<SseEvent> = got.into_iter().map(Result::unwrap).collect();
+        assert_eq!(got, [SseEvent::data("one").event("tick"), SseEvent::data("two")]);
+        let (pull, _) = next(vec![Ok(SseEvent::data("one"))]);
+        let _events: SseStream = events(pull, None);
+    }
 
     #[test]
     fn json_items_become_events() {

@@ -595,7 +595,7 @@ impl Inner {
             (Expect::ChangedResponse, Lang::Null) => {
                 frame.response.take().map_or(Returned::Nothing, Returned::Response)
             }
-            (Expect::Dependency, Lang::Null) | (Expect::Response, Lang::Null) => Returned::Nothing,
+            (Expect::Dependency | Expect::Response | Expect::Chunk | Expect::Event, Lang::Null) => Returned::Nothing,
             (Expect::Dependency, Lang::Json(v)) => Returned::Value(dependency(v)),
             (Expect::Dependency, Lang::Generator(v, g)) => Returned::Generator(dependency(v), Box::new(g)),
             (_, Lang::Response(r)) => Returned::Response(r),
