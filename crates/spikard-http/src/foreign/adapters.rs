@@ -6,8 +6,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use http::{header, StatusCode};
-use spikard_core::response_model::{describe, ResponseModel};
 use spikard_core::SpikardError;
 
 use super::args::ArgPlan;
@@ -42,65 +40,6 @@ pub struct ForeignHandler {
     plan: ArgPlan,
     name: Arc<str>,
     takes_dependencies: bool,
-    response_model: Option<Checked>,
-}
-
-/// A route's response model and the route it belongs to (named in logs).
-#[derive(Clone)]
-struct Checked {
-    model: Arc<ResponseModel>,
-    route: Arc<str>,
-}
-
-impl Checked {
-    /// The response as it may be sent. Checked: a JSON body (no content type, or a JSON one)
-    /// of status 200, what a handler's plain value becomes. A response the handler built
-    /// with another status (201, 202, an error), any other body (text, bytes, a stream,
-    /// SSE) passes as it is.
-    fn check(&self, mut response: HandlerResponse) -> Result<HandlerResponse, ForeignError> {
-        if response.status != StatusCode::OK || !is_json(&response) {
-            return Ok(response);
-        }
-        let value = match std::mem::replace(&mut response.body, ResponseBody::Empty) {
-            ResponseBody::Json(v) => v,
-            // serde_json's messages name a line and column, never the text.
-            ResponseBody::JsonBytes(bytes) => {
-                serde_json::from_slice(&bytes).map_err(|e| self.refused(&format!("the result is not JSON ({e})")))?
-            }
-            other => {
-                response.body = other;
-                return Ok(response);
-            }
-        };
-        match self.model.conform(value) {
-            Ok(value) => {
-                response.body = ResponseBody::Json(value);
-                Ok(response)
-            }
-            Err(errors) => Err(self.refused(&describe(&errors))),
-        }
-    }
-
-    /// The logged error (the problem the client gets says nothing of it).
-    fn refused(&self, what: &str) -> ForeignError {
-        ForeignError::new(SpikardError::Internal(format!(
-            "{}: the result does not match its response model: {what}",
-            self.route
-        )))
-    }
-}
-
-fn is_json(response: &HandlerResponse) -> bool {
-    if !matches!(response.body, ResponseBody::Json(_) | ResponseBody::JsonBytes(_)) {
-        return false;
-    }
-    match response.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
-        None => true,
-        Some(ct) => {
-            let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-            essence == "application/json" || essence.ends_with("+json")
-        }
-    }
 }
 
 impl ForeignHandler {
@@ -110,20 +49,7 @@ impl ForeignHandler {
             function,
             plan,
             name: name.into(),
-            response_model: None,
         }
-    }
-
-    /// Check the handler's results against `model` (see [`RouteDecl::response_model`]);
-    /// a result that breaks it is logged as a failure of `route` (`route GET /users`).
-    ///
-    /// [`RouteDecl::response_model`]: super::RouteDecl::response_model
-    pub fn with_response_model(mut self, model: Arc<ResponseModel>, route: impl Into<Arc<str>>) -> Self {
-        self.response_model = Some(Checked {
-            model,
-            route: route.into(),
-        });
-        self
     }
 
     /// The names of the dependencies the handler takes.
@@ -153,7 +79,6 @@ impl Handler for ForeignHandler {
             deps,
             done: false,
             name,
-            response_model: self.response_model.clone(),
         })
     }
 }
@@ -167,7 +92,6 @@ struct Unfinished {
     deps: Option<Dependencies>,
     done: bool,
     name: Arc<str>,
-    response_model: Option<Checked>,
 }
 
 impl Future for Unfinished {
@@ -180,10 +104,6 @@ impl Future for Unfinished {
         };
         self.done = true;
         let response = outcome.and_then(|o| into_response(o, &self.name));
-        let response = match &self.response_model {
-            Some(checked) => response.and_then(|r| checked.check(r)),
-            None => response,
-        };
         Poll::Ready(response.map_err(|e| {
             if let (Some(deps), Some(failure)) = (&self.deps, e.failure()) {
                 deps.record_failure(&failure);

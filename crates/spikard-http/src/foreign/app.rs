@@ -10,8 +10,6 @@
 
 use std::sync::{Arc, Mutex};
 
-use spikard_core::response_model::ResponseModel;
-
 use spikard_core::SpikardError;
 
 use super::adapters::{ForeignFactory, ForeignHandler, ForeignRequestHook, ForeignResponseHook};
@@ -22,6 +20,7 @@ use crate::di::{Dependency, DependencyRegistry, Resolved, RouteDependencies};
 use crate::handler::Handler;
 use crate::hooks::LifecycleHooks;
 use crate::pipeline::{Pipeline, PipelineBuilder};
+use crate::response_model::ResponseModelCheck;
 use crate::route::RouteSpec;
 use crate::websocket::WebSocketHandler;
 use crate::ServerConfig;
@@ -232,15 +231,12 @@ impl ForeignApp {
             &decl.handler,
             Role::Handler,
         )?;
-        let mut handler = ForeignHandler::new(f, plan, decl.name());
+        let handler = ForeignHandler::new(f, plan, decl.name());
         let mut spec = decl.route.clone();
-        if let Some(schema) = &decl.response_model {
-            let model = ResponseModel::compile(schema).map_err(|e| {
-                SpikardError::InvalidRoute(format!("{} {}: response_model: {e}", spec.method, spec.path))
-            })?;
-            handler = handler.with_response_model(Arc::new(model), route.as_str());
-            spec.doc.response_schema.get_or_insert_with(|| schema.clone());
-        }
+        let response_model = match &decl.response_model {
+            Some(schema) => Some(ResponseModelCheck::for_route(&mut spec, schema)?),
+            None => None,
+        };
         let mut overrides = DependencyRegistry::default();
         for (name, d) in decl.dependency_decls()? {
             let what = format!("{route}: dependencies.{name}");
@@ -257,6 +253,10 @@ impl ForeignApp {
             add_hook(binding, objects, &mut hooks, &format!("{route}: hooks[{i}]"), h)?;
         }
         let handler: Arc<dyn Handler> = Arc::new(handler);
+        let handler = match response_model {
+            Some(check) => check.around(handler),
+            None => handler,
+        };
         self.check
             .route_with(spec.clone(), handler.clone(), &hooks, dependencies.clone())?;
         self.routes.push(RouteEntry {
