@@ -1,6 +1,9 @@
 //! `App`: register routes, then run the server or get a test client.
 
-use spikard_http::{AppLayer, DependencyRegistry, LifecycleHooks, Pipeline, PipelineBuilder, ServerConfig, TestClient};
+use spikard_http::{
+    AppLayer, DependencyRegistry, LifecycleHooks, Pipeline, PipelineBuilder, ResponseModelCheck, ServerConfig,
+    TestClient,
+};
 
 use crate::error::Error;
 use crate::route::Route;
@@ -28,10 +31,21 @@ impl App {
         }
     }
 
-    /// Register a route. A conflicting route or an invalid schema is an error naming the route.
+    /// Register a route. A conflicting route or an invalid schema (a response model's
+    /// included) is an error naming the route.
     pub fn route(&mut self, route: Route) -> Result<&mut Self, Error> {
-        self.builder
-            .route_with(route.spec, route.handler, &route.hooks, *route.di)?;
+        let Route {
+            mut spec,
+            handler,
+            hooks,
+            di,
+            response_model,
+        } = route;
+        let handler = match &response_model {
+            Some(schema) => ResponseModelCheck::for_route(&mut spec, schema)?.around(handler),
+            None => handler,
+        };
+        self.builder.route_with(spec, handler, &hooks, *di)?;
         Ok(self)
     }
 

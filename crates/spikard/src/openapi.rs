@@ -117,7 +117,9 @@ impl RouteBuilder {
         })
     }
 
-    /// The schema of the successful JSON response as JSON Schema.
+    /// The schema of the successful JSON response as JSON Schema. It only documents (and
+    /// wins over a [`response_model`](Self::response_model) in the documents); results are
+    /// checked by a response model only.
     pub fn response_schema(self, schema: Value) -> Self {
         self.with_doc(|d| d.response_schema = Some(schema))
     }

@@ -19,10 +19,10 @@ pub trait IntoResponse {
 pub struct Json<T>(pub T);
 
 impl<T: Serialize> IntoResponse for Json<T> {
-    /// Serialised straight to bytes, in one pass.
+    /// Serialised straight to bytes, in one pass (a route's response model reads them back).
     fn into_response(self) -> Result<HandlerResponse, Error> {
         let bytes = serde_json::to_vec(&self.0)?;
-        let mut response = HandlerResponse::new(StatusCode::OK, ResponseBody::Bytes(Bytes::from(bytes)));
+        let mut response = HandlerResponse::new(StatusCode::OK, ResponseBody::JsonBytes(Bytes::from(bytes)));
         response.headers.insert(
             http::header::CONTENT_TYPE,
             http::HeaderValue::from_static("application/json"),

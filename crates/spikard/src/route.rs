@@ -18,6 +18,9 @@ pub struct Route {
     pub(crate) hooks: LifecycleHooks,
     /// Dependencies of this route (see [`crate::di`]); boxed, as most routes have none.
     pub(crate) di: Box<RouteDependencies>,
+    /// The response model's JSON Schema, compiled when the route is registered (boxed,
+    /// as most routes have none).
+    pub(crate) response_model: Option<Box<Value>>,
 }
 
 impl Route {
@@ -30,12 +33,19 @@ impl Route {
     pub fn hooks_mut(&mut self) -> &mut LifecycleHooks {
         &mut self.hooks
     }
+
+    /// The response model's JSON Schema, if the route declares one
+    /// ([`RouteBuilder::response_model`]).
+    pub fn response_model(&self) -> Option<&Value> {
+        self.response_model.as_deref()
+    }
 }
 
 /// Builds a [`RouteSpec`] for a method and pattern.
 #[derive(Debug, Clone)]
 pub struct RouteBuilder {
     spec: RouteSpec,
+    response_model: Option<Value>,
 }
 
 macro_rules! method_fns {
@@ -118,12 +128,16 @@ impl RouteBuilder {
     pub fn new(method: &str, path: &str) -> Self {
         Self {
             spec: RouteSpec::new(method, path),
+            response_model: None,
         }
     }
 
     /// Start from a full spec (as the bindings and fixtures describe routes).
     pub fn from_spec(spec: RouteSpec) -> Self {
-        Self { spec }
+        Self {
+            spec,
+            response_model: None,
+        }
     }
 
     pub fn spec(&self) -> &RouteSpec {
@@ -213,6 +227,74 @@ impl RouteBuilder {
         self
     }
 
+    /// Answer through a response model, FastAPI's `response_model=`: the JSON Schema of
+    /// `T` (schemars). When the route is registered the schema is compiled (a bad one is
+    /// an error naming the route); then each JSON result of status 200 the handler
+    /// returns is conformed to it: fields `T` does not declare are dropped (a `UserIn`
+    /// with a password answered through a `UserOut` never leaks it, also in nested,
+    /// listed and referenced objects), and a result that breaks it (a wrong type, a
+    /// missing required field) is logged with the route and the failing fields and
+    /// answered with the generic 500 problem, which shows nothing of the result.
+    /// Responses built with another status (`201`, `202`, errors) and non-JSON bodies
+    /// pass as they are. No coercion: the result must already have `T`'s types.
+    ///
+    /// The model documents the successful response in OpenAPI unless
+    /// [`response_schema`](Self::response_schema) is given (that one only documents).
+    /// Bindings get the same behaviour from `RouteDecl::response_model`
+    /// ([`spikard_http::response_model`]).
+    ///
+    /// ```
+    /// use schemars::JsonSchema;
+    /// use serde::Serialize;
+    /// use serde_json::json;
+    /// use spikard::{get, App, Ctx, Json};
+    ///
+    /// #[derive(Serialize, JsonSchema)]
+    /// struct UserOut { id: i64, name: String }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let mut app = App::new();
+    /// app.route(get("/users/{id:int}").response_model::<UserOut>().handler(|ctx: Ctx| async move {
+    ///     let id: i64 = ctx.path("id")?;
+    ///     Ok::<_, spikard::Error>(Json(json!({"id": id, "name": "Ada", "password_hash": "x"})))
+    /// })).unwrap();
+    /// let res = app.test_client().get("/users/1").send().await;
+    /// assert_eq!(res.json(), json!({"id": 1, "name": "Ada"}));
+    /// # });
+    /// ```
+    pub fn response_model<T: JsonSchema>(self) -> Self {
+        self.response_model_schema(schema_of::<T>())
+    }
+
+    /// Answer through a response model given as JSON Schema (local `$ref`s into
+    /// `$defs`/`definitions`, `allOf`, `anyOf`/`oneOf` are followed); the same behaviour
+    /// as [`response_model`](Self::response_model).
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// use spikard::{get, App, Ctx, Json};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let mut app = App::new();
+    /// let model = json!({"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}}});
+    /// app.route(get("/broken").response_model_schema(model).handler(|_ctx: Ctx| async move {
+    ///     Json(json!({"id": "not-a-number"}))
+    /// })).unwrap();
+    /// let res = app.test_client().get("/broken").send().await;
+    /// assert_eq!(res.status, 500);
+    /// assert_eq!(res.json()["detail"], "Internal server error");
+    ///
+    /// // A schema that does not compile fails the registration.
+    /// let bad = get("/bad").response_model_schema(json!({"type": 12})).handler(|_ctx: Ctx| async { "" });
+    /// let err = App::new().route(bad).err().unwrap();
+    /// assert!(err.to_string().contains("GET /bad"));
+    /// # });
+    /// ```
+    pub fn response_model_schema(mut self, schema: Value) -> Self {
+        self.response_model = Some(schema);
+        self
+    }
+
     /// Accept only this media type.
     pub fn content_type(mut self, media_type: &str) -> Self {
         self.spec.content_type = Some(media_type.into());
@@ -248,6 +330,7 @@ impl RouteBuilder {
             handler: Arc::new(FnHandler(f)),
             hooks: LifecycleHooks::default(),
             di: Box::default(),
+            response_model: self.response_model.map(Box::new),
         }
     }
 
@@ -258,6 +341,7 @@ impl RouteBuilder {
             handler,
             hooks: LifecycleHooks::default(),
             di: Box::default(),
+            response_model: self.response_model.map(Box::new),
         }
     }
 }
