@@ -77,13 +77,14 @@ pub fn returns(f: &Fixture) -> Option<&Value> {
     f.handler().get("returns")
 }
 
-/// Why the Rust API runner does not play a fixture, if it does not: a response model
-/// (`handler.response_model`) is declared through the foreign-call layer
-/// (`RouteDecl::response_model`); the Rust API's handlers return typed values.
-pub fn not_played_by_rust_api(f: &Fixture) -> Option<&'static str> {
-    f.handler().get("response_model").map(|_| {
-        "response models are checked by the foreign-call layer (RouteDecl::response_model); the Rust API's handlers return typed values"
-    })
+/// The builder of the fixture's route: its spec, and the response model it declares
+/// (`handler.response_model`, checked by [`RouteBuilder::response_model_schema`]).
+pub fn route_builder(f: &Fixture, spec: RouteSpec) -> RouteBuilder {
+    let builder = RouteBuilder::from_spec(spec);
+    match f.handler().get("response_model") {
+        Some(model) => builder.response_model_schema(model.clone()),
+        None => builder,
+    }
 }
 
 /// The application's response as the fixture expects it.
@@ -174,7 +175,7 @@ pub fn default_route(f: &Fixture, spec: RouteSpec) -> Route {
     let expected = f.expected().clone();
     let keep_headers = !configures_middleware(f);
     let returns = returns(f).cloned();
-    RouteBuilder::from_spec(spec).handler(move |_ctx: Ctx| {
+    route_builder(f, spec).handler(move |_ctx: Ctx| {
         let expected = expected.clone();
         let returns = returns.clone();
         async move {

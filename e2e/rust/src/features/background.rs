@@ -7,12 +7,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{json, Map, Value};
-use spikard::{get, App, Ctx, RouteBuilder, TestClient};
+use spikard::{get, App, Ctx, TestClient};
 use spikard_http::RouteSpec;
 
 use super::{AfterCheck, Built};
 use crate::fixture::Fixture;
-use crate::play::{app_response, configures_middleware};
+use crate::play::{app_response, configures_middleware, route_builder};
 
 /// How long the after-check waits for the background work to show.
 const STATE_WAIT: Duration = Duration::from_secs(5);
@@ -68,7 +68,7 @@ pub fn build(f: &Fixture, app: &mut App, spec: RouteSpec) -> Result<Built, Strin
     let expected = f.expected().clone();
     let keep_headers = !configures_middleware(f);
     let field = section.value_field;
-    let route = RouteBuilder::from_spec(spec).handler(move |ctx: Ctx| {
+    let route = route_builder(f, spec).handler(move |ctx: Ctx| {
         let expected = expected.clone();
         let state = Arc::clone(&state);
         // Without a body schema or a JSON content type the core leaves the body undecoded.

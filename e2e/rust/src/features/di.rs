@@ -30,7 +30,7 @@ use spikard_http::{BoxFuture, RequestData, RouteSpec, SpikardError};
 
 use super::Built;
 use crate::fixture::Fixture;
-use crate::play::{app_response, application_answers};
+use crate::play::{app_response, application_answers, route_builder};
 
 /// The state log of a fixture (cleanup events).
 pub type EventLog = Arc<Mutex<Vec<String>>>;
@@ -237,7 +237,7 @@ pub fn build(f: &Fixture, app: &mut App, spec: RouteSpec) -> Result<Built, Strin
     let app_answers = application_answers(f);
     let expected = f.expected().clone();
     let keep_headers = !crate::play::configures_middleware(f);
-    let route = RouteBuilder::from_spec(spec).handler(move |ctx: Ctx| {
+    let route = route_builder(f, spec).handler(move |ctx: Ctx| {
         let checked = check_resolved(ctx.data(), &needs);
         let expected = expected.clone();
         async move {

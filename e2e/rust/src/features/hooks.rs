@@ -25,7 +25,7 @@ use std::sync::Arc;
 
 use http::{HeaderName, HeaderValue};
 use serde_json::{json, Value};
-use spikard::{App, Ctx, Error, Response, Route, RouteBuilder, StatusCode};
+use spikard::{App, Ctx, Error, Response, Route, StatusCode};
 use spikard_http::RouteSpec;
 
 mod runner_hook;
@@ -35,7 +35,7 @@ pub use runner_hook::{HookSubject, RunnerHook};
 
 use super::{di, Built};
 use crate::fixture::Fixture;
-use crate::play::{app_response, application_answers};
+use crate::play::{app_response, application_answers, route_builder};
 
 /// The five hook phases, in the order they run.
 pub const PHASES: [&str; 5] = ["on_request", "pre_validation", "pre_handler", "on_response", "on_error"];
@@ -309,7 +309,7 @@ pub fn build(f: &Fixture, app: &mut App, spec: RouteSpec) -> Result<Built, Strin
     let app_answers = application_answers(f);
     let expected = f.expected().clone();
     let p = plan.clone();
-    let mut route: Route = RouteBuilder::from_spec(spec).handler(move |ctx: Ctx| {
+    let mut route: Route = route_builder(f, spec).handler(move |ctx: Ctx| {
         let data = ctx.data();
         let checked = di::check_resolved(data, &needs).and_then(|()| p.check_run(data.state.get("hooks_run")));
         let raised = p.handler_raises.then(|| p.raised());

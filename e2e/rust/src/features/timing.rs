@@ -7,12 +7,12 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use spikard::{App, Ctx, RouteBuilder, TestClient};
+use spikard::{App, Ctx, TestClient};
 use spikard_http::RouteSpec;
 
 use super::Built;
 use crate::fixture::{build_request, Fixture};
-use crate::play::{app_response, application_answers};
+use crate::play::{app_response, application_answers, route_builder};
 
 /// How long the fixture's handler sleeps, if it asks to.
 pub fn sleep_of(f: &Fixture) -> Option<Duration> {
@@ -29,7 +29,7 @@ pub fn build(f: &Fixture, _app: &mut App, spec: RouteSpec) -> Result<Built, Stri
     };
     let expected = f.expected().clone();
     let app_answers = application_answers(f);
-    Ok(Built::Route(RouteBuilder::from_spec(spec).handler(move |_ctx: Ctx| {
+    Ok(Built::Route(route_builder(f, spec).handler(move |_ctx: Ctx| {
         let expected = expected.clone();
         async move {
             tokio::time::sleep(sleep).await;
