@@ -372,6 +372,52 @@ impl SpikardError {
     }
 }
 
+/// The exception class a binding raises an error as: the same four in every language, the
+/// others deriving from `SpikardError` (each binding names them idiomatically). Client
+/// errors only reach a language as problem responses, so their class is the root one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    Spikard,
+    /// A registration or setting that does not read (and a broken dependency graph).
+    Config,
+    /// A route the router refuses (conflict, bad pattern).
+    Route,
+    /// The server could not start or serve (binding the port, the runtime).
+    Server,
+}
+
+impl ErrorClass {
+    pub const ALL: [Self; 4] = [Self::Spikard, Self::Config, Self::Route, Self::Server];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Spikard => "SpikardError",
+            Self::Config => "ConfigError",
+            Self::Route => "RouteError",
+            Self::Server => "ServerError",
+        }
+    }
+
+    /// The class, message and code of a server failure: an invalid setting is a config error.
+    pub fn of_server_failure(err: &std::io::Error) -> (Self, String, &'static str) {
+        if err.kind() == std::io::ErrorKind::InvalidInput {
+            return (Self::Config, format!("server: {err}"), "invalid-config");
+        }
+        (Self::Server, err.to_string(), "server-error")
+    }
+}
+
+impl SpikardError {
+    /// The exception class a binding raises this error as.
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            Self::RouteConflict(_) | Self::InvalidRoute(_) => ErrorClass::Route,
+            Self::Dependency { .. } | Self::Config(_) => ErrorClass::Config,
+            _ => ErrorClass::Spikard,
+        }
+    }
+}
+
 /// Reason phrase for the statuses applications raise most.
 pub fn status_title(status: u16) -> &'static str {
     match status {
@@ -408,6 +454,32 @@ pub fn status_title(status: u16) -> &'static str {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn errors_map_to_the_bindings_exception_classes() {
+        assert_eq!(SpikardError::RouteConflict("GET /a".into()).class(), ErrorClass::Route);
+        assert_eq!(SpikardError::InvalidRoute("/{".into()).class(), ErrorClass::Route);
+        assert_eq!(SpikardError::Config("x".into()).class(), ErrorClass::Config);
+        let dependency = SpikardError::Dependency {
+            detail: "cycle".into(),
+            errors: Vec::new(),
+        };
+        assert_eq!(dependency.class(), ErrorClass::Config);
+        assert_eq!(SpikardError::Internal("x".into()).class(), ErrorClass::Spikard);
+        let names: Vec<_> = ErrorClass::ALL.iter().map(|c| c.name()).collect();
+        assert_eq!(names, ["SpikardError", "ConfigError", "RouteError", "ServerError"]);
+        let refused = std::io::Error::new(std::io::ErrorKind::InvalidInput, "workers must be at least 1");
+        assert_eq!(
+            ErrorClass::of_server_failure(&refused),
+            (
+                ErrorClass::Config,
+                "server: workers must be at least 1".into(),
+                "invalid-config"
+            )
+        );
+        let taken = std::io::Error::new(std::io::ErrorKind::AddrInUse, "address in use");
+        assert_eq!(ErrorClass::of_server_failure(&taken).0, ErrorClass::Server);
+    }
 
     #[test]
     fn validation_problem_has_exact_envelope() {

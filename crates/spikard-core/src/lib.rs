@@ -23,4 +23,4 @@ pub mod route_pattern;
 pub mod router;
 pub mod validation;
 
-pub use error::{HttpProblem, ProblemDetails, SpikardError, ValidationErrorEntry};
+pub use error::{ErrorClass, HttpProblem, ProblemDetails, SpikardError, ValidationErrorEntry};

@@ -3,14 +3,12 @@
 //! whose done-callback converts the outcome with the GIL held; dropping the future cancels
 //! the Python task. Blocking Rust calls run inside `py.detach`.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Mutex;
-use std::task::{Context, Poll};
 
 use pyo3::prelude::*;
 use spikard_core::SpikardError;
-use tokio::sync::oneshot;
+use spikard_http::foreign::call::pending;
+pub use spikard_http::foreign::call::Pending;
 
 use crate::support::support;
 
@@ -39,37 +37,6 @@ impl DoneCallback {
     }
 }
 
-/// A coroutine running on the event loop, awaited from Rust.
-pub struct Pending<T, E = SpikardError> {
-    rx: oneshot::Receiver<Result<T, E>>,
-    future: Option<Py<PyAny>>,
-}
-
-impl<T, E: From<SpikardError>> Future for Pending<T, E> {
-    type Output = Result<T, E>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match Pin::new(&mut self.rx).poll(cx) {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready(result) => {
-                // Completed: nothing to cancel any more. Dropping a Py without the GIL is deferred by PyO3.
-                self.future = None;
-                Poll::Ready(result.unwrap_or_else(|_| {
-                    Err(SpikardError::Internal("coroutine finished without a result".into()).into())
-                }))
-            }
-        }
-    }
-}
-
-impl<T, E> Drop for Pending<T, E> {
-    fn drop(&mut self) {
-        if let Some(future) = self.future.take() {
-            let _ = Python::try_attach(|py| future.bind(py).call_method0("cancel").map(|_| ()));
-        }
-    }
-}
-
 /// Run `coroutine` on the event loop; `finish` turns its outcome into a result on the
 /// loop thread, with the GIL held.
 pub fn submit<T: Send + 'static, E: Send + 'static>(
@@ -78,21 +45,14 @@ pub fn submit<T: Send + 'static, E: Send + 'static>(
     finish: Finish<T, E>,
 ) -> PyResult<Pending<T, E>> {
     let future = support(py)?.submit.bind(py).call1((coroutine,))?;
-    let (tx, rx) = oneshot::channel();
-    let complete: Complete = Box::new(move |py, outcome| {
-        let _ = tx.send(finish(py, outcome));
+    let task = future.clone().unbind();
+    let (settle, pending) = pending(move || {
+        let _ = Python::try_attach(|py| task.bind(py).call_method0("cancel").map(drop));
     });
-    let callback = Bound::new(
-        py,
-        DoneCallback {
-            complete: Mutex::new(Some(complete)),
-        },
-    )?;
-    future.call_method1("add_done_callback", (callback,))?;
-    Ok(Pending {
-        rx,
-        future: Some(future.unbind()),
-    })
+    let complete: Complete = Box::new(move |py, outcome| settle.settle(finish(py, outcome)));
+    let complete = Mutex::new(Some(complete));
+    future.call_method1("add_done_callback", (Bound::new(py, DoneCallback { complete })?,))?;
+    Ok(pending)
 }
 
 /// A runtime for this crate's unit tests (the shape of the test client's).

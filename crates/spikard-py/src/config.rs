@@ -4,6 +4,7 @@
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use spikard_core::config::ServerConfig;
+use spikard_http::foreign::decl;
 
 use crate::errors;
 
@@ -12,7 +13,7 @@ pub fn config_from(dict: Option<&Bound<'_, PyDict>>) -> PyResult<ServerConfig> {
     match dict {
         None => Ok(ServerConfig::default()),
         Some(d) => serde_json::from_value(crate::convert::py_to_json(d.as_any())?)
-            .map_err(|e| errors::config_error("ServerConfig", e)),
+            .map_err(|e| errors::to_py(&decl::config_error("ServerConfig", e))),
     }
 }
 

@@ -7,27 +7,18 @@ use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyDict;
-use spikard_core::{HttpProblem, SpikardError};
+use spikard_core::{ErrorClass, HttpProblem, SpikardError};
 
 use crate::convert::py_to_json;
 
-/// The exception classes, in the order of [`Kind`].
+/// The exception classes, in the order of [`ErrorClass::ALL`].
 static CLASSES: PyOnceLock<Vec<Py<PyAny>>> = PyOnceLock::new();
-const NAMES: [&str; 4] = ["SpikardError", "ConfigError", "RouteError", "ServerError"];
-
-#[derive(Clone, Copy)]
-enum Kind {
-    Base,
-    Config,
-    Route,
-    Server,
-}
 
 /// Import the exception classes from `module` and add them to the extension module.
 pub fn register(m: &Bound<'_, PyModule>, module: &str) -> PyResult<()> {
     let exceptions = m.py().import(module)?;
     let mut classes = Vec::new();
-    for name in NAMES {
+    for name in ErrorClass::ALL.map(ErrorClass::name) {
         let class = exceptions.getattr(name)?;
         m.add(name, &class)?;
         classes.push(class.unbind());
@@ -36,13 +27,13 @@ pub fn register(m: &Bound<'_, PyModule>, module: &str) -> PyResult<()> {
     Ok(())
 }
 
-/// An instance of the class `kind` with `message` and `code`.
-fn raise(kind: Kind, message: String, code: &str) -> PyErr {
+/// An instance of `class` with `message` and `code`.
+fn raise(class: ErrorClass, message: String, code: &str) -> PyErr {
     Python::attach(|py| {
         let Some(classes) = CLASSES.get(py) else {
             return PyRuntimeError::new_err(message);
         };
-        match classes[kind as usize].bind(py).call1((message,)) {
+        match classes[class as usize].bind(py).call1((message,)) {
             Ok(e) => {
                 let _ = e.setattr("code", code);
                 PyErr::from_value(e)
@@ -54,32 +45,19 @@ fn raise(kind: Kind, message: String, code: &str) -> PyErr {
 
 /// A core error as a Python exception.
 pub fn to_py(err: &SpikardError) -> PyErr {
-    let kind = match err {
-        SpikardError::RouteConflict(_) | SpikardError::InvalidRoute(_) => Kind::Route,
-        // A broken dependency graph found when the app is built: a configuration mistake.
-        SpikardError::Dependency { .. } | SpikardError::Config(_) => Kind::Config,
-        _ => Kind::Base,
-    };
-    raise(kind, err.to_string(), err.code())
+    raise(err.class(), err.to_string(), err.code())
 }
 
-/// A config/spec decoding failure as `ConfigError`.
-pub fn config_error(what: &str, err: impl std::fmt::Display) -> PyErr {
-    raise(Kind::Config, format!("{what}: {err}"), "invalid-config")
-}
-
-/// An I/O failure of the server as `ServerError` (an invalid setting as `ConfigError`).
+/// A failure of the server as `ServerError` (an invalid setting as `ConfigError`).
 pub fn server_error(err: &std::io::Error) -> PyErr {
-    if err.kind() == std::io::ErrorKind::InvalidInput {
-        return config_error("server", err);
-    }
-    raise(Kind::Server, err.to_string(), "server-error")
+    let (class, message, code) = ErrorClass::of_server_failure(err);
+    raise(class, message, code)
 }
 
 /// A handler's exception as a core error (see the module docs).
 pub fn from_handler(py: Python<'_>, err: PyErr, handler_name: &str) -> SpikardError {
     let value = err.value(py);
-    let base = CLASSES.get(py).map(|c| c[Kind::Base as usize].bind(py));
+    let base = CLASSES.get(py).map(|c| c[ErrorClass::Spikard as usize].bind(py));
     if base.is_some_and(|b| value.is_instance(b).unwrap_or(false)) && value.hasattr("status_code").unwrap_or(false) {
         match http_error(value) {
             Ok(problem) => return problem,

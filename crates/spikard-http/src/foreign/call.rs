@@ -10,7 +10,10 @@
 //! call (the client went away, the deadline passed).
 
 use std::any::Any;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use http::{HeaderName, HeaderValue};
 use serde_json::{Map, Value};
@@ -21,6 +24,7 @@ use crate::di::{Failure, Resolved};
 use crate::handler::{BoxFuture, RequestData};
 use crate::hooks::HookRequest;
 use crate::response::HandlerResponse;
+use tokio::sync::oneshot;
 
 /// A function of the binding's language, callable from the core.
 pub trait ForeignFn: Send + Sync + 'static {
@@ -185,5 +189,93 @@ impl ForeignError {
 impl From<SpikardError> for ForeignError {
     fn from(error: SpikardError) -> Self {
         Self::new(error)
+    }
+}
+
+/// A call running on the language's event loop, awaited by the core: [`pending`] gives the
+/// [`Settle`] half to the loop's done-callback and this future to the core. Dropped before
+/// it settles (the client went away, the deadline passed), it runs its `cancel` (cancel the
+/// language's task).
+pub struct Pending<T, E = SpikardError> {
+    rx: oneshot::Receiver<Result<T, E>>,
+    cancel: Option<Box<dyn FnOnce() + Send>>,
+}
+
+/// Settles a [`Pending`] call (from any thread).
+pub struct Settle<T, E = SpikardError>(oneshot::Sender<Result<T, E>>);
+
+impl<T, E> Settle<T, E> {
+    pub fn settle(self, result: Result<T, E>) {
+        let _ = self.0.send(result);
+    }
+}
+
+/// A pending call and its settling half; `cancel` runs if the call is dropped unsettled.
+pub fn pending<T, E>(cancel: impl FnOnce() + Send + 'static) -> (Settle<T, E>, Pending<T, E>) {
+    let (tx, rx) = oneshot::channel();
+    let cancel: Option<Box<dyn FnOnce() + Send>> = Some(Box::new(cancel));
+    (Settle(tx), Pending { rx, cancel })
+}
+
+impl<T, E: From<SpikardError>> Future for Pending<T, E> {
+    type Output = Result<T, E>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let settled = std::task::ready!(Pin::new(&mut self.rx).poll(cx));
+        self.cancel = None;
+        Poll::Ready(
+            settled.unwrap_or_else(|_| Err(SpikardError::Internal("the call ended without a result".into()).into())),
+        )
+    }
+}
+
+impl<T, E> Drop for Pending<T, E> {
+    fn drop(&mut self) {
+        if let Some(cancel) = self.cancel.take() {
+            cancel();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn counted() -> (Arc<AtomicUsize>, impl FnOnce() + Send + 'static) {
+        let cancels = Arc::new(AtomicUsize::new(0));
+        let counter = cancels.clone();
+        (cancels, move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+        })
+    }
+
+    #[tokio::test]
+    async fn a_pending_call_settles_from_another_thread_and_is_not_cancelled() {
+        let (cancels, cancel) = counted();
+        let (settle, call) = pending::<u8, SpikardError>(cancel);
+        std::thread::spawn(move || settle.settle(Ok(7)));
+        assert_eq!(call.await.unwrap(), 7);
+        assert_eq!(cancels.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn a_pending_call_dropped_unsettled_is_cancelled_once() {
+        let (cancels, cancel) = counted();
+        let (settle, call) = pending::<u8, SpikardError>(cancel);
+        drop(call);
+        assert_eq!(cancels.load(Ordering::SeqCst), 1);
+        settle.settle(Ok(1)); // nobody listens any more
+
+        let (cancels, cancel) = counted();
+        let (settle, pending) = pending::<u8, ForeignError>(cancel);
+        drop(settle);
+        assert!(pending
+            .await
+            .unwrap_err()
+            .error
+            .to_string()
+            .contains("without a result"));
+        assert_eq!(cancels.load(Ordering::SeqCst), 0);
     }
 }
