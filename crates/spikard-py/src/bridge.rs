@@ -55,24 +55,15 @@ pub fn submit<T: Send + 'static, E: Send + 'static>(
     Ok(pending)
 }
 
-/// A runtime for this crate's unit tests (the shape of the test client's).
-#[cfg(test)]
-pub fn test_runtime() -> std::io::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn coroutines_complete_through_the_loop_thread() {
-        let runtime = test_runtime().unwrap();
+        let runtime = crate::stand_ins::runtime().unwrap();
         let pending = Python::attach(|py| {
-            crate::support::register_stand_ins(py);
+            crate::stand_ins::register(py);
             let module = PyModule::from_code(
                 py,
                 c"import asyncio\nasync def answer():\n    await asyncio.sleep(0)\n    return 42\n",
@@ -96,7 +87,7 @@ mod tests {
     #[test]
     fn dropping_the_future_cancels_the_python_task() {
         let (module, pending) = Python::attach(|py| {
-            crate::support::register_stand_ins(py);
+            crate::stand_ins::register(py);
             let module = PyModule::from_code(
                 py,
                 c"import asyncio\nstate = []\nasync def slow():\n    state.append('started')\n    try:\n        await asyncio.sleep(30)\n    except asyncio.CancelledError:\n        state.append('cancelled')\n        raise\n",

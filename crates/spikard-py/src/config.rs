@@ -30,7 +30,7 @@ mod tests {
     #[test]
     fn partial_dicts_take_defaults_and_bad_types_are_config_errors() {
         Python::attach(|py| {
-            let classes = errors::stand_ins(py);
+            let classes = crate::stand_ins::errors(py);
             let d = PyDict::new(py);
             d.set_item("port", 9001).unwrap();
             let config = config_from(Some(&d)).unwrap();

@@ -12,7 +12,7 @@ use spikard_core::{ErrorClass, HttpProblem, SpikardError};
 use crate::convert::py_to_json;
 
 /// The exception classes, in the order of [`ErrorClass::ALL`].
-static CLASSES: PyOnceLock<Vec<Py<PyAny>>> = PyOnceLock::new();
+pub(crate) static CLASSES: PyOnceLock<Vec<Py<PyAny>>> = PyOnceLock::new();
 
 /// Import the exception classes from `module` and add them to the extension module.
 pub fn register(m: &Bound<'_, PyModule>, module: &str) -> PyResult<()> {
@@ -105,28 +105,18 @@ pub fn log_exception(py: Python<'_>, err: &PyErr, handler_name: &str) {
     }
 }
 
-/// Stand-ins for the package's classes, registered (the Rust tests run without the package).
-#[cfg(test)]
-pub fn stand_ins(py: Python<'_>) -> Vec<Py<PyAny>> {
-    let code = c"class SpikardError(Exception): pass\nclass ConfigError(SpikardError): pass\nclass RouteError(SpikardError): pass\nclass ServerError(SpikardError): pass\n";
-    let module = PyModule::from_code(py, code, c"stand_in_errors.py", c"stand_in_errors").unwrap();
-    assert!(module.is_instance_of::<PyModule>()); // `from_code` registers it in `sys.modules`
-    register(&PyModule::new(py, "ext").unwrap(), "stand_in_errors").unwrap();
-    CLASSES.get(py).unwrap().iter().map(|c| c.clone_ref(py)).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn spikard_error(py: Python<'_>) -> PyErr {
-        PyErr::from_value(stand_ins(py)[0].bind(py).call1(("x",)).unwrap())
+        PyErr::from_value(crate::stand_ins::errors(py)[0].bind(py).call1(("x",)).unwrap())
     }
 
     #[test]
     fn route_errors_carry_their_code() {
         Python::attach(|py| {
-            let classes = stand_ins(py);
+            let classes = crate::stand_ins::errors(py);
             let err = to_py(&SpikardError::RouteConflict("GET /a".into()));
             assert!(err.value(py).is_instance(classes[2].bind(py)).unwrap());
             assert!(err.value(py).is_instance(classes[0].bind(py)).unwrap());

@@ -22,6 +22,8 @@ pub mod convert;
 pub mod errors;
 pub mod request;
 pub mod response;
+#[cfg(test)]
+mod stand_ins;
 pub mod streams;
 pub mod support;
 pub mod testing;

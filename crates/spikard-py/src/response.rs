@@ -23,16 +23,21 @@ pub fn cookie_header(cookie: &Bound<'_, PyDict>) -> PyResult<String> {
     Ok(cookie.to_header_value())
 }
 
-fn bytes_response(bytes: &Bound<'_, PyBytes>) -> HandlerResponse {
-    let body = ResponseBody::Bytes(Bytes::copy_from_slice(bytes.as_bytes()));
-    let mut r = HandlerResponse::new(StatusCode::OK, body);
-    let octets = HeaderValue::from_static("application/octet-stream");
-    r.headers.insert(header::CONTENT_TYPE, octets);
-    r
-}
-
-/// Any other value as JSON, serialised in one pass.
-fn json_response(value: &Bound<'_, PyAny>) -> PyResult<HandlerResponse> {
+/// A `str` as `text/plain`, `bytes` as `application/octet-stream`, anything else as JSON
+/// serialised in one pass.
+fn plain_response(value: &Bound<'_, PyAny>) -> PyResult<HandlerResponse> {
+    if let Ok(s) = value.cast::<PyString>() {
+        return Ok(HandlerResponse::text(s.to_str()?));
+    }
+    if let Ok(b) = value.cast::<PyBytes>() {
+        let mut r = HandlerResponse::new(
+            StatusCode::OK,
+            ResponseBody::Bytes(Bytes::copy_from_slice(b.as_bytes())),
+        );
+        let octets = HeaderValue::from_static("application/octet-stream");
+        r.headers.insert(header::CONTENT_TYPE, octets);
+        return Ok(r);
+    }
     let bytes = py_to_json_bytes(value)?;
     Ok(HandlerResponse::new(
         StatusCode::OK,
@@ -43,25 +48,18 @@ fn json_response(value: &Bound<'_, PyAny>) -> PyResult<HandlerResponse> {
 /// Convert a handler's return value (see the module docs).
 pub fn to_handler_response(value: &Bound<'_, PyAny>) -> PyResult<HandlerResponse> {
     if value.is_exact_instance_of::<PyDict>() || value.is_exact_instance_of::<PyList>() {
-        return json_response(value);
-    }
-    if let Ok(s) = value.cast::<PyString>() {
-        return Ok(HandlerResponse::text(s.to_str()?));
-    }
-    if let Ok(b) = value.cast::<PyBytes>() {
-        return Ok(bytes_response(b));
+        return plain_response(value);
     }
     let types = support(value.py())?;
     if is(value, &types.response) {
-        return explicit_response(value);
+        explicit_response(value)
+    } else if is(value, &types.streaming_response) {
+        crate::streams::streaming_response(value)
+    } else if is(value, &types.event_source_response) {
+        crate::streams::sse_response(value)
+    } else {
+        plain_response(value)
     }
-    if is(value, &types.streaming_response) {
-        return crate::streams::streaming_response(value);
-    }
-    if is(value, &types.event_source_response) {
-        return crate::streams::sse_response(value);
-    }
-    json_response(value)
 }
 
 /// A `Response` object as a core response.
@@ -69,12 +67,8 @@ pub fn explicit_response(r: &Bound<'_, PyAny>) -> PyResult<HandlerResponse> {
     let content = r.getattr(intern!(r.py(), "content"))?;
     let response = if content.is_none() {
         HandlerResponse::new(StatusCode::OK, ResponseBody::Empty)
-    } else if let Ok(s) = content.cast::<PyString>() {
-        HandlerResponse::text(s.to_str()?)
-    } else if let Ok(b) = content.cast::<PyBytes>() {
-        bytes_response(b)
     } else {
-        json_response(&content)?
+        plain_response(&content)?
     };
     finish_response(response, r)
 }

@@ -101,7 +101,7 @@ mod tests {
 
     fn body_of(code: &std::ffi::CStr) -> (Py<PyModule>, ByteStream) {
         Python::attach(|py| {
-            crate::support::register_stand_ins(py);
+            crate::stand_ins::register(py);
             let module = PyModule::from_code(py, code, c"s.py", c"s").unwrap();
             let content = [("content", module.getattr("content").unwrap())]
                 .into_py_dict(py)
@@ -113,7 +113,7 @@ mod tests {
     }
 
     fn collect(body: ByteStream) -> Vec<Result<Bytes, String>> {
-        let runtime = crate::bridge::test_runtime().unwrap();
+        let runtime = crate::stand_ins::runtime().unwrap();
         let got: Vec<_> = runtime.block_on(body.collect());
         got.into_iter().map(|r| r.map_err(|e| e.to_string())).collect()
     }
@@ -135,7 +135,7 @@ mod tests {
 
     #[test]
     fn a_stream_dropped_early_closes_its_generator() {
-        let runtime = crate::bridge::test_runtime().unwrap();
+        let runtime = crate::stand_ins::runtime().unwrap();
         let code = c"steps = []\ndef gen():\n    try:\n        while True:\n            yield 'x'\n    finally:\n        steps.append('closed')\ncontent = gen()\n";
         let (module, mut body) = body_of(code);
         let steps = || {
@@ -165,7 +165,7 @@ mod tests {
     #[test]
     fn dicts_and_bare_data_become_core_events() {
         Python::attach(|py| {
-            crate::support::register_stand_ins(py);
+            crate::stand_ins::register(py);
             let items = py
                 .eval(
                     c"['plain', {'event': 'tick', 'id': 1, 'data': {'n': 1}, 'retry': 500}, [1, 2]]",

@@ -66,12 +66,3 @@ pub fn support(py: Python<'_>) -> PyResult<&Support> {
 pub fn is(value: &Bound<'_, PyAny>, class: &Py<PyAny>) -> bool {
     value.is_instance(class.bind(value.py())).unwrap_or(false)
 }
-
-/// Stand-ins for the package's objects in Rust unit tests (which run without the package).
-#[cfg(test)]
-pub fn register_stand_ins(py: Python<'_>) {
-    let code = c"class Stand:\n    pass\nobjects = {n: type(n, (Stand,), {}) for n in ('Response', 'StreamingResponse', 'EventSourceResponse', 'SseEvent', 'UploadFile', 'Request', 'HookRequest')}\nimport functools\nend = object()\ndef items(c, end=end):\n    it = iter(c)\n    return functools.partial(next, it, end), getattr(it, 'close', None), False\nobjects.update(items=items, end=end, encoder=vars, background=None, with_runner=None, resolve=None, finish_generator=None, afinish_generator=None, first=None, afirst=None)\nimport asyncio, threading\nloop = asyncio.new_event_loop()\nthreading.Thread(target=loop.run_forever, daemon=True).start()\nobjects.update(event_loop=lambda: loop, submit=lambda c: asyncio.run_coroutine_threadsafe(c, loop))\n";
-    let module = PyModule::from_code(py, code, c"stand_ins.py", c"stand_ins").unwrap();
-    let objects = module.getattr("objects").unwrap();
-    register(py, Some(objects.cast::<PyDict>().unwrap())).unwrap();
-}
