@@ -7,7 +7,7 @@ use std::sync::Arc;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
-use spikard_http::foreign::{ForeignError, ForeignSession, ForeignSessions};
+use spikard_http::foreign::{ForeignConnection, ForeignError, ForeignSession, ForeignSessions};
 use spikard_http::websocket::{WsConnection, WsMessage};
 use spikard_http::BoxFuture;
 
@@ -17,38 +17,24 @@ use crate::support::support;
 
 /// The sending half of a connection, given to the Python session.
 #[pyclass(frozen, module = "spikard._spikard")]
-pub struct WebSocketConnection {
-    conn: WsConnection,
-    runtime: tokio::runtime::Handle,
-}
+pub struct WebSocketConnection(ForeignConnection);
 
-impl WebSocketConnection {
-    /// Queue `message` (or a close frame) from a tokio task; the returned asyncio future
-    /// completes once it was queued.
-    fn schedule<'py>(
-        &self,
-        py: Python<'py>,
-        message: Option<WsMessage>,
-        close: (u16, String),
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let event_loop = bridge::event_loop(py)?;
-        let future = event_loop.call_method0("create_future")?;
-        let resolve = support(py)?.resolve.clone_ref(py);
-        let (conn, fut, lp) = (self.conn.clone(), future.clone().unbind(), event_loop.unbind());
-        self.runtime.spawn(async move {
-            let sent = match message {
-                Some(m) => conn.send(m).await,
-                None => conn.close(close.0, &close.1).await,
-            };
-            let error = sent.err().map(|e| e.to_string());
-            Python::attach(|py| {
-                let _ = lp
-                    .bind(py)
-                    .call_method1("call_soon_threadsafe", (resolve.bind(py), fut.bind(py), error));
-            });
+/// An asyncio future, and the callback completing it from any thread once a frame was queued.
+type Queued<'py> = (Bound<'py, PyAny>, Box<dyn FnOnce(Option<String>) + Send>);
+
+fn queued(py: Python<'_>) -> PyResult<Queued<'_>> {
+    let event_loop = bridge::event_loop(py)?;
+    let future = event_loop.call_method0("create_future")?;
+    let resolve = support(py)?.resolve.clone_ref(py);
+    let (fut, lp) = (future.clone().unbind(), event_loop.unbind());
+    let done = move |error: Option<String>| {
+        Python::attach(|py| {
+            let _ = lp
+                .bind(py)
+                .call_method1("call_soon_threadsafe", (resolve.bind(py), fut.bind(py), error));
         });
-        Ok(future)
-    }
+    };
+    Ok((future, Box::new(done)))
 }
 
 #[pymethods]
@@ -59,22 +45,22 @@ impl WebSocketConnection {
             Ok(text) => WsMessage::Text(text.to_str()?.to_owned()),
             Err(_) => WsMessage::Binary(message.extract::<Vec<u8>>()?.into()),
         };
-        self.schedule(py, Some(message), (0, String::new()))
+        let (future, done) = queued(py)?;
+        self.0.send(message, done);
+        Ok(future)
     }
 
-    /// Close the connection with `code` and `reason`.
     #[pyo3(signature = (code = 1000, reason = String::new()))]
     fn close<'py>(&self, py: Python<'py>, code: u16, reason: String) -> PyResult<Bound<'py, PyAny>> {
-        if !(1000..5000).contains(&code) {
-            return Err(PyValueError::new_err(format!("invalid close code {code}")));
-        }
-        self.schedule(py, None, (code, reason))
+        let (future, done) = queued(py)?;
+        self.0.close(code, reason, done).map_err(PyValueError::new_err)?;
+        Ok(future)
     }
 
     /// The upgrade request (path, parameters, headers, cookies), as the package's `Request`.
     #[getter]
     fn request<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        Ok(crate::request::request(py, Arc::new(self.conn.request().clone()))?.0)
+        Ok(crate::request::request(py, Arc::new(self.0.request().clone()))?.0)
     }
 }
 
@@ -113,10 +99,9 @@ fn awaited<T: Send + 'static>(
 
 impl ForeignSessions for PySessions {
     fn open(&self, conn: WsConnection) -> BoxFuture<Result<Arc<dyn ForeignSession>, ForeignError>> {
-        let runtime = tokio::runtime::Handle::current();
-        let name = self.name.clone();
+        let (conn, name) = (ForeignConnection::new(conn), self.name.clone());
         awaited(&self.name, |py| {
-            let connection = Bound::new(py, WebSocketConnection { conn, runtime })?;
+            let connection = Bound::new(py, WebSocketConnection(conn))?;
             let session = self.factory.bind(py).call1((connection,))?;
             let opened: Arc<dyn ForeignSession> = Arc::new(PySession {
                 session: session.clone().unbind(),

@@ -5,7 +5,8 @@
 //! [`ForeignSession`] (hand it a message, tell it the connection closed).
 //! [`ForeignWebSocket`] keeps the open sessions by connection and is the route's
 //! [`WebSocketHandler`]. Size, UTF-8 and `message_schema` checks happen in the core
-//! before a message reaches the session.
+//! before a message reaches the session. A session sends through a [`ForeignConnection`],
+//! callable from the language's own threads.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -13,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use spikard_core::SpikardError;
 
 use super::call::ForeignError;
-use crate::handler::BoxFuture;
+use crate::handler::{BoxFuture, RequestData};
 use crate::websocket::{WebSocketHandler, WsConnection, WsMessage};
 
 /// One connection's session in the binding's language.
@@ -28,6 +29,50 @@ pub trait ForeignSession: Send + Sync + 'static {
 /// Opens a session per connection.
 pub trait ForeignSessions: Send + Sync + 'static {
     fn open(&self, conn: WsConnection) -> BoxFuture<Result<Arc<dyn ForeignSession>, ForeignError>>;
+}
+
+/// A connection as foreign code holds it: each send or close is queued by a task on the
+/// server's runtime, so it can be called from any thread (the language's event loop), and
+/// `done` is told once the frame was queued (`None`) or why it was not.
+#[derive(Clone)]
+pub struct ForeignConnection {
+    conn: WsConnection,
+    runtime: tokio::runtime::Handle,
+}
+
+impl ForeignConnection {
+    /// `conn` sending on the current runtime (call it from the server's side: `open`).
+    pub fn new(conn: WsConnection) -> Self {
+        let runtime = tokio::runtime::Handle::current();
+        Self { conn, runtime }
+    }
+
+    /// The validated upgrade request.
+    pub fn request(&self) -> &RequestData {
+        self.conn.request()
+    }
+
+    pub fn send(&self, message: WsMessage, done: impl FnOnce(Option<String>) + Send + 'static) {
+        let conn = self.conn.clone();
+        self.runtime
+            .spawn(async move { done(conn.send(message).await.err().map(|e| e.to_string())) });
+    }
+
+    /// Send a close frame; a code outside 1000-4999 is refused at once.
+    pub fn close(
+        &self,
+        code: u16,
+        reason: String,
+        done: impl FnOnce(Option<String>) + Send + 'static,
+    ) -> Result<(), String> {
+        if !(1000..5000).contains(&code) {
+            return Err(format!("invalid close code {code}"));
+        }
+        let conn = self.conn.clone();
+        self.runtime
+            .spawn(async move { done(conn.close(code, &reason).await.err().map(|e| e.to_string())) });
+        Ok(())
+    }
 }
 
 /// A WebSocket route's handler over foreign sessions.
@@ -85,5 +130,37 @@ impl WebSocketHandler for ForeignWebSocket {
                 tracing::error!(error = %e.error, "WebSocket session close failed");
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::websocket::Outgoing;
+    use tokio::sync::{mpsc, oneshot};
+
+    #[tokio::test]
+    async fn a_foreign_connection_queues_from_any_thread_and_reports_when_queued() {
+        let (tx, mut rx) = mpsc::channel(4);
+        let request = RequestData::new(http::Method::GET, "/ws".into(), http::HeaderMap::new());
+        let conn = ForeignConnection::new(WsConnection::new(tx, request));
+        assert_eq!(conn.request().path, "/ws");
+        let (queued, sent) = oneshot::channel();
+        let sender = conn.clone();
+        std::thread::spawn(move || sender.send(WsMessage::Text("hi".into()), move |e| drop(queued.send(e))));
+        assert_eq!(sent.await.unwrap(), None);
+        assert!(matches!(rx.recv().await, Some(Outgoing::Message(WsMessage::Text(t))) if t == "hi"));
+        assert_eq!(
+            conn.close(999, String::new(), |_| {}).unwrap_err(),
+            "invalid close code 999"
+        );
+        let (queued, closed) = oneshot::channel();
+        conn.close(1000, "bye".into(), move |e| drop(queued.send(e))).unwrap();
+        assert_eq!(closed.await.unwrap(), None);
+        assert!(matches!(rx.recv().await, Some(Outgoing::Close(1000, r)) if r == "bye"));
+        drop(rx);
+        let (queued, refused) = oneshot::channel();
+        conn.send(WsMessage::Text("late".into()), move |e| drop(queued.send(e)));
+        assert!(refused.await.unwrap().is_some(), "a closed connection is reported");
     }
 }
