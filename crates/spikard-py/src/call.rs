@@ -33,9 +33,8 @@ struct Param {
 pub struct PyFn(Arc<Inner>);
 
 impl PyFn {
-    /// A function called without arguments (an iterator's `next` and `close`).
-    pub fn plain(function: Py<PyAny>, name: &str, is_async: bool) -> Arc<dyn ForeignFn> {
-        let (name, role, params) = (name.into(), Role::Factory, Vec::new());
+    fn shared(function: Py<PyAny>, name: &str, is_async: bool, role: Role, params: Vec<Param>) -> Arc<dyn ForeignFn> {
+        let name = name.into();
         Arc::new(PyFn(Arc::new(Inner {
             function,
             name,
@@ -43,6 +42,11 @@ impl PyFn {
             role,
             params,
         })))
+    }
+
+    /// A function called without arguments (an iterator's `next` and `close`).
+    pub fn plain(function: Py<PyAny>, name: &str, is_async: bool) -> Arc<dyn ForeignFn> {
+        Self::shared(function, name, is_async, Role::Factory, Vec::new())
     }
 }
 
@@ -76,13 +80,8 @@ impl Binding for PyBinding {
                 let keyword = (!arg.positional).then(|| PyString::intern(py, &arg.name).unbind());
                 params.push(Param { keyword, converter });
             }
-            Ok(Arc::new(PyFn(Arc::new(Inner {
-                function: function.clone_ref(py),
-                name: info.name.into(),
-                is_async: info.is_async,
-                role: info.role,
-                params,
-            }))) as Arc<dyn ForeignFn>)
+            let f = function.clone_ref(py);
+            Ok(PyFn::shared(f, info.name, info.is_async, info.role, params))
         })
     }
 
@@ -125,12 +124,10 @@ pub fn resolved(value: Bound<'_, PyAny>) -> Resolved {
 
 /// A resolved dependency as a Python object (values registered from Rust are JSON).
 fn dependency_to_py<'py>(py: Python<'py>, value: &Resolved) -> PyResult<Bound<'py, PyAny>> {
-    if let Some(v) = value.downcast::<Py<PyAny>>() {
-        return Ok(v.bind(py).clone());
-    }
-    match value.as_json() {
-        Some(json) => json_to_py(py, json),
-        None => Ok(py.None().into_bound(py)),
+    match (value.downcast::<Py<PyAny>>(), value.as_json()) {
+        (Some(v), _) => Ok(v.bind(py).clone()),
+        (None, Some(json)) => json_to_py(py, json),
+        (None, None) => Ok(py.None().into_bound(py)),
     }
 }
 
@@ -157,10 +154,7 @@ impl Inner {
             Arg::Dependency(r) => dependency_to_py(py, r)?,
             Arg::File(f) => upload_file(py, f)?,
             Arg::Files(files) => {
-                let files = files
-                    .into_iter()
-                    .map(|f| upload_file(py, f))
-                    .collect::<PyResult<Vec<_>>>()?;
+                let files: Vec<_> = files.into_iter().map(|f| upload_file(py, f)).collect::<PyResult<_>>()?;
                 PyList::new(py, files)?.into_any()
             }
         }))
@@ -227,8 +221,8 @@ impl Inner {
         let value = outcome.map_err(|e| self.error(py, e))?;
         let converted = (|| -> PyResult<Returned> {
             Ok(match expect {
-                Expect::Flow | Expect::Unit if value.is_none() => Returned::Nothing,
                 Expect::Unit => Returned::Nothing,
+                Expect::Flow if value.is_none() => Returned::Nothing,
                 Expect::Chunk | Expect::Event if value.is(support(py)?.end.bind(py)) => Returned::Nothing,
                 Expect::Chunk => Returned::Value(Resolved::new(crate::streams::chunk(&value)?)),
                 Expect::Event => Returned::Value(Resolved::new(crate::streams::event(&value)?)),

@@ -9,18 +9,15 @@ use spikard_http::Pipeline;
 
 use crate::request::uploaded_file;
 
-/// Multipart fields and files (`UploadFile`s).
 type Multipart<'py> = (Pairs, Vec<Bound<'py, PyAny>>);
 
-/// A response, fully read: status, every header as `(lowercase name, value)` in order,
-/// and the body (the package's `TestResponse` wraps it).
+/// Status, every header as `(lowercase name, value)` in order, and the body.
 type Answer<'py> = (u16, Pairs, Bound<'py, PyBytes>);
 
 fn value_error(e: ClientError) -> PyErr {
     PyValueError::new_err(e.to_string())
 }
 
-/// Drives an app's pipeline in memory.
 #[pyclass(frozen, module = "spikard._spikard")]
 pub struct TestClient(core::BlockingClient);
 
@@ -33,9 +30,7 @@ impl TestClient {
 
 #[pymethods]
 impl TestClient {
-    /// Send one request. `uri` is a path with an optional query string. At most one of
-    /// `body` (raw bytes), `form` (urlencoded pairs) and `multipart` (`(fields, files)`) applies.
-    /// Returns `(status, headers, body)`.
+    /// At most one of `body`, `form` and `multipart` (`(fields, UploadFiles)`) applies.
     #[pyo3(signature = (method, uri, headers = Vec::new(), body = None, form = None, multipart = None))]
     #[allow(clippy::too_many_arguments)] // mirrors the Python keyword arguments
     fn request<'py>(
@@ -62,15 +57,13 @@ impl TestClient {
         Ok((res.status, core::header_list(&res.headers), PyBytes::new(py, &res.body)))
     }
 
-    /// Open a WebSocket to `uri`; raises `ValueError` (with the status) when the upgrade is refused.
     #[pyo3(signature = (uri, headers = Vec::new()))]
     fn websocket(&self, py: Python<'_>, uri: &str, headers: Pairs) -> PyResult<TestWebSocket> {
         let ws = py.detach(|| self.0.websocket(uri, &headers)).map_err(value_error)?;
         Ok(TestWebSocket(ws))
     }
 
-    /// Send a bodiless request and read the response as it arrives (streams and server-sent
-    /// events that may never end): `(status, headers, stream)`.
+    /// A bodiless request whose response is read as it arrives (streams, SSE).
     #[pyo3(signature = (method, uri, headers = Vec::new()))]
     fn stream(&self, py: Python<'_>, method: &str, uri: &str, headers: Pairs) -> PyResult<(u16, Pairs, TestStream)> {
         let stream = py
@@ -80,7 +73,6 @@ impl TestClient {
     }
 }
 
-/// A response body read as it arrives (the package's `TestStreamResponse` wraps it).
 #[pyclass(frozen, module = "spikard._spikard")]
 pub struct TestStream(core::BlockingStream);
 
@@ -89,18 +81,16 @@ type Event = (Option<String>, Option<String>, Option<String>, Option<u64>, Vec<S
 
 #[pymethods]
 impl TestStream {
-    /// The next chunk; `None` at the end. Raises `ValueError` when the stream failed.
     fn next_chunk<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyBytes>>> {
         let chunk = py.detach(|| self.0.next_chunk()).map_err(value_error)?;
         Ok(chunk.map(|b| PyBytes::new(py, &b)))
     }
 
-    /// The next event block exactly as sent (with its blank line); `None` at the end.
+    /// The next event block exactly as sent (with its blank line).
     fn next_event_text(&self, py: Python<'_>) -> Option<String> {
         py.detach(|| self.0.next_event_text())
     }
 
-    /// The next event; `None` at the end.
     fn next_event(&self, py: Python<'_>) -> Option<Event> {
         let m = py.detach(|| self.0.next_event())?;
         Some((m.event, m.id, m.data, m.retry, m.comments))
@@ -113,7 +103,6 @@ impl TestStream {
     }
 }
 
-/// The client end of an in-memory WebSocket.
 #[pyclass(frozen, module = "spikard._spikard")]
 pub struct TestWebSocket(core::BlockingWebSocket);
 
@@ -132,14 +121,12 @@ impl TestWebSocket {
         py.detach(|| self.0.send_json(&value)).map_err(value_error)
     }
 
-    /// Send a close frame.
     #[pyo3(signature = (code = 1000, reason = String::new()))]
     fn close(&self, py: Python<'_>, code: u16, reason: String) -> PyResult<()> {
         py.detach(|| self.0.close(code, &reason)).map_err(value_error)
     }
 
-    /// The next frame: `("text", str)`, `("bytes", bytes)`, `("close", (code, reason))`,
-    /// `("pong", bytes)`, or `None` when the connection ended.
+    /// The next frame as `(kind, payload)`; `None` when the connection ended.
     fn receive<'py>(&self, py: Python<'py>) -> PyResult<Option<(&'static str, Bound<'py, PyAny>)>> {
         let Some(frame) = py.detach(|| self.0.recv()) else {
             return Ok(None);
