@@ -5,14 +5,14 @@
 use std::sync::Arc;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use spikard_core::SpikardError;
 use spikard_http::di::{Failure, Resolved};
 use spikard_http::foreign::{
     object, Arg, Binding, Call, Completion, Expect, ForeignError, ForeignFn, ForeignGenerator, FunctionInfo, Input,
     Outcome, Returned, Role,
 };
-use spikard_http::BoxFuture;
+use spikard_http::{BoxFuture, WsMessage};
 
 use crate::convert::json_to_py;
 use crate::request::{hook_request, request, upload_file, View};
@@ -44,9 +44,16 @@ impl PyFn {
         })))
     }
 
-    /// A function called without arguments (an iterator's `next` and `close`).
-    pub fn plain(function: Py<PyAny>, name: &str, is_async: bool) -> Arc<dyn ForeignFn> {
-        Self::shared(function, name, is_async, Role::Factory, Vec::new())
+    /// A function called with `positional` arguments (an iterator's `next` and `close`, a
+    /// WebSocket session's methods).
+    pub fn plain(function: Py<PyAny>, name: &str, is_async: bool, positional: usize) -> Arc<dyn ForeignFn> {
+        let params = (0..positional)
+            .map(|_| Param {
+                keyword: None,
+                converter: None,
+            })
+            .collect();
+        Self::shared(function, name, is_async, Role::Factory, params)
     }
 }
 
@@ -153,6 +160,9 @@ impl Inner {
             }
             Arg::Dependency(r) => dependency_to_py(py, r)?,
             Arg::File(f) => upload_file(py, f)?,
+            Arg::Message(WsMessage::Text(t)) => PyString::new(py, t).into_any(),
+            Arg::Message(WsMessage::Binary(b)) => PyBytes::new(py, b).into_any(),
+            Arg::Message(WsMessage::Json(v)) => PyString::new(py, &v.to_string()).into_any(),
             Arg::Files(files) => {
                 let files: Vec<_> = files.into_iter().map(|f| upload_file(py, f)).collect::<PyResult<_>>()?;
                 PyList::new(py, files)?.into_any()

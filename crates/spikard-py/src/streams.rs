@@ -32,8 +32,8 @@ fn iterator(r: &Bound<'_, PyAny>, name: &str) -> PyResult<Iterator> {
     let (next, close, is_async): (Py<PyAny>, Option<Py<PyAny>>, bool) =
         support(py)?.items.bind(py).call1((content,))?.extract()?;
     Ok((
-        PyFn::plain(next, name, is_async),
-        close.map(|c| PyFn::plain(c, name, false)),
+        PyFn::plain(next, name, is_async, 0),
+        close.map(|c| PyFn::plain(c, name, false, 0)),
     ))
 }
 

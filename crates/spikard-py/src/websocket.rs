@@ -6,12 +6,13 @@ use std::sync::Arc;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyString};
-use spikard_http::foreign::{ForeignConnection, ForeignError, ForeignSession, ForeignSessions};
+use pyo3::types::PyString;
+use spikard_http::foreign::{FnSession, ForeignConnection, ForeignError, ForeignFn, ForeignSession, ForeignSessions};
 use spikard_http::websocket::{WsConnection, WsMessage};
 use spikard_http::BoxFuture;
 
 use crate::bridge;
+use crate::call::PyFn;
 use crate::errors;
 use crate::support::support;
 
@@ -65,68 +66,35 @@ impl WebSocketConnection {
 }
 
 /// A WebSocket route's Python side: `factory(connection)` returns a session with async
-/// `start()`, `push(message)` and `closed(code, reason)`.
+/// `start()`, `push(message)` and `closed(code, reason)`, driven by the core's [`FnSession`].
 pub struct PySessions {
     pub factory: Py<PyAny>,
     pub name: Arc<str>,
 }
 
-/// One connection's Python session object.
-struct PySession {
-    session: Py<PyAny>,
-    name: Arc<str>,
-}
-
-/// Await the coroutine `make` returns on the event loop.
-fn awaited<T: Send + 'static>(
-    name: &Arc<str>,
-    make: impl FnOnce(Python<'_>) -> PyResult<(Bound<'_, PyAny>, T)>,
-) -> BoxFuture<Result<T, ForeignError>> {
-    let name = name.clone();
-    let pending = Python::attach(|py| {
-        let failed = |py: Python<'_>, e: PyErr| ForeignError::new(errors::from_handler(py, e, &name));
-        let (coroutine, value) = make(py).map_err(|e| failed(py, e))?;
-        let finish_name = name.clone();
-        let finish: bridge::Finish<T, ForeignError> = Box::new(move |py, outcome| {
-            outcome
-                .map(|_| value)
-                .map_err(|e| ForeignError::new(errors::from_handler(py, e, &finish_name)))
-        });
-        bridge::submit(py, coroutine, finish).map_err(|e| failed(py, e))
-    });
-    Box::pin(async move { pending?.await })
+impl PySessions {
+    /// The user's session for a new connection: its `start`, `push` and `closed` methods.
+    fn session(&self, py: Python<'_>, conn: ForeignConnection) -> PyResult<[Arc<dyn ForeignFn>; 3]> {
+        let session = self
+            .factory
+            .bind(py)
+            .call1((Bound::new(py, WebSocketConnection(conn))?,))?;
+        let method =
+            |name: &str, n| -> PyResult<_> { Ok(PyFn::plain(session.getattr(name)?.unbind(), &self.name, true, n)) };
+        Ok([method("start", 0)?, method("push", 1)?, method("closed", 2)?])
+    }
 }
 
 impl ForeignSessions for PySessions {
     fn open(&self, conn: WsConnection) -> BoxFuture<Result<Arc<dyn ForeignSession>, ForeignError>> {
-        let (conn, name) = (ForeignConnection::new(conn), self.name.clone());
-        awaited(&self.name, |py| {
-            let connection = Bound::new(py, WebSocketConnection(conn))?;
-            let session = self.factory.bind(py).call1((connection,))?;
-            let opened: Arc<dyn ForeignSession> = Arc::new(PySession {
-                session: session.clone().unbind(),
-                name,
-            });
-            Ok((session.call_method0("start")?, opened))
-        })
-    }
-}
-
-impl ForeignSession for PySession {
-    fn push(&self, message: WsMessage) -> BoxFuture<Result<(), ForeignError>> {
-        awaited(&self.name, |py| {
-            let message = match &message {
-                WsMessage::Text(t) => PyString::new(py, t).into_any(),
-                WsMessage::Binary(b) => PyBytes::new(py, b).into_any(),
-                WsMessage::Json(v) => PyString::new(py, &v.to_string()).into_any(),
-            };
-            Ok((self.session.bind(py).call_method1("push", (message,))?, ()))
-        })
-    }
-
-    fn closed(&self, code: u16, reason: String) -> BoxFuture<Result<(), ForeignError>> {
-        awaited(&self.name, |py| {
-            Ok((self.session.bind(py).call_method1("closed", (code, reason))?, ()))
-        })
+        let conn = ForeignConnection::new(conn);
+        let methods = Python::attach(|py| {
+            let methods = self.session(py, conn);
+            methods.map_err(|e| ForeignError::new(errors::from_handler(py, e, &self.name)))
+        });
+        match methods {
+            Ok([start, push, closed]) => FnSession::start(&start, push, closed),
+            Err(e) => Box::pin(std::future::ready(Err(e))),
+        }
     }
 }

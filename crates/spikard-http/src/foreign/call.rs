@@ -24,6 +24,7 @@ use crate::di::{Failure, Resolved};
 use crate::handler::{BoxFuture, RequestData};
 use crate::hooks::HookRequest;
 use crate::response::HandlerResponse;
+use crate::websocket::WsMessage;
 use tokio::sync::oneshot;
 
 /// A function of the binding's language, callable from the core.
@@ -52,6 +53,8 @@ pub enum Arg<'a> {
     File(&'a UploadedFile),
     /// Every uploaded file of a field.
     Files(Vec<&'a UploadedFile>),
+    /// A WebSocket message handed to a session ([`super::websocket::FnSession`]).
+    Message(&'a WsMessage),
 }
 
 /// What a function is called with.

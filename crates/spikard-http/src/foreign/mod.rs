@@ -40,4 +40,4 @@ pub use decl::{DependencyDecl, DependencyKind, FunctionDecl, HookDecl, HookPhase
 pub use items::{event_from_json, ForeignItems};
 pub use request::RequestView;
 pub use response::{body_view, headers_view, BodyView, ResponseMeta};
-pub use websocket::{ForeignConnection, ForeignSession, ForeignSessions, ForeignWebSocket};
+pub use websocket::{FnSession, ForeignConnection, ForeignSession, ForeignSessions, ForeignWebSocket};

@@ -6,14 +6,18 @@
 //! [`ForeignWebSocket`] keeps the open sessions by connection and is the route's
 //! [`WebSocketHandler`]. Size, UTF-8 and `message_schema` checks happen in the core
 //! before a message reaches the session. A session sends through a [`ForeignConnection`],
-//! callable from the language's own threads.
+//! callable from the language's own threads. A binding whose session is an object with
+//! `start`, `push` and `closed` methods hands them to [`FnSession::start`] and writes no
+//! session of its own.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use spikard_core::SpikardError;
 
-use super::call::ForeignError;
+use serde_json::Value;
+
+use super::call::{Arg, Call, Expect, ForeignError, ForeignFn, Input};
 use crate::handler::{BoxFuture, RequestData};
 use crate::websocket::{WebSocketHandler, WsConnection, WsMessage};
 
@@ -72,6 +76,48 @@ impl ForeignConnection {
         self.runtime
             .spawn(async move { done(conn.close(code, &reason).await.err().map(|e| e.to_string())) });
         Ok(())
+    }
+}
+
+/// A session given as functions of the language, each called with [`Expect::Unit`]:
+/// `push` with the message ([`Arg::Message`]), `closed` with the code and the reason (JSON).
+pub struct FnSession {
+    push: Arc<dyn ForeignFn>,
+    closed: Arc<dyn ForeignFn>,
+}
+
+fn call_unit(function: &Arc<dyn ForeignFn>, args: Vec<Arg<'_>>) -> BoxFuture<Result<(), ForeignError>> {
+    let expect = Expect::Unit;
+    let pending = function.call(Call {
+        input: Input::Args(args),
+        expect,
+    });
+    Box::pin(async move { pending.await.map(drop) })
+}
+
+impl FnSession {
+    /// Call `start` (without arguments) and, once it finished, answer the session.
+    pub fn start(
+        start: &Arc<dyn ForeignFn>,
+        push: Arc<dyn ForeignFn>,
+        closed: Arc<dyn ForeignFn>,
+    ) -> BoxFuture<Result<Arc<dyn ForeignSession>, ForeignError>> {
+        let started = call_unit(start, Vec::new());
+        Box::pin(async move {
+            started.await?;
+            Ok(Arc::new(Self { push, closed }) as Arc<dyn ForeignSession>)
+        })
+    }
+}
+
+impl ForeignSession for FnSession {
+    fn push(&self, message: WsMessage) -> BoxFuture<Result<(), ForeignError>> {
+        call_unit(&self.push, vec![Arg::Message(&message)])
+    }
+
+    fn closed(&self, code: u16, reason: String) -> BoxFuture<Result<(), ForeignError>> {
+        let (code, reason) = (Value::from(code), Value::String(reason));
+        call_unit(&self.closed, vec![Arg::Json(&code), Arg::Json(&reason)])
     }
 }
 
@@ -162,5 +208,44 @@ mod tests {
         let (queued, refused) = oneshot::channel();
         conn.send(WsMessage::Text("late".into()), move |e| drop(queued.send(e)));
         assert!(refused.await.unwrap().is_some(), "a closed connection is reported");
+    }
+
+    /// Records the arguments it is called with (as text) under its name.
+    struct Method(&'static str, Arc<std::sync::Mutex<Vec<String>>>);
+
+    impl ForeignFn for Method {
+        fn call(&self, call: Call<'_>) -> crate::foreign::Completion {
+            let Input::Args(args) = call.input else {
+                panic!("called with a response")
+            };
+            let args: Vec<String> = args
+                .iter()
+                .map(|a| match a {
+                    Arg::Message(WsMessage::Text(t)) => t.clone(),
+                    Arg::Json(v) => v.to_string(),
+                    other => format!("{other:?}"),
+                })
+                .collect();
+            self.1
+                .lock()
+                .unwrap()
+                .push(format!("{}({}) {:?}", self.0, args.join(", "), call.expect));
+            Box::pin(std::future::ready(Ok(crate::foreign::Returned::Nothing.into())))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_session_of_functions_is_started_then_pushed_messages_then_closed() {
+        let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let method = |name| -> Arc<dyn ForeignFn> { Arc::new(Method(name, log.clone())) };
+        let session = FnSession::start(&method("start"), method("push"), method("closed"))
+            .await
+            .unwrap();
+        session.push(WsMessage::Text("hi".into())).await.unwrap();
+        session.closed(1000, "bye".into()).await.unwrap();
+        assert_eq!(
+            *log.lock().unwrap(),
+            ["start() Unit", "push(hi) Unit", "closed(1000, \"bye\") Unit"]
+        );
     }
 }

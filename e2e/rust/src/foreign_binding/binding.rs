@@ -29,7 +29,9 @@ use spikard_http::foreign::{
     FunctionInfo, Input, Outcome, RequestView, Returned, Role,
 };
 use spikard_http::response::ByteStream;
-use spikard_http::{BoxFuture, HandlerResponse, HookRequest, RequestData, ResponseBody, SpikardError, SseStream};
+use spikard_http::{
+    BoxFuture, HandlerResponse, HookRequest, RequestData, ResponseBody, SpikardError, SseStream, WsMessage,
+};
 
 use super::streams::{chunk_from_json, chunk_json, event_json, TestItems};
 
@@ -354,6 +356,8 @@ impl Frame {
             Arg::Dependency(r) => dependency_json(r),
             Arg::File(f) => file_json(f),
             Arg::Files(files) => Value::Array(files.into_iter().map(file_json).collect()),
+            Arg::Message(WsMessage::Text(t)) => Value::String(t.clone()),
+            Arg::Message(m) => m.json().unwrap_or(Value::Null),
         })
     }
 
