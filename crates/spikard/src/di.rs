@@ -75,7 +75,7 @@ impl<T: Any + Send + Sync> DependencyFactory for FnFactory<T> {
     }
 }
 
-/// Tunes a factory just registered with [`App::factory`] or [`Route::override_factory`].
+/// Tunes a factory just registered with [`App::factory`].
 pub struct FactoryHandle<'a, T> {
     dependency: &'a mut Dependency,
     f: ErasedFn<T>,
