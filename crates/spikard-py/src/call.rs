@@ -9,10 +9,10 @@ use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyT
 use spikard_core::SpikardError;
 use spikard_http::di::{Failure, Resolved};
 use spikard_http::foreign::{
-    object, Arg, Binding, Call, Completion, Expect, ForeignError, ForeignFn, ForeignGenerator, FunctionInfo, Input,
-    Outcome, Returned, Role,
+    object, Arg, Binding, Call, Completion, Expect, FnGenerator, ForeignError, ForeignFn, FunctionInfo, Input, Outcome,
+    Returned, Role,
 };
-use spikard_http::{BoxFuture, WsMessage};
+use spikard_http::WsMessage;
 
 use crate::convert::json_to_py;
 use crate::request::{hook_request, request, upload_file, View};
@@ -163,6 +163,14 @@ impl Inner {
             Arg::Message(WsMessage::Text(t)) => PyString::new(py, t).into_any(),
             Arg::Message(WsMessage::Binary(b)) => PyBytes::new(py, b).into_any(),
             Arg::Message(WsMessage::Json(v)) => PyString::new(py, &v.to_string()).into_any(),
+            Arg::Failure(failure) => {
+                let (exception, cancelled, error) = match failure {
+                    Failure::Raised(e) => (e.downcast_ref::<Exception>().map(|e| e.0.clone_ref(py)), false, None),
+                    Failure::Cancelled => (None, true, None),
+                    Failure::Error(e) => (None, false, Some((e.status(), e.to_string(), e.code()))),
+                };
+                (exception, cancelled, error).into_pyobject(py)?.into_any()
+            }
             Arg::Files(files) => {
                 let files: Vec<_> = files.into_iter().map(|f| upload_file(py, f)).collect::<PyResult<_>>()?;
                 PyList::new(py, files)?.into_any()
@@ -244,10 +252,14 @@ impl Inner {
                     Returned::Response(to_handler_response(&value)?)
                 }
                 Expect::Dependency => match (self.role, &shown.generator) {
-                    (Role::Generator, Some(generator)) => Returned::Generator(
-                        resolved(value),
-                        Box::new(PyGenerator::new(generator.clone_ref(py), self)),
-                    ),
+                    (Role::Generator, Some(generator)) => {
+                        // Resumed with the request's failure raised at its `yield`.
+                        let args = (generator, &*self.name, self.is_async);
+                        let cleanup = support(py)?.cleanup.bind(py).call1(args)?.unbind();
+                        let name = format!("{} (cleanup)", self.name);
+                        let cleanup = PyFn::plain(cleanup, &name, self.is_async, 1);
+                        Returned::Generator(resolved(value), Box::new(FnGenerator(cleanup)))
+                    }
                     _ => Returned::Value(resolved(value)),
                 },
             })
@@ -301,56 +313,5 @@ impl ForeignFn for PyFn {
             Err(ForeignError::new(e))
         });
         started.unwrap_or_else(|e| Box::pin(std::future::ready(Err(e))))
-    }
-}
-
-/// A generator dependency after its first value.
-struct PyGenerator {
-    generator: Py<PyAny>,
-    name: Arc<str>,
-    is_async: bool,
-}
-
-impl PyGenerator {
-    fn new(generator: Py<PyAny>, f: &Inner) -> Self {
-        Self {
-            generator,
-            name: f.name.clone(),
-            is_async: f.is_async,
-        }
-    }
-}
-
-impl ForeignGenerator for PyGenerator {
-    /// Resume the generator with the package's `finish_generator` (sync) or
-    /// `afinish_generator` (async, on the loop), which raise the failure at its `yield` and
-    /// log what goes wrong (the response has been sent already).
-    fn finish(self: Box<Self>, failure: Option<Failure>) -> BoxFuture<()> {
-        Box::pin(async move {
-            let pending = Python::attach(|py| -> PyResult<Option<bridge::Pending<(), SpikardError>>> {
-                let (mut exception, mut cancelled, mut error) = (None, false, None);
-                match &failure {
-                    None => {}
-                    Some(Failure::Cancelled) => cancelled = true,
-                    Some(Failure::Raised(e)) => exception = e.downcast_ref::<Exception>().map(|e| e.0.clone_ref(py)),
-                    Some(Failure::Error(e)) => error = Some((e.status(), e.to_string(), e.code())),
-                }
-                let support = support(py)?;
-                let args = (self.generator.clone_ref(py), exception, cancelled, error, &*self.name);
-                if !self.is_async {
-                    support.finish_generator.bind(py).call1(args)?;
-                    return Ok(None);
-                }
-                let step = support.afinish_generator.bind(py).call1(args)?;
-                bridge::submit(py, step, Box::new(|_, _| Ok(()))).map(Some)
-            });
-            match pending {
-                Ok(Some(p)) => {
-                    let _ = p.await;
-                }
-                Ok(None) => {}
-                Err(e) => Python::attach(|py| errors::log_exception(py, &e, &format!("{} (cleanup)", self.name))),
-            }
-        })
     }
 }

@@ -128,15 +128,21 @@ _log = logging.getLogger("spikard")
 _CANCELLED = "the request ended before the handler finished"
 
 
-Failure = tuple[int, str, str]
+#: How a request failed, for a generator dependency's cleanup: the handler's exception,
+#: whether it was cancelled, and the core error ``(status, detail, code)`` when no
+#: exception reached the dependency.
+Failure = tuple[BaseException | None, bool, tuple[int, str, str] | None]
 
 
-def _thrown(exception: BaseException | None, cancelled: bool, error: Failure | None) -> BaseException | None:
+def _thrown(failure: Failure | None) -> BaseException | None:
     """What a generator dependency gets at its ``yield``: the handler's exception, a
     ``CancelledError`` when the request was interrupted, or, when the request failed
     after the dependency was created but without an exception reaching it (a later
     dependency, a hook, validation), an ``HTTPException`` for an HTTP or client error
-    (``error`` is ``(status, detail, code)``) and a ``RuntimeError`` otherwise."""
+    and a ``RuntimeError`` otherwise."""
+    if failure is None:
+        return None
+    exception, cancelled, error = failure
     if cancelled:
         return asyncio.CancelledError(_CANCELLED)
     if error is not None:
@@ -147,14 +153,12 @@ def _thrown(exception: BaseException | None, cancelled: bool, error: Failure | N
     return exception
 
 
-def finish_generator(
-    gen: Any, exception: BaseException | None, cancelled: bool, error: Failure | None, name: str
-) -> None:
+def finish_generator(gen: Any, name: str, failure: Failure | None) -> None:
     """A generator dependency's cleanup: resume it after the response, with the request's
     failure (see ``_thrown``) raised at its ``yield`` (rollback, not commit). Ending, or
     re-raising what was thrown in, is right; another exception or a second value is logged
     (the response is gone)."""
-    thrown = _thrown(exception, cancelled, error)
+    thrown = _thrown(failure)
     try:
         gen.throw(thrown) if thrown is not None else next(gen)
     except StopIteration:
@@ -166,11 +170,9 @@ def finish_generator(
     _log.error("dependency %s: a generator dependency yielded more than once", name)
 
 
-async def afinish_generator(
-    gen: Any, exception: BaseException | None, cancelled: bool, error: Failure | None, name: str
-) -> None:
+async def afinish_generator(gen: Any, name: str, failure: Failure | None) -> None:
     """``finish_generator`` for an async generator."""
-    thrown = _thrown(exception, cancelled, error)
+    thrown = _thrown(failure)
     try:
         await (gen.athrow(thrown) if thrown is not None else gen.__anext__())
     except StopAsyncIteration:
@@ -180,6 +182,12 @@ async def afinish_generator(
             _log.exception("handler %s raised an exception", f"{name} (cleanup)")
         return
     _log.error("dependency %s: a generator dependency yielded more than once", name)
+
+
+def cleanup(gen: Any, name: str, is_async: bool) -> Any:
+    """A generator dependency's cleanup as the function the core calls with the request's
+    failure once the response was sent."""
+    return functools.partial(afinish_generator if is_async else finish_generator, gen, name)
 
 
 _spikard.register(
@@ -196,8 +204,7 @@ _spikard.register(
     background=background,
     with_runner=with_runner,
     resolve=resolve,
-    finish_generator=finish_generator,
-    afinish_generator=afinish_generator,
+    cleanup=cleanup,
     first=first,
     afirst=afirst,
     event_loop=event_loop,

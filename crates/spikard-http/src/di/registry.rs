@@ -35,6 +35,16 @@ pub enum Failure {
     Error(SpikardError),
 }
 
+impl std::fmt::Debug for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Raised(_) => f.write_str("Raised(..)"),
+            Self::Cancelled => f.write_str("Cancelled"),
+            Self::Error(e) => f.debug_tuple("Error").field(e).finish(),
+        }
+    }
+}
+
 /// A shared slot for the [`Failure`] of the request a dependency served.
 #[derive(Clone, Default)]
 pub struct FailureSlot(Arc<std::sync::Mutex<Option<Failure>>>);

@@ -55,6 +55,8 @@ pub enum Arg<'a> {
     Files(Vec<&'a UploadedFile>),
     /// A WebSocket message handed to a session ([`super::websocket::FnSession`]).
     Message(&'a WsMessage),
+    /// Why a request failed, handed to a generator dependency's cleanup ([`FnGenerator`]).
+    Failure(&'a Failure),
 }
 
 /// What a function is called with.
@@ -140,6 +142,27 @@ pub trait ForeignGenerator: Send + 'static {
     /// Resume it: normally, or with the request's [`Failure`] raised at its `yield`. Errors
     /// are the binding's to log (the response is gone).
     fn finish(self: Box<Self>, failure: Option<Failure>) -> BoxFuture<()>;
+}
+
+/// A generator dependency resumed by a function of the language: called once the response
+/// was sent, with the request's failure ([`Arg::Failure`], or [`Arg::Null`]) and
+/// [`Expect::Unit`]. Its errors are the binding's to log.
+pub struct FnGenerator(pub Arc<dyn ForeignFn>);
+
+impl ForeignGenerator for FnGenerator {
+    fn finish(self: Box<Self>, failure: Option<Failure>) -> BoxFuture<()> {
+        Box::pin(async move {
+            let arg = failure.as_ref().map_or(Arg::Null, Arg::Failure);
+            let expect = Expect::Unit;
+            let _ = self
+                .0
+                .call(Call {
+                    input: Input::Args(vec![arg]),
+                    expect,
+                })
+                .await;
+        })
+    }
 }
 
 /// A failed call: the core error it answers with, whether it was a cancellation, and the
@@ -251,6 +274,39 @@ mod tests {
         (cancels, move || {
             counter.fetch_add(1, Ordering::SeqCst);
         })
+    }
+
+    /// Records how it was called.
+    struct Cleanup(Arc<std::sync::Mutex<Vec<String>>>);
+
+    impl ForeignFn for Cleanup {
+        fn call(&self, call: Call<'_>) -> Completion {
+            let Input::Args(args) = call.input else {
+                panic!("called with a response")
+            };
+            let seen = match args.as_slice() {
+                [Arg::Null] => "null".to_owned(),
+                [Arg::Failure(Failure::Cancelled)] => "cancelled".to_owned(),
+                [Arg::Failure(Failure::Error(e))] => format!("error {}", e.status()),
+                other => format!("{other:?}"),
+            };
+            self.0.lock().unwrap().push(format!("{seen} {:?}", call.expect));
+            Box::pin(std::future::ready(Err(ForeignError::new(SpikardError::Internal(
+                "ignored".into(),
+            )))))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_function_generator_is_resumed_with_the_failure_or_null() {
+        let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let cleanup = || Box::new(FnGenerator(Arc::new(Cleanup(log.clone()))));
+        cleanup().finish(None).await;
+        cleanup().finish(Some(Failure::Cancelled)).await;
+        cleanup()
+            .finish(Some(Failure::Error(SpikardError::Internal("x".into()))))
+            .await;
+        assert_eq!(*log.lock().unwrap(), ["null Unit", "cancelled Unit", "error 500 Unit"]);
     }
 
     #[tokio::test]

@@ -35,7 +35,9 @@ pub mod websocket;
 pub use adapters::{ForeignFactory, ForeignHandler, ForeignRequestHook, ForeignResponseHook};
 pub use app::{object, Binding, ForeignApp, FunctionInfo, Role};
 pub use args::{ArgPlan, ArgSource, ArgSpec};
-pub use call::{Arg, Call, Completion, Expect, ForeignError, ForeignFn, ForeignGenerator, Input, Outcome, Returned};
+pub use call::{
+    Arg, Call, Completion, Expect, FnGenerator, ForeignError, ForeignFn, ForeignGenerator, Input, Outcome, Returned,
+};
 pub use decl::{DependencyDecl, DependencyKind, FunctionDecl, HookDecl, HookPhase, RouteDecl};
 pub use items::{event_from_json, ForeignItems};
 pub use request::RequestView;

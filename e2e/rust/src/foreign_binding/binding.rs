@@ -358,6 +358,7 @@ impl Frame {
             Arg::Files(files) => Value::Array(files.into_iter().map(file_json).collect()),
             Arg::Message(WsMessage::Text(t)) => Value::String(t.clone()),
             Arg::Message(m) => m.json().unwrap_or(Value::Null),
+            Arg::Failure(f) => Value::String(describe(f)),
         })
     }
 
