@@ -19,6 +19,8 @@ from collections.abc import Callable
 from typing import Any, get_origin, is_typeddict
 
 import msgspec
+import msgspec.inspect
+import msgspec.structs
 
 Converter = Callable[[Any], Any]
 
@@ -97,10 +99,76 @@ def _encode_hook(value: Any) -> Any:
 
 
 def to_builtins(value: Any) -> Any:
-    """``value`` as JSON-compatible builtins."""
+    """``value`` as JSON-compatible builtins, every field included: a ``msgspec.Struct``
+    declared with ``omit_defaults=True`` (anywhere inside ``value``) keeps the fields equal
+    to their default, as a dataclass, ``NamedTuple``, ``TypedDict`` or pydantic model does.
+    A response holds what the handler returned; omitting defaults is a storage format's
+    economy, not an API's."""
     if is_pydantic_value(value):
         return value.model_dump(mode="json")
+    cls = type(value)
+    may_omit = _MAY_OMIT.get(cls)
+    if may_omit is None:
+        may_omit = _MAY_OMIT[cls] = _may_omit(cls)
+    if may_omit:
+        value = _every_field(value)
     return msgspec.to_builtins(value, enc_hook=_encode_hook)
+
+
+#: Per class: whether its values may hold a struct omitting its defaults.
+_MAY_OMIT: dict[type, bool] = {}
+
+
+def _may_omit(cls: type) -> bool:
+    """Whether a value of ``cls`` may hold a struct omitting its defaults (one of an
+    ``omit_defaults`` class, or anywhere its annotations do not pin the type)."""
+    if not (isinstance(cls, type) and (issubclass(cls, msgspec.Struct) or dataclasses.is_dataclass(cls))):
+        return False
+    try:
+        info = msgspec.inspect.type_info(cls)
+    except (TypeError, ValueError, NameError):  # unresolvable annotations: look at the values
+        return True
+    return _omits(info, set())
+
+
+def _omits(info: Any, seen: set[int]) -> bool:
+    if id(info) in seen:
+        return False
+    seen.add(id(info))
+    if isinstance(info, (msgspec.inspect.AnyType, msgspec.inspect.CustomType)):
+        return True
+    if isinstance(info, msgspec.inspect.StructType) and info.cls.__struct_config__.omit_defaults:
+        return True
+    children: list[Any] = []
+    for attr in ("item_type", "key_type", "value_type"):
+        children.append(getattr(info, attr, None))
+    children += list(getattr(info, "item_types", ()) or ())
+    children += list(getattr(info, "types", ()) or ())
+    children += [f.type for f in getattr(info, "fields", ()) or ()]
+    return any(isinstance(c, msgspec.inspect.Type) and _omits(c, seen) for c in children)
+
+
+def _every_field(value: Any) -> Any:
+    """``value`` with each struct as a dict (or list, ``array_like``) of all its fields."""
+    if isinstance(value, msgspec.Struct):
+        config = value.__struct_config__
+        fields = msgspec.structs.fields(value)
+        if config.array_like:
+            items = [_every_field(getattr(value, f.name)) for f in fields]
+            return [config.tag, *items] if config.tag_field is not None else items
+        out: dict[str, Any] = {}
+        if config.tag_field is not None:
+            out[config.tag_field] = config.tag
+        for f in fields:
+            out[f.encode_name] = _every_field(getattr(value, f.name))
+        return out
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _every_field(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {k: _every_field(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_every_field(v) for v in value]
+    return value
 
 
 def encode_json(value: Any) -> bytes:

@@ -208,7 +208,7 @@ def _checker(model: Any, name: str) -> Check:
                 validated = msgspec.convert(value, model, strict=False, from_attributes=True)
         except msgspec.ValidationError as e:
             raise _Refused([_msgspec_error(str(e))]) from None
-        return msgspec.to_builtins(validated)
+        return _bodies.to_builtins(validated)
 
     return msgspec_check
 

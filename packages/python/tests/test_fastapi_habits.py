@@ -1,0 +1,138 @@
+"""What a FastAPI user reaches for in the first hour (issue 19), written as they would
+write it. Checked by ``mypy --strict`` with the package (``pyproject.toml``)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import NamedTuple, TypedDict
+
+import msgspec
+import pydantic
+import pytest
+
+from spikard import Spikard
+from spikard.testing import TestClient
+
+# -- 1. a response holds every field of the value returned ---------------------------
+
+
+@dataclasses.dataclass
+class TodoDataclass:
+    text: str
+    priority: int = 1
+    tags: list[str] = dataclasses.field(default_factory=list)
+
+
+class TodoStruct(msgspec.Struct):
+    text: str
+    priority: int = 1
+    tags: list[str] = msgspec.field(default_factory=list)
+
+
+class TodoCompact(msgspec.Struct, omit_defaults=True):
+    text: str
+    priority: int = 1
+    tags: list[str] = msgspec.field(default_factory=list)
+
+
+class TodoDict(TypedDict):
+    text: str
+    priority: int
+    tags: list[str]
+
+
+class TodoTuple(NamedTuple):
+    text: str
+    priority: int = 1
+    tags: list[str] = []  # noqa: RUF012 - never mutated
+
+
+class TodoModel(pydantic.BaseModel):
+    text: str
+    priority: int = 1
+    tags: list[str] = []
+
+
+class Board(msgspec.Struct):
+    """A struct holding compact structs: they keep their defaults too."""
+
+    todos: list[TodoCompact]
+    pinned: TodoCompact | None = None
+
+
+TODO = {"text": "hi", "priority": 1, "tags": []}
+
+
+def todo_app() -> Spikard:
+    app = Spikard()
+
+    @app.get("/dataclass")
+    def dataclass_todo() -> TodoDataclass:
+        return TodoDataclass("hi")
+
+    @app.get("/struct")
+    def struct_todo() -> TodoStruct:
+        return TodoStruct("hi")
+
+    @app.get("/compact")
+    def compact_todo() -> TodoCompact:
+        return TodoCompact("hi")
+
+    @app.get("/typeddict")
+    def typeddict_todo() -> TodoDict:
+        return {"text": "hi", "priority": 1, "tags": []}
+
+    @app.get("/namedtuple")
+    def namedtuple_todo() -> TodoTuple:
+        return TodoTuple("hi")
+
+    @app.get("/pydantic")
+    def pydantic_todo() -> TodoModel:
+        return TodoModel(text="hi")
+
+    @app.get("/board")
+    def board() -> Board:
+        return Board([TodoCompact("hi")], pinned=TodoCompact("hi"))
+
+    @app.get("/unannotated/{kind}")
+    def unannotated(kind: str) -> object:  # no model: the value is encoded as it is
+        values: dict[str, object] = {
+            "dataclass": TodoDataclass("hi"),
+            "struct": TodoStruct("hi"),
+            "compact": TodoCompact("hi"),
+            "pydantic": TodoModel(text="hi"),
+            "in_a_dict": {"todo": TodoCompact("hi")},
+        }
+        return values[kind]
+
+    @app.get("/model-from-dict", response_model=TodoCompact)
+    def model_from_dict() -> dict[str, object]:
+        return {"text": "hi"}
+
+    return app
+
+
+@pytest.mark.parametrize("kind", ["dataclass", "struct", "compact", "typeddict", "pydantic"])
+def test_every_field_of_the_returned_value_is_sent(kind: str) -> None:
+    assert TestClient(todo_app()).get(f"/{kind}").json() == TODO
+
+
+def test_a_namedtuple_is_sent_whole_as_an_array() -> None:
+    assert TestClient(todo_app()).get("/namedtuple").json() == ["hi", 1, []]
+
+
+def test_nested_compact_structs_keep_their_defaults() -> None:
+    assert TestClient(todo_app()).get("/board").json() == {"todos": [TODO], "pinned": TODO}
+
+
+@pytest.mark.parametrize("kind", ["dataclass", "struct", "compact", "pydantic"])
+def test_without_a_return_annotation_every_field_is_sent_too(kind: str) -> None:
+    assert TestClient(todo_app()).get(f"/unannotated/{kind}").json() == TODO
+
+
+def test_a_compact_struct_inside_a_dict_keeps_its_defaults() -> None:
+    assert TestClient(todo_app()).get("/unannotated/in_a_dict").json() == {"todo": TODO}
+
+
+def test_a_compact_response_model_fills_in_and_sends_its_defaults() -> None:
+    assert TestClient(todo_app()).get("/model-from-dict").json() == TODO
