@@ -91,8 +91,11 @@ def _marker_and_default(param: inspect.Parameter, info: _schema.TypeInfo) -> tup
     return marker, default
 
 
-def analyze(function: Any, path: str, dependencies: dict[str, Provide] | None = None) -> Plan:
-    """The plan for ``function`` served at ``path``, given the dependencies registered for it."""
+def analyze(
+    function: Any, path: str, dependencies: dict[str, Provide] | None = None, *, route: str | None = None
+) -> Plan:
+    """The plan for ``function`` served at ``path``, given the dependencies registered for it
+    (``route`` names it in errors)."""
     plan = Plan()
     in_path = set(path_param_names(path))
     dependencies = dependencies or {}
@@ -111,7 +114,7 @@ def analyze(function: Any, path: str, dependencies: dict[str, Provide] | None = 
             plan.args.append(_decl.arg(name, "request"))
             continue
         dependency = _dependency_key(
-            name, param, annotation, dependencies, provided_types=provided_types, in_path=in_path
+            param, annotation, dependencies, provided_types=provided_types, in_path=in_path, route=route or path
         )
         if dependency is not None:
             _add_dependency(plan, param, annotation, dependency)
@@ -149,28 +152,62 @@ def analyze(function: Any, path: str, dependencies: dict[str, Provide] | None = 
 
 
 def _dependency_key(
-    name: str,
     param: inspect.Parameter,
     annotation: Any,
     dependencies: dict[str, Provide],
     *,
     provided_types: dict[type, str],
     in_path: set[str],
+    route: str,
 ) -> str | None:
     """The dependency a parameter receives, if any: an inline ``Provide`` default, a
-    ``Dependency()`` marker, a dependency of the same name (path parameters keep their
-    name), or the one dependency providing the parameter's class."""
+    ``Dependency()`` marker, a dependency of the same name, or the one dependency
+    providing the parameter's class. A parameter named like a dependency that reads the
+    request (a path parameter, a marker, a default) is ambiguous: a ``ConfigError``."""
+    name = param.name
     if isinstance(param.default, Provide):
         return name
     if isinstance(param.default, Dependency):
         return param.default.name or name
+    reads_request = (
+        name in in_path
+        or _request_marker(param, annotation) is not None
+        or param.default is not inspect.Parameter.empty
+    )
+    if name in dependencies:
+        if reads_request:
+            raise _shadowing(route, param, annotation, in_path)
+        return name
     if name in in_path:
         return None
-    if name in dependencies:
-        return name
     if inspect.isclass(annotation):
         return provided_types.get(annotation)
     return None
+
+
+def _request_marker(param: inspect.Parameter, annotation: Any) -> Param | None:
+    """The marker (``Query()``, ``Header()``...) a parameter declares, as its default or in ``Annotated``."""
+    if isinstance(param.default, Param):
+        return param.default
+    if typing.get_origin(annotation) is typing.Annotated:
+        return next((m for m in typing.get_args(annotation)[1:] if isinstance(m, Param)), None)
+    return None
+
+
+def _shadowing(route: str, param: inspect.Parameter, annotation: Any, in_path: set[str]) -> ConfigError:
+    """The error for a parameter read from the request although a dependency has its name."""
+    name = param.name
+    marker = _request_marker(param, annotation)
+    if name in in_path:
+        why = "a path parameter"
+    elif marker is not None:
+        why = f"{type(marker).__name__}() marks it a {marker.source} parameter"
+    else:
+        why = f"it has a default, {param.default!r}"
+    return ConfigError(
+        f"route {route}: parameter '{name}' is read from the request ({why}) and is also the name of "
+        f"dependency '{name}': rename one, or declare '{name} = Dependency()' to receive the dependency"
+    )
 
 
 def _add_dependency(plan: Plan, param: inspect.Parameter, annotation: Any, dependency: str) -> None:

@@ -135,7 +135,9 @@ class Spikard:
         if sse:
             handler = _sse.event_source(handler)
         route_dependencies = {name: as_provide(d) for name, d in (dependencies or {}).items()}
-        plan = _signature.analyze(handler, path, {**self._dependencies, **route_dependencies})
+        plan = _signature.analyze(
+            handler, path, {**self._dependencies, **route_dependencies}, route=f"{method.upper()} {path}"
+        )
         route_dependencies.update(plan.inline_dependencies)
         spec_parameters = plan.parameters
         for section, schemas in (parameters or {}).items():

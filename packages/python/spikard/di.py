@@ -27,6 +27,9 @@ failing that, when its annotation is the class exactly one dependency provides (
 factory's return annotation, or a value's class). A parameter whose default is
 ``Dependency()`` (or ``Dependency("name")``) always receives one, registered before or
 after the route: one nobody provides is reported instead of being read from the query.
+A parameter named like a dependency that also reads the request (a path parameter, one
+marked ``Query()``, ``Header()``, ``Cookie()``..., or one with a default) is ambiguous
+and refused at registration with a ``ConfigError`` naming both.
 
 A factory receives the dependencies named by its required parameters, and the
 ``Request`` in a parameter annotated ``Request`` (or an unannotated one named

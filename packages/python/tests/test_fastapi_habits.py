@@ -4,13 +4,13 @@ write it. Checked by ``mypy --strict`` with the package (``pyproject.toml``)."""
 from __future__ import annotations
 
 import dataclasses
-from typing import NamedTuple, TypedDict
+from typing import Annotated, NamedTuple, TypedDict
 
 import msgspec
 import pydantic
 import pytest
 
-from spikard import Spikard
+from spikard import ConfigError, Dependency, Header, Provide, Query, Spikard
 from spikard.testing import TestClient
 
 # -- 1. a response holds every field of the value returned ---------------------------
@@ -136,3 +136,59 @@ def test_a_compact_struct_inside_a_dict_keeps_its_defaults() -> None:
 
 def test_a_compact_response_model_fills_in_and_sends_its_defaults() -> None:
     assert TestClient(todo_app()).get("/model-from-dict").json() == TODO
+
+
+# -- 3. a request parameter named like a dependency is refused, naming both ---------------
+
+
+def settings() -> dict[str, int]:
+    return {"limit": 50}
+
+
+def test_a_query_parameter_named_like_a_dependency_is_a_config_error() -> None:
+    app = Spikard(dependencies={"limit": Provide(settings)})
+    with pytest.raises(ConfigError, match=r"GET /items: parameter 'limit'.*dependency 'limit'"):
+
+        @app.get("/items")
+        def items(limit: int = 10) -> dict[str, int]:
+            return {"limit": limit}
+
+
+def test_a_marked_parameter_named_like_a_dependency_is_a_config_error() -> None:
+    app = Spikard(dependencies={"token": "secret"})
+    with pytest.raises(ConfigError, match=r"parameter 'token'.*Header\(\).*dependency 'token'"):
+
+        @app.get("/me")
+        def me(token: Annotated[str, Header()]) -> dict[str, str]:
+            return {"token": token}
+
+    with pytest.raises(ConfigError, match=r"parameter 'token'.*Query\(\).*dependency 'token'"):
+
+        @app.get("/search")
+        def search(token: Annotated[str, Query(min_length=2)]) -> dict[str, str]:
+            return {"token": token}
+
+
+def test_a_path_parameter_named_like_a_dependency_is_a_config_error() -> None:
+    app = Spikard(dependencies={"user_id": 7})
+    with pytest.raises(ConfigError, match=r"parameter 'user_id'.*path parameter.*dependency 'user_id'"):
+
+        @app.get("/users/{user_id:int}")
+        def user(user_id: int) -> dict[str, int]:
+            return {"id": user_id}
+
+
+def test_the_dependency_is_still_reachable_explicitly() -> None:
+    app = Spikard(dependencies={"limit": Provide(settings)})
+
+    @app.get("/items")
+    def items(limit: dict[str, int] = Dependency(), page: int = 1) -> dict[str, int]:  # type: ignore[assignment] # until item 5
+        return {"limit": limit["limit"], "page": page}
+
+    @app.get("/plain")
+    def plain(limit: dict[str, int]) -> dict[str, int]:
+        return limit
+
+    client = TestClient(app)
+    assert client.get("/items?page=2").json() == {"limit": 50, "page": 2}
+    assert client.get("/plain").json() == {"limit": 50}
