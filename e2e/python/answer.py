@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from fixture import Fixture
-from spikard import Response
+from spikard import HTTPException, Response
 
 #: Statuses the framework answers even in ``status_codes``/``lifecycle_hooks``.
 FRAMEWORK_STATUSES = (400, 405, 413, 422, 431)
@@ -16,7 +16,8 @@ MIDDLEWARE_HEADERS = ("vary", "content-encoding", "content-length", "x-request-i
 
 
 class FixtureError(RuntimeError):
-    """The handler raises as the fixture asks (an expected 500 internal-server-error)."""
+    """The handler raises as the fixture asks (an expected 500 internal-server-error; an
+    expected problem of another status is an ``HTTPException`` of that status and detail)."""
 
 
 def application_answers(f: Fixture) -> bool:
@@ -29,12 +30,26 @@ def configures_middleware(f: Fixture) -> bool:
     return "middleware" in f.handler or "cors" in f.handler or "lifecycle_hooks" in f.data
 
 
+def _raised_http_error(status: int, body: Any) -> bool:
+    """Whether the expected body is the problem the framework builds for an HTTP error the
+    application raises (``type``, ``title``, ``status``, ``detail`` and nothing else)."""
+    return (
+        status >= 400
+        and isinstance(body, dict)
+        and set(body) == {"type", "title", "status", "detail"}
+        and str(body["type"]).startswith("https://spikard.dev/errors/")
+        and isinstance(body["detail"], str)
+    )
+
+
 def app_response(expected: dict[str, Any], keep_headers: bool) -> Response:
     """The application's response as the fixture expects it."""
     status = int(expected.get("status_code") or 200)
     body = expected.get("body")
     if status == 500 and isinstance(body, dict) and str(body.get("type", "")).endswith("/internal-server-error"):
         raise FixtureError("handler raised as the fixture asks")
+    if _raised_http_error(status, body):
+        raise HTTPException(status, body["detail"])
     headers: dict[str, str] = {}
     content_type = None
     if keep_headers:

@@ -348,10 +348,7 @@ impl SpikardError {
     pub fn to_problem(&self) -> ProblemDetails {
         let mut problem = ProblemDetails::new(self.code(), self.title(), self.status(), self.to_string());
         if let Self::Http { .. } | Self::HttpProblem(_) = self {
-            problem.type_uri = format!(
-                "https://spikard.dev/errors/{}",
-                status_title(self.status()).to_ascii_lowercase().replace(' ', "-")
-            );
+            problem.type_uri = format!("https://spikard.dev/errors/{}", slug(status_title(self.status())));
         }
         match self {
             Self::Validation(entries) => problem.errors = Some(entries.clone()),
@@ -418,6 +415,23 @@ impl SpikardError {
     }
 }
 
+/// A title as the last segment of a problem `type` URI: lowercase ASCII letters, digits
+/// and single dashes (`I'm a teapot` is `im-a-teapot`).
+pub fn slug(title: &str) -> String {
+    let mut out = String::with_capacity(title.len());
+    for c in title.chars().filter(|c| !matches!(c, '\'' | '’')) {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    while out.ends_with('-') {
+        out.pop();
+    }
+    out
+}
+
 /// Reason phrase for the statuses applications raise most.
 pub fn status_title(status: u16) -> &'static str {
     match status {
@@ -454,6 +468,28 @@ pub fn status_title(status: u16) -> &'static str {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn problem_types_are_slugs() {
+        assert_eq!(slug("I'm a teapot"), "im-a-teapot");
+        assert_eq!(slug("  Not  Found! "), "not-found");
+        for status in 400..600 {
+            let problem = SpikardError::from(HttpProblem::new(status, "x").header("X", "y")).to_problem();
+            let last = problem.type_uri.rsplit('/').next().unwrap();
+            assert!(
+                !last.is_empty()
+                    && last
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+                "{status}: {last}"
+            );
+        }
+        let teapot = SpikardError::Http {
+            status: 418,
+            detail: "Short and stout".into(),
+        };
+        assert_eq!(teapot.to_problem().type_uri, "https://spikard.dev/errors/im-a-teapot");
+    }
 
     #[test]
     fn errors_map_to_the_bindings_exception_classes() {

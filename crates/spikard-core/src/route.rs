@@ -123,7 +123,7 @@ impl RoutePlan {
     /// unless the route sets its own); errors name the route and what is wrong.
     pub fn compile(spec: &RouteSpec, max_nesting_depth: usize) -> Result<Self, SpikardError> {
         let invalid = |msg: String| SpikardError::InvalidRoute(format!("{} {}: {msg}", spec.method, spec.path));
-        let pattern = RoutePattern::parse(&spec.path).map_err(SpikardError::InvalidRoute)?;
+        let pattern = RoutePattern::parse(&spec.path)?;
         let mut specs = Vec::new();
         for (name, kind) in pattern.params() {
             let mut schema = spec

@@ -9,6 +9,8 @@
 
 use serde_json::{json, Value};
 
+use crate::error::SpikardError;
+
 /// The type written after the colon in `{name:type}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SegmentKind {
@@ -22,17 +24,28 @@ pub enum SegmentKind {
 }
 
 impl SegmentKind {
-    fn parse(name: &str) -> Option<Self> {
-        Some(match name {
-            "" | "str" | "string" => Self::String,
-            "int" | "integer" => Self::Int,
-            "float" | "number" => Self::Float,
-            "uuid" => Self::Uuid,
-            "date" => Self::Date,
-            "datetime" | "date-time" => Self::DateTime,
-            "path" => Self::Path,
-            _ => return None,
-        })
+    /// Every kind by the one name a pattern spells it with (`{id}` is a `str`).
+    pub const NAMES: [(&'static str, Self); 7] = [
+        ("str", Self::String),
+        ("int", Self::Int),
+        ("float", Self::Float),
+        ("uuid", Self::Uuid),
+        ("date", Self::Date),
+        ("datetime", Self::DateTime),
+        ("path", Self::Path),
+    ];
+
+    /// The kind a pattern names (one spelling each: `{id:integer}` is not `{id:int}`).
+    pub fn parse(name: &str) -> Option<Self> {
+        if name.is_empty() {
+            return Some(Self::String);
+        }
+        Self::NAMES.iter().find(|(n, _)| *n == name).map(|(_, kind)| *kind)
+    }
+
+    /// The known names, for errors: `str, int, float, uuid, date, datetime, path`.
+    pub fn known() -> String {
+        Self::NAMES.map(|(n, _)| n).join(", ")
     }
 
     /// The JSON Schema a segment of this kind implies when the route gives none.
@@ -62,29 +75,41 @@ pub struct RoutePattern {
 }
 
 impl RoutePattern {
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    /// Parse a pattern. A malformed one is `InvalidRoute`; a segment type nobody knows
+    /// (`{id:integer}`) is `Config`, listing the known ones.
+    pub fn parse(raw: &str) -> Result<Self, SpikardError> {
+        Self::parse_parts(raw).map_err(|e| match e {
+            PatternError::Invalid(msg) => SpikardError::InvalidRoute(msg),
+            PatternError::UnknownType(ty) => SpikardError::Config(format!(
+                "route '{raw}': unknown parameter type '{ty}' (known: {})",
+                SegmentKind::known()
+            )),
+        })
+    }
+
+    fn parse_parts(raw: &str) -> Result<Self, PatternError> {
         if !raw.starts_with('/') {
-            return Err(format!("route '{raw}' must start with '/'"));
+            return Err(PatternError::Invalid(format!("route '{raw}' must start with '/'")));
         }
         let parts: Vec<&str> = raw[1..].split('/').collect();
         let mut segments = Vec::with_capacity(parts.len());
         let mut seen = Vec::new();
         for (i, part) in parts.iter().enumerate() {
             if let Some(inner) = part.strip_prefix('{') {
+                let invalid = |msg: String| PatternError::Invalid(format!("route '{raw}': {msg}"));
                 let inner = inner
                     .strip_suffix('}')
-                    .ok_or_else(|| format!("route '{raw}': unclosed '{{' in segment '{part}'"))?;
+                    .ok_or_else(|| invalid(format!("unclosed '{{' in segment '{part}'")))?;
                 let (name, ty) = inner.split_once(':').unwrap_or((inner, ""));
                 if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
-                    return Err(format!("route '{raw}': invalid parameter name '{name}'"));
+                    return Err(invalid(format!("invalid parameter name '{name}'")));
                 }
-                let kind =
-                    SegmentKind::parse(ty).ok_or_else(|| format!("route '{raw}': unknown parameter type '{ty}'"))?;
+                let kind = SegmentKind::parse(ty).ok_or_else(|| PatternError::UnknownType(ty.to_owned()))?;
                 if kind == SegmentKind::Path && i + 1 != parts.len() {
-                    return Err(format!("route '{raw}': a path parameter must be the last segment"));
+                    return Err(invalid("a path parameter must be the last segment".into()));
                 }
                 if seen.contains(&name) {
-                    return Err(format!("route '{raw}': parameter '{name}' appears twice"));
+                    return Err(invalid(format!("parameter '{name}' appears twice")));
                 }
                 seen.push(name);
                 segments.push(Segment::Param {
@@ -92,9 +117,9 @@ impl RoutePattern {
                     kind,
                 });
             } else if part.contains('{') || part.contains('}') {
-                return Err(format!(
+                return Err(PatternError::Invalid(format!(
                     "route '{raw}': a parameter must fill a whole segment ('{part}')"
-                ));
+                )));
             } else {
                 segments.push(Segment::Static((*part).to_owned()));
             }
@@ -125,6 +150,11 @@ impl RoutePattern {
     }
 }
 
+enum PatternError {
+    Invalid(String),
+    UnknownType(String),
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,10 +181,27 @@ mod tests {
     fn rejects_bad_patterns() {
         assert!(RoutePattern::parse("a").is_err());
         assert!(RoutePattern::parse("/{r:path}/x").is_err());
-        assert!(RoutePattern::parse("/{x:nope}").is_err());
+        assert!(matches!(
+            RoutePattern::parse("/{x}/{x}"),
+            Err(SpikardError::InvalidRoute(_))
+        ));
         assert!(RoutePattern::parse("/{x}/{x}").is_err());
         assert!(RoutePattern::parse("/pre{x}").is_err());
         assert!(RoutePattern::parse("/{x").is_err());
+    }
+
+    #[test]
+    fn unknown_types_are_config_errors_listing_the_known_ones() {
+        for ty in ["nope", "integer", "string", "number", "date-time"] {
+            let Err(SpikardError::Config(msg)) = RoutePattern::parse(&format!("/users/{{id:{ty}}}")) else {
+                panic!("{ty} accepted");
+            };
+            assert_eq!(
+                msg,
+                format!("route '/users/{{id:{ty}}}': unknown parameter type '{ty}' (known: str, int, float, uuid, date, datetime, path)")
+            );
+        }
+        assert!(RoutePattern::parse("/{x:str}").is_ok());
     }
 
     #[test]

@@ -79,7 +79,7 @@ impl<T> Router<T> {
 
     /// Register a route. A route of the same method and shape is a conflict.
     pub fn insert(&mut self, method: &str, pattern: &str, value: T) -> Result<(), SpikardError> {
-        let pattern = RoutePattern::parse(pattern).map_err(SpikardError::InvalidRoute)?;
+        let pattern = RoutePattern::parse(pattern)?;
         let method = method.to_ascii_uppercase();
         let mut node = &mut self.root;
         let mut catch_all = false;

@@ -5,7 +5,6 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use serde::de::DeserializeOwned;
 use spikard_core::route_pattern::RoutePattern;
-use spikard_core::SpikardError;
 use spikard_http::foreign::{decl, ForeignApp, ForeignWebSocket, RouteDecl};
 use spikard_http::{Pipeline, RouteSpec};
 
@@ -95,10 +94,10 @@ impl App {
 }
 
 /// The parameter names of a route pattern, parsed by the core (the package never re-parses
-/// patterns); an invalid pattern raises `RouteError`.
+/// patterns); an invalid pattern raises `RouteError`, an unknown segment type `ConfigError`.
 #[pyfunction]
 pub fn route_params(pattern: &str) -> PyResult<Vec<String>> {
-    let parsed = RoutePattern::parse(pattern).map_err(|e| to_py(&SpikardError::InvalidRoute(e)))?;
+    let parsed = RoutePattern::parse(pattern).map_err(|e| to_py(&e))?;
     Ok(parsed.param_names().into_iter().map(str::to_owned).collect())
 }
 

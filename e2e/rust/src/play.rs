@@ -87,7 +87,21 @@ pub fn route_builder(f: &Fixture, spec: RouteSpec) -> RouteBuilder {
     }
 }
 
-/// The application's response as the fixture expects it.
+/// The detail of the HTTP error the application raises when the expected body is the
+/// problem the framework builds for one (`type`, `title`, `status`, `detail`, nothing else).
+fn raised_http_error(status: StatusCode, body: &Value) -> Option<String> {
+    let obj = body.as_object()?;
+    let shape = obj.len() == 4 && ["type", "title", "status"].iter().all(|k| obj.contains_key(*k));
+    let ours = obj
+        .get("type")
+        .and_then(Value::as_str)
+        .is_some_and(|t| t.starts_with("https://spikard.dev/errors/"));
+    let detail = obj.get("detail").and_then(Value::as_str)?;
+    (status.as_u16() >= 400 && shape && ours).then(|| detail.to_owned())
+}
+
+/// The application's response as the fixture expects it (an expected problem is the
+/// application's HTTP error, raised; an expected 500 `internal-server-error` a failure).
 pub fn app_response(expected: &Value, keep_headers: bool) -> Result<Response, Error> {
     let status = StatusCode::from_u16(expected["status_code"].as_u64().unwrap_or(200) as u16).unwrap_or(StatusCode::OK);
     let body = expected.get("body").cloned().unwrap_or(Value::Null);
@@ -98,6 +112,9 @@ pub fn app_response(expected: &Value, keep_headers: bool) -> Result<Response, Er
             .is_some_and(|t| t.ends_with("/internal-server-error"))
     {
         return Err(Error::internal("handler raised as the fixture asks"));
+    }
+    if let Some(detail) = raised_http_error(status, &body) {
+        return Err(Error::http(status, detail));
     }
     let mut response = Response::new(status);
     let mut content_type: Option<String> = None;

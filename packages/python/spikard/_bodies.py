@@ -13,10 +13,12 @@ package registers with the binding at import.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import enum
 import sys
 from collections.abc import Callable
-from typing import Any, get_origin, is_typeddict
+from typing import Any, Literal, get_args, get_origin, get_type_hints, is_typeddict
 
 import msgspec
 import msgspec.inspect
@@ -75,7 +77,75 @@ def body_schema(tp: Any) -> dict[str, Any]:
     if is_pydantic_model(tp):
         schema: dict[str, Any] = tp.model_json_schema()
         return schema
-    return _inline_root(msgspec.json.schema(tp))
+    return _declared_order(_inline_root(msgspec.json.schema(tp)), tp)
+
+
+def _declared_order(schema: dict[str, Any], tp: Any) -> dict[str, Any]:
+    """msgspec sorts the values of ``Enum`` and ``Literal`` schemas; put them back in the
+    order the type declares them (as a query parameter's schema has them, so validation
+    messages list them the same way) and give them their JSON ``type``."""
+    declared: dict[tuple[str, ...], list[Any]] = {}
+    _collect_choices(tp, declared, set())
+    if declared:
+        _reorder(schema, declared)
+    return schema
+
+
+def _choice_key(values: list[Any]) -> tuple[str, ...]:
+    return tuple(sorted(repr(v) for v in values))
+
+
+def _collect_choices(tp: Any, out: dict[tuple[str, ...], list[Any]], seen: set[int]) -> None:
+    """The value lists of the ``Enum`` and ``Literal`` types inside ``tp``, as declared."""
+    if id(tp) in seen:
+        return
+    seen.add(id(tp))
+    values: list[Any] | None = None
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        values = [m.value for m in tp]
+    elif get_origin(tp) is Literal:
+        values = list(get_args(tp))
+    if values is not None:
+        out.setdefault(_choice_key(values), values)
+        return
+    nested: list[Any] = list(get_args(tp))
+    if isinstance(tp, type) and get_origin(tp) is None and is_body_type(tp) and tp is not dict:
+        with contextlib.suppress(NameError, TypeError):  # unresolvable annotations: msgspec's order stays
+            nested += list(get_type_hints(tp).values())
+    for child in nested:
+        _collect_choices(child, out, seen)
+
+
+def _children(info: Any) -> list[Any]:
+    """The nested types of a ``msgspec.inspect`` type."""
+    children: list[Any] = [getattr(info, attr, None) for attr in ("item_type", "key_type", "value_type")]
+    children += list(getattr(info, "item_types", ()) or ())
+    children += list(getattr(info, "types", ()) or ())
+    children += [f.type for f in getattr(info, "fields", ()) or ()]
+    return [c for c in children if isinstance(c, msgspec.inspect.Type)]
+
+
+def _reorder(schema: Any, declared: dict[tuple[str, ...], list[Any]]) -> None:
+    if isinstance(schema, list):
+        for item in schema:
+            _reorder(item, declared)
+        return
+    if not isinstance(schema, dict):
+        return
+    values = schema.get("enum")
+    if isinstance(values, list):
+        order = declared.get(_choice_key(values))
+        if order is not None:
+            schema["enum"] = list(order)
+        if "type" not in schema:
+            kinds = {type(v) for v in schema["enum"]}
+            if kinds == {str}:
+                schema["type"] = "string"
+            elif kinds == {int}:
+                schema["type"] = "integer"
+    for key, value in schema.items():
+        if key not in ("enum", "const", "default", "examples"):
+            _reorder(value, declared)
 
 
 def body_converter(tp: Any) -> Converter | None:
@@ -139,13 +209,7 @@ def _omits(info: Any, seen: set[int]) -> bool:
         return True
     if isinstance(info, msgspec.inspect.StructType) and info.cls.__struct_config__.omit_defaults:
         return True
-    children: list[Any] = []
-    for attr in ("item_type", "key_type", "value_type"):
-        children.append(getattr(info, attr, None))
-    children += list(getattr(info, "item_types", ()) or ())
-    children += list(getattr(info, "types", ()) or ())
-    children += [f.type for f in getattr(info, "fields", ()) or ()]
-    return any(isinstance(c, msgspec.inspect.Type) and _omits(c, seen) for c in children)
+    return any(_omits(c, seen) for c in _children(info))
 
 
 def _every_field(value: Any) -> Any:

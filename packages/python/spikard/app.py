@@ -10,6 +10,11 @@
     def get_user(user_id: int, verbose: bool = False) -> dict:
         return {"id": user_id, "verbose": verbose}
 
+Module-level decorators (``get``, ``post``...) register on *the* app: the only
+``Spikard`` alive in the process (routes declared before it exists are adopted by the
+first one created). With two or more apps alive they cannot tell which one is meant and
+raise ``ConfigError``: decorate with the app's own methods (``@app.get``) then.
+
 Registration analyses the handler's signature once (see ``spikard._signature``),
 hands the resulting JSON Schemas to the Rust core and raises on conflicts or
 invalid schemas right at the decorator.
@@ -17,7 +22,9 @@ invalid schemas right at the decorator.
 
 from __future__ import annotations
 
+import gc
 import inspect
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any, TypeVar
@@ -39,14 +46,25 @@ PHASES = ("on_request", "pre_validation", "pre_handler", "on_response", "on_erro
 #: A route's hooks: one callable or a list of them, per phase keyword.
 Hooks = Callable[..., Any] | list[Callable[..., Any]] | None
 
-_current: Spikard | None = None
+#: The apps alive in the process.
+_apps: weakref.WeakSet[Spikard] = weakref.WeakSet()
 #: Routes declared with module-level decorators before any app existed.
 _pending: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
 
 
 def current_app() -> Spikard | None:
-    """The most recently created app (the target of module-level decorators)."""
-    return _current
+    """The app module-level decorators register on: the only ``Spikard`` alive (``None``
+    before one exists). Raises ``ConfigError`` when several are alive."""
+    apps = list(_apps)
+    if len(apps) > 1:  # apps only kept alive by reference cycles are not "alive"
+        gc.collect()
+        apps = list(_apps)
+    if len(apps) > 1:
+        raise ConfigError(
+            f"module-level route decorators register on the only app, but {len(apps)} Spikard apps exist: "
+            "decorate with the app's own methods (@app.get(...)) instead"
+        )
+    return apps[0] if apps else None
 
 
 class Spikard:
@@ -54,7 +72,6 @@ class Spikard:
     (``{name: Provide(...) or a value}``, see ``spikard.di``)."""
 
     def __init__(self, config: ServerConfig | None = None, *, dependencies: Mapping[str, Any] | None = None) -> None:
-        global _current  # noqa: PLW0603 - module-level decorators target the latest app
         self.config = config or ServerConfig()
         self._core = _CoreApp(self.config.to_rust())
         self._dependencies: dict[str, Provide] = {}
@@ -62,7 +79,7 @@ class Spikard:
         self._request_parameters: dict[str, str] = {}
         for name, dependency in (dependencies or {}).items():
             self.provide(name, dependency)
-        _current = self
+        _apps.add(self)
         while _pending:
             args, kwargs = _pending.pop(0)
             self.add_route(*args, **kwargs)
@@ -372,16 +389,23 @@ def _section(name: str) -> str:
 def _module_decorator(method: str) -> Callable[..., Callable[[F], F]]:
     def register(path: str, **options: Any) -> Callable[[F], F]:
         def decorator(handler: F) -> F:
-            if _current is None:
+            try:
+                app = current_app()
+            except ConfigError as e:
+                raise ConfigError(f"@{method.lower()}({path!r}): {e}") from None
+            if app is None:
                 _pending.append(((method, path, handler), options))
             else:
-                _current.add_route(method, path, handler, **options)
+                app.add_route(method, path, handler, **options)
             return handler
 
         return decorator
 
     register.__name__ = method.lower()
-    register.__doc__ = f"Register a ``{method}`` route on the current app (see :func:`current_app`)."
+    register.__doc__ = (
+        f"Register a ``{method}`` route on the only app alive (see :func:`current_app`); "
+        "with several apps, use the app's own method."
+    )
     return register
 
 

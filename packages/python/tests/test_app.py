@@ -30,8 +30,8 @@ def test_module_decorators_register_on_the_current_app() -> None:
 
 
 def test_routes_declared_before_the_app_are_adopted() -> None:
-    saved = app_module._current
-    app_module._current = None
+    saved = list(app_module._apps)
+    app_module._apps.clear()
     try:
 
         @get("/early/{n:int}")
@@ -42,7 +42,8 @@ def test_routes_declared_before_the_app_are_adopted() -> None:
         assert TestClient(app).get("/early/3").json() == {"n": 3}
         assert early(4) == {"n": 4}  # the decorator returns the function itself
     finally:
-        app_module._current = saved
+        app_module._apps.clear()
+        app_module._apps.update(saved)
 
 
 def test_route_decorator_with_several_methods() -> None:

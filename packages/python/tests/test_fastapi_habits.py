@@ -4,13 +4,15 @@ write it. Checked by ``mypy --strict`` with the package (``pyproject.toml``)."""
 from __future__ import annotations
 
 import dataclasses
-from typing import Annotated, NamedTuple, TypedDict
+import enum
+from typing import Annotated, Literal, NamedTuple, TypedDict
 
 import msgspec
 import pydantic
 import pytest
 
-from spikard import ConfigError, Dependency, Header, Provide, Query, Spikard
+from spikard import ConfigError, Dependency, Header, HTTPException, Provide, Query, Spikard, get
+from spikard.config import OpenApiConfig, ServerConfig
 from spikard.testing import TestClient
 
 # -- 1. a response holds every field of the value returned ---------------------------
@@ -192,3 +194,90 @@ def test_the_dependency_is_still_reachable_explicitly() -> None:
     client = TestClient(app)
     assert client.get("/items?page=2").json() == {"limit": 50, "page": 2}
     assert client.get("/plain").json() == {"limit": 50}
+
+
+# -- 6. sharp edges ----------------------------------------------------------------------
+
+
+def test_module_level_decorators_refuse_to_guess_between_two_apps() -> None:
+    first, second = Spikard(), Spikard()
+    with pytest.raises(ConfigError, match=r"@get\('/ping'\).*2 Spikard apps exist.*@app\.get"):
+
+        @get("/ping")
+        def ping() -> str:
+            return "pong"
+
+    assert len(first) == len(second) == 0
+
+
+def test_module_level_decorators_register_on_the_only_app() -> None:
+    app = Spikard()
+
+    @get("/ping")
+    def ping() -> str:
+        return "pong"
+
+    assert TestClient(app).get("/ping").text == "pong"
+
+
+def test_an_unknown_segment_type_is_a_config_error_listing_the_known_ones() -> None:
+    app = Spikard()
+    with pytest.raises(ConfigError, match=r"unknown parameter type 'integer' \(known: str, int, float, uuid"):
+
+        @app.get("/items/{item_id:integer}")
+        def item(item_id: int) -> dict[str, int]:
+            return {"id": item_id}
+
+
+def test_problem_types_are_slugs() -> None:
+    app = Spikard()
+
+    @app.get("/coffee")
+    def coffee() -> None:
+        raise HTTPException(418, "Short and stout")
+
+    problem = TestClient(app).get("/coffee").json()
+    assert problem["type"] == "https://spikard.dev/errors/im-a-teapot"
+    assert problem["title"] == "I'm a teapot"
+
+
+class Color(str, enum.Enum):
+    RED = "red"
+    GREEN = "green"
+    BLUE = "blue"
+
+
+class Paint(msgspec.Struct):
+    color: Color
+    finish: Literal["matte", "gloss", "satin"] = "matte"
+
+
+def paint_app() -> Spikard:
+    app = Spikard(ServerConfig(openapi=OpenApiConfig(enabled=True)))
+
+    @app.post("/paint")
+    def paint(paint: Paint, color: Color, finish: Literal["matte", "gloss", "satin"] = "matte") -> dict[str, str]:
+        return {"color": color.value, "finish": finish}
+
+    return app
+
+
+def test_enum_errors_list_the_values_as_declared_in_the_query_and_in_the_body() -> None:
+    res = TestClient(paint_app()).post("/paint?color=pink&finish=shiny", json={"color": "pink", "finish": "shiny"})
+    messages = {tuple(e["loc"]): e["msg"] for e in res.json()["errors"]}
+    colors = "Input should be 'red', 'green' or 'blue'"
+    finishes = "Input should be 'matte', 'gloss' or 'satin'"
+    assert messages == {
+        ("query", "color"): colors,
+        ("query", "finish"): finishes,
+        ("body", "color"): colors,
+        ("body", "finish"): finishes,
+    }
+
+
+def test_enum_schemas_are_documented_with_their_type() -> None:
+    doc = TestClient(paint_app()).get("/openapi.json").json()
+    assert doc["components"]["schemas"]["Color"]["type"] == "string"
+    assert doc["components"]["schemas"]["Color"]["enum"] == ["red", "green", "blue"]
+    params = {p["name"]: p["schema"] for p in doc["paths"]["/paint"]["post"]["parameters"]}
+    assert params["finish"]["type"] == "string"

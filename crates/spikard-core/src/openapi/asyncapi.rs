@@ -233,7 +233,10 @@ mod tests {
             doc["operations"]["events_send"]["messages"][0]["$ref"],
             "#/channels/events/messages/event"
         );
-        assert_eq!(doc["components"]["schemas"]["Kind"], json!({"enum": ["text", "join"]}));
+        assert_eq!(
+            doc["components"]["schemas"]["Kind"],
+            json!({"enum": ["text", "join"], "type": "string"})
+        );
         assert_eq!(
             doc["components"]["schemas"]["Chat"]["properties"]["kind"],
             json!({"$ref": "#/components/schemas/Kind"})

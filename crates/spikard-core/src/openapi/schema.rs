@@ -99,6 +99,56 @@ fn drop_redundant_title(schema: &mut Value, name: &str) {
     }
 }
 
+/// Give every `enum` without a `type` the JSON type of its values (`string`, `integer`,
+/// ...; a list when they differ), so documentation tools do not show it as "any".
+/// Values (`enum`, `const`, `default`, `examples`) are data and left alone.
+pub fn type_enums(schema: &mut Value) {
+    match schema {
+        Value::Object(obj) => {
+            if !obj.contains_key("type") {
+                if let Some(Value::Array(values)) = obj.get("enum") {
+                    if let Some(ty) = enum_type(values) {
+                        obj.insert("type".into(), ty);
+                    }
+                }
+            }
+            for (key, value) in obj.iter_mut() {
+                if !matches!(key.as_str(), "enum" | "const" | "default" | "examples" | "example") {
+                    type_enums(value);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(type_enums),
+        _ => {}
+    }
+}
+
+fn enum_type(values: &[Value]) -> Option<Value> {
+    let mut types: Vec<&str> = Vec::new();
+    for v in values {
+        let ty = match v {
+            Value::Null => "null",
+            Value::Bool(_) => "boolean",
+            Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::Array(_) => "array",
+            Value::Object(_) => "object",
+        };
+        if !types.contains(&ty) {
+            types.push(ty);
+        }
+    }
+    if types.contains(&"number") {
+        types.retain(|t| *t != "integer");
+    }
+    match types.as_slice() {
+        [] => None,
+        [one] => Some(Value::from(*one)),
+        many => Some(Value::from(many.to_vec())),
+    }
+}
+
 fn refers_to_root(value: &Value) -> bool {
     match value {
         Value::Object(obj) => obj.get("$ref").and_then(Value::as_str) == Some("#") || obj.values().any(refers_to_root),
@@ -136,7 +186,8 @@ impl SchemaRegistry {
 
     /// Register a schema; returns what to put in its place. With `name_root`, an object
     /// schema with a `title` (a named type) becomes a component and a `$ref` is returned.
-    pub fn add(&mut self, schema: Value, name_root: bool) -> Value {
+    pub fn add(&mut self, mut schema: Value, name_root: bool) -> Value {
+        type_enums(&mut schema);
         let Value::Object(mut obj) = schema else {
             return schema;
         };
@@ -303,6 +354,30 @@ mod tests {
         assert_eq!(reg.add(root, true), json!({"$ref": "#/components/schemas/Item"}));
         assert_eq!(reg.schemas().len(), 1, "{:#?}", reg.schemas());
         assert_eq!(reg.schemas()["Item"], item);
+    }
+
+    #[test]
+    fn enums_without_a_type_get_the_type_of_their_values() {
+        let mut reg = SchemaRegistry::default();
+        let schema = json!({
+            "type": "object",
+            "properties": {
+                "color": {"enum": ["red", "green"]},
+                "n": {"enum": [2, 1]},
+                "x": {"enum": [1, 2.5, null]},
+                "typed": {"type": "string", "enum": ["a"], "default": {"enum": ["data"]}}
+            },
+            "$defs": {"Color": {"title": "Color", "enum": ["b", "a"]}}
+        });
+        let out = reg.add(schema, false);
+        assert_eq!(
+            out["properties"]["color"],
+            json!({"enum": ["red", "green"], "type": "string"})
+        );
+        assert_eq!(out["properties"]["n"]["type"], "integer");
+        assert_eq!(out["properties"]["x"]["type"], json!(["number", "null"]));
+        assert_eq!(out["properties"]["typed"]["default"], json!({"enum": ["data"]}));
+        assert_eq!(reg.schemas()["Color"], json!({"enum": ["b", "a"], "type": "string"}));
     }
 
     #[test]
