@@ -13,6 +13,7 @@
 
 pub mod background;
 pub mod client_ip;
+mod connection;
 pub mod cookies;
 pub mod di;
 pub mod docs;

@@ -1,16 +1,89 @@
 //! Request limits and raw input: target and header sizes, path decoding, the
-//! body read against its size limit.
+//! body read against its size limit and against a stall ([`progress_body`]).
 //!
 //! Why hand-written, not tower-http's `RequestBodyLimitLayer`: the limit is per route, and
 //! an oversize body is a 413 problem read against `Content-Length` and the bytes that
 //! arrive; see `docs/middleware.md`.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
 use axum::body::Body;
 use bytes::Bytes;
 use http::header;
+use http_body::Frame;
 use http_body_util::{BodyExt, Limited};
 use spikard_core::config::ServerConfig;
 use spikard_core::SpikardError;
+
+/// A request body that went `body_read_timeout_secs` without a byte while it was read.
+#[derive(Debug, thiserror::Error)]
+#[error("no request body bytes arrived for {} seconds", .0.as_secs_f64())]
+pub struct BodyStalled(pub Duration);
+
+/// The request body as the pipeline reads it: an error ([`BodyStalled`], answered as a 408
+/// problem by [`read_body`]) when no byte arrives for `timeout` while it is being read. The
+/// clock runs only while a reader waits, so a handler that reads late is not penalised.
+pub fn progress_body(body: hyper::body::Incoming, timeout: Duration) -> Body {
+    if http_body::Body::is_end_stream(&body) {
+        return Body::new(body);
+    }
+    Body::new(ProgressBody {
+        inner: body,
+        timeout,
+        sleep: None,
+    })
+}
+
+struct ProgressBody {
+    inner: hyper::body::Incoming,
+    timeout: Duration,
+    /// The deadline of the current wait (none until a read has to wait).
+    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl http_body::Body for ProgressBody {
+    type Data = Bytes;
+    type Error = crate::BoxError;
+
+    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, crate::BoxError>>> {
+        let this = self.get_mut();
+        match Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(frame) => {
+                this.sleep = None;
+                Poll::Ready(frame.map(|f| f.map_err(Into::into)))
+            }
+            Poll::Pending => {
+                let timeout = this.timeout;
+                let sleep = this.sleep.get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+                match sleep.as_mut().poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(Some(Err(Box::new(BodyStalled(timeout))))),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// The [`BodyStalled`] in an error's source chain.
+fn stalled<'a>(mut err: &'a (dyn std::error::Error + 'static)) -> Option<&'a BodyStalled> {
+    loop {
+        if let Some(s) = err.downcast_ref::<BodyStalled>() {
+            return Some(s);
+        }
+        err = err.source()?;
+    }
+}
 
 /// Refuse an oversize request target (414) or header block (431).
 pub fn check_head(parts: &http::request::Parts, config: &ServerConfig) -> Result<(), SpikardError> {
@@ -70,6 +143,10 @@ pub async fn read_body(body: Body, headers: &http::HeaderMap, limit: usize) -> R
     let collected = Limited::new(body, limit).collect().await.map_err(|e| {
         if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
             SpikardError::PayloadTooLarge { limit }
+        } else if let Some(s) = stalled(&*e) {
+            SpikardError::RequestTimeout {
+                seconds: s.0.as_secs_f64(),
+            }
         } else {
             SpikardError::BadRequest(format!("Failed to read request body: {e}"))
         }

@@ -1,20 +1,28 @@
-//! The HTTP server: axum on tokio, HTTP/1.1 (with WebSocket upgrades) and h2c, graceful
-//! shutdown on SIGINT/SIGTERM: in-flight requests first, then background tasks.
-
-use std::net::SocketAddr;
-use std::time::Duration;
+//! The HTTP server: axum on tokio, HTTP/1.1 (with WebSocket upgrades) and h2c, timeouts and
+//! connection limits from the moment a connection is accepted ([`crate::connection`]),
+//! graceful shutdown on SIGINT/SIGTERM: requests already read first, then background tasks.
 
 use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
 
-use axum::body::Body;
 use axum::extract::ConnectInfo;
+use futures_util::FutureExt;
 use http::Request;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
-use hyper_util::server::graceful::GracefulShutdown;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Notify;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
+use crate::connection::{
+    drive, refuse, secs, ConnGuard, ConnState, Io, Limits, Signals, Timeouts, TrackedBody, PRESSURE_MIN_IDLE,
+};
+use crate::limits::progress_body;
 use crate::pipeline::Pipeline;
 
 /// Bind `config.host:config.port` and serve until SIGINT/SIGTERM, then drain in-flight requests.
@@ -45,6 +53,9 @@ pub fn run(pipeline: Pipeline, reuse_port: bool) -> std::io::Result<()> {
     })
 }
 
+/// Connections the kernel queues for `accept()`; past the connection limit new ones wait here.
+const LISTEN_BACKLOG: u32 = 1024;
+
 /// Listen on `host:port`; with `reuse_port`, several processes may share the port
 /// (`SO_REUSEPORT`, Unix). Must be called inside a tokio runtime. Errors name the address.
 pub fn bind(host: &str, port: u16, reuse_port: bool) -> std::io::Result<TcpListener> {
@@ -65,7 +76,7 @@ pub fn bind(host: &str, port: u16, reuse_port: bool) -> std::io::Result<TcpListe
         #[cfg(unix)]
         socket.set_reuseport(reuse_port)?;
         socket.bind(addr)?;
-        socket.listen(1024)
+        socket.listen(LISTEN_BACKLOG)
     };
     #[cfg(not(unix))]
     let _ = reuse_port;
@@ -74,9 +85,19 @@ pub fn bind(host: &str, port: u16, reuse_port: bool) -> std::io::Result<TcpListe
 
 /// Serve on an existing listener until `shutdown` completes (used by tests and embedders).
 ///
-/// Each connection is served by hyper (HTTP/1.1 with upgrades, and h2c when enabled) with a
-/// header-read deadline, so a client that trickles its headers cannot hold a connection open.
-/// Requests go through [`Pipeline::handle`], so through the app's tower layers when it has some.
+/// Each connection is served by hyper (HTTP/1.1 with upgrades, and h2c when enabled) under
+/// the config's timeouts and connection limits (see [`crate::connection`]). Requests go
+/// through [`Pipeline::handle`], so through the app's tower layers when it has some.
+///
+/// At the connection limit the loop stops accepting (new connections wait in the listen
+/// backlog) and asks idle connections to close. An `accept()` error (out of file
+/// descriptors, ...) pauses accepting with a growing back-off, asks idle connections to
+/// close, and is logged at most once per [`ACCEPT_LOG_INTERVAL`].
+///
+/// When `shutdown` completes the listener is closed (connections already in its backlog are
+/// taken and drained like the others; later ones are refused), every connection finishes the
+/// requests that reached it and closes, and the server waits up to `shutdown_timeout_secs`
+/// for them before closing what is left; then background tasks drain.
 pub async fn serve_listener(
     listener: TcpListener,
     pipeline: Pipeline,
@@ -89,55 +110,157 @@ pub async fn serve_listener(
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(Duration::from_secs(config.header_read_timeout_secs.max(1)))
+        .header_read_timeout(secs(config.header_read_timeout_secs))
         .keep_alive(true);
     if !config.http2 {
         builder = builder.http1_only();
     }
-    let graceful = GracefulShutdown::new();
+    let limits = Limits::new(&config);
+    let timeouts = Timeouts::new(&config);
+    let body_timeout = secs(config.body_read_timeout_secs);
+    let signals = Signals {
+        drain: CancellationToken::new(),
+        abort: CancellationToken::new(),
+        pressure: Arc::new(Notify::new()),
+    };
+    let connections = TaskTracker::new();
+    let mut accept_errors = AcceptErrors::default();
+    let mut full_logged: Option<Instant> = None;
+    let serve = |stream: TcpStream, peer: SocketAddr, guard: ConnGuard| {
+        let _ = stream.set_nodelay(true);
+        let state = ConnState::new();
+        let io = Io::new(stream, Arc::clone(&state), guard);
+        let service = {
+            let pipeline = pipeline.clone();
+            let state = Arc::clone(&state);
+            hyper::service::service_fn(move |mut req: Request<Incoming>| {
+                let in_flight = state.request_started();
+                let pipeline = pipeline.clone();
+                req.extensions_mut().insert(ConnectInfo(peer));
+                let req = req.map(|body| progress_body(body, body_timeout));
+                async move {
+                    let response = pipeline.handle(req).await;
+                    Ok::<_, Infallible>(response.map(|body| TrackedBody::new(body, in_flight)))
+                }
+            })
+        };
+        let conn = builder
+            .serve_connection_with_upgrades(TokioIo::new(io), service)
+            .into_owned();
+        connections.spawn(drive(conn, state, timeouts, signals.clone(), peer));
+    };
     let mut shutdown = std::pin::pin!(shutdown);
-    loop {
+    'accept: loop {
+        let permit = loop {
+            match limits.try_slot() {
+                Ok(permit) => break permit,
+                Err(slots) => {
+                    signals.pressure.notify_waiters();
+                    if full_logged.is_none_or(|t| t.elapsed() >= ACCEPT_LOG_INTERVAL) {
+                        full_logged = Some(Instant::now());
+                        tracing::warn!(
+                            limit = config.max_connections,
+                            "connection limit reached; new connections wait and idle ones are closed"
+                        );
+                    }
+                    tokio::select! {
+                        permit = slots.acquire_owned() => break permit.ok(),
+                        () = tokio::time::sleep(PRESSURE_MIN_IDLE / 4) => {},
+                        () = &mut shutdown => break 'accept,
+                    }
+                }
+            }
+        };
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok(conn) => conn,
+                Ok(conn) => {
+                    accept_errors.succeeded();
+                    conn
+                }
                 Err(e) => {
-                    // Out of file descriptors and the like: back off instead of spinning.
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
+                    signals.pressure.notify_waiters();
+                    let pause = accept_errors.failed(&e);
+                    tokio::select! {
+                        () = tokio::time::sleep(pause) => continue,
+                        () = &mut shutdown => break,
+                    }
                 }
             },
             () = &mut shutdown => break,
         };
-        let _ = stream.set_nodelay(true);
-        let pipeline = pipeline.clone();
-        let service = hyper::service::service_fn(move |mut req: Request<Incoming>| {
-            let pipeline = pipeline.clone();
-            req.extensions_mut().insert(ConnectInfo(peer));
-            async move { Ok::<_, Infallible>(pipeline.handle(req.map(Body::new)).await) }
-        });
-        let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
-        let connection = graceful.watch(connection.into_owned());
-        tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                tracing::debug!(error = %e, %peer, "connection closed with an error");
+        let guard = match limits.admit(peer.ip(), permit) {
+            Ok(guard) => guard,
+            Err(guard) => {
+                connections.spawn(refuse(stream, guard));
+                continue;
             }
-        });
+        };
+        serve(stream, peer, guard);
+    }
+    // Connections the kernel completed before the shutdown are served what they already sent
+    // (they drain at once); connections made from now on are refused.
+    signals.drain.cancel();
+    for _ in 0..BACKLOG_DRAIN_MAX {
+        match listener.accept().now_or_never() {
+            Some(Ok((stream, peer))) => serve(stream, peer, ConnGuard::none()),
+            _ => break,
+        }
     }
     drop(listener);
     // Upgraded connections are no longer hyper's: tell WebSocket sessions to close.
     pipeline.close_websockets();
+    connections.close();
     let timeout = Duration::from_secs(config.shutdown_timeout_secs);
-    tokio::select! {
-        () = graceful.shutdown() => {},
-        () = tokio::time::sleep(timeout) => {
-            tracing::warn!("graceful shutdown timed out; closing remaining connections");
-        }
+    if tokio::time::timeout(timeout, connections.wait()).await.is_err() {
+        tracing::warn!(
+            remaining = connections.len(),
+            "graceful shutdown timed out; closing remaining connections"
+        );
+        signals.abort.cancel();
     }
     // Requests are done (or abandoned): let the work they started finish, within its own limit.
     let background = pipeline.background().clone();
     background.drain(background.drain_timeout()).await;
     Ok(())
+}
+
+/// `accept()` failures are logged at most once per this interval (with how many were not).
+pub const ACCEPT_LOG_INTERVAL: Duration = Duration::from_secs(5);
+/// At most this many connections are taken from the backlog on shutdown.
+const BACKLOG_DRAIN_MAX: usize = 4096;
+
+/// The back-off and the rate-limited log of `accept()` failures.
+#[derive(Default)]
+struct AcceptErrors {
+    /// Failures in a row.
+    streak: u32,
+    /// Failures not logged since the last log line.
+    unlogged: u64,
+    last_log: Option<Instant>,
+}
+
+impl AcceptErrors {
+    fn succeeded(&mut self) {
+        self.streak = 0;
+    }
+
+    /// Log (or count) `e`; returns how long to pause before accepting again: 5 ms doubling
+    /// to 1 s while the failures last.
+    fn failed(&mut self, e: &std::io::Error) -> Duration {
+        if self.last_log.is_none_or(|t| t.elapsed() >= ACCEPT_LOG_INTERVAL) {
+            self.last_log = Some(Instant::now());
+            tracing::warn!(
+                error = %e,
+                not_logged = self.unlogged,
+                "accept failed (out of file descriptors?); pausing accepts and closing idle connections"
+            );
+            self.unlogged = 0;
+        } else {
+            self.unlogged += 1;
+        }
+        self.streak = self.streak.saturating_add(1);
+        Duration::from_millis(5u64 << self.streak.min(8).saturating_sub(1)).min(Duration::from_secs(1))
+    }
 }
 
 /// Completes on SIGINT or SIGTERM.

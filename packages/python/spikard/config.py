@@ -217,10 +217,20 @@ class ServerConfig:
     max_uri_length: int = 8 * 1024
     #: Deepest JSON nesting accepted in a body (400 beyond).
     max_nesting_depth: int = 64
-    #: Seconds to wait for in-flight requests on shutdown.
+    #: Seconds shutdown waits for requests already received to be answered.
     shutdown_timeout_secs: int = 30
-    #: Seconds a client may take to send a request's headers (slow clients are disconnected).
+    #: Seconds a client may take to send a request's headers, from its first byte.
     header_read_timeout_secs: int = 30
+    #: Seconds a new connection may stay silent before its first byte (then it is closed).
+    first_byte_timeout_secs: int = 10
+    #: Seconds a keep-alive connection may stay idle between requests (then it is closed).
+    keep_alive_timeout_secs: int = 5
+    #: Seconds a request body may go without a byte (then a 408 problem and the connection is closed).
+    body_read_timeout_secs: int = 30
+    #: Open connections served at once (``None``: no limit); past it new connections wait.
+    max_connections: int | None = 10_000
+    #: Open connections from one client IP (``None``: no limit); past it a 429 problem.
+    max_connections_per_ip: int | None = None
     #: Accept HTTP/2 over cleartext (prior knowledge) besides HTTP/1.1.
     http2: bool = True
     #: Log each request (method, route, status, duration).

@@ -25,10 +25,29 @@ pub struct ServerConfig {
     pub max_uri_length: usize,
     /// Deepest JSON nesting accepted in a body (400 beyond).
     pub max_nesting_depth: usize,
-    /// Seconds to wait for in-flight requests on shutdown.
+    /// Seconds shutdown waits for requests already received to be answered (then the
+    /// remaining connections are closed).
     pub shutdown_timeout_secs: u64,
-    /// Seconds a client may take to send a request's headers (slow clients are disconnected).
+    /// Seconds a client may take to send a request's headers, from its first byte (slow
+    /// clients are disconnected). Hyper's `header_read_timeout`; at least 1.
     pub header_read_timeout_secs: u64,
+    /// Seconds a new connection may stay silent before its first byte (then it is closed
+    /// without an answer); at least 1. nginx's `client_header_timeout` plays this role.
+    pub first_byte_timeout_secs: u64,
+    /// Seconds a keep-alive connection may stay idle between requests (then it is closed);
+    /// at least 1. The same default as uvicorn's `timeout_keep_alive` and Node's `keepAliveTimeout`.
+    pub keep_alive_timeout_secs: u64,
+    /// Seconds a request body may go without a byte while the server waits for it (then the
+    /// request is answered with a 408 problem and the connection closed); at least 1.
+    /// nginx's `client_body_timeout`.
+    pub body_read_timeout_secs: u64,
+    /// Open connections served at once (`None`: no limit). Past it the server stops accepting
+    /// (new connections wait in the listen backlog) and closes idle keep-alive connections to
+    /// make room; connections in use keep being served.
+    pub max_connections: Option<usize>,
+    /// Open connections from one client IP address (`None`: no limit). A connection past it is
+    /// answered with a 429 problem and closed.
+    pub max_connections_per_ip: Option<usize>,
     /// Accept HTTP/2 over cleartext (prior knowledge) besides HTTP/1.1.
     pub http2: bool,
     /// Log each request (method, route, status, duration) through `tracing`.
@@ -69,6 +88,11 @@ impl Default for ServerConfig {
             max_nesting_depth: crate::request_body::DEFAULT_MAX_NESTING_DEPTH,
             shutdown_timeout_secs: 30,
             header_read_timeout_secs: 30,
+            first_byte_timeout_secs: 10,
+            keep_alive_timeout_secs: 5,
+            body_read_timeout_secs: 30,
+            max_connections: Some(10_000),
+            max_connections_per_ip: None,
             http2: true,
             request_logging: true,
             trusted_proxies: Vec::new(),
