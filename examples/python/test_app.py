@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
+
 import pytest
 
 import app as service
@@ -75,3 +78,13 @@ def test_docs_describe_the_service(client: TestClient) -> None:
     assert set(doc["paths"]) == {"/products", "/products/{product_id}"}
     assert doc["paths"]["/products"]["get"]["summary"] == "List products"
     assert client.get("/docs").status_code == 200
+
+
+def test_the_demo_runs_a_release_build_and_says_so() -> None:
+    """``./task demo`` serves an optimised extension (not the debug one the tests use) and
+    announces the build, which takes minutes the first time."""
+    root = Path(__file__).resolve().parents[2]
+    dry = subprocess.run([str(root / "task"), "--dry", "demo"], cwd=root, capture_output=True, text=True, check=True)
+    plan = dry.stdout + dry.stderr
+    assert 'maturin" develop --release' in plan
+    assert "Building the Python extension in release mode" in plan
