@@ -226,6 +226,11 @@ pub enum SpikardError {
     /// The handler (or a hook) did not finish within the request deadline.
     #[error("Request did not complete within {seconds} seconds")]
     RequestTimeout { seconds: f64 },
+    /// A request head the HTTP parser refused before routing: 400 (malformed), 414 (URI too
+    /// long) or 431 (too many or too large header fields); the same problem types as the
+    /// pipeline's `bad-request`, `uri-too-long` and `headers-too-large`.
+    #[error("{detail}")]
+    MalformedHead { status: u16, detail: String },
     /// A rate limit was exceeded; the client may retry after this many seconds.
     #[error("Rate limit exceeded; retry after {retry_after} seconds")]
     TooManyRequests { retry_after: u64 },
@@ -267,6 +272,9 @@ impl SpikardError {
             Self::Internal(_) => "internal-server-error",
             Self::Http { .. } | Self::HttpProblem(_) => "http-error",
             Self::RequestTimeout { .. } => "request-timeout",
+            Self::MalformedHead { status: 414, .. } => "uri-too-long",
+            Self::MalformedHead { status: 431, .. } => "headers-too-large",
+            Self::MalformedHead { .. } => "bad-request",
             Self::TooManyRequests { .. } => "too-many-requests",
             Self::Unauthorized { .. } => "unauthorized",
             Self::Forbidden { .. } => "forbidden",
@@ -291,6 +299,9 @@ impl SpikardError {
             Self::Http { status, .. } => *status,
             Self::HttpProblem(p) => p.status,
             Self::RequestTimeout { .. } => 408,
+            Self::MalformedHead { status: 414, .. } => 414,
+            Self::MalformedHead { status: 431, .. } => 431,
+            Self::MalformedHead { .. } => 400,
             Self::TooManyRequests { .. } => 429,
             Self::Unauthorized { .. } => 401,
             Self::Forbidden { .. } => 403,
@@ -320,6 +331,9 @@ impl SpikardError {
             Self::Http { status, .. } => status_title(*status),
             Self::HttpProblem(p) => status_title(p.status),
             Self::RequestTimeout { .. } => "Request Timeout",
+            Self::MalformedHead { status: 414, .. } => "URI Too Long",
+            Self::MalformedHead { status: 431, .. } => "Request Header Fields Too Large",
+            Self::MalformedHead { .. } => "Bad Request",
             Self::TooManyRequests { .. } => "Too Many Requests",
             Self::Unauthorized { .. } => "Unauthorized",
             Self::Forbidden { .. } => "Forbidden",

@@ -204,21 +204,22 @@ pub(crate) fn problem_bytes(err: &SpikardError) -> Bytes {
 /// The problem that replaces hyper's own empty-bodied answer, if `head` is one.
 fn hyper_answer(head: &[u8]) -> Option<Bytes> {
     let status = head.strip_prefix(b"HTTP/1.1 ")?.get(..3)?;
-    let err = match status {
-        b"400" => SpikardError::BadRequest(
-            "Malformed request: the request line or a header field is not valid HTTP/1.1".into(),
+    let (status, detail) = match status {
+        b"400" => (
+            400,
+            "Malformed request: the request line or a header field is not valid HTTP/1.1",
         ),
-        b"414" => SpikardError::Http {
-            status: 414,
-            detail: "Request URI exceeds the longest the server reads (65534 bytes)".into(),
-        },
-        b"431" => SpikardError::Http {
-            status: 431,
-            detail: "Request head exceeds the server's limits (100 header fields, or about 400 KB)".into(),
-        },
+        b"414" => (414, "Request URI exceeds the longest the server reads (65534 bytes)"),
+        b"431" => (
+            431,
+            "Request head exceeds the server's limits (100 header fields, or about 400 KB)",
+        ),
         _ => return None,
     };
-    Some(problem_bytes(&err))
+    Some(problem_bytes(&SpikardError::MalformedHead {
+        status,
+        detail: detail.into(),
+    }))
 }
 
 /// Per-client-address connection counts.

@@ -232,10 +232,14 @@ async fn protocol_errors_are_answered_with_problems() {
         );
         let problem: Value = serde_json::from_slice(&body).unwrap_or_else(|e| panic!("{name}: {e}: {body:?}"));
         assert_eq!(problem["status"], expected, "{name}: {problem}");
-        assert!(
-            problem["type"]
-                .as_str()
-                .is_some_and(|t| t.starts_with("https://spikard.dev/errors/")),
+        let kind = match expected {
+            414 => "uri-too-long",
+            431 => "headers-too-large",
+            _ => "bad-request",
+        };
+        assert_eq!(
+            problem["type"],
+            format!("https://spikard.dev/errors/{kind}"),
             "{name}: {problem}"
         );
         assert!(
