@@ -110,6 +110,32 @@ impl<T> Router<T> {
         Ok(())
     }
 
+    /// The value registered for `method` and exactly this pattern, to replace it.
+    pub fn get_mut(&mut self, method: &str, pattern: &str) -> Option<&mut T> {
+        let pattern = RoutePattern::parse(pattern).ok()?;
+        let method = method.to_ascii_uppercase();
+        let mut node = &mut self.root;
+        let mut catch_all = false;
+        for seg in pattern.segments() {
+            match seg {
+                Segment::Static(s) => node = node.statics.get_mut(s)?,
+                Segment::Param {
+                    kind: SegmentKind::Path,
+                    ..
+                } => catch_all = true,
+                Segment::Param { .. } => node = node.param.as_deref_mut()?,
+            }
+        }
+        let list = if catch_all {
+            &mut node.catch_all
+        } else {
+            &mut node.routes
+        };
+        list.iter_mut()
+            .find(|e| e.method == method && e.pattern == pattern)
+            .map(|e| &mut e.value)
+    }
+
     /// Look up a decoded path given as its segments (the part after the leading `/`, split on `/`).
     pub fn find<'a>(&'a self, method: &str, path: &str) -> Option<RouteMatch<'a, T>> {
         let path = path.strip_prefix('/')?;

@@ -22,7 +22,7 @@ use spikard_core::SpikardError;
 
 use crate::background::BackgroundTasks;
 use crate::client_ip::{peer_ip, TrustedProxies};
-use crate::di::{Cleanups, DependencyRegistry, Failure, RouteDependencies, RouteDi};
+use crate::di::{merge_inputs, Cleanups, DependencyRegistry, Failure, RouteDependencies, RouteDi};
 use crate::handler::{Handler, RequestData};
 use crate::hooks::{
     guarded, run_request_hooks, run_response_hooks, HookFlow, HookRequest, LifecycleHooks, ReplyHeaders,
@@ -80,6 +80,23 @@ pub struct PipelineBuilder {
     specs: Vec<RouteSpec>,
     /// Tower layers around the whole app, innermost first.
     layers: Vec<Box<dyn AppLayer>>,
+    /// Routes with dependencies, recompiled at `build` when dependencies registered since
+    /// add request inputs (parameters, body) to them.
+    with_dependencies: Vec<DependentRoute>,
+}
+
+/// A route with dependencies as registered, to merge their request inputs again at `build`.
+struct DependentRoute {
+    /// The spec as registered, without its dependencies' inputs.
+    spec: RouteSpec,
+    /// The spec it was compiled with.
+    merged: RouteSpec,
+    handler: Arc<dyn Handler>,
+    hooks: LifecycleHooks,
+    dependencies: RouteDependencies,
+    di: Arc<RouteDi>,
+    /// Its position in `specs`.
+    index: usize,
 }
 
 impl PipelineBuilder {
@@ -96,6 +113,7 @@ impl PipelineBuilder {
             shared_limit: None,
             specs: Vec::new(),
             layers: Vec::new(),
+            with_dependencies: Vec::new(),
         }
     }
 
@@ -162,21 +180,64 @@ impl PipelineBuilder {
                 self.route_mounts.push(mount.clone());
             }
         }
-        let mut compiled = CompiledRoute::compile(spec, handler, &self.config, self.hooks.merged(hooks))?;
+        let hooks = self.hooks.merged(hooks);
+        let hook_needs: Vec<String> = hooks.dependencies_before(3).cloned().collect();
+        // What the dependencies known so far read from the request is the route's input too.
+        let merged = merge_inputs(&spec, &dependencies, &hook_needs, &self.dependencies)?;
+        let mut compiled = self.compile(merged.clone(), handler.clone(), hooks.clone())?;
+        let record = RouteDi::new(dependencies.clone(), &compiled.hooks).map(|di| {
+            let di = Arc::new(di);
+            self.di_routes.push((format!("{method} {path}"), di.clone()));
+            compiled.di = Some(di.clone());
+            DependentRoute {
+                spec,
+                merged,
+                handler,
+                hooks,
+                dependencies,
+                di,
+                index: self.specs.len(),
+            }
+        });
+        let spec = compiled.spec.clone();
+        self.router.insert(&method, &path, compiled)?;
+        self.specs.push(spec);
+        self.with_dependencies.extend(record);
+        Ok(self)
+    }
+
+    fn compile(
+        &mut self,
+        spec: RouteSpec,
+        handler: Arc<dyn Handler>,
+        hooks: LifecycleHooks,
+    ) -> Result<CompiledRoute, SpikardError> {
+        let mut compiled = CompiledRoute::compile(spec, handler, &self.config, hooks)?;
         if compiled.spec.middleware.rate_limit.is_none() {
             if let Some(shared) = self.shared_limit()? {
                 compiled.chain.share(&shared);
             }
         }
-        if let Some(di) = RouteDi::new(dependencies, &compiled.hooks) {
-            let di = Arc::new(di);
-            self.di_routes.push((format!("{method} {path}"), di.clone()));
-            compiled.di = Some(di);
+        Ok(compiled)
+    }
+
+    /// Recompile the routes whose dependencies, as finally registered, read more of the
+    /// request than those known when the route was added.
+    fn merge_dependency_inputs(&mut self) -> Result<(), SpikardError> {
+        for route in std::mem::take(&mut self.with_dependencies) {
+            let hook_needs: Vec<String> = route.hooks.dependencies_before(3).cloned().collect();
+            let merged = merge_inputs(&route.spec, &route.dependencies, &hook_needs, &self.dependencies)?;
+            if merged == route.merged {
+                continue;
+            }
+            let mut compiled = self.compile(merged, route.handler, route.hooks)?;
+            compiled.di = Some(route.di);
+            self.specs[route.index] = compiled.spec.clone();
+            if let Some(slot) = self.router.get_mut(&route.spec.method, &route.spec.path) {
+                *slot = compiled;
+            }
         }
-        let spec = compiled.spec.clone();
-        self.router.insert(&method, &path, compiled)?;
-        self.specs.push(spec);
-        Ok(self)
+        Ok(())
     }
 
     /// The server-wide rate limiter, built on first use.
@@ -215,6 +276,7 @@ impl PipelineBuilder {
 
     /// Finish: the server-wide chain is compiled here, so a bad setting is reported by name.
     pub fn build(mut self) -> Result<Pipeline, SpikardError> {
+        self.merge_dependency_inputs()?;
         crate::docs::mount(&mut self)?;
         for (name, di) in &self.di_routes {
             di.compile(&self.dependencies).map_err(|e| match e {

@@ -9,6 +9,10 @@ public API as an application would, with the vocabulary of ``testing_data/README
 - a factory creates ``{"factory", "id", "created_at", "count", "inputs"}`` (``count``:
   how many times this registration has created a value; ``inputs``: the dependencies it
   received); an ``async_factory`` is an ``async`` function that yields to the loop first;
+- a factory with ``parameters`` is ``Provide(..., parameters=...)``: it reads them from
+  the request (validated with the route's by the core) and creates the object of what it
+  read and got, by name; ``handler.returns_dependency`` makes the handler answer with
+  that dependency's value;
 - ``cleanup: true`` makes the factory a (async) generator: creating records
   ``<label>_opened`` in the fixture's state log, the code after ``yield``
   ``<label>_closed``; the log is served at ``background.state_path`` as
@@ -112,9 +116,15 @@ class _Registration:
             raise ValueError(f"dependency '{self.name}': unknown type '{kind}'")
         factory = str(d.get("factory") or self.name)
         depends_on = names(d.get("depends_on"))
-        function = self._factory(factory, kind == "async_factory", d.get("cleanup") is True)
+        reads = d.get("parameters") if isinstance(d.get("parameters"), dict) else None
+        function = self._factory(factory, kind == "async_factory", d.get("cleanup") is True, reads is not None)
         keyword_function(function, keyword_parameters(depends_on), factory)
-        return Provide(function, cacheable=d.get("cacheable") is True, singleton=d.get("singleton") is True)
+        return Provide(
+            function,
+            cacheable=d.get("cacheable") is True,
+            singleton=d.get("singleton") is True,
+            parameters=reads,
+        )
 
     def _value(self) -> Any:
         value = self.definition.get("value")
@@ -123,12 +133,14 @@ class _Registration:
             return type(class_name, (dict,), {})(value)
         return value
 
-    def _create(self, factory: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    def _create(self, factory: str, inputs: dict[str, Any], reads: bool = False) -> dict[str, Any]:
         if any(w in factory for w in ("fail", "raise", "throw")):
             status = self.f.expected_status
             if 400 <= status < 500:
                 raise HTTPException(status, f"factory {factory} refused the request")
             raise RuntimeError(f"factory {factory} failed")
+        if reads:  # the parameters it read and the dependencies it got, by name
+            return dict(inputs)
         return {
             "factory": factory,
             "id": str(uuid.uuid4()),
@@ -137,10 +149,13 @@ class _Registration:
             "inputs": dict(inputs),
         }
 
-    def _factory(self, factory: str, is_async: bool, cleanup: bool) -> Callable[..., Any]:
+    def _factory(self, factory: str, is_async: bool, cleanup: bool, reads: bool) -> Callable[..., Any]:
         label = _label_for(self.name, self.f)
         log = self.log
-        create = self._create
+
+        def create(factory: str, inputs: dict[str, Any]) -> dict[str, Any]:
+            return self._create(factory, inputs, reads)
+
         if cleanup and is_async:
 
             async def async_generator(**inputs: Any) -> Any:
@@ -231,7 +246,11 @@ def build(f: Fixture, app: Spikard) -> tuple[Callable[..., Any], dict[str, Any]]
     app_answers = application_answers(f)
     keep_headers = not configures_middleware(f)
 
-    def handler(**_deps: Any) -> Any:
+    returns = f.handler.get("returns_dependency")
+
+    def handler(**deps: Any) -> Any:
+        if isinstance(returns, str):  # the handler answers with that dependency's value
+            return deps[returns]
         return app_response(f.expected, keep_headers) if app_answers else {"handler_called": True}
 
     return keyword_function(handler, handler_parameters(f, app), "di_handler"), options

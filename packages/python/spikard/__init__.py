@@ -20,7 +20,7 @@ Routing, parameter coercion, validation and error responses run in Rust; handler
 from spikard import _support  # noqa: F401 - registers the package's objects with the extension
 from spikard.app import Spikard, current_app, delete, get, head, options, patch, post, put
 from spikard.config import ServerConfig
-from spikard.di import Dependency, Provide
+from spikard.di import Dependency, Depends, Provide
 from spikard.exceptions import (
     ConfigError,
     HTTPException,
@@ -40,6 +40,7 @@ __all__ = [
     "ConfigError",
     "Cookie",
     "Dependency",
+    "Depends",
     "EventSourceResponse",
     "HTTPException",
     "Header",

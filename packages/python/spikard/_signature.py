@@ -92,12 +92,22 @@ def _marker_and_default(param: inspect.Parameter, info: _schema.TypeInfo) -> tup
 
 
 def analyze(
-    function: Any, path: str, dependencies: dict[str, Provide] | None = None, *, route: str | None = None
+    function: Any,
+    path: str,
+    dependencies: dict[str, Provide] | None = None,
+    *,
+    route: str | None = None,
+    factory: bool = False,
+    keep_defaults: bool = False,
 ) -> Plan:
     """The plan for ``function`` served at ``path``, given the dependencies registered for it
-    (``route`` names it in errors)."""
+    (``route`` names it in errors). A dependency's ``factory`` is read like a handler,
+    except that a required parameter without a marker is the dependency of its name (it
+    may be registered later), an unannotated ``request`` the request, and no route pattern
+    is known (``Path()`` marks path ones); with ``keep_defaults`` (a singleton, created
+    once) parameters with a default keep it instead of reading the request."""
     plan = Plan()
-    in_path = set(path_param_names(path))
+    in_path = set() if factory else set(path_param_names(path))
     dependencies = dependencies or {}
     provided_types = by_type(dependencies)
     try:
@@ -113,6 +123,8 @@ def analyze(
         if annotation is Request:
             plan.args.append(_decl.arg(name, "request"))
             continue
+        if factory and _factory_only(plan, param, annotation, keep_defaults=keep_defaults):
+            continue
         dependency = _dependency_key(
             param, annotation, dependencies, provided_types=provided_types, in_path=in_path, route=route or path
         )
@@ -124,21 +136,14 @@ def analyze(
         marker, default = _marker_and_default(param, info)
         optional = info.optional or default is None
         none_if_absent = optional and (default is None or default is REQUIRED)
-        file_kind = _file_kind(info.inner)
-        if file_kind is not None:
-            key = marker.alias if marker and marker.alias else name
-            schema: dict[str, Any] = _FILE_SCHEMA if file_kind == "file" else {"type": "array", "items": _FILE_SCHEMA}
-            plan.file_fields[key] = schema
-            if not optional and default is REQUIRED:
-                plan.required_files.append(key)
-            plan.args.append(_decl.arg(name, file_kind, key, optional=none_if_absent))
+        if _add_file(plan, name, info, marker, required=not optional and default is REQUIRED, none=none_if_absent):
             continue
         source = _source(name, marker, info, in_path)
         if source == "body":
             _add_body(plan, name, info, marker, none_if_absent)
             continue
         key = _key(name, marker, source)
-        schema = _schema.apply_constraints(info.schema, marker, info.is_array)
+        schema: dict[str, Any] = _schema.apply_constraints(info.schema, marker, info.is_array)
         if source != "path":
             if default is not None and default is not REQUIRED:
                 schema = {**schema, "default": _json_default(default)}
@@ -149,6 +154,49 @@ def analyze(
         plan.args.append(_decl.arg(name, source, key, info.converter, optional=none_if_absent))
     _merge_files(plan)
     return plan
+
+
+def _add_file(
+    plan: Plan, name: str, info: _schema.TypeInfo, marker: Param | None, *, required: bool, none: bool
+) -> bool:
+    """Add an ``UploadFile`` parameter; ``False`` when it is none."""
+    file_kind = _file_kind(info.inner)
+    if file_kind is None:
+        return False
+    key = marker.alias if marker and marker.alias else name
+    plan.file_fields[key] = _FILE_SCHEMA if file_kind == "file" else {"type": "array", "items": _FILE_SCHEMA}
+    if required:
+        plan.required_files.append(key)
+    plan.args.append(_decl.arg(name, file_kind, key, optional=none))
+    return True
+
+
+def _factory_only(plan: Plan, param: inspect.Parameter, annotation: Any, *, keep_defaults: bool) -> bool:
+    """What only a factory's parameters mean: an unannotated ``request`` is the request, a
+    required one without a marker the dependency of its name; ``True`` when handled."""
+    if param.name == "request" and param.annotation is inspect.Parameter.empty:
+        plan.args.append(_decl.arg(param.name, "request"))
+        return True
+    if _request_marker(param, annotation) is not None or _inline_provide(param, annotation) is not None:
+        return False
+    if param.default is inspect.Parameter.empty:
+        plan.args.append(_decl.arg(param.name, "dependency"))
+        return True
+    return keep_defaults
+
+
+def _inline_provide(param: inspect.Parameter, annotation: Any) -> Provide | None:
+    """A dependency declared in place: ``= Provide(f)``, ``= Depends(f)`` or
+    ``Annotated[T, Depends(f)]``; ``Depends()`` provides the annotated class."""
+    provide = param.default if isinstance(param.default, Provide) else None
+    if provide is None and typing.get_origin(annotation) is typing.Annotated:
+        provide = next((m for m in typing.get_args(annotation)[1:] if isinstance(m, Provide)), None)
+        annotation = typing.get_args(annotation)[0]
+    if provide is not None and provide.dependency is None:
+        if not inspect.isclass(annotation):
+            raise ConfigError(f"parameter '{param.name}': Depends() without a callable needs a class annotation")
+        return Provide(annotation, cacheable=provide.cacheable, singleton=provide.singleton)
+    return provide
 
 
 def _dependency_key(
@@ -165,7 +213,7 @@ def _dependency_key(
     providing the parameter's class. A parameter named like a dependency that reads the
     request (a path parameter, a marker, a default) is ambiguous: a ``ConfigError``."""
     name = param.name
-    if isinstance(param.default, Provide):
+    if _inline_provide(param, annotation) is not None:
         return name
     if isinstance(param.default, Dependency):
         return param.default.name or name
@@ -212,8 +260,11 @@ def _shadowing(route: str, param: inspect.Parameter, annotation: Any, in_path: s
 
 def _add_dependency(plan: Plan, param: inspect.Parameter, annotation: Any, dependency: str) -> None:
     """Bind a parameter to a dependency; a JSON-like annotation becomes an expected type."""
-    if isinstance(param.default, Provide):
-        plan.inline_dependencies[param.name] = param.default
+    inline = _inline_provide(param, annotation)
+    if inline is not None:
+        plan.inline_dependencies[param.name] = inline
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
     json_type = _JSON_TYPES.get(typing.get_origin(annotation) or annotation)
     if json_type is not None:
         plan.expected_types.append((dependency, json_type))

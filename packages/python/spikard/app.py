@@ -156,6 +156,7 @@ class Spikard:
             handler, path, {**self._dependencies, **route_dependencies}, route=f"{method.upper()} {path}"
         )
         route_dependencies.update(plan.inline_dependencies)
+        _add_nested(route_dependencies)
         spec_parameters = plan.parameters
         for section, schemas in (parameters or {}).items():
             spec_parameters.setdefault(_section(section), {}).update(schemas)
@@ -227,6 +228,9 @@ class Spikard:
                 f"dependency '{name}' is registered after route {route}, which already takes '{name}' "
                 "from the request: register dependencies before the routes that use them"
             )
+        for nested_name, nested in provide.nested(name).items():
+            if nested_name not in self._dependencies:
+                self.provide(nested_name, nested)
         objects = _decl.Objects()
         self._core.provide(name, provide.describe(name, objects), objects.items)
         self._dependencies[name] = provide
@@ -373,6 +377,18 @@ def _hook_decl(phase: str, hook: Callable[..., Any], objects: _decl.Objects) -> 
         hook, args, is_async=inspect.iscoroutinefunction(hook), name=getattr(hook, "__qualname__", phase)
     )
     return {"phase": phase, **decl, "with_request": with_request}
+
+
+def _add_nested(dependencies: dict[str, Provide]) -> None:
+    """Add the dependencies the given ones declare in place (``= Depends(f)``), recursively;
+    a name already given keeps its registration."""
+    pending = list(dependencies.items())
+    while pending:
+        name, provide = pending.pop()
+        for nested_name, nested in provide.nested(name).items():
+            if nested_name not in dependencies:
+                dependencies[nested_name] = nested
+                pending.append((nested_name, nested))
 
 
 def _plain(value: Any) -> Any:

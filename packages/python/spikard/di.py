@@ -31,9 +31,23 @@ A parameter named like a dependency that also reads the request (a path paramete
 marked ``Query()``, ``Header()``, ``Cookie()``..., or one with a default) is ambiguous
 and refused at registration with a ``ConfigError`` naming both.
 
-A factory receives the dependencies named by its required parameters, and the
-``Request`` in a parameter annotated ``Request`` (or an unannotated one named
-``request``); parameters with a default are left to their default.
+A factory receives the dependencies named by its required parameters without a marker,
+the ``Request`` in a parameter annotated ``Request`` (or an unannotated one named
+``request``), and reads the request like a handler for the others, as FastAPI's
+``Depends`` does: parameters with a default are query parameters, ``Path()``,
+``Query()``, ``Header()``, ``Cookie()`` and ``Body()`` markers say where else to read,
+``= Depends(f)`` (or ``Annotated[T, Depends(f)]``, or ``= Provide(f)``) nests another
+dependency. The core validates them with the route's own parameters (a failure is the
+route's 422 problem) and documents them on every route using the dependency; a parameter
+the handler also reads must be declared alike. A singleton is created once and reads
+nothing from the request (its parameters with a default keep it)::
+
+    def pagination(skip: int = 0, limit: Annotated[int, Query(le=100)] = 10) -> dict:
+        return {"skip": skip, "limit": limit}
+
+    @app.get("/items")
+    def items(page: dict = Depends(pagination)) -> dict:  # GET /items?skip=20
+        return page
 
 A factory may be a function, an ``async`` function, or a (async) generator function:
 the value is what it yields first, and the code after ``yield`` runs once the response
@@ -68,9 +82,8 @@ from typing import Any
 
 from spikard import _decl
 from spikard.exceptions import ConfigError
-from spikard.requests import Request
 
-__all__ = ["Dependency", "Provide"]
+__all__ = ["Dependency", "Depends", "Provide"]
 
 #: Classes too general to inject by type (a parameter annotated ``dict`` is not "the" dict).
 _GENERAL = (dict, list, tuple, set, frozenset, str, bytes, int, float, bool, object, type(None))
@@ -86,14 +99,32 @@ _GENERATOR_ORIGINS = (
 
 class Provide:
     """A dependency: ``Provide(factory)`` for a callable creating the value, or
-    ``Provide(value)`` for a fixed value (anything that is not callable)."""
+    ``Provide(value)`` for a fixed value (anything that is not callable).
 
-    __slots__ = ("cacheable", "dependency", "singleton")
+    A factory's parameters are read like a handler's: a required one without a marker is
+    the dependency of its name, a ``Request`` one the request, and the others come from
+    the request (query by default, ``Path()``, ``Header()``, ``Cookie()``, ``Body()``,
+    a structured type for the body), validated by the core and documented with every
+    route using the dependency. ``parameters`` adds JSON Schemas explicitly, as
+    ``add_route(parameters=...)`` does (``{"query": {name: schema}, "headers": ...}``),
+    each passed by keyword. A singleton is created once, so it reads nothing from the
+    request: its parameters with a default keep it."""
 
-    def __init__(self, dependency: Any, *, cacheable: bool = True, singleton: bool = False) -> None:
+    __slots__ = ("_plan", "cacheable", "dependency", "parameters", "singleton")
+
+    def __init__(
+        self,
+        dependency: Any,
+        *,
+        cacheable: bool = True,
+        singleton: bool = False,
+        parameters: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
         self.dependency = dependency
         self.cacheable = cacheable
         self.singleton = singleton
+        self.parameters = parameters
+        self._plan: Any = None
 
     def __repr__(self) -> str:
         options = ", singleton=True" if self.singleton else "" if self.cacheable else ", cacheable=False"
@@ -103,30 +134,52 @@ class Provide:
     def is_value(self) -> bool:
         return not callable(self.dependency)
 
+    def plan(self, name: str) -> Any:
+        """How the factory is called (``spikard._signature.Plan``), read once."""
+        if self._plan is None:
+            from spikard import _signature  # noqa: PLC0415 - _signature builds on this module
+
+            factory = self.dependency
+            _signature_of(factory, name)  # unreadable signatures fail naming the dependency
+            self._plan = _signature.analyze(
+                factory, "/", route=f"dependency '{name}'", factory=True, keep_defaults=self.singleton
+            )
+        return self._plan
+
+    def nested(self, name: str) -> dict[str, Provide]:
+        """The dependencies the factory declares in place (``= Depends(f)``), by parameter name."""
+        return {} if self.is_value else dict(self.plan(name).inline_dependencies)
+
     def describe(self, name: str, objects: _decl.Objects) -> dict[str, Any]:
         """The ``DependencyDecl`` the core registers: the kind, the value or factory, the
-        factory's arguments (its required parameters are dependencies of those names; a
-        ``Request`` parameter, or one named ``request``, gets the request) and the lifetime."""
+        factory's arguments (dependencies, the request, request parameters), the schemas
+        of what it reads from the request and the lifetime."""
         if self.is_value:
             return {"kind": "value", "function": objects.ref(self.dependency)}
         factory = self.dependency
         lifetime = "singleton" if self.singleton else "per_request" if self.cacheable else "per_use"
-        args: list[_decl.Arg] = []
-        for pname, param in _signature(factory, name).parameters.items():
-            if param.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
-                continue
-            if param.annotation is Request or (pname == "request" and param.annotation is inspect.Parameter.empty):
-                args.append(_decl.arg(pname, "request"))
-            elif param.default is inspect.Parameter.empty:
-                args.append(_decl.arg(pname, "dependency"))
+        plan = self.plan(name)
+        args: list[_decl.Arg] = list(plan.args)
+        parameters = {section: dict(schemas) for section, schemas in plan.parameters.items() if schemas}
+        taken = {a["name"] for a in args}
+        for section, schemas in (self.parameters or {}).items():
+            section_name = _SECTIONS.get(section, section)
+            parameters.setdefault(section_name, {}).update(schemas)
+            source = _SOURCES[section_name]
+            args += [_decl.arg(key, source, key) for key in schemas if key not in taken]
         kind = _kind(factory)
-        return {
+        decl: dict[str, Any] = {
             "kind": "generator" if kind.endswith("generator") else "factory",
             "is_async": kind in ("coroutine", "async_generator"),
             "function": objects.ref(factory),
-            "args": args,
+            "args": objects.args(args),
             "lifetime": lifetime,
         }
+        if parameters:
+            decl["parameters"] = parameters
+        if plan.body_schema is not None:
+            decl["body_schema"] = plan.body_schema
+        return decl
 
     def provides(self) -> type | None:
         """The class the dependency provides, for injection by type (``None``: by name only)."""
@@ -145,6 +198,19 @@ class Provide:
         if inspect.isclass(provided) and provided not in _GENERAL:
             return provided
         return None
+
+
+def Depends(dependency: Any = None, *, use_cache: bool = True) -> Any:
+    """FastAPI's spelling of an in-place dependency: ``commons: dict = Depends(common)`` (or
+    ``Annotated[dict, Depends(common)]``) is ``Provide(common, cacheable=use_cache)`` under
+    the parameter's name; ``Depends()`` provides the annotated class. Typed ``Any`` so a
+    default of any annotation type-checks."""
+    return Provide(dependency, cacheable=use_cache)
+
+
+#: Parameter sections as the core names them, and the argument source of each.
+_SECTIONS = {"header": "headers", "cookie": "cookies"}
+_SOURCES = {"path": "path", "query": "query", "headers": "header", "cookies": "cookie"}
 
 
 class Dependency:
@@ -176,7 +242,7 @@ def _kind(factory: Any) -> str:
     return "function"
 
 
-def _signature(factory: Any, name: str) -> inspect.Signature:
+def _signature_of(factory: Any, name: str) -> inspect.Signature:
     try:
         return inspect.signature(factory, eval_str=True)
     except (NameError, ValueError, TypeError) as e:
@@ -199,7 +265,7 @@ def hook_dependencies(hook: Any, phase: str) -> tuple[list[str], bool]:
     hook taking a second argument receives the ``HookRequest``."""
     params = [
         p
-        for p in _signature(hook, getattr(hook, "__qualname__", phase)).parameters.values()
+        for p in _signature_of(hook, getattr(hook, "__qualname__", phase)).parameters.values()
         if p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
     ]
     if phase in ("on_response", "on_error"):

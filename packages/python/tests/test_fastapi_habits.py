@@ -11,7 +11,20 @@ import msgspec
 import pydantic
 import pytest
 
-from spikard import ConfigError, Dependency, Header, HTTPException, Provide, Query, Spikard, get
+from spikard import (
+    Body,
+    ConfigError,
+    Cookie,
+    Dependency,
+    Depends,
+    Header,
+    HTTPException,
+    Path,
+    Provide,
+    Query,
+    Spikard,
+    get,
+)
 from spikard.config import OpenApiConfig, ServerConfig
 from spikard.testing import TestClient
 
@@ -281,3 +294,116 @@ def test_enum_schemas_are_documented_with_their_type() -> None:
     assert doc["components"]["schemas"]["Color"]["enum"] == ["red", "green", "blue"]
     params = {p["name"]: p["schema"] for p in doc["paths"]["/paint"]["post"]["parameters"]}
     assert params["finish"]["type"] == "string"
+
+
+# -- 2. dependencies read the request like handlers --------------------------------------
+
+
+def pagination(skip: int = 0, limit: Annotated[int, Query(le=100)] = 10) -> dict[str, int]:
+    return {"skip": skip, "limit": limit}
+
+
+def common_parameters(
+    q: str | None = None,
+    page: dict[str, int] = Depends(pagination),
+    x_token: Annotated[str, Header()] = "anonymous",
+) -> dict[str, object]:
+    return {"q": q, "page": page, "token": x_token}
+
+
+def commons_app() -> Spikard:
+    app = Spikard(ServerConfig(openapi=OpenApiConfig(enabled=True)))
+
+    @app.get("/items")
+    def read_items(commons: dict[str, object] = Depends(common_parameters)) -> dict[str, object]:
+        return commons
+
+    @app.get("/users")
+    def read_users(commons: Annotated[dict[str, object], Depends(common_parameters)]) -> dict[str, object]:
+        return commons
+
+    return app
+
+
+@pytest.mark.parametrize("path", ["/items", "/users"])
+def test_a_dependency_reads_query_headers_and_nested_dependencies(path: str) -> None:
+    client = TestClient(commons_app())
+    got = client.get(f"{path}?q=hi&skip=2", headers={"x-token": "t"}).json()
+    assert got == {"q": "hi", "page": {"skip": 2, "limit": 10}, "token": "t"}
+    assert client.get(path).json() == {"q": None, "page": {"skip": 0, "limit": 10}, "token": "anonymous"}
+
+
+def test_a_dependency_parameter_is_validated_by_the_core() -> None:
+    res = TestClient(commons_app()).get("/items?skip=x&limit=1000")
+    assert res.status_code == 422
+    assert [(e["type"], e["loc"]) for e in res.json()["errors"]] == [
+        ("int_parsing", ["query", "skip"]),
+        ("less_than_equal", ["query", "limit"]),
+    ]
+
+
+def test_dependency_parameters_are_documented() -> None:
+    doc = TestClient(commons_app()).get("/openapi.json").json()
+    params = {(p["in"], p["name"]): p for p in doc["paths"]["/items"]["get"]["parameters"]}
+    assert set(params) == {("query", "q"), ("query", "skip"), ("query", "limit"), ("header", "x-token")}
+    assert params[("query", "limit")]["schema"] == {"type": "integer", "default": 10, "maximum": 100}
+
+
+class Credentials(msgspec.Struct):
+    user: str
+    password: str
+
+
+def test_app_dependencies_read_path_cookies_and_the_body() -> None:
+    def current_user(
+        org: Annotated[str, Path()],
+        credentials: Annotated[Credentials, Body()],
+        session: Annotated[str, Cookie()] = "none",
+    ) -> str:
+        return f"{org}/{credentials.user}/{session}"
+
+    app = Spikard(dependencies={"user": Provide(current_user)})
+
+    @app.post("/orgs/{org}/login")
+    def login(org: str, user: str = Dependency()) -> dict[str, str]:  # type: ignore[assignment] # until item 5
+        return {"org": org, "user": user}
+
+    client = TestClient(app)
+    res = client.post("/orgs/acme/login", json={"user": "ada", "password": "x"}, cookies={"session": "s1"})
+    assert res.json() == {"org": "acme", "user": "acme/ada/s1"}
+    assert client.post("/orgs/acme/login", json={"user": "ada"}).status_code == 422
+
+
+def test_a_dependency_registered_after_the_route_still_brings_its_parameters() -> None:
+    app = Spikard()
+
+    @app.get("/late")
+    def late(paging: dict[str, int] = Dependency()) -> dict[str, int]:  # type: ignore[assignment] # until item 5
+        return paging
+
+    app.provide("paging", pagination)
+    client = TestClient(app)
+    assert client.get("/late?skip=3").json() == {"skip": 3, "limit": 10}
+    assert client.get("/late?limit=101").status_code == 422
+
+
+def test_a_parameter_read_differently_by_handler_and_dependency_is_refused() -> None:
+    app = Spikard()
+    with pytest.raises(ConfigError, match=r"dependency 'page' declares query parameter 'skip' unlike the handler"):
+
+        @app.get("/clash")
+        def clash(skip: str, page: dict[str, int] = Depends(pagination)) -> dict[str, int]:
+            return page
+
+
+def test_a_singleton_keeps_its_defaults() -> None:
+    def settings(retries: int = 3) -> dict[str, int]:
+        return {"retries": retries}
+
+    app = Spikard(dependencies={"settings": Provide(settings, singleton=True)})
+
+    @app.get("/settings")
+    def show(settings: dict[str, int]) -> dict[str, int]:
+        return settings
+
+    assert TestClient(app).get("/settings?retries=9").json() == {"retries": 3}

@@ -23,6 +23,10 @@
 //! instead answers every request with that 500 problem (used by the fixture
 //! runner, and by bindings that prefer starting with a broken route).
 //!
+//! A factory may read the request like a handler: its [`RequestInputs`] (parameter
+//! schemas, body schema) join the schemas of every route using it ([`merge_inputs`]), so
+//! they are validated (422 problems), coerced and documented as the route's own.
+//!
 //! Resolution runs once per request, before the first hook phase whose hooks
 //! read dependencies, else after validation (factories then see the validated
 //! parameters and body). Independent dependencies are created concurrently, a
@@ -43,15 +47,17 @@
 
 mod cleanup;
 mod errors;
+mod inputs;
 mod plan;
 mod registry;
 mod resolve;
 
 pub use cleanup::{Cleanup, Cleanups};
 pub use errors::{circular_error, json_type_name, missing_error, type_mismatch_error};
+pub use inputs::merge_inputs;
 pub use plan::Plan;
 pub use registry::{
     Dependencies, Dependency, DependencyFactory, DependencyRegistry, Failure, FailureSlot, Lifetime, Provided,
-    Provider, Resolved, RouteDependencies,
+    Provider, RequestInputs, Resolved, RouteDependencies,
 };
 pub use resolve::{resolve, resolve_once, RouteDi};

@@ -182,8 +182,25 @@ pub struct Dependency {
     /// Names of the dependencies the factory receives.
     pub depends_on: Vec<String>,
     pub lifetime: Lifetime,
+    /// What the factory reads from the request (parameters, body): merged into the
+    /// schemas of every route using it, so it is validated and documented as the
+    /// route's own ([`super::inputs`]).
+    pub inputs: RequestInputs,
     /// The singleton's value once created (shared by every clone of this registration).
     pub(crate) cell: Arc<OnceCell<Resolved>>,
+}
+
+/// The request parameters and body a dependency reads, as a route declares its own.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RequestInputs {
+    pub parameters: crate::route::ParameterSpecs,
+    pub body_schema: Option<serde_json::Value>,
+}
+
+impl RequestInputs {
+    pub fn is_empty(&self) -> bool {
+        self.body_schema.is_none() && self.parameters == crate::route::ParameterSpecs::default()
+    }
 }
 
 impl Dependency {
@@ -193,6 +210,7 @@ impl Dependency {
             provider: Provider::Value(value),
             depends_on: Vec::new(),
             lifetime: Lifetime::Singleton,
+            inputs: RequestInputs::default(),
             cell: Arc::default(),
         }
     }
@@ -203,12 +221,19 @@ impl Dependency {
             provider: Provider::Factory(factory),
             depends_on: Vec::new(),
             lifetime: Lifetime::PerUse,
+            inputs: RequestInputs::default(),
             cell: Arc::default(),
         }
     }
 
     pub fn depends_on<I: IntoIterator<Item = S>, S: Into<String>>(mut self, names: I) -> Self {
         self.depends_on = names.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Declare what the factory reads from the request (see [`RequestInputs`]).
+    pub fn with_inputs(mut self, inputs: RequestInputs) -> Self {
+        self.inputs = inputs;
         self
     }
 

@@ -16,7 +16,7 @@ use super::adapters::{ForeignFactory, ForeignHandler, ForeignRequestHook, Foreig
 use super::args::ArgPlan;
 use super::call::ForeignFn;
 use super::decl::{config_error, DependencyDecl, DependencyKind, FunctionDecl, HookDecl, RouteDecl};
-use crate::di::{Dependency, DependencyRegistry, Resolved, RouteDependencies};
+use crate::di::{Dependency, DependencyRegistry, RequestInputs, Resolved, RouteDependencies};
 use crate::handler::Handler;
 use crate::hooks::LifecycleHooks;
 use crate::pipeline::{Pipeline, PipelineBuilder};
@@ -167,6 +167,16 @@ fn dependency<B: Binding>(
     what: &str,
     decl: &DependencyDecl,
 ) -> Result<Dependency, SpikardError> {
+    let inputs = RequestInputs {
+        parameters: decl.parameters.clone(),
+        body_schema: decl.body_schema.clone(),
+    };
+    if decl.kind == DependencyKind::Value && !inputs.is_empty() {
+        return Err(config_error(
+            what,
+            "parameters: a value dependency reads nothing from the request",
+        ));
+    }
     let role = match decl.kind {
         DependencyKind::Value => {
             let value = object(objects, decl.function, &format!("{what}: function"))?;
@@ -185,7 +195,8 @@ fn dependency<B: Binding>(
     let depends_on = plan.dependencies();
     Ok(Dependency::factory(Arc::new(ForeignFactory::new(f, plan, name)))
         .depends_on(depends_on)
-        .with_lifetime(decl.lifetime))
+        .with_lifetime(decl.lifetime)
+        .with_inputs(inputs))
 }
 
 impl ForeignApp {
@@ -291,6 +302,8 @@ impl ForeignApp {
         objects: &[B::Object],
     ) -> Result<(), SpikardError> {
         let dependency = dependency(binding, objects, &format!("dependency {name}"), &decl)?;
+        // Routes added from now on are checked against it (their inputs merged) at once.
+        self.check.dependencies_mut().insert(name, dependency.clone());
         self.dependencies.insert(name, dependency);
         self.changed();
         Ok(())

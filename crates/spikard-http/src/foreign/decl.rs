@@ -26,7 +26,7 @@ use spikard_core::SpikardError;
 
 use super::args::ArgSpec;
 use crate::di::Lifetime;
-use crate::route::RouteSpec;
+use crate::route::{ParameterSpecs, RouteSpec};
 
 /// A foreign function and how it is called.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -120,6 +120,14 @@ pub struct DependencyDecl {
     /// `per_request` or `singleton`.
     #[serde(default)]
     pub lifetime: Lifetime,
+    /// Schemas of the request parameters its args read (`path`, `query`, `headers`,
+    /// `cookies`, as a route's): they join the parameters of every route using the
+    /// dependency, validated and documented there.
+    #[serde(default)]
+    pub parameters: ParameterSpecs,
+    /// Schema of the body its args read, which becomes the route's when it has none.
+    #[serde(default)]
+    pub body_schema: Option<Value>,
 }
 
 /// Everything a binding registers for one HTTP route.

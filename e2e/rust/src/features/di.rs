@@ -8,6 +8,10 @@
 //!   (`count`: how many times this registration has created a value; `inputs`:
 //!   the JSON of the dependencies it received); an `async_factory` yields to the
 //!   runtime first;
+//! - a factory with `parameters` declares them as its request inputs (validated and
+//!   documented with the route) and creates the object of the values it read and the
+//!   dependencies it got, by name; `handler.returns_dependency` makes the handler answer
+//!   with that dependency's value;
 //! - `cleanup: true`: creating records `<label>_opened` and the cleanup
 //!   `<label>_closed` in the fixture's state log, served at `background.state_path`
 //!   as `{<state_key>: [...]}`; the label is the longest `<label>_opened` entry of
@@ -26,6 +30,8 @@ use serde_json::{json, Map, Value};
 use spikard::di::{Dependencies, Dependency, DependencyFactory, Resolved};
 use spikard::{App, Ctx, Error, Response, Route, RouteBuilder, StatusCode};
 use spikard_http::di::Provided;
+use spikard_http::di::RequestInputs;
+use spikard_http::route::ParameterSpecs;
 use spikard_http::{BoxFuture, RequestData, RouteSpec, SpikardError};
 
 use super::Built;
@@ -57,6 +63,8 @@ pub fn handler_needs(f: &Fixture) -> Vec<String> {
 
 struct RunnerFactory {
     factory: String,
+    /// The request parameters it reads (`parameters`): it creates their values instead.
+    reads: Option<ParameterSpecs>,
     is_async: bool,
     count: AtomicU64,
     /// `(label, log)` when the factory has a cleanup.
@@ -66,13 +74,16 @@ struct RunnerFactory {
 }
 
 impl DependencyFactory for RunnerFactory {
-    fn create(&self, deps: &Dependencies, _request: &RequestData) -> BoxFuture<Result<Provided, SpikardError>> {
+    fn create(&self, deps: &Dependencies, request: &RequestData) -> BoxFuture<Result<Provided, SpikardError>> {
         if let Some(status) = self.fails_with {
             let err = refusal(&self.factory, status);
             return Box::pin(async move { Err(err) });
         }
         let count = self.count.fetch_add(1, Ordering::SeqCst) + 1;
-        let value = created(&self.factory, count, Value::Object(deps.to_json()));
+        let value = match &self.reads {
+            Some(reads) => read_values(reads, request, deps.to_json()),
+            None => created(&self.factory, count, Value::Object(deps.to_json())),
+        };
         let cleanup = self.cleanup.as_ref().map(|(label, log)| {
             if let Ok(mut events) = log.lock() {
                 events.push(format!("{label}_opened"));
@@ -95,6 +106,38 @@ impl DependencyFactory for RunnerFactory {
             })
         })
     }
+}
+
+/// What a factory with `parameters` creates: the values it read, by parameter name (absent
+/// ones left out), and the dependencies it received, by name.
+pub fn read_values(reads: &ParameterSpecs, request: &RequestData, deps: Map<String, Value>) -> Value {
+    let mut out = Map::new();
+    for (names, values, lowercase) in [
+        (&reads.path, &request.path_params, false),
+        (&reads.query, &request.query_params, false),
+        (&reads.headers, &request.header_params, true),
+        (&reads.cookies, &request.cookie_params, false),
+    ] {
+        for name in names.keys() {
+            let key = if lowercase {
+                name.to_ascii_lowercase()
+            } else {
+                name.clone()
+            };
+            if let Some(v) = values.get(&key) {
+                out.insert(name.clone(), v.clone());
+            }
+        }
+    }
+    out.extend(deps);
+    Value::Object(out)
+}
+
+/// The request parameters a fixture dependency reads (`parameters`), if any.
+pub fn reads(def: &Value) -> Result<Option<ParameterSpecs>, String> {
+    def.get("parameters")
+        .map(|p| serde_json::from_value(p.clone()).map_err(|e| format!("parameters: {e}")))
+        .transpose()
 }
 
 /// What a factory creates (see the module docs).
@@ -157,14 +200,22 @@ fn dependency_of(f: &Fixture, name: &str, def: &Value, log: &EventLog) -> Result
         "value" => Dependency::value(Resolved::json(def.get("value").cloned().unwrap_or(Value::Null))),
         "factory" | "async_factory" => {
             let factory = def.get("factory").and_then(Value::as_str).unwrap_or(name).to_owned();
+            let reads = reads(def).map_err(|e| format!("dependency '{name}': {e}"))?;
+            let inputs = RequestInputs {
+                parameters: reads.clone().unwrap_or_default(),
+                body_schema: None,
+            };
             let runner = RunnerFactory {
+                reads,
                 is_async: kind == "async_factory",
                 count: AtomicU64::new(0),
                 cleanup: flag("cleanup").then(|| (label_for(name, &cleanup_labels(f)), log.clone())),
                 fails_with: fails_with(f, &factory),
                 factory,
             };
-            let d = Dependency::factory(Arc::new(runner)).depends_on(names(def.get("depends_on")));
+            let d = Dependency::factory(Arc::new(runner))
+                .depends_on(names(def.get("depends_on")))
+                .with_inputs(inputs);
             if flag("singleton") {
                 d.singleton()
             } else if flag("cacheable") {
@@ -210,6 +261,14 @@ pub fn configure(f: &Fixture, app: &mut App, route: Route) -> Result<Route, Stri
     Ok(route)
 }
 
+/// The dependency the handler answers with (`handler.returns_dependency`).
+pub fn returns_dependency(f: &Fixture) -> Option<String> {
+    f.handler()
+        .get("returns_dependency")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
+
 /// Where the cleanup log is served: `(background.state_path, background.state_key)`.
 pub fn state_route(f: &Fixture) -> Option<(String, String)> {
     let bg = f.json.get("background")?;
@@ -237,11 +296,21 @@ pub fn build(f: &Fixture, app: &mut App, spec: RouteSpec) -> Result<Built, Strin
     let app_answers = application_answers(f);
     let expected = f.expected().clone();
     let keep_headers = !crate::play::configures_middleware(f);
+    let returns = returns_dependency(f);
     let route = route_builder(f, spec).handler(move |ctx: Ctx| {
         let checked = check_resolved(ctx.data(), &needs);
         let expected = expected.clone();
+        let returned = returns.as_ref().map(|name| {
+            let deps = ctx.data().extensions.get::<Dependencies>();
+            deps.map(|d| d.to_json())
+                .and_then(|d| d.get(name).cloned())
+                .unwrap_or(Value::Null)
+        });
         async move {
             checked?;
+            if let Some(value) = returned {
+                return Ok(Response::new(StatusCode::OK).json(&value));
+            }
             if app_answers {
                 app_response(&expected, keep_headers)
             } else {

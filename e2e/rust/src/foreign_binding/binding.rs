@@ -43,6 +43,8 @@ use crate::play::app_response;
 
 /// The prefix of the argument names under which functions receive dependencies.
 pub const DEPENDENCY: &str = "dependency:";
+/// Prefix of the arguments a factory reads from the request (`parameters`).
+pub const PARAMETER: &str = "parameter:";
 
 /// One object of the test binding: what a registered function does, or a plain value.
 #[derive(Clone)]
@@ -87,6 +89,8 @@ pub enum Answer {
     Called,
     /// Raise the hook plan's error (an `on_error` formatter formats it).
     Raise,
+    /// The value of this argument (a dependency: `handler.returns_dependency`), as JSON.
+    Dependency(String),
     /// A streamed body.
     Stream(StreamAnswer),
     /// Server-sent events.
@@ -111,6 +115,8 @@ pub enum Answer {
 /// A dependency factory of the fixture vocabulary (`testing_data/README.md`).
 pub struct FactorySpec {
     pub factory: String,
+    /// It reads request parameters (`parameters`) and creates their values.
+    pub reads: bool,
     pub count: AtomicU64,
     /// The status it refuses requests with, when it fails.
     pub fails_with: Option<u16>,
@@ -486,7 +492,17 @@ impl Inner {
                     return Err(raise(refusal(&spec.factory, status)));
                 }
                 let count = spec.count.fetch_add(1, Ordering::SeqCst) + 1;
-                let value = created(&spec.factory, count, Value::Object(frame.dependencies()));
+                let value = if spec.reads {
+                    let mut read: Map<String, Value> = frame
+                        .args
+                        .iter()
+                        .filter_map(|(k, v)| k.strip_prefix(PARAMETER).map(|n| (n.to_owned(), v.clone())))
+                        .collect();
+                    read.extend(frame.dependencies());
+                    Value::Object(read)
+                } else {
+                    created(&spec.factory, count, Value::Object(frame.dependencies()))
+                };
                 if self.role != Role::Generator {
                     return Ok(Lang::Json(value));
                 }
@@ -518,6 +534,7 @@ impl Inner {
         }
         match &spec.answer {
             Answer::Expected { expected, keep_headers } => expected_answer(expected, *keep_headers),
+            Answer::Dependency(arg) => Ok(Lang::Json(frame.args.get(arg).cloned().unwrap_or(Value::Null))),
             Answer::Called => Ok(Lang::Json(json!({"handler_called": true}))),
             Answer::Raise => {
                 let error = spec.hooks.as_ref().map_or_else(

@@ -14,7 +14,7 @@ use spikard_http::foreign::{decl, DependencyDecl, ForeignApp, ForeignWebSocket, 
 use spikard_http::{RouteKind, RouteSpec, TestClient};
 
 use super::args::{self, Wanted};
-use super::binding::{Answer, Behaviour, FactorySpec, HandlerSpec, Journal, TestBinding, DEPENDENCY};
+use super::binding::{Answer, Behaviour, FactorySpec, HandlerSpec, Journal, TestBinding, DEPENDENCY, PARAMETER};
 use super::streams::TestSessions;
 use super::Mode;
 use crate::features::di::{self, EventLog};
@@ -94,7 +94,9 @@ fn dependency_decl(
             let factory = def.get("factory").and_then(Value::as_str).unwrap_or(name).to_owned();
             let cleanup = flag("cleanup").then(|| (di::label_for(name, &di::cleanup_labels(f)), log.clone()));
             let generator = cleanup.is_some();
+            let reads = def.get("parameters").cloned();
             let i = objects.add(Behaviour::Factory(Arc::new(FactorySpec {
+                reads: reads.is_some(),
                 fails_with: di::fails_with(f, &factory),
                 factory,
                 count: AtomicU64::new(0),
@@ -107,17 +109,34 @@ fn dependency_decl(
             } else {
                 "per_use"
             };
-            let args: Vec<Value> = di::names(def.get("depends_on"))
+            let mut args: Vec<Value> = di::names(def.get("depends_on"))
                 .iter()
                 .map(|d| dependency_arg(d))
                 .collect();
-            Ok(json!({
+            // What it reads from the request: an argument per parameter, by section.
+            let empty = Map::new();
+            for (section, source) in [
+                ("path", "path"),
+                ("query", "query"),
+                ("headers", "header"),
+                ("cookies", "cookie"),
+            ] {
+                let names = reads.as_ref().and_then(|r| r.get(section)).and_then(Value::as_object);
+                for name in names.unwrap_or(&empty).keys() {
+                    args.push(json!({"name": format!("{PARAMETER}{name}"), "source": source, "key": name}));
+                }
+            }
+            let mut decl = json!({
                 "kind": if generator { "generator" } else { "factory" },
                 "function": i,
                 "is_async": kind == "async_factory" || mode == Mode::Async,
                 "args": args,
                 "lifetime": lifetime,
-            }))
+            });
+            if let Some(reads) = reads {
+                decl["parameters"] = reads;
+            }
+            Ok(decl)
         }
         other => Err(format!("dependency '{name}': unknown type '{other}'")),
     }
@@ -163,6 +182,8 @@ pub fn register(f: &Fixture, mode: Mode) -> Result<Registered, String> {
     let mut takes_request = mode == Mode::Async;
     let answer = if let Some(value) = returns(f) {
         Answer::Returns(value.clone())
+    } else if let Some(name) = di::returns_dependency(f) {
+        Answer::Dependency(format!("{DEPENDENCY}{name}"))
     } else if let Some(plan) = &hooks {
         if plan.handler_raises {
             Answer::Raise
