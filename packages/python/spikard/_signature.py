@@ -19,9 +19,9 @@ import msgspec
 
 from spikard import _bodies, _decl, _schema
 from spikard._spikard import route_params
-from spikard.di import Dependency, Provide, by_type
+from spikard.di import DependencyMarker, Provider, by_type
 from spikard.exceptions import ConfigError
-from spikard.params import REQUIRED, Body, Header, Param
+from spikard.params import REQUIRED, BodyParam, HeaderParam, Param
 from spikard.requests import Request
 from spikard.uploads import UploadFile
 
@@ -53,7 +53,7 @@ class Plan:
     file_fields: dict[str, Any] = field(default_factory=dict)
     required_files: list[str] = field(default_factory=list)
     #: Dependencies declared inline as a parameter's default (``db = Provide(open_db)``).
-    inline_dependencies: dict[str, Provide] = field(default_factory=dict)
+    inline_dependencies: dict[str, Provider] = field(default_factory=dict)
     #: ``(dependency, JSON type)`` the resolved values must match (from annotations).
     expected_types: list[tuple[str, str]] = field(default_factory=list)
     #: Parameters taken from the request (not dependencies), by name.
@@ -94,7 +94,7 @@ def _marker_and_default(param: inspect.Parameter, info: _schema.TypeInfo) -> tup
 def analyze(
     function: Any,
     path: str,
-    dependencies: dict[str, Provide] | None = None,
+    dependencies: dict[str, Provider] | None = None,
     *,
     route: str | None = None,
     factory: bool = False,
@@ -185,24 +185,24 @@ def _factory_only(plan: Plan, param: inspect.Parameter, annotation: Any, *, keep
     return keep_defaults
 
 
-def _inline_provide(param: inspect.Parameter, annotation: Any) -> Provide | None:
+def _inline_provide(param: inspect.Parameter, annotation: Any) -> Provider | None:
     """A dependency declared in place: ``= Provide(f)``, ``= Depends(f)`` or
     ``Annotated[T, Depends(f)]``; ``Depends()`` provides the annotated class."""
-    provide = param.default if isinstance(param.default, Provide) else None
+    provide = param.default if isinstance(param.default, Provider) else None
     if provide is None and typing.get_origin(annotation) is typing.Annotated:
-        provide = next((m for m in typing.get_args(annotation)[1:] if isinstance(m, Provide)), None)
+        provide = next((m for m in typing.get_args(annotation)[1:] if isinstance(m, Provider)), None)
         annotation = typing.get_args(annotation)[0]
     if provide is not None and provide.dependency is None:
         if not inspect.isclass(annotation):
             raise ConfigError(f"parameter '{param.name}': Depends() without a callable needs a class annotation")
-        return Provide(annotation, cacheable=provide.cacheable, singleton=provide.singleton)
+        return Provider(annotation, cacheable=provide.cacheable, singleton=provide.singleton)
     return provide
 
 
 def _dependency_key(
     param: inspect.Parameter,
     annotation: Any,
-    dependencies: dict[str, Provide],
+    dependencies: dict[str, Provider],
     *,
     provided_types: dict[type, str],
     in_path: set[str],
@@ -215,7 +215,7 @@ def _dependency_key(
     name = param.name
     if _inline_provide(param, annotation) is not None:
         return name
-    if isinstance(param.default, Dependency):
+    if isinstance(param.default, DependencyMarker):
         return param.default.name or name
     reads_request = (
         name in in_path
@@ -249,7 +249,7 @@ def _shadowing(route: str, param: inspect.Parameter, annotation: Any, in_path: s
     if name in in_path:
         why = "a path parameter"
     elif marker is not None:
-        why = f"{type(marker).__name__}() marks it a {marker.source} parameter"
+        why = f"{marker.spelling}() marks it a {marker.source} parameter"
     else:
         why = f"it has a default, {param.default!r}"
     return ConfigError(
@@ -284,7 +284,7 @@ def _source(name: str, marker: Param | None, info: _schema.TypeInfo, in_path: se
 def _key(name: str, marker: Param | None, source: str) -> str:
     if marker is not None and marker.alias:
         return marker.alias
-    if source == "header" and (not isinstance(marker, Header) or marker.convert_underscores):
+    if source == "header" and (not isinstance(marker, HeaderParam) or marker.convert_underscores):
         return name.replace("_", "-")
     return name
 
@@ -296,7 +296,7 @@ def _add_body(plan: Plan, name: str, info: _schema.TypeInfo, marker: Param | Non
     if info.optional:
         schema = {"anyOf": [schema, {"type": "null"}]}
     plan.body_schema = schema
-    if isinstance(marker, Body) and marker.media_type:
+    if isinstance(marker, BodyParam) and marker.media_type:
         plan.content_type = marker.media_type
     plan.args.append(_decl.arg(name, "body", converter=info.converter, optional=none_if_absent))
 

@@ -34,7 +34,7 @@ from spikard import sse as _sse
 from spikard import websocket as _websocket
 from spikard._spikard import App as _CoreApp
 from spikard.config import ServerConfig, to_rust
-from spikard.di import Provide, as_provide, hook_dependencies
+from spikard.di import Provider, as_provide, hook_dependencies
 from spikard.exceptions import ConfigError
 
 __all__ = ["Spikard", "current_app", "delete", "get", "head", "options", "patch", "post", "put"]
@@ -74,7 +74,7 @@ class Spikard:
     def __init__(self, config: ServerConfig | None = None, *, dependencies: Mapping[str, Any] | None = None) -> None:
         self.config = config or ServerConfig()
         self._core = _CoreApp(self.config.to_rust())
-        self._dependencies: dict[str, Provide] = {}
+        self._dependencies: dict[str, Provider] = {}
         #: Request parameter names of registered routes (``name -> "METHOD /path"``).
         self._request_parameters: dict[str, str] = {}
         for name, dependency in (dependencies or {}).items():
@@ -209,7 +209,7 @@ class Spikard:
             self._request_parameters.setdefault(param, f"{spec['method']} {path}")
 
     @property
-    def dependencies(self) -> dict[str, Provide]:
+    def dependencies(self) -> dict[str, Provider]:
         """The app-level dependencies, by name (a copy)."""
         return dict(self._dependencies)
 
@@ -219,8 +219,8 @@ class Spikard:
         a route registered earlier read a parameter of that name from the request."""
         provide = (
             dependency
-            if isinstance(dependency, Provide)
-            else Provide(dependency, cacheable=cacheable, singleton=singleton)
+            if isinstance(dependency, Provider)
+            else Provider(dependency, cacheable=cacheable, singleton=singleton)
         )
         route = self._request_parameters.get(name)
         if route is not None:
@@ -379,7 +379,7 @@ def _hook_decl(phase: str, hook: Callable[..., Any], objects: _decl.Objects) -> 
     return {"phase": phase, **decl, "with_request": with_request}
 
 
-def _add_nested(dependencies: dict[str, Provide]) -> None:
+def _add_nested(dependencies: dict[str, Provider]) -> None:
     """Add the dependencies the given ones declare in place (``= Depends(f)``), recursively;
     a name already given keeps its registration."""
     pending = list(dependencies.items())

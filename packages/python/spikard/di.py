@@ -83,7 +83,7 @@ from typing import Any
 from spikard import _decl
 from spikard.exceptions import ConfigError
 
-__all__ = ["Dependency", "Depends", "Provide"]
+__all__ = ["Dependency", "DependencyMarker", "Depends", "Provide", "Provider"]
 
 #: Classes too general to inject by type (a parameter annotated ``dict`` is not "the" dict).
 _GENERAL = (dict, list, tuple, set, frozenset, str, bytes, int, float, bool, object, type(None))
@@ -97,7 +97,7 @@ _GENERATOR_ORIGINS = (
 )
 
 
-class Provide:
+class Provider:
     """A dependency: ``Provide(factory)`` for a callable creating the value, or
     ``Provide(value)`` for a fixed value (anything that is not callable).
 
@@ -146,7 +146,7 @@ class Provide:
             )
         return self._plan
 
-    def nested(self, name: str) -> dict[str, Provide]:
+    def nested(self, name: str) -> dict[str, Provider]:
         """The dependencies the factory declares in place (``= Depends(f)``), by parameter name."""
         return {} if self.is_value else dict(self.plan(name).inline_dependencies)
 
@@ -205,7 +205,7 @@ def Depends(dependency: Any = None, *, use_cache: bool = True) -> Any:
     ``Annotated[dict, Depends(common)]``) is ``Provide(common, cacheable=use_cache)`` under
     the parameter's name; ``Depends()`` provides the annotated class. Typed ``Any`` so a
     default of any annotation type-checks."""
-    return Provide(dependency, cacheable=use_cache)
+    return Provider(dependency, cacheable=use_cache)
 
 
 #: Parameter sections as the core names them, and the argument source of each.
@@ -213,7 +213,7 @@ _SECTIONS = {"header": "headers", "cookie": "cookies"}
 _SOURCES = {"path": "path", "query": "query", "headers": "header", "cookies": "cookie"}
 
 
-class Dependency:
+class DependencyMarker:
     """Marks a handler parameter as a dependency (of its own name, or ``name``):
     ``session: Session = Dependency()``."""
 
@@ -226,9 +226,31 @@ class Dependency:
         return f"Dependency({self.name!r})" if self.name else "Dependency()"
 
 
-def as_provide(dependency: Any) -> Provide:
-    """A registration as a ``Provide`` (plain values and callables are wrapped)."""
-    return dependency if isinstance(dependency, Provide) else Provide(dependency)
+# ``Provide`` and ``Dependency`` are functions typed ``Any``, as FastAPI's markers are, so
+# ``session: Session = Provide(open_session)`` and ``= Dependency()`` type-check.
+
+
+def Provide(
+    dependency: Any,
+    *,
+    cacheable: bool = True,
+    singleton: bool = False,
+    parameters: dict[str, dict[str, Any]] | None = None,
+) -> Any:
+    """A dependency (a :class:`Provider`): ``Provide(factory)`` for a callable creating the
+    value, or ``Provide(value)`` for a fixed value; see :class:`Provider` for the options."""
+    return Provider(dependency, cacheable=cacheable, singleton=singleton, parameters=parameters)
+
+
+def Dependency(name: str | None = None) -> Any:
+    """Marks a handler parameter as a dependency (of its own name, or ``name``):
+    ``session: Session = Dependency()``."""
+    return DependencyMarker(name)
+
+
+def as_provide(dependency: Any) -> Provider:
+    """A registration as a ``Provider`` (plain values and callables are wrapped)."""
+    return dependency if isinstance(dependency, Provider) else Provider(dependency)
 
 
 def _kind(factory: Any) -> str:
@@ -249,7 +271,7 @@ def _signature_of(factory: Any, name: str) -> inspect.Signature:
         raise ConfigError(f"dependency '{name}': cannot read the signature of {factory!r}: {e}") from e
 
 
-def by_type(dependencies: dict[str, Provide]) -> dict[type, str]:
+def by_type(dependencies: dict[str, Provider]) -> dict[type, str]:
     """Classes provided by exactly one dependency, and its name."""
     seen: dict[type, list[str]] = {}
     for name, provide in dependencies.items():

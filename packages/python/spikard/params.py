@@ -15,7 +15,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-__all__ = ["Body", "Cookie", "Header", "Param", "Path", "Query"]
+__all__ = [
+    "Body",
+    "BodyParam",
+    "Cookie",
+    "CookieParam",
+    "Header",
+    "HeaderParam",
+    "Param",
+    "Path",
+    "PathParam",
+    "Query",
+    "QueryParam",
+]
 
 #: Marks a parameter without a default (required).
 REQUIRED: Any = ...
@@ -37,6 +49,8 @@ class Param:
     description: str | None = None
 
     source: ClassVar[str] = "query"
+    #: How the marker is written (in errors).
+    spelling: ClassVar[str] = "Query"
 
     @property
     def required(self) -> bool:
@@ -44,37 +58,138 @@ class Param:
 
 
 @dataclass(frozen=True)
-class Query(Param):
-    """A query-string parameter (the default for scalar arguments)."""
+class QueryParam(Param):
+    """What ``Query()`` marks: a query-string parameter (the default for scalar arguments)."""
 
     source: ClassVar[str] = "query"
+    spelling: ClassVar[str] = "Query"
 
 
 @dataclass(frozen=True)
-class Path(Param):
-    """A path parameter (arguments named like a path segment are path parameters anyway)."""
+class PathParam(Param):
+    """What ``Path()`` marks: a path parameter (arguments named like a segment are anyway)."""
 
     source: ClassVar[str] = "path"
+    spelling: ClassVar[str] = "Path"
 
 
 @dataclass(frozen=True)
-class Header(Param):
-    """A request header; ``x_token`` reads ``x-token`` unless ``convert_underscores=False``."""
+class HeaderParam(Param):
+    """What ``Header()`` marks: a request header; ``x_token`` reads ``x-token`` unless
+    ``convert_underscores=False``."""
 
     convert_underscores: bool = True
     source: ClassVar[str] = "header"
+    spelling: ClassVar[str] = "Header"
 
 
 @dataclass(frozen=True)
-class Cookie(Param):
-    """A request cookie."""
+class CookieParam(Param):
+    """What ``Cookie()`` marks: a request cookie."""
 
     source: ClassVar[str] = "cookie"
+    spelling: ClassVar[str] = "Cookie"
 
 
 @dataclass(frozen=True)
-class Body(Param):
-    """The request body (JSON, urlencoded form or multipart fields), optionally restricted to one media type."""
+class BodyParam(Param):
+    """What ``Body()`` marks: the request body (JSON, urlencoded form or multipart fields),
+    optionally restricted to one media type."""
 
     media_type: str | None = None
     source: ClassVar[str] = "body"
+    spelling: ClassVar[str] = "Body"
+
+
+# The markers are functions typed ``Any``, as FastAPI's are, so ``limit: int = Query(10)``
+# type-checks: the default's declared type is the parameter's, not the marker's.
+
+
+def Query(
+    default: Any = REQUIRED,
+    *,
+    alias: str | None = None,
+    gt: float | None = None,
+    ge: float | None = None,
+    lt: float | None = None,
+    le: float | None = None,
+    min_length: int | None = None,
+    max_length: int | None = None,
+    pattern: str | None = None,
+    description: str | None = None,
+) -> Any:
+    """A query-string parameter (the default for scalar arguments)."""
+    return QueryParam(default, alias, gt, ge, lt, le, min_length, max_length, pattern, description)
+
+
+def Path(
+    default: Any = REQUIRED,
+    *,
+    alias: str | None = None,
+    gt: float | None = None,
+    ge: float | None = None,
+    lt: float | None = None,
+    le: float | None = None,
+    min_length: int | None = None,
+    max_length: int | None = None,
+    pattern: str | None = None,
+    description: str | None = None,
+) -> Any:
+    """A path parameter (arguments named like a path segment are path parameters anyway)."""
+    return PathParam(default, alias, gt, ge, lt, le, min_length, max_length, pattern, description)
+
+
+def Header(
+    default: Any = REQUIRED,
+    *,
+    alias: str | None = None,
+    convert_underscores: bool = True,
+    gt: float | None = None,
+    ge: float | None = None,
+    lt: float | None = None,
+    le: float | None = None,
+    min_length: int | None = None,
+    max_length: int | None = None,
+    pattern: str | None = None,
+    description: str | None = None,
+) -> Any:
+    """A request header; ``x_token`` reads ``x-token`` unless ``convert_underscores=False``."""
+    return HeaderParam(
+        default, alias, gt, ge, lt, le, min_length, max_length, pattern, description, convert_underscores
+    )
+
+
+def Cookie(
+    default: Any = REQUIRED,
+    *,
+    alias: str | None = None,
+    gt: float | None = None,
+    ge: float | None = None,
+    lt: float | None = None,
+    le: float | None = None,
+    min_length: int | None = None,
+    max_length: int | None = None,
+    pattern: str | None = None,
+    description: str | None = None,
+) -> Any:
+    """A request cookie."""
+    return CookieParam(default, alias, gt, ge, lt, le, min_length, max_length, pattern, description)
+
+
+def Body(
+    default: Any = REQUIRED,
+    *,
+    media_type: str | None = None,
+    alias: str | None = None,
+    gt: float | None = None,
+    ge: float | None = None,
+    lt: float | None = None,
+    le: float | None = None,
+    min_length: int | None = None,
+    max_length: int | None = None,
+    pattern: str | None = None,
+    description: str | None = None,
+) -> Any:
+    """The request body (JSON, urlencoded form or multipart fields), optionally restricted
+    to one media type."""
+    return BodyParam(default, alias, gt, ge, lt, le, min_length, max_length, pattern, description, media_type)

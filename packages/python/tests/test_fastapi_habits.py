@@ -197,7 +197,7 @@ def test_the_dependency_is_still_reachable_explicitly() -> None:
     app = Spikard(dependencies={"limit": Provide(settings)})
 
     @app.get("/items")
-    def items(limit: dict[str, int] = Dependency(), page: int = 1) -> dict[str, int]:  # type: ignore[assignment] # until item 5
+    def items(limit: dict[str, int] = Dependency(), page: int = 1) -> dict[str, int]:
         return {"limit": limit["limit"], "page": page}
 
     @app.get("/plain")
@@ -365,7 +365,7 @@ def test_app_dependencies_read_path_cookies_and_the_body() -> None:
     app = Spikard(dependencies={"user": Provide(current_user)})
 
     @app.post("/orgs/{org}/login")
-    def login(org: str, user: str = Dependency()) -> dict[str, str]:  # type: ignore[assignment] # until item 5
+    def login(org: str, user: str = Dependency()) -> dict[str, str]:
         return {"org": org, "user": user}
 
     client = TestClient(app)
@@ -378,7 +378,7 @@ def test_a_dependency_registered_after_the_route_still_brings_its_parameters() -
     app = Spikard()
 
     @app.get("/late")
-    def late(paging: dict[str, int] = Dependency()) -> dict[str, int]:  # type: ignore[assignment] # until item 5
+    def late(paging: dict[str, int] = Dependency()) -> dict[str, int]:
         return paging
 
     app.provide("paging", pagination)
