@@ -32,6 +32,7 @@ from spikard.exceptions import (
 from spikard.params import Body, Cookie, Header, Path, Query
 from spikard.requests import HookRequest, Request
 from spikard.responses import EventSourceResponse, Response, SseEvent, StreamingResponse
+from spikard.routing import Router
 from spikard.uploads import UploadFile
 from spikard.websocket import WebSocket, WebSocketDisconnect
 
@@ -52,6 +53,7 @@ __all__ = [
     "Response",
     "ResponseValidationError",
     "RouteError",
+    "Router",
     "ServerConfig",
     "ServerError",
     "Spikard",

@@ -30,12 +30,14 @@ from dataclasses import replace
 from typing import Any, TypeVar
 
 from spikard import _decl, _responses, _server, _signature
+from spikard import routing as _routing
 from spikard import sse as _sse
 from spikard import websocket as _websocket
 from spikard._spikard import App as _CoreApp
 from spikard.config import ServerConfig, to_rust
 from spikard.di import Provider, as_provide, hook_dependencies
 from spikard.exceptions import ConfigError
+from spikard.routing import Router
 
 __all__ = ["Spikard", "current_app", "delete", "get", "head", "options", "patch", "post", "put"]
 
@@ -270,6 +272,18 @@ class Spikard:
         doc = {"summary": summary, "description": description, "operation_id": operation_id}
         spec.update({k: v for k, v in doc.items() if v is not None})
         self._core.add_websocket(spec, _websocket.session_factory(handler))
+
+    def include_router(
+        self,
+        router: Router,
+        *,
+        prefix: str = "",
+        tags: list[str] | None = None,
+        dependencies: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Register a ``Router``'s routes under ``prefix`` (then the router's own), with
+        ``tags`` and ``dependencies`` before the router's (see ``spikard.routing``)."""
+        _routing.include(self, router, prefix=prefix, tags=tags, dependencies=dependencies)
 
     def websocket(self, path: str, **options: Any) -> Callable[[F], F]:
         """Decorator form of ``add_websocket``."""

@@ -22,6 +22,7 @@ from spikard import (
     Path,
     Provide,
     Query,
+    Router,
     Spikard,
     get,
 )
@@ -407,3 +408,37 @@ def test_a_singleton_keeps_its_defaults() -> None:
         return settings
 
     assert TestClient(app).get("/settings?retries=9").json() == {"retries": 3}
+
+
+# -- 4. routers ---------------------------------------------------------------------------
+
+
+def test_routers_with_prefix_tags_and_dependencies() -> None:
+    users = Router(prefix="/users", tags=["users"], dependencies={"db": {"ada": 1}})
+
+    @users.get("/{name}", tags=["read"])
+    def get_user(name: str, db: dict[str, int]) -> dict[str, object]:
+        return {"name": name, "id": db.get(name)}
+
+    @users.post("/")
+    def create_user() -> dict[str, bool]:
+        return {"created": True}
+
+    admin = Router(prefix="/admin")
+    admin.include_router(users, tags=["admin"])
+
+    app = Spikard(ServerConfig(openapi=OpenApiConfig(enabled=True)))
+    app.include_router(users, prefix="/v1")
+    app.include_router(admin)
+    client = TestClient(app)
+    assert client.get("/v1/users/ada").json() == {"name": "ada", "id": 1}
+    assert client.post("/v1/users/").json() == {"created": True}
+    assert client.get("/admin/users/ada").json() == {"name": "ada", "id": 1}
+    paths = client.get("/openapi.json").json()["paths"]
+    assert paths["/v1/users/{name}"]["get"]["tags"] == ["users", "read"]
+    assert paths["/admin/users/{name}"]["get"]["tags"] == ["admin", "users", "read"]
+
+
+def test_a_router_prefix_starts_with_a_slash() -> None:
+    with pytest.raises(ValueError, match="starts with '/'"):
+        Router(prefix="users")
