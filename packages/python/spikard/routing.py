@@ -33,8 +33,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _Registrar(Protocol):
-    def add_route(self, method: str, path: str, handler: Callable[..., Any], **options: Any) -> None: ...
-    def add_websocket(self, path: str, handler: Callable[..., Any], **options: Any) -> None: ...
+    """An app or a router: what routes are registered on."""
+
+    @property
+    def add_route(self) -> Callable[..., None]: ...
+    @property
+    def add_websocket(self) -> Callable[..., None]: ...
 
 
 def _join(prefix: str, path: str) -> str:
