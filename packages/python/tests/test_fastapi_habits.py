@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+from collections.abc import Iterator
 from typing import Annotated, Literal, NamedTuple, TypedDict
 
 import msgspec
@@ -26,6 +27,7 @@ from spikard import (
     Spikard,
     get,
 )
+from spikard import app as app_module
 from spikard.config import OpenApiConfig, ServerConfig
 from spikard.testing import TestClient
 
@@ -213,6 +215,16 @@ def test_the_dependency_is_still_reachable_explicitly() -> None:
 # -- 6. sharp edges ----------------------------------------------------------------------
 
 
+@pytest.fixture
+def no_other_app() -> Iterator[None]:
+    """Other tests' apps may still be alive (a client, a thread): set them aside."""
+    saved = list(app_module._apps)
+    app_module._apps.clear()
+    yield
+    app_module._apps.update(saved)
+
+
+@pytest.mark.usefixtures("no_other_app")
 def test_module_level_decorators_refuse_to_guess_between_two_apps() -> None:
     first, second = Spikard(), Spikard()
     with pytest.raises(ConfigError, match=r"@get\('/ping'\).*2 Spikard apps exist.*@app\.get"):
@@ -224,6 +236,7 @@ def test_module_level_decorators_refuse_to_guess_between_two_apps() -> None:
     assert len(first) == len(second) == 0
 
 
+@pytest.mark.usefixtures("no_other_app")
 def test_module_level_decorators_register_on_the_only_app() -> None:
     app = Spikard()
 
