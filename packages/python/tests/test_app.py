@@ -10,6 +10,8 @@ from spikard.testing import AsyncTestClient, TestClient
 
 
 def test_module_decorators_register_on_the_current_app() -> None:
+    saved = list(app_module._apps)  # apps other tests left alive would make it ambiguous
+    app_module._apps.clear()
     app = Spikard()
     assert current_app() is app
     for method, decorator in [
@@ -27,6 +29,7 @@ def test_module_decorators_register_on_the_current_app() -> None:
         assert client.request(method, "/m").json() == {"method": method}
     assert client.head("/m").status_code == 200
     assert len(app) == 7
+    app_module._apps.update(saved)
 
 
 def test_routes_declared_before_the_app_are_adopted() -> None:
