@@ -24,7 +24,9 @@
 //!   connection's IO recognises that response (the only one hyper writes while no request
 //!   of the connection is outstanding) and writes the problem built by
 //!   [`crate::response::error_response`] in its place, with `Connection: close`. A head that
-//!   does not finish within `header_read_timeout_secs` is closed by hyper without a response.
+//!   does not finish within `header_read_timeout_secs` (or is cut by the silence timeout or a
+//!   drain) is closed by hyper without a response; the IO writes a 408 problem before the
+//!   close. A connection closed before it sent a byte gets no answer.
 
 use std::collections::HashMap;
 use std::io;
@@ -338,6 +340,13 @@ pub(crate) struct Io {
     /// Whether the client sent anything (a connection that never did is not lingered on).
     read_any: bool,
     saw_eof: bool,
+    /// When the client began a request head hyper has not finished reading (bytes read while
+    /// quiet), if it did.
+    head_started: Option<Instant>,
+    /// Something was written while quiet (an HTTP/2 frame, a WebSocket frame).
+    wrote_while_quiet: bool,
+    /// The connection was handed over (101 Switching Protocols): no HTTP answers of ours.
+    upgraded: bool,
     guard: Option<ConnGuard>,
 }
 
@@ -350,6 +359,9 @@ impl Io {
             replaced: false,
             read_any: false,
             saw_eof: false,
+            head_started: None,
+            wrote_while_quiet: false,
+            upgraded: false,
             guard: Some(guard),
         }
     }
@@ -379,6 +391,32 @@ impl Io {
         }
     }
 
+    /// The 408 problem for a connection closed while its client was still sending a request
+    /// head (hyper's `header_read_timeout`, or a silent, pressured or draining connection):
+    /// hyper closes those without a word.
+    fn unfinished_head_answer(&mut self) -> Option<Bytes> {
+        let started = self.head_started?;
+        if self.replaced
+            || self.upgraded
+            || self.wrote_while_quiet
+            || self.saw_eof
+            || self.own_answer.is_some()
+            || !self.state.quiet.load(Ordering::Relaxed)
+        {
+            return None;
+        }
+        self.replaced = true;
+        Some(problem_bytes(&SpikardError::RequestTimeout {
+            seconds: started.elapsed().as_secs() as f64,
+        }))
+    }
+
+    /// Note bytes of the connection's own going out (`first`: the start of the write).
+    fn wrote(&mut self, first: &[u8]) {
+        self.wrote_while_quiet |= self.state.quiet.load(Ordering::Relaxed);
+        self.upgraded |= first.starts_with(b"HTTP/1.1 101");
+    }
+
     fn poll_own_answer(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         while let Some((bytes, written)) = self.own_answer.take() {
             let poll = self.stream()?.poll_write(cx, &bytes[written..]);
@@ -405,6 +443,9 @@ impl AsyncRead for Io {
         if buf.filled().len() > before {
             this.read_any = true;
             this.state.touch();
+            if this.head_started.is_none() && this.state.quiet.load(Ordering::Relaxed) {
+                this.head_started = Some(Instant::now());
+            }
         } else if buf.remaining() > 0 {
             this.saw_eof = true;
         }
@@ -419,6 +460,7 @@ impl AsyncWrite for Io {
             let _ = this.poll_own_answer(cx)?;
             return Poll::Ready(Ok(buf.len()));
         }
+        this.wrote(buf);
         this.stream()?.poll_write(cx, buf)
     }
 
@@ -433,6 +475,7 @@ impl AsyncWrite for Io {
             let _ = this.poll_own_answer(cx)?;
             return Poll::Ready(Ok(bufs.iter().map(|b| b.len()).sum()));
         }
+        this.wrote(first);
         this.stream()?.poll_write_vectored(cx, bufs)
     }
 
@@ -444,14 +487,19 @@ impl AsyncWrite for Io {
         let this = self.get_mut();
         ready!(this.poll_own_answer(cx))?;
         ready!(this.stream()?.poll_flush(cx))?;
-        if this.state.in_flight.load(Ordering::Relaxed) == 0 {
-            this.state.quiet.store(true, Ordering::Relaxed);
+        if this.state.in_flight.load(Ordering::Relaxed) == 0 && !this.state.quiet.swap(true, Ordering::Relaxed) {
+            // A new quiet period: the next head starts from nothing.
+            this.head_started = None;
+            this.wrote_while_quiet = false;
         }
         Poll::Ready(Ok(()))
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        if let Some(answer) = this.unfinished_head_answer() {
+            this.own_answer = Some((answer, 0));
+        }
         ready!(this.poll_own_answer(cx))?;
         this.stream()?.poll_shutdown(cx)
     }
@@ -468,8 +516,15 @@ impl Drop for Io {
         if self.saw_eof || !self.read_any {
             return;
         }
+        let answer = self.unfinished_head_answer();
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            runtime.spawn(linger(stream, None));
+            runtime.spawn(async move {
+                let mut stream = stream;
+                if let Some(answer) = answer {
+                    let _ = tokio::time::timeout(LINGER, stream.write_all(&answer)).await;
+                }
+                linger(stream, None).await;
+            });
         }
     }
 }

@@ -160,6 +160,29 @@ async fn an_idle_keep_alive_connection_is_closed_after_the_keep_alive_timeout() 
 }
 
 #[tokio::test]
+async fn a_request_head_that_stalls_is_answered_408_and_closed() {
+    let server = Server::start(json!({"header_read_timeout_secs": 1}), 0).await;
+    let mut s = server.connect().await;
+    let outcome = exchange(&mut s, b"GET /items/1 HTTP/1.1\r\nhost: t\r\n", 5).await;
+    let Outcome::Answered(408, head, body) = outcome else {
+        panic!("expected a 408: {outcome:?}")
+    };
+    assert!(head.contains("content-type: application/problem+json"), "{head}");
+    let problem: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        problem["type"], "https://spikard.dev/errors/request-timeout",
+        "{problem}"
+    );
+    assert!(closed_within(&mut s, 5).await, "the stalled connection stayed open");
+    // After a response, a head that stalls on the same keep-alive connection too.
+    let mut s = server.connect().await;
+    assert_eq!(status(&exchange(&mut s, &get("/items/1"), 5).await), 200);
+    let outcome = exchange(&mut s, b"GET /items/2 HTTP/1.1\r\n", 5).await;
+    assert_eq!(status(&outcome), 408, "{outcome:?}");
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn a_request_body_that_stalls_is_answered_408_and_closed() {
     let server = Server::start(json!({"body_read_timeout_secs": 1}), 0).await;
     let mut s = server.connect().await;
@@ -488,4 +511,35 @@ async fn shutdown_mid_burst_answers_every_request_it_took() {
         TcpStream::connect(addr).await.is_err(),
         "new connections are refused after shutdown"
     );
+}
+
+#[tokio::test]
+async fn a_thousand_pipelined_requests_are_all_answered_in_order() {
+    let server = Server::start(json!({}), 0).await;
+    let mut s = server.connect().await;
+    let requests: Vec<u8> = (0..1001).flat_map(|i| get(&format!("/items/{i}"))).collect();
+    let (mut read, mut write) = s.split();
+    let writer = async {
+        write.write_all(&requests).await.unwrap();
+    };
+    let reader = async {
+        let mut text = Vec::new();
+        let mut chunk = vec![0u8; 64 * 1024];
+        while text.windows(12).filter(|w| w == b"HTTP/1.1 200").count() < 1001 {
+            let n = read.read(&mut chunk).await.unwrap();
+            assert!(
+                n > 0,
+                "closed after {} responses",
+                text.windows(12).filter(|w| w == b"HTTP/1.1 200").count()
+            );
+            text.extend_from_slice(&chunk[..n]);
+        }
+        String::from_utf8(text).unwrap()
+    };
+    let ((), text) = timeout(Duration::from_secs(20), async { tokio::join!(writer, reader) })
+        .await
+        .expect("pipelined requests answered");
+    assert!(text.contains(r#"{"path":{"id":1000}"#), "the last response");
+    assert!(!text.contains("problem+json"), "no request was refused");
+    server.stop().await;
 }
