@@ -31,7 +31,16 @@ from spikard.exceptions import (
 )
 from spikard.params import Body, Cookie, Header, Path, Query
 from spikard.requests import HookRequest, Request
-from spikard.responses import EventSourceResponse, Response, SseEvent, StreamingResponse
+from spikard.responses import (
+    EventSourceResponse,
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+    SseEvent,
+    StreamingResponse,
+)
 from spikard.routing import Router
 from spikard.uploads import UploadFile
 from spikard.websocket import WebSocket, WebSocketDisconnect
@@ -43,12 +52,16 @@ __all__ = [
     "Dependency",
     "Depends",
     "EventSourceResponse",
+    "HTMLResponse",
     "HTTPException",
     "Header",
     "HookRequest",
+    "JSONResponse",
     "Path",
+    "PlainTextResponse",
     "Provide",
     "Query",
+    "RedirectResponse",
     "Request",
     "Response",
     "ResponseValidationError",

@@ -3,6 +3,8 @@
 - ``Response(content, status_code, headers, cookies, media_type)``: content ``str``
   (``text/plain``), ``bytes`` (``application/octet-stream``), ``None`` (empty) or any
   JSON-convertible value; ``set_cookie(...)`` adds a ``Set-Cookie`` header;
+- ``HTMLResponse``, ``PlainTextResponse``, ``JSONResponse`` (a media type set) and
+  ``RedirectResponse(url, status_code=307)`` (a ``Location`` header), as in Starlette;
 - ``StreamingResponse(iterable, status_code, headers, media_type)``: a sync or async
   iterator of ``bytes``/``str`` chunks, pulled as the client reads;
 - ``EventSourceResponse(iterable, status_code, headers, keep_alive)``: server-sent
@@ -19,7 +21,16 @@ from typing import Any
 
 from spikard import _spikard
 
-__all__ = ["EventSourceResponse", "Response", "SseEvent", "StreamingResponse"]
+__all__ = [
+    "EventSourceResponse",
+    "HTMLResponse",
+    "JSONResponse",
+    "PlainTextResponse",
+    "RedirectResponse",
+    "Response",
+    "SseEvent",
+    "StreamingResponse",
+]
 
 
 def _status(status_code: int) -> int:
@@ -71,6 +82,69 @@ class Response:
 
     def __repr__(self) -> str:
         return f"<Response {self.status_code}>"
+
+
+class HTMLResponse(Response):
+    """An HTML page: ``text/html; charset=utf-8``."""
+
+    __slots__ = ()
+
+    def __init__(
+        self,
+        content: str | bytes = "",
+        status_code: int = 200,
+        headers: dict[str, Any] | None = None,
+        cookies: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(content, status_code, headers, cookies, "text/html; charset=utf-8")
+
+
+class PlainTextResponse(Response):
+    """Plain text: ``text/plain; charset=utf-8``."""
+
+    __slots__ = ()
+
+    def __init__(
+        self,
+        content: str | bytes = "",
+        status_code: int = 200,
+        headers: dict[str, Any] | None = None,
+        cookies: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(content, status_code, headers, cookies, "text/plain; charset=utf-8")
+
+
+class JSONResponse(Response):
+    """A JSON value (what a plain return value is), with a status, headers or cookies."""
+
+    __slots__ = ()
+
+    def __init__(
+        self,
+        content: Any = None,
+        status_code: int = 200,
+        headers: dict[str, Any] | None = None,
+        cookies: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(content, status_code, headers, cookies, "application/json")
+
+
+class RedirectResponse(Response):
+    """A redirect to ``url`` (``Location``), ``307 Temporary Redirect`` unless told
+    otherwise (``301``, ``302``, ``303``, ``308``), with an empty body."""
+
+    __slots__ = ()
+
+    def __init__(
+        self,
+        url: str,
+        status_code: int = 307,
+        headers: dict[str, Any] | None = None,
+        cookies: dict[str, Any] | None = None,
+    ) -> None:
+        if not 300 <= status_code < 400:
+            raise ValueError(f"a redirect has a 3xx status, not {status_code}")
+        super().__init__(None, status_code, {**(headers or {}), "location": url}, cookies)
 
 
 def _iterable(content: Any) -> Any:

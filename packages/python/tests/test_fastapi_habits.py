@@ -19,10 +19,14 @@ from spikard import (
     Dependency,
     Depends,
     Header,
+    HTMLResponse,
     HTTPException,
+    JSONResponse,
     Path,
+    PlainTextResponse,
     Provide,
     Query,
+    RedirectResponse,
     Router,
     Spikard,
     get,
@@ -455,3 +459,35 @@ def test_routers_with_prefix_tags_and_dependencies() -> None:
 def test_a_router_prefix_starts_with_a_slash() -> None:
     with pytest.raises(ValueError, match="starts with '/'"):
         Router(prefix="users")
+
+
+def test_starlette_response_classes() -> None:
+    app = Spikard()
+
+    @app.get("/page")
+    def page() -> HTMLResponse:
+        return HTMLResponse("<h1>hi</h1>")
+
+    @app.get("/old")
+    def old() -> RedirectResponse:
+        return RedirectResponse("/page", status_code=308)
+
+    @app.get("/text")
+    def text() -> PlainTextResponse:
+        return PlainTextResponse("made", status_code=201)
+
+    @app.get("/json")
+    def json_value() -> JSONResponse:
+        return JSONResponse({"a": 1}, status_code=202, headers={"x-a": "1"})
+
+    client = TestClient(app)
+    res = client.get("/page")
+    assert (res.status_code, res.headers["content-type"], res.text) == (200, "text/html; charset=utf-8", "<h1>hi</h1>")
+    res = client.get("/old")
+    assert (res.status_code, res.headers["location"], res.text) == (308, "/page", "")
+    res = client.get("/text")
+    assert (res.status_code, res.headers["content-type"], res.text) == (201, "text/plain; charset=utf-8", "made")
+    res = client.get("/json")
+    assert (res.status_code, res.headers["x-a"], res.json()) == (202, "1", {"a": 1})
+    with pytest.raises(ValueError, match="3xx"):
+        RedirectResponse("/x", status_code=200)
