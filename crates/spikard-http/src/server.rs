@@ -163,9 +163,11 @@ pub async fn serve_listener(
                             "connection limit reached; new connections wait and idle ones are closed"
                         );
                     }
+                    // Asked again every quarter second while full (connections become
+                    // idle long enough to be closed).
                     tokio::select! {
                         permit = slots.acquire_owned() => break permit.ok(),
-                        () = tokio::time::sleep(PRESSURE_MIN_IDLE / 4) => {},
+                        () = tokio::time::sleep(PRESSURE_MIN_IDLE / 2) => {},
                         () = &mut shutdown => break 'accept,
                     }
                 }
