@@ -29,6 +29,7 @@ _SPEC_KEYS = (
     "cors",
     "response_model",
     "response_schema",
+    "status_code",
 )
 
 

@@ -94,6 +94,11 @@ pub struct RouteSpec {
     /// Largest incoming WebSocket message in bytes (default: the body size limit); beyond, close 1009.
     #[serde(default)]
     pub max_message_size: Option<usize>,
+    /// The status of the results the handler answers with 200 (FastAPI's `status_code=`,
+    /// `201` for a creation): a plain value, or a response left at 200. Documented as the
+    /// operation's success response.
+    #[serde(default)]
+    pub status_code: Option<u16>,
     /// OpenAPI documentation: `tags`, `summary`, `description`, `operation_id`, `deprecated`,
     /// `include_in_schema`, `response_schema`, `responses` (flattened: the same keys as the route's).
     #[serde(flatten)]

@@ -141,6 +141,7 @@ pub fn route_doc(spec: &RouteSpec, server: &ServerConfig) -> RouteDoc {
             .filter(|c| c.enabled)
             .cloned(),
         channel: channel_kind(spec),
+        success_status: spec.status_code,
     }
 }
 

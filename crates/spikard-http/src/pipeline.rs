@@ -594,9 +594,14 @@ impl Pipeline {
         carry.keep(&mut data);
         let handler = route.handler.as_ref();
         let background = &self.inner.background;
-        let response = background
+        let mut response = background
             .scope(guarded("handler", || background.sync_scope(|| handler.call(data))))
             .await?;
+        if let Some(status) = route.success_status {
+            if response.status == http::StatusCode::OK {
+                response.status = status;
+            }
+        }
         Ok(crate::websocket::finish(handshake, response))
     }
 }

@@ -30,6 +30,8 @@ pub struct CompiledRoute {
     pub handler: Arc<dyn Handler>,
     /// The route's dependencies (set by the pipeline builder when it has any).
     pub di: Option<Arc<crate::di::RouteDi>>,
+    /// The status the handler's 200 results are sent with (`spec.status_code`).
+    pub success_status: Option<http::StatusCode>,
 }
 
 impl CompiledRoute {
@@ -59,6 +61,15 @@ impl CompiledRoute {
                 })
             })
             .transpose()?;
+        let success_status = spec
+            .status_code
+            .map(|code| {
+                http::StatusCode::from_u16(code)
+                    .ok()
+                    .filter(|s| (200..400).contains(&s.as_u16()))
+                    .ok_or_else(|| invalid(format!("status_code must be a success or redirect status (got {code})")))
+            })
+            .transpose()?;
         Ok(Self {
             pattern: std::sync::Arc::from(spec.path.as_str()),
             spec,
@@ -70,6 +81,7 @@ impl CompiledRoute {
             timeout,
             handler,
             di: None,
+            success_status,
         })
     }
 }

@@ -38,6 +38,7 @@ _ROUTE_KEYS = (
     "include_in_schema",
     "response_schema",
     "responses",
+    "status_code",
 )
 
 _WS_KEYS = (

@@ -111,6 +111,7 @@ class Spikard:
         response_model: Any = _responses.INFER,
         response_schema: dict[str, Any] | None = None,
         responses: dict[str | int, dict[str, Any]] | None = None,
+        status_code: int | None = None,
         dependencies: Mapping[str, Any] | None = None,
         defer_dependency_errors: bool = False,
         on_request: Hooks = None,
@@ -137,6 +138,10 @@ class Spikard:
         ``include_in_schema``, ``response_model`` (a type whose JSON Schema documents the
         successful response; ``response_schema`` gives the schema itself) and ``responses``
         (``{status: {"description", "content_type", "schema"}}``).
+
+        ``status_code`` (FastAPI's: ``201`` for a creation) is the status the handler's
+        results are sent with when they bring none (a plain value, a response left at
+        200); the core applies it and documents it as the success response.
 
         ``dependencies`` (``{name: Provide(...) or a value}``) replace the app's of the same
         name for this route (see ``spikard.di``); ``defer_dependency_errors`` answers each
@@ -188,6 +193,7 @@ class Spikard:
             "include_in_schema": include_in_schema,
             "response_schema": response_schema,
             "responses": {str(k): v for k, v in (responses or {}).items()},
+            "status_code": status_code,
         }
         spec.update({k: v for k, v in doc.items() if v is not None})
         objects = _decl.Objects()

@@ -27,6 +27,7 @@ from spikard import (
     Provide,
     Query,
     RedirectResponse,
+    RouteError,
     Router,
     Spikard,
     get,
@@ -491,3 +492,25 @@ def test_starlette_response_classes() -> None:
     assert (res.status_code, res.headers["x-a"], res.json()) == (202, "1", {"a": 1})
     with pytest.raises(ValueError, match="3xx"):
         RedirectResponse("/x", status_code=200)
+
+
+def test_status_code_on_the_decorator() -> None:
+    app = Spikard(ServerConfig(openapi=OpenApiConfig(enabled=True)))
+
+    @app.post("/todos", status_code=201)
+    def create_todo(todo: TodoStruct) -> TodoStruct:
+        return todo
+
+    @app.post("/drafts", status_code=201)
+    def create_draft() -> JSONResponse:
+        return JSONResponse({"queued": True}, status_code=202)  # a status of its own wins
+
+    client = TestClient(app)
+    res = client.post("/todos", json={"text": "hi"})
+    assert (res.status_code, res.json()) == (201, TODO)
+    assert client.post("/todos", json={}).status_code == 422
+    assert client.post("/drafts").status_code == 202
+    responses = client.get("/openapi.json").json()["paths"]["/todos"]["post"]["responses"]
+    assert set(responses) == {"201", "422"}
+    with pytest.raises(RouteError, match="status_code"):
+        app.add_route("GET", "/bad", create_draft, status_code=404)

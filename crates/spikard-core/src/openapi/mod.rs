@@ -102,6 +102,8 @@ pub struct RouteDoc {
     /// A WebSocket or SSE route: WebSocket routes are left to the AsyncAPI document,
     /// SSE routes are documented with a `text/event-stream` response.
     pub channel: Option<ChannelKind>,
+    /// The status of a successful answer (default 200), the route's `status_code`.
+    pub success_status: Option<u16>,
 }
 
 impl RouteDoc {

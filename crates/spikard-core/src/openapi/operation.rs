@@ -242,7 +242,7 @@ impl Generator {
             if let Some(schema) = &route.doc.response_schema {
                 ok["content"] = json!({"application/json": {"schema": self.schemas.add(schema.clone(), true)}});
             }
-            out.insert("200".into(), ok);
+            out.insert(route.success_status.unwrap_or(200).to_string(), ok);
         }
         for (status, declared) in &route.doc.responses {
             let description = declared
