@@ -29,7 +29,7 @@ from spikard.exceptions import (
     ServerError,
     SpikardError,
 )
-from spikard.params import Body, Cookie, Header, Path, Query
+from spikard.params import Body, Cookie, File, Form, Header, Path, Query
 from spikard.requests import HookRequest, Request
 from spikard.responses import (
     EventSourceResponse,
@@ -52,6 +52,8 @@ __all__ = [
     "Dependency",
     "Depends",
     "EventSourceResponse",
+    "File",
+    "Form",
     "HTMLResponse",
     "HTTPException",
     "Header",

@@ -21,7 +21,7 @@ from spikard import _bodies, _decl, _schema
 from spikard._spikard import route_params
 from spikard.di import DependencyMarker, Provider, by_type
 from spikard.exceptions import ConfigError
-from spikard.params import REQUIRED, BodyParam, HeaderParam, Param
+from spikard.params import REQUIRED, BodyParam, FileParam, FormParam, HeaderParam, Param
 from spikard.requests import Request
 from spikard.uploads import UploadFile
 
@@ -58,6 +58,8 @@ class Plan:
     expected_types: list[tuple[str, str]] = field(default_factory=list)
     #: Parameters taken from the request (not dependencies), by name.
     request_parameters: list[str] = field(default_factory=list)
+    #: Parameters read from the body, shaped by ``_finish_body``.
+    body_params: list[_BodyParam] = field(default_factory=list)
 
 
 def path_param_names(path: str) -> list[str]:
@@ -139,8 +141,9 @@ def analyze(
         if _add_file(plan, name, info, marker, required=not optional and default is REQUIRED, none=none_if_absent):
             continue
         source = _source(name, marker, info, in_path)
-        if source == "body":
-            _add_body(plan, name, info, marker, none_if_absent)
+        if source in ("body", "form"):
+            plan.body_params.append(_BodyParam(name, info, marker, default, len(plan.args), none_if_absent))
+            plan.args.append(_decl.arg(name, "body", converter=info.converter, optional=none_if_absent))
             continue
         key = _key(name, marker, source)
         schema: dict[str, Any] = _schema.apply_constraints(info.schema, marker, info.is_array)
@@ -152,6 +155,7 @@ def analyze(
         section = {"path": "path", "query": "query", "header": "headers", "cookie": "cookies"}[source]
         plan.parameters[section][key] = schema
         plan.args.append(_decl.arg(name, source, key, info.converter, optional=none_if_absent))
+    _finish_body(plan)
     _merge_files(plan)
     return plan
 
@@ -272,6 +276,8 @@ def _add_dependency(plan: Plan, param: inspect.Parameter, annotation: Any, depen
 
 
 def _source(name: str, marker: Param | None, info: _schema.TypeInfo, in_path: set[str]) -> str:
+    if isinstance(marker, FileParam):
+        raise ConfigError(f"parameter '{name}': File() reads an UploadFile or a list[UploadFile]")
     if marker is not None:
         return marker.source
     if name in in_path:
@@ -289,16 +295,54 @@ def _key(name: str, marker: Param | None, source: str) -> str:
     return name
 
 
-def _add_body(plan: Plan, name: str, info: _schema.TypeInfo, marker: Param | None, none_if_absent: bool) -> None:
-    if any(a["source"] == "body" for a in plan.args):
-        raise ConfigError(f"parameter '{name}': a handler takes at most one body parameter")
-    schema = _schema.apply_constraints(info.schema, marker, info.is_array)
-    if info.optional:
-        schema = {"anyOf": [schema, {"type": "null"}]}
-    plan.body_schema = schema
-    if isinstance(marker, BodyParam) and marker.media_type:
-        plan.content_type = marker.media_type
-    plan.args.append(_decl.arg(name, "body", converter=info.converter, optional=none_if_absent))
+@dataclass
+class _BodyParam:
+    """A parameter read from the body, until the body's shape is known."""
+
+    name: str
+    info: _schema.TypeInfo
+    marker: Param | None
+    default: Any
+    arg: int
+    none_if_absent: bool
+
+    @property
+    def embedded(self) -> bool:
+        return isinstance(self.marker, FormParam) or (isinstance(self.marker, BodyParam) and self.marker.embed)
+
+
+def _finish_body(plan: Plan) -> None:
+    """One body parameter (not ``Form()`` or ``Body(embed=True)``) is the whole body;
+    otherwise each is the body member of its name (FastAPI's rule): an object with one
+    property per parameter, each passed by the core as a ``field`` argument."""
+    params = plan.body_params
+    for p in params:
+        if isinstance(p.marker, BodyParam) and p.marker.media_type:
+            plan.content_type = p.marker.media_type
+    if not params:
+        return
+    if len(params) == 1 and not params[0].embedded:
+        p = params[0]
+        schema = _schema.apply_constraints(p.info.schema, p.marker, p.info.is_array)
+        plan.body_schema = {"anyOf": [schema, {"type": "null"}]} if p.info.optional else schema
+        return
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for p in params:
+        key = p.marker.alias if p.marker is not None and p.marker.alias else p.name
+        schema = _schema.apply_constraints(p.info.schema, p.marker, p.info.is_array)
+        if p.info.optional:
+            schema = {"anyOf": [schema, {"type": "null"}]}
+        if p.default is not REQUIRED and p.default is not None:
+            schema = {**schema, "default": _json_default(p.default)}
+        elif not p.info.optional and p.default is REQUIRED:
+            required.append(key)
+        properties[key] = schema
+        field_arg = _decl.arg(p.name, "field", key, p.info.converter, optional=p.none_if_absent)
+        if p.default is not REQUIRED and p.default is not None:
+            field_arg["default"] = _json_default(p.default)  # the marker holds it, not the signature
+        plan.args[p.arg] = field_arg
+    plan.body_schema = {"type": "object", "properties": properties, **({"required": required} if required else {})}
 
 
 def _merge_files(plan: Plan) -> None:

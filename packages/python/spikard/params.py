@@ -20,6 +20,10 @@ __all__ = [
     "BodyParam",
     "Cookie",
     "CookieParam",
+    "File",
+    "FileParam",
+    "Form",
+    "FormParam",
     "Header",
     "HeaderParam",
     "Param",
@@ -94,11 +98,29 @@ class CookieParam(Param):
 @dataclass(frozen=True)
 class BodyParam(Param):
     """What ``Body()`` marks: the request body (JSON, urlencoded form or multipart fields),
-    optionally restricted to one media type."""
+    optionally restricted to one media type; ``embed``: the body member of the parameter's
+    name (as every body parameter is when a handler takes several)."""
 
     media_type: str | None = None
+    embed: bool = False
     source: ClassVar[str] = "body"
     spelling: ClassVar[str] = "Body"
+
+
+@dataclass(frozen=True)
+class FormParam(Param):
+    """What ``Form()`` marks: one field of an urlencoded or multipart form."""
+
+    source: ClassVar[str] = "form"
+    spelling: ClassVar[str] = "Form"
+
+
+@dataclass(frozen=True)
+class FileParam(Param):
+    """What ``File()`` marks: an uploaded file (an ``UploadFile`` or ``list[UploadFile]``)."""
+
+    source: ClassVar[str] = "file"
+    spelling: ClassVar[str] = "File"
 
 
 # The markers are functions typed ``Any``, as FastAPI's are, so ``limit: int = Query(10)``
@@ -180,6 +202,7 @@ def Body(
     default: Any = REQUIRED,
     *,
     media_type: str | None = None,
+    embed: bool = False,
     alias: str | None = None,
     gt: float | None = None,
     ge: float | None = None,
@@ -192,4 +215,26 @@ def Body(
 ) -> Any:
     """The request body (JSON, urlencoded form or multipart fields), optionally restricted
     to one media type."""
-    return BodyParam(default, alias, gt, ge, lt, le, min_length, max_length, pattern, description, media_type)
+    return BodyParam(default, alias, gt, ge, lt, le, min_length, max_length, pattern, description, media_type, embed)
+
+
+def Form(
+    default: Any = REQUIRED,
+    *,
+    alias: str | None = None,
+    gt: float | None = None,
+    ge: float | None = None,
+    lt: float | None = None,
+    le: float | None = None,
+    min_length: int | None = None,
+    max_length: int | None = None,
+    pattern: str | None = None,
+    description: str | None = None,
+) -> Any:
+    """One form field (urlencoded or multipart): ``username: str = Form()``."""
+    return FormParam(default, alias, gt, ge, lt, le, min_length, max_length, pattern, description)
+
+
+def File(default: Any = REQUIRED, *, alias: str | None = None, description: str | None = None) -> Any:
+    """An uploaded file: ``upload: UploadFile = File()`` (the annotation alone does the same)."""
+    return FileParam(default, alias, description=description)

@@ -18,6 +18,8 @@ from spikard import (
     Cookie,
     Dependency,
     Depends,
+    File,
+    Form,
     Header,
     HTMLResponse,
     HTTPException,
@@ -30,6 +32,7 @@ from spikard import (
     RouteError,
     Router,
     Spikard,
+    UploadFile,
     get,
 )
 from spikard import app as app_module
@@ -514,3 +517,57 @@ def test_status_code_on_the_decorator() -> None:
     assert set(responses) == {"201", "422"}
     with pytest.raises(RouteError, match="status_code"):
         app.add_route("GET", "/bad", create_draft, status_code=404)
+
+
+class Item(msgspec.Struct):
+    name: str
+
+
+class Owner(msgspec.Struct):
+    id: int
+
+
+def forms_app() -> Spikard:
+    app = Spikard()
+
+    @app.post("/login")
+    def login(
+        username: str = Form(), password: str = Form(min_length=3), remember: bool = Form(False)
+    ) -> dict[str, object]:
+        return {"username": username, "password": password, "remember": remember}
+
+    @app.post("/upload")
+    def upload(document: UploadFile = File(), note: str = Form("")) -> dict[str, object]:
+        return {"filename": document.filename, "note": note}
+
+    @app.put("/items")
+    def update(item: Item, owner: Owner, importance: int = Body(1)) -> dict[str, object]:
+        return {"item": item.name, "owner": owner.id, "importance": importance}
+
+    @app.put("/embedded")
+    def embedded(item: Item = Body(embed=True)) -> dict[str, str]:
+        return {"item": item.name}
+
+    return app
+
+
+def test_form_fields_and_files() -> None:
+    client = TestClient(forms_app())
+    assert client.post("/login", data={"username": "ada", "password": "secret"}).json() == {
+        "username": "ada",
+        "password": "secret",
+        "remember": False,
+    }
+    res = client.post("/login", data={"username": "ada", "password": "x", "remember": "true"})
+    assert [(e["type"], e["loc"]) for e in res.json()["errors"]] == [("string_too_short", ["body", "password"])]
+    res = client.post("/upload", files={"document": ("a.txt", b"hi", "text/plain")}, data={"note": "n"})
+    assert res.json() == {"filename": "a.txt", "note": "n"}
+
+
+def test_several_body_parameters_are_embedded_by_name() -> None:
+    client = TestClient(forms_app())
+    res = client.put("/items", json={"item": {"name": "pen"}, "owner": {"id": 3}})
+    assert res.json() == {"item": "pen", "owner": 3, "importance": 1}
+    res = client.put("/items", json={"item": {"name": "pen"}})
+    assert [(e["type"], e["loc"]) for e in res.json()["errors"]] == [("missing", ["body", "owner"])]
+    assert client.put("/embedded", json={"item": {"name": "pen"}}).json() == {"item": "pen"}

@@ -119,11 +119,16 @@ def test_request_dict_body_and_media_type() -> None:
     assert [a["source"] for a in plan.args] == ["request", "body"]
 
 
-def test_two_bodies_are_refused() -> None:
+def test_two_bodies_are_members_of_the_body_by_name() -> None:
     def handler(a: dict, b: dict) -> None: ...
 
-    with pytest.raises(ConfigError):
-        analyze(handler, "/x")
+    plan = analyze(handler, "/x")
+    assert plan.body_schema == {
+        "type": "object",
+        "properties": {"a": {"type": "object"}, "b": {"type": "object"}},
+        "required": ["a", "b"],
+    }
+    assert [(arg["source"], arg.get("key", arg["name"])) for arg in plan.args] == [("field", "a"), ("field", "b")]
 
 
 class Opaque:

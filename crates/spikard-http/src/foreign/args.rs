@@ -1,8 +1,8 @@
 //! Argument plans: for each argument of a foreign function, where its value comes from.
 //!
 //! A binding declares, once at registration, how its function is called: each
-//! argument's name, its source (a path/query/header/cookie parameter, the body, the
-//! request object, a dependency, a state value, uploaded files), the key it is found
+//! argument's name, its source (a path/query/header/cookie parameter, the body or one
+//! of its fields, the request object, a dependency, a state value, uploaded files), the key it is found
 //! under, and what to pass when the request lacks it (nothing, so the function's own
 //! default applies; null; or a JSON default). Per request the core builds the values
 //! from the validated request without copying them ([`ArgPlan::values`]).
@@ -37,6 +37,9 @@ pub enum ArgSource {
     Cookie,
     /// The decoded, validated body (absent when the request has none).
     Body,
+    /// One member of the decoded body object, by `key`: a form field, or a JSON body
+    /// member when a function takes several body values (absent when the body lacks it).
+    Field,
     /// The request object.
     Request,
     /// The first uploaded file of a multipart field.
@@ -196,6 +199,7 @@ fn lookup<'a>(
         ArgSource::State => json(data.state.get(k)),
         ArgSource::Body if data.body.is_null() => Arg::Absent,
         ArgSource::Body => Arg::Json(&data.body),
+        ArgSource::Field => json(data.body.get(k)),
         ArgSource::Request => shared.map_or(Arg::Absent, Arg::Request),
         ArgSource::Dependency => deps
             .or_else(|| data.extensions.get::<Dependencies>())
@@ -234,6 +238,8 @@ mod tests {
             {"name": "limit", "source": "query", "default": 10},
             {"name": "token", "source": "header", "key": "X-Token"},
             {"name": "payload", "source": "body"},
+            {"name": "user", "source": "field", "key": "username"},
+            {"name": "note", "source": "field", "optional": true},
         ]))
         .unwrap();
         let mut data = RequestData::new(http::Method::GET, "/".into(), Default::default());
@@ -245,6 +251,11 @@ mod tests {
         assert!(matches!(values[2], Arg::Json(v) if v == &json!(10)));
         assert!(matches!(values[3], Arg::Json(v) if v == &json!("t")));
         assert!(matches!(values[4], Arg::Absent));
+        assert!(matches!(values[5], Arg::Absent));
+        data.body = json!({"username": "ada"});
+        let values = plan.values(&data, None, None);
+        assert!(matches!(values[5], Arg::Json(v) if v == &json!("ada")));
+        assert!(matches!(values[6], Arg::Null));
     }
 
     #[test]
