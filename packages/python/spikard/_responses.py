@@ -118,6 +118,39 @@ def prepare(
     return _validating(handler, _checker(model, name), model, name), response_schema
 
 
+def with_class(handler: Callable[..., Any], response_class: type[Response]) -> Callable[..., Any]:
+    """``handler`` whose plain results are sent as ``response_class(result)`` (FastAPI's
+    ``response_class=``); responses it builds itself pass as they are."""
+    if not (isinstance(response_class, type) and issubclass(response_class, Response)):
+        raise ConfigError(f"response_class must be a Response class, not {response_class!r}")
+
+    def wrap(value: Any) -> Any:
+        return value if isinstance(value, _PASS_THROUGH) else response_class(value)
+
+    if inspect.iscoroutinefunction(handler):
+
+        @functools.wraps(handler)
+        async def wrapped_async(*args: Any, **kwargs: Any) -> Any:
+            return wrap(await handler(*args, **kwargs))
+
+        return wrapped_async
+
+    @functools.wraps(handler)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        return wrap(handler(*args, **kwargs))
+
+    return wrapped
+
+
+def documented(response_class: type[Response]) -> dict[str, Any]:
+    """The success response of a route with ``response_class``, for the OpenAPI document."""
+    media_type = getattr(response_class, "default_media_type", None) or "application/json"
+    doc: dict[str, Any] = {"description": "Successful Response", "content_type": media_type.split(";")[0]}
+    if not media_type.startswith("application/json"):
+        doc["schema"] = {"type": "string"}
+    return doc
+
+
 def core_model(response_model: Any) -> dict[str, Any] | None:
     """The JSON Schema the core checks results against (``RouteDecl.response_model``), if
     ``response_model`` is one."""

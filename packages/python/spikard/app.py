@@ -37,6 +37,7 @@ from spikard._spikard import App as _CoreApp
 from spikard.config import ServerConfig, to_rust
 from spikard.di import Provider, as_provide, hook_dependencies
 from spikard.exceptions import ConfigError
+from spikard.responses import Response
 from spikard.routing import Router
 
 __all__ = ["Spikard", "current_app", "delete", "get", "head", "options", "patch", "post", "put"]
@@ -112,6 +113,7 @@ class Spikard:
         response_schema: dict[str, Any] | None = None,
         responses: dict[str | int, dict[str, Any]] | None = None,
         status_code: int | None = None,
+        response_class: type[Response] | None = None,
         dependencies: Mapping[str, Any] | None = None,
         defer_dependency_errors: bool = False,
         on_request: Hooks = None,
@@ -138,6 +140,9 @@ class Spikard:
         ``include_in_schema``, ``response_model`` (a type whose JSON Schema documents the
         successful response; ``response_schema`` gives the schema itself) and ``responses``
         (``{status: {"description", "content_type", "schema"}}``).
+
+        ``response_class`` (``HTMLResponse``, ``PlainTextResponse``...) wraps the results
+        the handler returns as plain values, and documents its media type.
 
         ``status_code`` (FastAPI's: ``201`` for a creation) is the status the handler's
         results are sent with when they bring none (a plain value, a response left at
@@ -184,6 +189,11 @@ class Spikard:
             spec["event_schema"] = event_schema
         route_name = spec["handler_name"] or f"{method} {path}"
         handler, response_schema = _responses.prepare(handler, response_model, response_schema, route_name)
+        if response_class is not None:
+            handler = _responses.with_class(handler, response_class)
+            success = str(status_code or 200)
+            if success not in {str(k) for k in (responses or {})}:
+                responses = {**(responses or {}), success: _responses.documented(response_class)}
         doc = {
             "tags": list(tags or []),
             "summary": summary,

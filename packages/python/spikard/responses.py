@@ -17,7 +17,7 @@ attributes once per response; formatting, validation and streaming happen in Rus
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 from spikard import _spikard
 
@@ -44,6 +44,8 @@ class Response:
     name), cookies and media type (a ``content-type`` header wins)."""
 
     __slots__ = ("_cookies", "content", "headers", "media_type", "status_code")
+    #: The media type the class sends its content as (``None``: from the content).
+    default_media_type: ClassVar[str | None] = None
 
     def __init__(
         self,
@@ -88,6 +90,7 @@ class HTMLResponse(Response):
     """An HTML page: ``text/html; charset=utf-8``."""
 
     __slots__ = ()
+    default_media_type = "text/html; charset=utf-8"
 
     def __init__(
         self,
@@ -96,13 +99,14 @@ class HTMLResponse(Response):
         headers: dict[str, Any] | None = None,
         cookies: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(content, status_code, headers, cookies, "text/html; charset=utf-8")
+        super().__init__(content, status_code, headers, cookies, self.default_media_type)
 
 
 class PlainTextResponse(Response):
     """Plain text: ``text/plain; charset=utf-8``."""
 
     __slots__ = ()
+    default_media_type = "text/plain; charset=utf-8"
 
     def __init__(
         self,
@@ -111,13 +115,14 @@ class PlainTextResponse(Response):
         headers: dict[str, Any] | None = None,
         cookies: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(content, status_code, headers, cookies, "text/plain; charset=utf-8")
+        super().__init__(content, status_code, headers, cookies, self.default_media_type)
 
 
 class JSONResponse(Response):
     """A JSON value (what a plain return value is), with a status, headers or cookies."""
 
     __slots__ = ()
+    default_media_type = "application/json"
 
     def __init__(
         self,
@@ -126,7 +131,7 @@ class JSONResponse(Response):
         headers: dict[str, Any] | None = None,
         cookies: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(content, status_code, headers, cookies, "application/json")
+        super().__init__(content, status_code, headers, cookies, self.default_media_type)
 
 
 class RedirectResponse(Response):

@@ -571,3 +571,24 @@ def test_several_body_parameters_are_embedded_by_name() -> None:
     res = client.put("/items", json={"item": {"name": "pen"}})
     assert [(e["type"], e["loc"]) for e in res.json()["errors"]] == [("missing", ["body", "owner"])]
     assert client.put("/embedded", json={"item": {"name": "pen"}}).json() == {"item": "pen"}
+
+
+def test_response_class_wraps_plain_results_and_is_documented() -> None:
+    app = Spikard(ServerConfig(openapi=OpenApiConfig(enabled=True)))
+
+    @app.get("/hello", response_class=HTMLResponse)
+    def hello() -> str:
+        return "<p>hello</p>"
+
+    @app.get("/made", response_class=PlainTextResponse, status_code=201)
+    def made() -> str:
+        return "made"
+
+    client = TestClient(app)
+    res = client.get("/hello")
+    assert (res.headers["content-type"], res.text) == ("text/html; charset=utf-8", "<p>hello</p>")
+    res = client.get("/made")
+    assert (res.status_code, res.headers["content-type"]) == (201, "text/plain; charset=utf-8")
+    paths = client.get("/openapi.json").json()["paths"]
+    assert paths["/hello"]["get"]["responses"]["200"]["content"] == {"text/html": {"schema": {"type": "string"}}}
+    assert set(paths["/made"]["get"]["responses"]) == {"201"}
