@@ -14,7 +14,25 @@ from typing import Any
 from spikard._spikard import RequestView
 from spikard.uploads import UploadFile
 
-__all__ = ["HookRequest", "Request"]
+__all__ = ["HookRequest", "QueryParams", "Request"]
+
+
+class QueryParams(dict[str, Any]):
+    """The query parameters by name (see ``Request.query_params``), with every value sent."""
+
+    __slots__ = ("_pairs",)
+
+    def __init__(self, params: dict[str, Any], pairs: list[tuple[str, str]]) -> None:
+        super().__init__(params)
+        self._pairs = pairs
+
+    def getlist(self, key: str) -> list[str]:
+        """Every value sent for ``key``, in order, as sent (``[]`` when none)."""
+        return [v for k, v in self._pairs if k == key]
+
+    def multi_items(self) -> list[tuple[str, str]]:
+        """Every ``(key, value)`` pair sent, in order."""
+        return list(self._pairs)
 
 
 class Request:
@@ -40,10 +58,11 @@ class Request:
         return self._view.get("path_params")
 
     @property
-    def query_params(self) -> dict[str, Any]:
+    def query_params(self) -> QueryParams:
         """Declared query parameters (coerced, defaults applied), plus undeclared ones as
-        sent (a repeated undeclared key gives a list)."""
-        return self._view.get("query_params")
+        sent (a repeated undeclared key gives a list); ``getlist(key)`` and
+        ``multi_items()`` give every value sent, as Starlette's do."""
+        return QueryParams(self._view.get("query_params"), self._view.get("raw_query"))
 
     @property
     def raw_query(self) -> list[tuple[str, str]]:

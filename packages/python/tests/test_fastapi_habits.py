@@ -29,6 +29,7 @@ from spikard import (
     Provide,
     Query,
     RedirectResponse,
+    Request,
     RouteError,
     Router,
     Spikard,
@@ -592,3 +593,15 @@ def test_response_class_wraps_plain_results_and_is_documented() -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert paths["/hello"]["get"]["responses"]["200"]["content"] == {"text/html": {"schema": {"type": "string"}}}
     assert set(paths["/made"]["get"]["responses"]) == {"201"}
+
+
+def test_query_params_keep_every_value() -> None:
+    app = Spikard()
+
+    @app.get("/search")
+    def search(request: Request) -> dict[str, object]:
+        params = request.query_params
+        return {"tags": params.getlist("tag"), "q": params["q"], "pairs": len(params.multi_items())}
+
+    res = TestClient(app).get("/search?tag=a&q=x&tag=b")
+    assert res.json() == {"tags": ["a", "b"], "q": "x", "pairs": 3}
