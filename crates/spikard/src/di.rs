@@ -47,7 +47,9 @@ use spikard_core::SpikardError;
 use spikard_http::di::{Cleanup, DependencyRegistry, Provided, Provider};
 use spikard_http::{BoxFuture, RequestData};
 
-pub use spikard_http::di::{Dependencies, Dependency, DependencyFactory, Lifetime, Resolved, RouteDependencies};
+pub use spikard_http::di::{
+    Dependencies, Dependency, DependencyFactory, Lifetime, RequestInputs, Resolved, RouteDependencies,
+};
 
 use crate::app::App;
 use crate::error::Error;
@@ -85,6 +87,38 @@ impl<T: Any + Send + Sync> FactoryHandle<'_, T> {
     /// The dependencies the factory receives.
     pub fn depends_on<I: IntoIterator<Item = S>, S: Into<String>>(self, names: I) -> Self {
         self.dependency.depends_on = names.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The request parameters (and body) the factory reads, as a route declares its own:
+    /// every route using it validates, coerces and documents them (a failure is the
+    /// route's 422), and the factory finds them in the request it gets.
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// use spikard::di::RequestInputs;
+    /// use spikard::{get, App, Ctx, Error};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let mut inputs = RequestInputs::default();
+    /// inputs.parameters.query.insert("skip".into(), json!({"type": "integer", "default": 0}));
+    /// let mut app = App::new();
+    /// app.factory("skip", |_deps, req| {
+    ///     let skip = req.query_params.get("skip").and_then(|v| v.as_i64()).unwrap_or_default();
+    ///     async move { Ok(skip) }
+    /// })
+    /// .reads(inputs);
+    /// app.route(get("/items").handler(|ctx: Ctx| async move {
+    ///     let skip: std::sync::Arc<i64> = ctx.dep("skip")?;
+    ///     Ok::<_, Error>(format!("skip {skip}"))
+    /// }).depends_on(["skip"])).unwrap();
+    /// let client = app.test_client();
+    /// assert_eq!(client.get("/items?skip=2").send().await.text(), "skip 2");
+    /// assert_eq!(client.get("/items?skip=x").send().await.status, 422);
+    /// # });
+    /// ```
+    pub fn reads(self, inputs: RequestInputs) -> Self {
+        self.dependency.inputs = inputs;
         self
     }
 
