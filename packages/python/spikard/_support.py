@@ -4,20 +4,25 @@ upload classes it recognises and builds, and small asyncio helpers."""
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import contextvars
 import functools
 import logging
 import os
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from spikard import _bodies, _spikard
 from spikard.exceptions import HTTPException
 from spikard.requests import HookRequest, Request
 from spikard.responses import EventSourceResponse, Response, SseEvent, StreamingResponse
 from spikard.uploads import UploadFile
+
+if TYPE_CHECKING:
+    import asyncio
+    import concurrent.futures
+
+# asyncio (and with it ssl, several MB) is imported where it is used: apps without async
+# code never load it.
 
 #: The background task runner of the request being handled (set by the extension).
 background: contextvars.ContextVar[Any] = contextvars.ContextVar("spikard_background")
@@ -46,6 +51,8 @@ class AsyncItems:
         self.pull: asyncio.Task[Any] | None = None
 
     async def next(self) -> Any:
+        import asyncio  # noqa: PLC0415 - loaded only by apps with async code
+
         self.pull = asyncio.current_task()
         return await anext(self.it, end)
 
@@ -56,6 +63,8 @@ class AsyncItems:
     async def aclose(self) -> None:
         pull = self.pull
         if pull is not None and not pull.done():
+            import asyncio  # noqa: PLC0415 - loaded only by apps with async code
+
             await asyncio.wait((pull,))
         close = getattr(self.it, "aclose", None)
         if close is None:
@@ -94,6 +103,8 @@ _loop_lock = threading.Lock()
 def event_loop() -> asyncio.AbstractEventLoop:
     """The loop async functions run on: one per process, on its own daemon thread, started on
     first use (and again in a forked child, where the parent's thread does not run)."""
+    import asyncio  # noqa: PLC0415 - loaded only by apps with async code
+
     global _loop, _loop_pid
     with _loop_lock:
         if _loop is None or _loop_pid != os.getpid():
@@ -105,6 +116,8 @@ def event_loop() -> asyncio.AbstractEventLoop:
 
 def submit(coro: Any) -> concurrent.futures.Future[Any]:
     """Run a coroutine on ``event_loop()``; the extension adds a done-callback to the future."""
+    import asyncio  # noqa: PLC0415 - loaded only by apps with async code
+
     return asyncio.run_coroutine_threadsafe(coro, event_loop())
 
 
@@ -144,6 +157,8 @@ def _thrown(failure: Failure | None) -> BaseException | None:
         return None
     exception, cancelled, error = failure
     if cancelled:
+        import asyncio  # noqa: PLC0415 - loaded only by apps with async code
+
         return asyncio.CancelledError(_CANCELLED)
     if error is not None:
         status, detail, code = error
