@@ -29,15 +29,17 @@
 //!   close. A connection closed before it sent a byte gets no answer.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{ready, Context, Poll};
+use std::task::{ready, Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures_util::task::AtomicWaker;
 use hyper_util::server::graceful::GracefulConnection;
 use spikard_core::config::ServerConfig;
 use spikard_core::SpikardError;
@@ -104,7 +106,11 @@ impl ConnState {
     }
 
     fn touch(&self) {
-        let ms = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.touch_at(Instant::now());
+    }
+
+    fn touch_at(&self, now: Instant) {
+        let ms = u64::try_from(now.saturating_duration_since(self.start).as_millis()).unwrap_or(u64::MAX);
         self.last_activity_ms.store(ms, Ordering::Relaxed);
     }
 
@@ -442,9 +448,10 @@ impl AsyncRead for Io {
         ready!(this.stream()?.poll_read(cx, buf))?;
         if buf.filled().len() > before {
             this.read_any = true;
-            this.state.touch();
+            let now = Instant::now();
+            this.state.touch_at(now);
             if this.head_started.is_none() && this.state.quiet.load(Ordering::Relaxed) {
-                this.head_started = Some(Instant::now());
+                this.head_started = Some(now);
             }
         } else if buf.remaining() > 0 {
             this.saw_eof = true;
@@ -540,6 +547,36 @@ pub(crate) struct Signals {
     pub pressure: Arc<Notify>,
 }
 
+/// The waker the watchdog's own futures (the server's signals and the silence timer) are
+/// polled with: it notes that one of them fired and wakes the connection's task. Those
+/// futures are polled only after such a wake, not on every wake of the connection (every
+/// read and write), which would take the signals' shared locks once per request on every
+/// core.
+struct Gate {
+    woken: AtomicBool,
+    task: AtomicWaker,
+}
+
+impl Wake for Gate {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::Release);
+        self.task.wake();
+    }
+}
+
+/// What woke the watchdog.
+enum Event<E> {
+    Closed(Result<(), E>),
+    Abort,
+    Drain,
+    Pressure,
+    Check,
+}
+
 /// Serve one connection until it ends, closing it when silent too long, under pressure, or
 /// on shutdown (see the module docs).
 pub(crate) async fn drive<C>(conn: C, state: Arc<ConnState>, timeouts: Timeouts, signals: Signals, peer: SocketAddr)
@@ -552,31 +589,66 @@ where
     let mut draining = false;
     // Checked at least this often; a silent connection is closed within 1.5 times its timeout.
     let tick = timeouts.first_byte.min(timeouts.keep_alive) / 2;
-    let check = tokio::time::sleep(timeouts.first_byte.min(timeouts.keep_alive));
-    let mut check = std::pin::pin!(check);
+    let mut check = std::pin::pin!(tokio::time::sleep(timeouts.first_byte.min(timeouts.keep_alive)));
+    let mut abort = std::pin::pin!(signals.abort.cancelled());
+    let mut drain = std::pin::pin!(signals.drain.cancelled());
+    let mut pressure = std::pin::pin!(signals.pressure.notified());
+    let gate = Arc::new(Gate {
+        woken: AtomicBool::new(true),
+        task: AtomicWaker::new(),
+    });
+    let gate_waker = Waker::from(Arc::clone(&gate));
     loop {
-        tokio::select! {
-            biased;
-            result = conn.as_mut() => {
+        let event = std::future::poll_fn(|cx| {
+            if let Poll::Ready(result) = conn.as_mut().poll(cx) {
+                return Poll::Ready(Event::Closed(result));
+            }
+            gate.task.register(cx.waker());
+            if !gate.woken.swap(false, Ordering::AcqRel) {
+                return Poll::Pending;
+            }
+            let mut gcx = Context::from_waker(&gate_waker);
+            let event = if abort.as_mut().poll(&mut gcx).is_ready() {
+                Event::Abort
+            } else if !draining && !closing && drain.as_mut().poll(&mut gcx).is_ready() {
+                Event::Drain
+            } else if !draining && !closing && pressure.as_mut().poll(&mut gcx).is_ready() {
+                Event::Pressure
+            } else if !closing && check.as_mut().poll(&mut gcx).is_ready() {
+                Event::Check
+            } else {
+                return Poll::Pending;
+            };
+            // Others may have fired too, and a reset timer must be polled to be armed.
+            gate.woken.store(true, Ordering::Release);
+            Poll::Ready(event)
+        })
+        .await;
+        match event {
+            Event::Closed(result) => {
                 if let Err(e) = result {
                     tracing::debug!(error = %e, %peer, "connection closed with an error");
                 }
                 return;
             }
-            () = signals.abort.cancelled() => return,
-            () = signals.drain.cancelled(), if !draining && !closing => {
+            Event::Abort => return,
+            Event::Drain => {
                 // A request already in the socket's buffer is read (and then answered) if
                 // hyper gets one more turn of the reactor before it is told to stop.
                 draining = true;
                 check.as_mut().reset(Instant::now() + DRAIN_GRACE);
             }
-            () = signals.pressure.notified(), if !closing && !draining => {
-                if state.idle_since().is_some_and(|since| since.elapsed() >= PRESSURE_MIN_IDLE) {
+            Event::Pressure => {
+                pressure.set(signals.pressure.notified());
+                if state
+                    .idle_since()
+                    .is_some_and(|since| since.elapsed() >= PRESSURE_MIN_IDLE)
+                {
                     closing = true;
                     conn.as_mut().graceful_shutdown();
                 }
             }
-            () = &mut check, if !closing => {
+            Event::Check => {
                 if draining {
                     closing = true;
                     conn.as_mut().graceful_shutdown();

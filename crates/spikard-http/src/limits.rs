@@ -28,7 +28,8 @@ pub struct BodyStalled(pub Duration);
 /// clock runs only while a reader waits, so a handler that reads late is not penalised.
 pub fn progress_body(body: hyper::body::Incoming, timeout: Duration) -> Body {
     if http_body::Body::is_end_stream(&body) {
-        return Body::new(body);
+        // Nothing to read (a GET): no box, no timer.
+        return Body::empty();
     }
     Body::new(ProgressBody {
         inner: body,
