@@ -1,0 +1,255 @@
+//! The `NativeApp` class the package's `Spikard` class wraps: the core's [`ForeignApp`]
+//! fed one plain object per registration (`docs/bindings.md`), the settling side of the
+//! [`Dispatcher`], the server (`listen`/`close`) and the in-memory test client (`request`).
+
+use std::sync::Arc;
+
+use napi::bindgen_prelude::{Buffer, Function, PromiseRaw};
+use napi::{Env, Status};
+use serde_json::Value;
+use spikard_core::config::ServerConfig;
+use spikard_core::SpikardError;
+use spikard_http::foreign::{decl, ForeignApp, Outcome, RouteDecl};
+use spikard_http::testing::TestClient;
+use spikard_http::Pipeline;
+use tokio::sync::oneshot;
+
+use crate::call::NodeBinding;
+use crate::convert::{from_init, from_json, from_thrown, ResponseInit};
+use crate::dispatch::{Dispatcher, JsCall};
+
+/// A core error as a JavaScript error whose message is `{"class", "code", "message"}`
+/// (the package throws the matching class).
+pub fn js_error(err: &SpikardError) -> napi::Error {
+    let described = serde_json::json!({
+        "class": err.class().name(),
+        "code": err.code(),
+        "message": err.to_string(),
+    });
+    napi::Error::new(Status::GenericFailure, described.to_string())
+}
+
+fn server_error(err: &std::io::Error) -> napi::Error {
+    let (class, message, code) = spikard_core::error::ErrorClass::of_server_failure(err);
+    let described = serde_json::json!({"class": class.name(), "code": code, "message": message});
+    napi::Error::new(Status::GenericFailure, described.to_string())
+}
+
+/// A running server: closing it drains and ends its thread.
+struct Server {
+    shutdown: oneshot::Sender<()>,
+    done: oneshot::Receiver<std::io::Result<()>>,
+}
+
+/// A response of the test client.
+#[napi_derive::napi(object)]
+pub struct TestResult {
+    pub status: u32,
+    /// `[name, value]` pairs in order.
+    pub headers: Vec<Vec<String>>,
+    /// The body (decoded when it has a `gzip`/`br` content encoding).
+    pub body: Buffer,
+}
+
+#[napi_derive::napi]
+pub struct NativeApp {
+    app: ForeignApp,
+    dispatcher: Arc<Dispatcher>,
+    server: Option<Server>,
+}
+
+#[napi_derive::napi]
+impl NativeApp {
+    /// An app with `config` (a `ServerConfig`; missing keys take their defaults) whose
+    /// calls are handed to `dispatch(calls)`.
+    #[napi(constructor)]
+    pub fn new(config: Value, dispatch: Function<'_, Vec<JsCall>, ()>) -> napi::Result<Self> {
+        // The core's logs (a handler's error, the server's start) on stderr; RUST_LOG filters.
+        let _ = tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_default_env()
+                    .unwrap_or_else(|_| "spikard_http=info,warn".into()),
+            )
+            .try_init();
+        Ok(Self {
+            app: ForeignApp::new(read_config(config)?),
+            dispatcher: Dispatcher::new(&dispatch)?,
+            server: None,
+        })
+    }
+
+    #[napi]
+    pub fn configure(&mut self, config: Value) -> napi::Result<()> {
+        self.app.configure(read_config(config)?);
+        Ok(())
+    }
+
+    #[napi]
+    pub fn config(&self) -> napi::Result<Value> {
+        serde_json::to_value(self.app.config()).map_err(|e| js_error(&decl::config_error("config", e)))
+    }
+
+    /// Register a route declaration; `objects` are function indexes it refers to.
+    #[napi]
+    pub fn add_route(&mut self, decl: Value, objects: Vec<u32>) -> napi::Result<()> {
+        let decl = RouteDecl::from_json(decl).map_err(|e| js_error(&e))?;
+        let binding = NodeBinding(Arc::clone(&self.dispatcher));
+        self.app.add_route(&binding, decl, &objects).map_err(|e| js_error(&e))
+    }
+
+    /// Register an app-wide hook declaration.
+    #[napi]
+    pub fn add_hook(&mut self, decl: Value, objects: Vec<u32>) -> napi::Result<()> {
+        let decl = decl::read("hook", decl).map_err(|e| js_error(&e))?;
+        let binding = NodeBinding(Arc::clone(&self.dispatcher));
+        self.app.add_hook(&binding, decl, &objects).map_err(|e| js_error(&e))
+    }
+
+    /// Settle call `id` with a JSON-like result.
+    #[napi]
+    pub fn settle_json(&self, id: u32, value: Value) {
+        if let Some(w) = self.dispatcher.take(id) {
+            w.settle.settle(from_json(w.expect, value).map(Outcome::new));
+        }
+    }
+
+    /// Settle call `id` with a response JavaScript built.
+    #[napi]
+    pub fn settle_response(&self, id: u32, init: ResponseInit) {
+        if let Some(w) = self.dispatcher.take(id) {
+            w.settle.settle(from_init(init).map(Outcome::new));
+        }
+    }
+
+    /// Settle call `id` with a thrown error, described as plain data.
+    #[napi]
+    pub fn settle_error(&self, id: u32, described: Value) {
+        if let Some(w) = self.dispatcher.take(id) {
+            w.settle.settle(Err(from_thrown(&w.name, &described)));
+        }
+    }
+
+    /// Serve on `host:port` (port 0: any free port) on a thread of its own; resolves with
+    /// the bound port.
+    #[napi]
+    pub fn listen<'env>(&mut self, env: &'env Env, host: String, port: u32) -> napi::Result<PromiseRaw<'env, u32>> {
+        if self.server.is_some() {
+            return Err(js_error(&SpikardError::Config("the app is already listening".into())));
+        }
+        let pipeline = self.pipeline()?;
+        let port = u16::try_from(port).map_err(|_| js_error(&SpikardError::Config(format!("invalid port {port}"))))?;
+        let (shutdown, shutdown_rx) = oneshot::channel::<()>();
+        let (bound_tx, bound_rx) = oneshot::channel::<std::io::Result<u16>>();
+        let (done_tx, done) = oneshot::channel();
+        std::thread::Builder::new()
+            .name("spikard-server".into())
+            .spawn(move || {
+                let result = serve(pipeline, &host, port, shutdown_rx, bound_tx);
+                let _ = done_tx.send(result);
+            })
+            .map_err(|e| server_error(&e))?;
+        self.server = Some(Server { shutdown, done });
+        env.spawn_future(async move {
+            match bound_rx.await {
+                Ok(Ok(port)) => Ok(u32::from(port)),
+                Ok(Err(e)) => Err(server_error(&e)),
+                Err(_) => Err(napi::Error::from_reason("the server thread ended before it listened")),
+            }
+        })
+    }
+
+    /// Stop accepting, drain the requests in flight, and end the server thread.
+    #[napi]
+    pub fn close<'env>(&mut self, env: &'env Env) -> napi::Result<PromiseRaw<'env, ()>> {
+        let server = self.server.take();
+        env.spawn_future(async move {
+            if let Some(Server { shutdown, done }) = server {
+                let _ = shutdown.send(());
+                if let Ok(Err(e)) = done.await {
+                    return Err(server_error(&e));
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// One request through the pipeline in memory (the test client).
+    #[napi]
+    pub fn request<'env>(
+        &self,
+        env: &'env Env,
+        method: String,
+        uri: String,
+        headers: Vec<Vec<String>>,
+        body: Option<Buffer>,
+    ) -> napi::Result<PromiseRaw<'env, TestResult>> {
+        let client = TestClient::new(self.pipeline()?);
+        let mut request = client.request(&method, &uri);
+        for pair in &headers {
+            if let [name, value] = pair.as_slice() {
+                request = request.header(name, value);
+            }
+        }
+        if let Some(body) = body {
+            request = request.body(body.to_vec());
+        }
+        env.spawn_future(async move {
+            let response = request.send().await;
+            let headers = response
+                .headers
+                .iter()
+                .map(|(k, v)| {
+                    vec![
+                        k.as_str().to_owned(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    ]
+                })
+                .collect();
+            Ok(TestResult {
+                status: u32::from(response.status),
+                headers,
+                body: response.body.to_vec().into(),
+            })
+        })
+    }
+}
+
+impl NativeApp {
+    fn pipeline(&self) -> napi::Result<Pipeline> {
+        self.app.pipeline().map_err(|e| js_error(&e))
+    }
+}
+
+fn read_config(config: Value) -> napi::Result<ServerConfig> {
+    if config.is_null() {
+        return Ok(ServerConfig::default());
+    }
+    serde_json::from_value(config).map_err(|e| js_error(&decl::config_error("ServerConfig", e)))
+}
+
+/// The server thread: bind, report the port, serve until `shutdown`, drain.
+fn serve(
+    pipeline: Pipeline,
+    host: &str,
+    port: u16,
+    shutdown: oneshot::Receiver<()>,
+    bound: oneshot::Sender<std::io::Result<u16>>,
+) -> std::io::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        let listener = match spikard_http::server::bind(host, port, false) {
+            Ok(l) => l,
+            Err(e) => {
+                let kind = e.kind();
+                let _ = bound.send(Err(e));
+                return Err(std::io::Error::new(kind, "bind failed"));
+            }
+        };
+        let _ = bound.send(listener.local_addr().map(|a| a.port()));
+        spikard_http::server::serve_listener(listener, pipeline, async move {
+            let _ = shutdown.await;
+        })
+        .await
+    })
+}

@@ -1,0 +1,110 @@
+//! Values between JavaScript and the core: the request as a plain object (built natively
+//! by napi from a `serde_json::Value`, no JSON text), and what a call is settled with as
+//! the core's [`Returned`] value, as the call's [`Expect`] says.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{HeaderName, HeaderValue, StatusCode};
+use serde_json::{Map, Value};
+use spikard_core::{HttpProblem, SpikardError};
+use spikard_http::di::Resolved;
+use spikard_http::foreign::{Expect, ForeignError, RequestView, Returned};
+use spikard_http::handler::RequestData;
+use spikard_http::response::{HandlerResponse, ResponseBody};
+
+/// The request as the handler's context object: `method`, `path`, `params`, `query`,
+/// `headers`, `cookies`, `body`, `state`.
+pub fn request_object(data: &Arc<RequestData>) -> Value {
+    let view = RequestView::new(Arc::clone(data));
+    let body = view.json().map(|b| b.into_owned()).unwrap_or(Value::Null);
+    let mut out = Map::with_capacity(8);
+    out.insert("method".into(), Value::from(data.method.as_str()));
+    out.insert("path".into(), Value::from(data.path.as_str()));
+    out.insert("params".into(), Value::Object(data.path_params.clone()));
+    out.insert("query".into(), Value::Object(view.query()));
+    out.insert("headers".into(), Value::Object(view.headers()));
+    out.insert("cookies".into(), Value::Object(view.cookies()));
+    out.insert("body".into(), body);
+    out.insert("state".into(), Value::Object(data.state.clone()));
+    Value::Object(out)
+}
+
+/// A response JavaScript built: status, header pairs and one body.
+#[napi_derive::napi(object)]
+pub struct ResponseInit {
+    pub status: u32,
+    /// `[name, value]` pairs, in order (a repeated name sends several values).
+    pub headers: Vec<Vec<String>>,
+    /// `json`, `text`, `bytes` or `empty`.
+    pub kind: String,
+    pub json: Option<Value>,
+    pub text: Option<String>,
+    pub bytes: Option<napi::bindgen_prelude::Buffer>,
+}
+
+/// A JSON result: a 200 JSON response, go-on for a request hook's `null`, a dependency's value.
+pub fn from_json(expect: Expect, value: Value) -> Result<Returned, ForeignError> {
+    Ok(match expect {
+        Expect::Flow | Expect::Unit if value.is_null() => Returned::Nothing,
+        Expect::Unit => Returned::Nothing,
+        Expect::Dependency => Returned::Value(Resolved::json(value)),
+        _ => Returned::Response(json_response(StatusCode::OK, &value)?),
+    })
+}
+
+fn json_response(status: StatusCode, value: &Value) -> Result<HandlerResponse, ForeignError> {
+    let bytes = serde_json::to_vec(value).map_err(|e| SpikardError::Internal(format!("result is not JSON: {e}")))?;
+    Ok(HandlerResponse::new(
+        status,
+        ResponseBody::JsonBytes(Bytes::from(bytes)),
+    ))
+}
+
+/// A response JavaScript built (a `Response`, or a string or bytes returned).
+pub fn from_init(init: ResponseInit) -> Result<Returned, ForeignError> {
+    let status = u16::try_from(init.status)
+        .ok()
+        .and_then(|s| StatusCode::from_u16(s).ok())
+        .ok_or_else(|| SpikardError::Internal(format!("invalid response status {}", init.status)))?;
+    let mut response = match init.kind.as_str() {
+        "json" => json_response(status, &init.json.unwrap_or(Value::Null))?,
+        "text" => HandlerResponse::new(status, ResponseBody::Bytes(Bytes::from(init.text.unwrap_or_default()))),
+        "bytes" => HandlerResponse::new(
+            status,
+            ResponseBody::Bytes(init.bytes.map(|b| Bytes::copy_from_slice(&b)).unwrap_or_default()),
+        ),
+        _ => HandlerResponse::new(status, ResponseBody::Empty),
+    };
+    for pair in &init.headers {
+        let [name, value] = pair.as_slice() else {
+            return Err(SpikardError::Internal("a response header is not a [name, value] pair".into()).into());
+        };
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|e| SpikardError::Internal(format!("invalid response header name '{name}': {e}")))?;
+        let value = HeaderValue::from_str(value)
+            .map_err(|e| SpikardError::Internal(format!("invalid value for response header '{name}': {e}")))?;
+        response.headers.append(name, value);
+    }
+    Ok(Returned::Response(response))
+}
+
+/// A thrown error: an `HttpError` (described as `status_code`, `detail`, `headers`,
+/// `extra`) keeps its status, headers and members; anything else is logged and answered
+/// with the generic 500 problem.
+pub fn from_thrown(name: &str, described: &Value) -> ForeignError {
+    if described.get("status_code").is_some() {
+        match HttpProblem::from_json(described) {
+            Ok(err) => return ForeignError::new(err),
+            Err(e) => {
+                return ForeignError::new(SpikardError::Internal(format!(
+                    "{name} threw an invalid HttpError: {e}"
+                )))
+            }
+        }
+    }
+    let message = described.get("message").and_then(Value::as_str).unwrap_or("an error");
+    let stack = described.get("stack").and_then(Value::as_str).unwrap_or("");
+    tracing::error!(handler = name, error = message, stack, "handler threw");
+    ForeignError::new(SpikardError::Internal(format!("{name} threw {message}")))
+}

@@ -1,0 +1,117 @@
+//! The one shared dispatcher between the server's threads and Node's event loop.
+//!
+//! A call is queued with the id of the JavaScript function and its arguments; the first
+//! call queued after the loop last drained the queue schedules one wake-up (a threadsafe
+//! function call), and that wake-up hands every queued call to the package's dispatch
+//! function as one array. JavaScript settles each call by id (`NativeApp.settle*`), at once
+//! for a sync result (no Promise made) or when its Promise settles. The threadsafe function
+//! is weak: pending calls do not keep the process alive, the package's server handle does.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use napi::bindgen_prelude::Function;
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi::Status;
+use serde_json::Value;
+use spikard_http::foreign::call::{pending, Settle};
+use spikard_http::foreign::{Completion, Expect, ForeignError, Outcome};
+
+/// One call handed to JavaScript.
+#[napi_derive::napi(object)]
+pub struct JsCall {
+    /// Settle it with this id.
+    pub id: u32,
+    /// The function's index in the package's function table.
+    pub func: u32,
+    /// The arguments in declared order (`null` for an absent one).
+    pub args: Vec<Value>,
+}
+
+/// A call waiting for JavaScript.
+pub struct Waiting {
+    pub settle: Settle<Outcome, ForeignError>,
+    pub expect: Expect,
+    pub name: Arc<str>,
+}
+
+type Wake = ThreadsafeFunction<(), (), Vec<JsCall>, Status, false, true>;
+
+/// The queue, the waiting calls and the wake-up.
+pub struct Dispatcher {
+    queue: Mutex<Vec<JsCall>>,
+    scheduled: AtomicBool,
+    waiting: Mutex<HashMap<u32, Waiting>>,
+    next: AtomicU32,
+    wake: Wake,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Dispatcher {
+    /// A dispatcher calling `dispatch(calls)` on the JavaScript thread.
+    pub fn new(dispatch: &Function<'_, Vec<JsCall>, ()>) -> napi::Result<Arc<Self>> {
+        Ok(Arc::new_cyclic(|me: &std::sync::Weak<Self>| {
+            let me = me.clone();
+            let wake = dispatch
+                .build_threadsafe_function::<()>()
+                .weak::<true>()
+                .build_callback(move |_ctx| {
+                    let calls = match me.upgrade() {
+                        Some(d) => d.drain(),
+                        None => Vec::new(),
+                    };
+                    Ok(calls)
+                });
+            Self {
+                queue: Mutex::new(Vec::new()),
+                scheduled: AtomicBool::new(false),
+                waiting: Mutex::new(HashMap::new()),
+                next: AtomicU32::new(1),
+                // The builder only fails when Node-API does; then nothing can be called.
+                wake: wake.expect("a threadsafe function for the dispatcher"),
+            }
+        }))
+    }
+
+    /// The calls queued since the last wake-up.
+    fn drain(&self) -> Vec<JsCall> {
+        self.scheduled.store(false, Ordering::Release);
+        std::mem::take(&mut *lock(&self.queue))
+    }
+
+    /// Queue a call of `func` and wait for JavaScript to settle it; dropping the completion
+    /// forgets it (its settlement is ignored).
+    pub fn submit(self: &Arc<Self>, func: u32, args: Vec<Value>, expect: Expect, name: Arc<str>) -> Completion {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let me = Arc::downgrade(self);
+        let (settle, completion) = pending::<Outcome, ForeignError>(move || {
+            if let Some(d) = me.upgrade() {
+                lock(&d.waiting).remove(&id);
+            }
+        });
+        lock(&self.waiting).insert(id, Waiting { settle, expect, name });
+        lock(&self.queue).push(JsCall { id, func, args });
+        if !self.scheduled.swap(true, Ordering::AcqRel) {
+            let status = self.wake.call((), ThreadsafeFunctionCallMode::NonBlocking);
+            if status != Status::Ok {
+                self.scheduled.store(false, Ordering::Release);
+                if let Some(w) = lock(&self.waiting).remove(&id) {
+                    w.settle
+                        .settle(Err(ForeignError::new(spikard_core::SpikardError::Internal(format!(
+                            "the JavaScript event loop is gone ({status})"
+                        )))));
+                }
+            }
+        }
+        Box::pin(completion)
+    }
+
+    /// The call `id` (`None`: unknown, or no longer awaited).
+    pub fn take(&self, id: u32) -> Option<Waiting> {
+        lock(&self.waiting).remove(&id)
+    }
+}

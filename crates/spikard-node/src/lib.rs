@@ -1,0 +1,20 @@
+//! Spikard's Node.js and Bun binding (napi-rs): the compiled module `@spikard/node` loads.
+//! Everything a request goes through (routing, coercion, validation, middleware, hooks'
+//! flow, problems) is the core's; this crate only carries calls to JavaScript and back:
+//!
+//! - [`dispatch`]: the one shared dispatcher. Calls from the server's threads are queued
+//!   and handed to JavaScript in batches: one wake-up of Node's event loop drains every
+//!   call queued since the last one.
+//! - [`call`]: the core's `ForeignFn` and `Binding` for JavaScript functions (by index into
+//!   the package's function table).
+//! - [`convert`]: what JavaScript settles a call with, as the core's values; the request
+//!   as a plain object.
+//! - [`app`]: the `NativeApp` class over `ForeignApp`: registration, `listen`/`close`, and
+//!   the in-memory test client.
+//!
+//! `docs/bindings.md` describes the shape every binding shares.
+
+pub mod app;
+pub mod call;
+pub mod convert;
+pub mod dispatch;

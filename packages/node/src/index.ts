@@ -1,0 +1,9 @@
+// @spikard/node: Spikard's Rust HTTP core with handlers in TypeScript.
+export { Spikard } from "./app";
+export type { Handler, ListenOptions, RequestHook, RouteDefinition, RouteOptions } from "./app";
+export { ConfigError, HttpError, RouteError, ServerError, SpikardError } from "./errors";
+export type { Request } from "./request";
+export { Response } from "./response";
+export type { HeadersInit, ResponseOptions } from "./response";
+export { TestClient, TestResponse } from "./testing";
+export type { RequestOptions } from "./testing";

@@ -1,0 +1,57 @@
+// The compiled module (crates/spikard-node, built to ../spikard.node) and its types.
+
+/** One call handed to JavaScript by the core's dispatcher. */
+export interface NativeCall {
+  id: number;
+  func: number;
+  args: unknown[];
+}
+
+/** A response built in JavaScript, as the core reads it. */
+export interface ResponseInit {
+  status: number;
+  headers: string[][];
+  kind: "json" | "text" | "bytes" | "empty";
+  json?: unknown;
+  text?: string;
+  bytes?: Buffer;
+}
+
+export interface NativeResult {
+  status: number;
+  headers: string[][];
+  body: Buffer;
+}
+
+export interface NativeApp {
+  configure(config: unknown): void;
+  config(): Record<string, unknown>;
+  addRoute(decl: unknown, objects: number[]): void;
+  addHook(decl: unknown, objects: number[]): void;
+  settleJson(id: number, value: unknown): void;
+  settleResponse(id: number, init: ResponseInit): void;
+  settleError(id: number, described: unknown): void;
+  listen(host: string, port: number): Promise<number>;
+  close(): Promise<void>;
+  request(method: string, uri: string, headers: string[][], body: Buffer | undefined | null): Promise<NativeResult>;
+}
+
+interface NativeModule {
+  NativeApp: new (config: unknown, dispatch: (calls: NativeCall[]) => void) => NativeApp;
+}
+
+/** The module beside the package root (`dist/` and the tests' build are one level below it, or two). */
+function load(): NativeModule {
+  const candidates = [`${__dirname}/../spikard.node`, `${__dirname}/../../spikard.node`];
+  for (const file of candidates) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      return require(file) as NativeModule;
+    } catch (err) {
+      if ((err as { code?: string }).code !== "MODULE_NOT_FOUND") throw err;
+    }
+  }
+  throw new Error(`spikard.node not found beside the package (${candidates.join(", ")}): run ./task build:node`);
+}
+
+export const native: NativeModule = load();
