@@ -1,0 +1,223 @@
+/**
+ * Fixtures with lifecycle hooks (`handler.middleware.lifecycle_hooks.<phase>`:
+ * `[{name, handler, config?, order?, dependencies?}]`), mirroring
+ * `e2e/python/features/hooks.py` rule for rule. Hooks are application code, so the runner
+ * writes them in TypeScript from the vocabulary keyed by words in the hook's `handler`
+ * (`testing_data/README.md`) and registers them with `app.onRequest` / `preValidation` /
+ * `preHandler` (one route per app, so app hooks are the route's hooks).
+ *
+ * Every request hook appends its `name` to `req.state.hooks_run`; the handler refuses
+ * (500) unless the request hooks ran exactly in the declared order. Guards decide by their
+ * own rules and answer early with the fixture's expected error (or their own default).
+ * Expected headers no vocabulary hook produces are set by one "carrier" hook.
+ *
+ * Not in the package's first slice, so these fixtures fail with the reason: response
+ * hooks (`on_response`, `on_error`), hooks declaring dependencies, and setting a response
+ * header from a request hook (Python's `request.reply_header`).
+ */
+import { FixtureError, appResponse, applicationAnswers } from "../answer";
+import { Fixture } from "../fixture";
+import { arr, get, obj, str, uint, type Json, type JsonObject } from "../json";
+import { HttpError, Response, type Request, type Spikard } from "../spikard";
+import { UNSUPPORTED as NO_DI, hasDependencies, names } from "./di";
+import type { Built, Handler } from "./index";
+
+const PHASES = ["on_request", "pre_validation", "pre_handler", "on_response", "on_error"] as const;
+/** Headers the security-headers hook sets (with these defaults unless the fixture expects other values). */
+const SECURITY_HEADERS: Record<string, string> = {
+  "x-content-type-options": "nosniff",
+  "x-frame-options": "DENY",
+  "x-xss-protection": "1; mode=block",
+  "strict-transport-security": "max-age=31536000; includeSubDomains",
+  "referrer-policy": "strict-origin-when-cross-origin",
+  "content-security-policy": "default-src 'self'",
+};
+const GUARDS = ["rate_limit", "authenticate", "authorize"];
+
+interface HookDef {
+  phase: number;
+  name: string;
+  kind: string;
+  deps: string[];
+  config: { max?: number; window?: number; admin?: boolean };
+}
+
+/** The vocabulary word of a hook's `handler` name, with what it needs to know. */
+export function kindOf(handler: string, phase: number, config: JsonObject): [string, HookDef["config"]] {
+  const h = handler.toLowerCase();
+  const requestPhase = phase < 3;
+  const has = (w: string): boolean => h.includes(w);
+  if (has("panic") || has("raise") || has("throw") || h.startsWith("fail")) return ["fail", {}];
+  if (has("rate_limit") || has("ratelimit")) {
+    return ["rate_limit", { max: uint(config.get("max_requests")) ?? 2 ** 63, window: uint(config.get("window_seconds")) ?? 60 }];
+  }
+  if (has("request_id")) return ["request_id", {}];
+  if (has("security")) return ["security", {}];
+  if (has("error") && (has("format") || has("transform"))) return ["error_format", {}];
+  if (has("response_time") || (!requestPhase && (has("timing") || has("timer")))) return ["response_time", {}];
+  if (requestPhase && (has("start_time") || has("timer"))) return ["start_timer", {}];
+  if (has("admin") || has("role") || has("permission") || has("authoriz")) return ["authorize", { admin: has("admin") || has("role") }];
+  if (has("auth") || has("token")) return ["authenticate", {}];
+  if (has("log") || has("audit")) return ["log", {}];
+  return ["other", {}];
+}
+
+/** The fixture's hooks, phase by phase, each phase sorted by `order` (stable). */
+function hookDefs(f: Fixture): HookDef[] | undefined {
+  const config = obj(get(f.handler.get("middleware"), "lifecycle_hooks")) ?? obj(f.data.get("lifecycle_hooks"));
+  if (config === undefined) return undefined;
+  const defs: HookDef[] = [];
+  PHASES.forEach((key, phase) => {
+    const entries = (arr(config.get(key)) ?? []).filter((e): e is JsonObject => e instanceof Map);
+    const order = (e: JsonObject): number => {
+      const o = e.get("order");
+      return typeof o === "number" ? o : Infinity;
+    };
+    entries.sort((a, b) => order(a) - order(b) || 0);
+    for (const e of entries) {
+      const name = str(e.get("name")) || "hook";
+      const [kind, settings] = kindOf(str(e.get("handler")) || name, phase, obj(e.get("config")) ?? new Map());
+      defs.push({ phase, name, kind, deps: names(e.get("dependencies")), config: settings });
+    }
+  });
+  return defs;
+}
+
+/** A header value standing for a fixture placeholder. */
+function concrete(want: string): string | undefined {
+  if (want === "<<absent>>") return undefined;
+  if (want === "<<uuid>>" || want === "<<present>>" || want === ".*") return crypto.randomUUID();
+  return want.split(".*").join("0");
+}
+
+interface Scenario {
+  expected: JsonObject;
+  /** The application answers errors itself (lifecycle category, not a framework status). */
+  appError: boolean;
+  /** Headers the carrier hook sets. */
+  carried: [string, string][];
+}
+
+function earlyAnswer(s: Scenario, status: number, error: string, message: string): Response {
+  if (s.appError) {
+    try {
+      return appResponse(s.expected, false);
+    } catch (e) {
+      if (!(e instanceof FixtureError)) throw e;
+    }
+  }
+  return Response.json({ error, message }, { status });
+}
+
+/** Expected headers no vocabulary hook (or configured middleware) produces. */
+function unclaimedHeaders(f: Fixture, defs: HookDef[]): [string, string][] {
+  const kinds = new Set(defs.map((d) => d.kind));
+  const middleware = obj(f.handler.get("middleware")) ?? new Map<string, Json>();
+  const out = new Map<string, string>();
+  for (const [name, want] of obj(f.expected.get("headers")) ?? []) {
+    const lower = name.toLowerCase();
+    const claimed =
+      lower === "content-type" ||
+      lower.startsWith("access-control-") ||
+      ["vary", "content-encoding", "content-length", "transfer-encoding"].includes(lower) ||
+      (lower === "x-request-id" && (kinds.has("request_id") || middleware.has("request_id"))) ||
+      (lower.includes("response-time") && kinds.has("response_time")) ||
+      (lower in SECURITY_HEADERS && kinds.has("security")) ||
+      (lower === "retry-after" && kinds.has("rate_limit"));
+    const value = typeof want === "string" && !claimed ? concrete(want) : undefined;
+    if (value !== undefined) out.set(lower, value);
+  }
+  return [...out];
+}
+
+function bearer(req: Request): string | undefined {
+  const raw = req.headers["authorization"];
+  const [scheme = "", ...rest] = (typeof raw === "string" ? raw : "").split(" ");
+  const token = rest.join(" ").trim();
+  return scheme.toLowerCase() === "bearer" && token ? token : undefined;
+}
+
+function valid(token: string | undefined): boolean {
+  return token !== undefined && !token.toLowerCase().includes("invalid") && !token.toLowerCase().includes("expired");
+}
+
+/** A response header set from a request hook: the package's Request has no way to do it yet. */
+function replyHeader(name: string, notes: string[]): never {
+  const note = `a request hook must set the response header ${name}: the package's Request has no reply_header (not in its first slice)`;
+  if (!notes.includes(note)) notes.push(note);
+  throw new Error(note);
+}
+
+function requestHook(d: HookDef, s: Scenario, carrier: boolean, answers: boolean, notes: string[]): (req: Request) => unknown {
+  let count = 0;
+  const hook = (req: Request): unknown => {
+    const state = req.state;
+    const run = Array.isArray(state.hooks_run) ? (state.hooks_run as unknown[]) : (state.hooks_run = []);
+    run.push(d.name);
+    if (d.kind === "fail") throw new Error(`hook ${d.name} failed as the fixture asks`);
+    if (d.kind === "rate_limit" && ++count > (d.config.max as number)) {
+      const answer = earlyAnswer(s, 429, "Rate limit exceeded", "Too many requests, please try again later");
+      answer.headers.push(["retry-after", String(d.config.window)]);
+      return answer;
+    } else if (d.kind === "rate_limit") {
+      state.rate_limit_checked = true;
+    } else if (d.kind === "authenticate") {
+      const token = bearer(req);
+      if (!valid(token)) return earlyAnswer(s, 401, "Unauthorized", "Invalid or expired authentication token");
+      Object.assign(state, { authenticated: true, token });
+    } else if (d.kind === "authorize") {
+      const token = bearer(req);
+      if (!(valid(token) && (!d.config.admin || String(token).toLowerCase().includes("admin")))) {
+        return earlyAnswer(s, 403, "Forbidden", "Insufficient permissions for this endpoint");
+      }
+      state.authorized = true;
+    } else if (d.kind === "request_id") {
+      state.request_id = crypto.randomUUID();
+      replyHeader("x-request-id", notes);
+    } else if (d.kind === "start_timer") {
+      state.start_time = Date.now() / 1000;
+    } else if (d.kind === "log") {
+      state.request_logged = true;
+    }
+    if (carrier && s.carried.length > 0) replyHeader(s.carried.map(([n]) => n).join(", "), notes);
+    if (answers) return earlyAnswer(s, 500, "Error", "hook answered");
+    return undefined;
+  };
+  Object.defineProperty(hook, "name", { value: d.name });
+  return hook;
+}
+
+/** The handler of a fixture with hooks, its hooks registered on `app`; a reason when it cannot be played. */
+export function build(f: Fixture, app: Spikard, notes: string[]): Built | string | undefined {
+  const defs = hookDefs(f);
+  if (defs === undefined) return undefined;
+  const response = defs.filter((d) => d.phase >= 3).map((d) => `${PHASES[d.phase]} ${d.name}`);
+  if (response.length > 0) return `lifecycle hooks ${response.join(", ")}: the package has no response hooks (on_response / on_error; not in its first slice)`;
+  if (hasDependencies(f) || defs.some((d) => d.deps.length > 0)) return NO_DI;
+  const appErr = applicationAnswers(f) && f.expectedStatus >= 400;
+  const s: Scenario = { expected: f.expected, appError: appErr, carried: unclaimedHeaders(f, defs) };
+  const formatsErrors = defs.some((d) => d.phase === 4 && d.kind === "error_format");
+  const expectedRun = defs.filter((d) => d.phase < 3).map((d) => d.name);
+  const guarded = defs.some((d) => d.phase < 3 && GUARDS.includes(d.kind));
+  const others = defs.flatMap((d, i) => (d.phase < 3 && d.kind === "other" ? [i] : []));
+  const answering = s.appError && !guarded && others.length > 0 ? others[others.length - 1] : undefined;
+  const responsePhase = f.expectedStatus >= 400 ? 4 : 3;
+  const withDeps = defs.flatMap((d, i) => (d.deps.length > 0 ? [i] : []));
+  const inPhase = defs.flatMap((d, i) => (d.phase === responsePhase ? [i] : []));
+  const requests = defs.flatMap((d, i) => (d.phase < 3 ? [i] : []));
+  const carrier = withDeps[0] ?? inPhase[inPhase.length - 1] ?? requests[0];
+  const register = [app.onRequest, app.preValidation, app.preHandler];
+  defs.forEach((d, i) => void register[d.phase]?.call(app, requestHook(d, s, carrier === i, answering === i, notes)));
+  const appAnswers = applicationAnswers(f);
+  const status = f.expectedStatus;
+  const handler: Handler = (req: Request) => {
+    const run = Array.isArray(req.state.hooks_run) ? req.state.hooks_run : [];
+    if (JSON.stringify(run) !== JSON.stringify(expectedRun)) throw new Error(`request hooks ran as ${JSON.stringify(run)}, expected ${JSON.stringify(expectedRun)}`);
+    if (s.appError && formatsErrors) {
+      if (status === 500) throw new Error("handler raised as the fixture asks");
+      throw new HttpError(status, "handler raised as the fixture asks");
+    }
+    return appAnswers ? appResponse(s.expected, false) : { handler_called: true };
+  };
+  return { handler, options: {} };
+}
