@@ -9,13 +9,13 @@ use napi::{Env, Status};
 use serde_json::Value;
 use spikard_core::config::ServerConfig;
 use spikard_core::SpikardError;
-use spikard_http::foreign::{decl, ForeignApp, Outcome, RouteDecl};
+use spikard_http::foreign::{decl, ForeignApp, RouteDecl};
 use spikard_http::testing::TestClient;
 use spikard_http::Pipeline;
 use tokio::sync::oneshot;
 
 use crate::call::NodeBinding;
-use crate::convert::{from_init, from_json, from_thrown, ResponseInit};
+use crate::convert::{from_init, from_json, from_thrown, outcome, Effects, ResponseInit};
 use crate::dispatch::{Dispatcher, JsCall};
 
 /// A core error as a JavaScript error whose message is `{"class", "code", "message"}`
@@ -106,19 +106,20 @@ impl NativeApp {
         self.app.add_hook(&binding, decl, &objects).map_err(|e| js_error(&e))
     }
 
-    /// Settle call `id` with a JSON-like result.
+    /// Settle call `id` with a result given as JSON text (`JSON.stringify`).
     #[napi]
-    pub fn settle_json(&self, id: u32, value: Value) {
+    pub fn settle_json(&self, id: u32, json: String, effects: Option<Effects>) {
         if let Some(w) = self.dispatcher.take(id) {
-            w.settle.settle(from_json(w.expect, value).map(Outcome::new));
+            w.settle
+                .settle(from_json(w.expect, json).and_then(|r| outcome(r, effects)));
         }
     }
 
     /// Settle call `id` with a response JavaScript built.
     #[napi]
-    pub fn settle_response(&self, id: u32, init: ResponseInit) {
+    pub fn settle_response(&self, id: u32, init: ResponseInit, effects: Option<Effects>) {
         if let Some(w) = self.dispatcher.take(id) {
-            w.settle.settle(from_init(init).map(Outcome::new));
+            w.settle.settle(from_init(init).and_then(|r| outcome(r, effects)));
         }
     }
 

@@ -9,7 +9,7 @@ use http::{HeaderName, HeaderValue, StatusCode};
 use serde_json::{Map, Value};
 use spikard_core::{HttpProblem, SpikardError};
 use spikard_http::di::Resolved;
-use spikard_http::foreign::{Expect, ForeignError, RequestView, Returned};
+use spikard_http::foreign::{Expect, ForeignError, Outcome, RequestView, Returned};
 use spikard_http::handler::RequestData;
 use spikard_http::response::{HandlerResponse, ResponseBody};
 
@@ -36,29 +36,68 @@ pub struct ResponseInit {
     pub status: u32,
     /// `[name, value]` pairs, in order (a repeated name sends several values).
     pub headers: Vec<Vec<String>>,
-    /// `json`, `text`, `bytes` or `empty`.
+    /// `json` (`text` holds the JSON), `text`, `bytes` or `empty`.
     pub kind: String,
-    pub json: Option<Value>,
     pub text: Option<String>,
     pub bytes: Option<napi::bindgen_prelude::Buffer>,
 }
 
-/// A JSON result: a 200 JSON response, go-on for a request hook's `null`, a dependency's value.
-pub fn from_json(expect: Expect, value: Value) -> Result<Returned, ForeignError> {
+/// A JSON result, as the JSON text `JSON.stringify` made of it (one pass from the
+/// language's objects to the response bytes): a 200 JSON response, go-on for a request
+/// hook's `null`, a dependency's value.
+pub fn from_json(expect: Expect, json: String) -> Result<Returned, ForeignError> {
     Ok(match expect {
-        Expect::Flow | Expect::Unit if value.is_null() => Returned::Nothing,
         Expect::Unit => Returned::Nothing,
-        Expect::Dependency => Returned::Value(Resolved::json(value)),
-        _ => Returned::Response(json_response(StatusCode::OK, &value)?),
+        Expect::Flow if json == "null" => Returned::Nothing,
+        Expect::Dependency => Returned::Value(Resolved::json(parse(&json)?)),
+        _ => Returned::Response(HandlerResponse::new(
+            StatusCode::OK,
+            ResponseBody::JsonBytes(Bytes::from(json)),
+        )),
     })
 }
 
-fn json_response(status: StatusCode, value: &Value) -> Result<HandlerResponse, ForeignError> {
-    let bytes = serde_json::to_vec(value).map_err(|e| SpikardError::Internal(format!("result is not JSON: {e}")))?;
-    Ok(HandlerResponse::new(
-        status,
-        ResponseBody::JsonBytes(Bytes::from(bytes)),
-    ))
+fn parse(json: &str) -> Result<Value, ForeignError> {
+    serde_json::from_str(json).map_err(|e| SpikardError::Internal(format!("result is not JSON: {e}")).into())
+}
+
+/// What a call did to the request object it was given.
+#[napi_derive::napi(object)]
+pub struct Effects {
+    /// The request's `state` as JSON text, when it is not empty.
+    pub state: Option<String>,
+    /// Headers to add to the response (`req.replyHeader`), `[name, value]` pairs.
+    pub headers: Option<Vec<Vec<String>>>,
+}
+
+/// A result with what the call did to its request.
+pub fn outcome(returned: Returned, effects: Option<Effects>) -> Result<Outcome, ForeignError> {
+    let mut outcome = Outcome::new(returned);
+    let Some(effects) = effects else {
+        return Ok(outcome);
+    };
+    if let Some(state) = effects.state {
+        match parse(&state)? {
+            Value::Object(map) => outcome.state = Some(map),
+            _ => return Err(SpikardError::Internal("request state must be an object".into()).into()),
+        }
+    }
+    for pair in effects.headers.unwrap_or_default() {
+        let (name, value) = header(&pair)?;
+        outcome.reply_headers.push((name, value));
+    }
+    Ok(outcome)
+}
+
+fn header(pair: &[String]) -> Result<(HeaderName, HeaderValue), ForeignError> {
+    let [name, value] = pair else {
+        return Err(SpikardError::Internal("a header is not a [name, value] pair".into()).into());
+    };
+    let name = HeaderName::from_bytes(name.as_bytes())
+        .map_err(|e| SpikardError::Internal(format!("invalid header name '{name}': {e}")))?;
+    let value = HeaderValue::from_str(value)
+        .map_err(|e| SpikardError::Internal(format!("invalid value for header '{name}': {e}")))?;
+    Ok((name, value))
 }
 
 /// A response JavaScript built (a `Response`, or a string or bytes returned).
@@ -68,7 +107,10 @@ pub fn from_init(init: ResponseInit) -> Result<Returned, ForeignError> {
         .and_then(|s| StatusCode::from_u16(s).ok())
         .ok_or_else(|| SpikardError::Internal(format!("invalid response status {}", init.status)))?;
     let mut response = match init.kind.as_str() {
-        "json" => json_response(status, &init.json.unwrap_or(Value::Null))?,
+        "json" => HandlerResponse::new(
+            status,
+            ResponseBody::JsonBytes(Bytes::from(init.text.unwrap_or_else(|| "null".into()))),
+        ),
         "text" => HandlerResponse::new(status, ResponseBody::Bytes(Bytes::from(init.text.unwrap_or_default()))),
         "bytes" => HandlerResponse::new(
             status,
@@ -77,13 +119,7 @@ pub fn from_init(init: ResponseInit) -> Result<Returned, ForeignError> {
         _ => HandlerResponse::new(status, ResponseBody::Empty),
     };
     for pair in &init.headers {
-        let [name, value] = pair.as_slice() else {
-            return Err(SpikardError::Internal("a response header is not a [name, value] pair".into()).into());
-        };
-        let name = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|e| SpikardError::Internal(format!("invalid response header name '{name}': {e}")))?;
-        let value = HeaderValue::from_str(value)
-            .map_err(|e| SpikardError::Internal(format!("invalid value for response header '{name}': {e}")))?;
+        let (name, value) = header(pair)?;
         response.headers.append(name, value);
     }
     Ok(Returned::Response(response))

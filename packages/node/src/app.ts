@@ -1,8 +1,9 @@
 // The app: routes and hooks registered as declarations with the core (docs/bindings.md);
 // their functions live in one table here, called by the core's dispatcher in batches.
 import { describe, native as guarded, fromNative } from "./errors";
-import { native, type NativeApp, type NativeCall } from "./native";
-import type { Request } from "./request";
+import { stringify } from "./json";
+import { native, type Effects, type NativeApp, type NativeCall } from "./native";
+import { Request, type RequestData } from "./request";
 import { toInit } from "./response";
 
 export type Handler = (req: Request) => unknown;
@@ -50,7 +51,8 @@ function isPromise(value: unknown): value is PromiseLike<unknown> {
 export class Spikard {
   /** @internal */
   readonly native: NativeApp;
-  private readonly functions: ((...args: unknown[]) => unknown)[] = [];
+  /** Functions by index; each takes the request as its one argument. */
+  private readonly functions: ((req: Request) => unknown)[] = [];
   private keepAlive: NodeJS.Timeout | undefined;
   private signals: (() => void) | undefined;
 
@@ -61,7 +63,7 @@ export class Spikard {
   /** Register a route: `method`, `path` (`/users/{id:int}`) and the core's route settings. */
   route(definition: RouteDefinition, handler: Handler): this {
     const { method, path, response_model, ...spec } = definition;
-    const func = this.register(handler as (...args: unknown[]) => unknown);
+    const func = this.register(handler);
     const decl: Record<string, unknown> = {
       route: { ...spec, method: method.toUpperCase(), path, handler_name: handler.name || undefined },
       handler: { function: 0, is_async: false, args: REQUEST_ARG },
@@ -163,13 +165,13 @@ export class Spikard {
   }
 
   private hook(phase: string, hook: RequestHook): this {
-    const func = this.register(hook as (...args: unknown[]) => unknown);
+    const func = this.register(hook);
     const decl = { phase, name: hook.name || phase, function: 0, is_async: false, args: REQUEST_ARG };
     guarded(() => this.native.addHook(decl, [func]));
     return this;
   }
 
-  private register(f: (...args: unknown[]) => unknown): number {
+  private register(f: (req: Request) => unknown): number {
     this.functions.push(f);
     return this.functions.length - 1;
   }
@@ -178,18 +180,19 @@ export class Spikard {
   private dispatch(calls: NativeCall[]): void {
     for (const call of calls) {
       const f = this.functions[call.func];
+      const req = new Request(call.args[0] as RequestData);
       try {
         if (f === undefined) {
           throw new Error(`no function ${call.func}`);
         }
-        const result = f(...call.args);
+        const result = f(req);
         if (isPromise(result)) {
           result.then(
-            (value) => this.settle(call.id, value),
+            (value) => this.settle(call.id, value, req),
             (err: unknown) => this.native.settleError(call.id, describe(err)),
           );
         } else {
-          this.settle(call.id, result);
+          this.settle(call.id, result, req);
         }
       } catch (err) {
         this.native.settleError(call.id, describe(err));
@@ -197,21 +200,31 @@ export class Spikard {
     }
   }
 
-  private settle(id: number, value: unknown): void {
+  private settle(id: number, value: unknown, req: Request): void {
     if (value instanceof Error) {
       // An error returned is answered as one thrown.
       this.native.settleError(id, describe(value));
       return;
     }
     try {
+      const effects = effectsOf(req);
       const init = toInit(value);
-      if (init === undefined) {
-        this.native.settleJson(id, value === undefined ? null : value);
-      } else {
-        this.native.settleResponse(id, init);
+      if (init !== undefined) {
+        this.native.settleResponse(id, init, effects);
+        return;
       }
+      this.native.settleJson(id, stringify(value), effects);
     } catch (err) {
       this.native.settleError(id, describe(err));
     }
   }
+}
+
+/** The state (when there is any) and reply headers a call left on its request. */
+function effectsOf(req: Request): Effects | null {
+  const hasState = req.hadState || Object.keys(req.state).length > 0;
+  if (!hasState && req.replied === undefined) {
+    return null;
+  }
+  return { state: hasState ? stringify(req.state) : undefined, headers: req.replied };
 }

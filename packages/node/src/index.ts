@@ -2,7 +2,7 @@
 export { Spikard } from "./app";
 export type { Handler, ListenOptions, RequestHook, RouteDefinition, RouteOptions } from "./app";
 export { ConfigError, HttpError, RouteError, ServerError, SpikardError } from "./errors";
-export type { Request } from "./request";
+export { Request } from "./request";
 export { Response } from "./response";
 export type { HeadersInit, ResponseOptions } from "./response";
 export { TestClient, TestResponse } from "./testing";

@@ -12,9 +12,15 @@ export interface ResponseInit {
   status: number;
   headers: string[][];
   kind: "json" | "text" | "bytes" | "empty";
-  json?: unknown;
+  /** The body text (JSON text for `json`). */
   text?: string;
   bytes?: Buffer;
+}
+
+/** What a call did to its request: its state (JSON text) and the headers it added. */
+export interface Effects {
+  state?: string;
+  headers?: string[][];
 }
 
 export interface NativeResult {
@@ -28,8 +34,8 @@ export interface NativeApp {
   config(): Record<string, unknown>;
   addRoute(decl: unknown, objects: number[]): void;
   addHook(decl: unknown, objects: number[]): void;
-  settleJson(id: number, value: unknown): void;
-  settleResponse(id: number, init: ResponseInit): void;
+  settleJson(id: number, json: string, effects?: Effects | null): void;
+  settleResponse(id: number, init: ResponseInit, effects?: Effects | null): void;
   settleError(id: number, described: unknown): void;
   listen(host: string, port: number): Promise<number>;
   close(): Promise<void>;

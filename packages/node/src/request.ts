@@ -1,23 +1,52 @@
 // What a handler and a request hook are given.
 
-/** The request: validated, coerced parameters and body, as the core read them. */
-export interface Request<
-  Params = Record<string, unknown>,
-  Query = Record<string, unknown>,
-  Body = unknown,
-> {
+/** The request as the core hands it over (validated, coerced). */
+export interface RequestData {
   method: string;
-  /** The percent-decoded path. */
   path: string;
-  /** Path parameters, coerced to their types (`{id:int}` is a number). */
-  params: Params;
-  /** Query parameters (declared ones coerced, defaults applied; every other one as sent). */
-  query: Query;
-  /** Every header by lowercase name (declared ones coerced). */
+  params: Record<string, unknown>;
+  query: Record<string, unknown>;
   headers: Record<string, unknown>;
   cookies: Record<string, unknown>;
-  /** The decoded, validated body (`null` when there is none). */
-  body: Body;
-  /** Values hooks and middleware hand to the handler. */
+  body: unknown;
   state: Record<string, unknown>;
+}
+
+/** The request: validated, coerced parameters and body, as the core read them. */
+export class Request<Params = Record<string, unknown>, Query = Record<string, unknown>, Body = unknown> {
+  readonly method: string;
+  /** The percent-decoded path. */
+  readonly path: string;
+  /** Path parameters, coerced to their types (`{id:int}` is a number). */
+  readonly params: Params;
+  /** Query parameters (declared ones coerced, defaults applied; every other one as sent). */
+  readonly query: Query;
+  /** Every header by lowercase name (declared ones coerced). */
+  readonly headers: Record<string, unknown>;
+  readonly cookies: Record<string, unknown>;
+  /** The decoded, validated body (`null` when there is none). */
+  readonly body: Body;
+  /** Values hooks, middleware and the handler share; what a hook sets here the next one sees. */
+  state: Record<string, unknown>;
+  /** @internal headers added with `replyHeader`. */
+  replied: string[][] | undefined;
+  /** @internal whether the core handed over any state. */
+  readonly hadState: boolean;
+
+  constructor(data: RequestData) {
+    this.method = data.method;
+    this.path = data.path;
+    this.params = data.params as Params;
+    this.query = data.query as Query;
+    this.headers = data.headers;
+    this.cookies = data.cookies;
+    this.body = data.body as Body;
+    this.state = data.state;
+    this.hadState = Object.keys(data.state).length > 0;
+  }
+
+  /** Add a header to the response this request gets (whoever answers it). */
+  replyHeader(name: string, value: string): void {
+    (this.replied ??= []).push([name, value]);
+  }
 }

@@ -1,4 +1,5 @@
 // Responses a handler builds, and how any result reaches the core.
+import { stringify } from "./json";
 import type { ResponseInit as NativeInit } from "./native";
 
 export type HeadersInit = Record<string, string | string[]> | [string, string][];
@@ -87,5 +88,5 @@ function bodyInit(body: unknown, status: number, headers: string[][]): NativeIni
     const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     return { status, headers, kind: "bytes", bytes };
   }
-  return { status, headers, kind: "json", json: body };
+  return { status, headers, kind: "json", text: stringify(body) };
 }
