@@ -119,7 +119,8 @@ impl NativeApp {
     #[napi]
     pub fn settle_response(&self, id: u32, init: ResponseInit, effects: Option<Effects>) {
         if let Some(w) = self.dispatcher.take(id) {
-            w.settle.settle(from_init(init).and_then(|r| outcome(r, effects)));
+            w.settle
+                .settle(from_init(init, w.shown).and_then(|r| outcome(r, effects)));
         }
     }
 

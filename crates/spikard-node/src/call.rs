@@ -9,7 +9,7 @@ use spikard_core::SpikardError;
 use spikard_http::di::Resolved;
 use spikard_http::foreign::{Arg, Binding, Call, Completion, ForeignFn, FunctionInfo, Input};
 
-use crate::convert::request_object;
+use crate::convert::{hook_request, request_object, response_object};
 use crate::dispatch::Dispatcher;
 
 /// A registered JavaScript function.
@@ -21,15 +21,18 @@ pub struct JsFn {
 
 impl ForeignFn for JsFn {
     fn call(&self, call: Call<'_>) -> Completion {
-        let args = match call.input {
-            Input::Args(args) => args.iter().map(arg_value).collect(),
-            Input::Response { .. } => {
-                let err = SpikardError::Internal(format!("{}: response hooks are not supported yet", self.name));
-                return Box::pin(std::future::ready(Err(err.into())));
-            }
+        let (args, shown) = match call.input {
+            Input::Args(args) => (args.iter().map(arg_value).collect(), None),
+            Input::Response { response, request } => match response_object(&response) {
+                Ok(view) => (vec![view, request.map_or(Value::Null, hook_request)], Some(response)),
+                Err(e) => {
+                    let err = SpikardError::Internal(format!("{}: {e}", self.name));
+                    return Box::pin(std::future::ready(Err(err.into())));
+                }
+            },
         };
         self.dispatcher
-            .submit(self.func, args, call.expect, Arc::clone(&self.name))
+            .submit(self.func, args, call.expect, Arc::clone(&self.name), shown)
     }
 }
 

@@ -9,8 +9,9 @@ use http::{HeaderName, HeaderValue, StatusCode};
 use serde_json::{Map, Value};
 use spikard_core::{HttpProblem, SpikardError};
 use spikard_http::di::Resolved;
-use spikard_http::foreign::{Expect, ForeignError, Outcome, RequestView, Returned};
+use spikard_http::foreign::{body_view, headers_view, BodyView, Expect, ForeignError, Outcome, RequestView, Returned};
 use spikard_http::handler::RequestData;
+use spikard_http::hooks::HookRequest;
 use spikard_http::response::{HandlerResponse, ResponseBody};
 
 /// The request as the handler's context object: `method`, `path`, `params`, `query`,
@@ -30,13 +31,45 @@ pub fn request_object(data: &Arc<RequestData>) -> Value {
     Value::Object(out)
 }
 
+/// What a response hook is shown: `status`, `headers` (by name; a repeated header and
+/// `set-cookie` as a list), `body` (the JSON value, the text, or `null`) and `bodyKind`
+/// (`json`, `text`, `bytes` (not UTF-8: not shown) or `none`).
+pub fn response_object(response: &HandlerResponse) -> Result<Value, String> {
+    let (body, kind) = match body_view(&response.body)? {
+        BodyView::Json(v) => (v.into_owned(), "json"),
+        BodyView::Bytes(b) => match std::str::from_utf8(b) {
+            Ok(text) => (Value::from(text), "text"),
+            Err(_) => (Value::Null, "bytes"),
+        },
+        BodyView::None => (Value::Null, "none"),
+    };
+    let mut out = Map::with_capacity(4);
+    out.insert("status".into(), Value::from(response.status.as_u16()));
+    out.insert("headers".into(), Value::Object(headers_view(&response.headers)));
+    out.insert("body".into(), body);
+    out.insert("bodyKind".into(), Value::from(kind));
+    Ok(Value::Object(out))
+}
+
+/// What a response hook knows of the request: `method`, `path`, `state` and `elapsed`
+/// (seconds since the request arrived).
+pub fn hook_request(request: &HookRequest) -> Value {
+    serde_json::json!({
+        "method": request.method.as_str(),
+        "path": request.path,
+        "state": request.state,
+        "elapsed": request.received.elapsed().as_secs_f64(),
+    })
+}
+
 /// A response JavaScript built: status, header pairs and one body.
 #[napi_derive::napi(object)]
 pub struct ResponseInit {
     pub status: u32,
     /// `[name, value]` pairs, in order (a repeated name sends several values).
     pub headers: Vec<Vec<String>>,
-    /// `json` (`text` holds the JSON), `text`, `bytes` or `empty`.
+    /// `json` (`text` holds the JSON), `text`, `bytes`, `empty`, or `keep` (a response
+    /// hook's response keeps the body it was shown).
     pub kind: String,
     pub text: Option<String>,
     pub bytes: Option<napi::bindgen_prelude::Buffer>,
@@ -100,8 +133,9 @@ fn header(pair: &[String]) -> Result<(HeaderName, HeaderValue), ForeignError> {
     Ok((name, value))
 }
 
-/// A response JavaScript built (a `Response`, or a string or bytes returned).
-pub fn from_init(init: ResponseInit) -> Result<Returned, ForeignError> {
+/// A response JavaScript built (a `Response`, or a string or bytes returned; for a
+/// response hook, the response it was `shown` as it left it).
+pub fn from_init(init: ResponseInit, shown: Option<HandlerResponse>) -> Result<Returned, ForeignError> {
     let status = u16::try_from(init.status)
         .ok()
         .and_then(|s| StatusCode::from_u16(s).ok())
@@ -116,6 +150,14 @@ pub fn from_init(init: ResponseInit) -> Result<Returned, ForeignError> {
             status,
             ResponseBody::Bytes(init.bytes.map(|b| Bytes::copy_from_slice(&b)).unwrap_or_default()),
         ),
+        "keep" => match shown {
+            Some(mut kept) => {
+                kept.status = status;
+                kept.headers.clear();
+                kept
+            }
+            None => HandlerResponse::new(status, ResponseBody::Empty),
+        },
         _ => HandlerResponse::new(status, ResponseBody::Empty),
     };
     for pair in &init.headers {

@@ -17,6 +17,7 @@ use napi::Status;
 use serde_json::Value;
 use spikard_http::foreign::call::{pending, Settle};
 use spikard_http::foreign::{Completion, Expect, ForeignError, Outcome};
+use spikard_http::response::HandlerResponse;
 
 /// One call handed to JavaScript.
 #[napi_derive::napi(object)]
@@ -34,6 +35,8 @@ pub struct Waiting {
     pub settle: Settle<Outcome, ForeignError>,
     pub expect: Expect,
     pub name: Arc<str>,
+    /// The response a response hook was shown (its body is kept unless the hook replaces it).
+    pub shown: Option<HandlerResponse>,
 }
 
 type Wake = ThreadsafeFunction<(), (), Vec<JsCall>, Status, false, true>;
@@ -85,7 +88,14 @@ impl Dispatcher {
 
     /// Queue a call of `func` and wait for JavaScript to settle it; dropping the completion
     /// forgets it (its settlement is ignored).
-    pub fn submit(self: &Arc<Self>, func: u32, args: Vec<Value>, expect: Expect, name: Arc<str>) -> Completion {
+    pub fn submit(
+        self: &Arc<Self>,
+        func: u32,
+        args: Vec<Value>,
+        expect: Expect,
+        name: Arc<str>,
+        shown: Option<HandlerResponse>,
+    ) -> Completion {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         let me = Arc::downgrade(self);
         let (settle, completion) = pending::<Outcome, ForeignError>(move || {
@@ -93,7 +103,13 @@ impl Dispatcher {
                 lock(&d.waiting).remove(&id);
             }
         });
-        lock(&self.waiting).insert(id, Waiting { settle, expect, name });
+        let waiting = Waiting {
+            settle,
+            expect,
+            name,
+            shown,
+        };
+        lock(&self.waiting).insert(id, waiting);
         lock(&self.queue).push(JsCall { id, func, args });
         if !self.scheduled.swap(true, Ordering::AcqRel) {
             let status = self.wake.call((), ThreadsafeFunctionCallMode::NonBlocking);

@@ -1,6 +1,7 @@
 // The app: routes and hooks registered as declarations with the core (docs/bindings.md);
 // their functions live in one table here, called by the core's dispatcher in batches.
 import { describe, native as guarded, fromNative } from "./errors";
+import { leftAs, type HookRequest, type ResponseHook, type ShownResponse } from "./hooks";
 import { stringify } from "./json";
 import { native, type Effects, type NativeApp, type NativeCall } from "./native";
 import { Request, type RequestData } from "./request";
@@ -42,6 +43,12 @@ export interface ListenOptions {
   port?: number;
 }
 
+/** A registered function: one taking the request, or a response hook. */
+interface Registered {
+  request?: (req: Request) => unknown;
+  response?: ResponseHook;
+}
+
 const REQUEST_ARG = [{ name: "request", source: "request", positional: true }];
 
 function isPromise(value: unknown): value is PromiseLike<unknown> {
@@ -51,8 +58,8 @@ function isPromise(value: unknown): value is PromiseLike<unknown> {
 export class Spikard {
   /** @internal */
   readonly native: NativeApp;
-  /** Functions by index; each takes the request as its one argument. */
-  private readonly functions: ((req: Request) => unknown)[] = [];
+  /** Functions by index: request functions take the request, response hooks the response. */
+  private readonly functions: Registered[] = [];
   private keepAlive: NodeJS.Timeout | undefined;
   private signals: (() => void) | undefined;
 
@@ -63,7 +70,7 @@ export class Spikard {
   /** Register a route: `method`, `path` (`/users/{id:int}`) and the core's route settings. */
   route(definition: RouteDefinition, handler: Handler): this {
     const { method, path, response_model, ...spec } = definition;
-    const func = this.register(handler);
+    const func = this.register({ request: handler });
     const decl: Record<string, unknown> = {
       route: { ...spec, method: method.toUpperCase(), path, handler_name: handler.name || undefined },
       handler: { function: 0, is_async: false, args: REQUEST_ARG },
@@ -118,6 +125,16 @@ export class Spikard {
     return this.hook("pre_handler", hook);
   }
 
+  /** A hook run on every successful response (status < 400): change it in place or return another. */
+  onResponse(hook: ResponseHook): this {
+    return this.responseHook("on_response", hook);
+  }
+
+  /** A hook run on every error response (status >= 400): change it in place or return another. */
+  onError(hook: ResponseHook): this {
+    return this.responseHook("on_error", hook);
+  }
+
   /** The server settings in effect (the core's ServerConfig). */
   get config(): Record<string, unknown> {
     return guarded(() => this.native.config());
@@ -165,13 +182,20 @@ export class Spikard {
   }
 
   private hook(phase: string, hook: RequestHook): this {
-    const func = this.register(hook);
+    const func = this.register({ request: hook });
     const decl = { phase, name: hook.name || phase, function: 0, is_async: false, args: REQUEST_ARG };
     guarded(() => this.native.addHook(decl, [func]));
     return this;
   }
 
-  private register(f: (req: Request) => unknown): number {
+  private responseHook(phase: string, hook: ResponseHook): this {
+    const func = this.register({ response: hook });
+    const decl = { phase, name: hook.name || phase, function: 0, is_async: false, with_request: true };
+    guarded(() => this.native.addHook(decl, [func]));
+    return this;
+  }
+
+  private register(f: Registered): number {
     this.functions.push(f);
     return this.functions.length - 1;
   }
@@ -179,13 +203,17 @@ export class Spikard {
   /** Run a batch of calls from the core; each is settled by id, a sync result at once. */
   private dispatch(calls: NativeCall[]): void {
     for (const call of calls) {
-      const f = this.functions[call.func];
+      const entry = this.functions[call.func];
+      if (entry?.response !== undefined) {
+        this.callResponseHook(call, entry.response);
+        continue;
+      }
       const req = new Request(call.args[0] as RequestData);
       try {
-        if (f === undefined) {
+        if (entry?.request === undefined) {
           throw new Error(`no function ${call.func}`);
         }
-        const result = f(req);
+        const result = entry.request(req);
         if (isPromise(result)) {
           result.then(
             (value) => this.settle(call.id, value, req),
@@ -200,14 +228,37 @@ export class Spikard {
     }
   }
 
-  private settle(id: number, value: unknown, req: Request): void {
+  private callResponseHook(call: NativeCall, hook: ResponseHook): void {
+    const shown = call.args[0] as ShownResponse;
+    const original = shown.body;
+    const res = { status: shown.status, headers: shown.headers, body: shown.body };
+    const done = (value: unknown): void => {
+      if (value === undefined || value === null) {
+        this.native.settleResponse(call.id, leftAs(res, shown, original), null);
+      } else {
+        this.settle(call.id, value, undefined);
+      }
+    };
+    try {
+      const result = hook(res, call.args[1] as HookRequest);
+      if (isPromise(result)) {
+        result.then(done, (err: unknown) => this.native.settleError(call.id, describe(err)));
+      } else {
+        done(result);
+      }
+    } catch (err) {
+      this.native.settleError(call.id, describe(err));
+    }
+  }
+
+  private settle(id: number, value: unknown, req: Request | undefined): void {
     if (value instanceof Error) {
       // An error returned is answered as one thrown.
       this.native.settleError(id, describe(value));
       return;
     }
     try {
-      const effects = effectsOf(req);
+      const effects = req === undefined ? null : effectsOf(req);
       const init = toInit(value);
       if (init !== undefined) {
         this.native.settleResponse(id, init, effects);

@@ -1,6 +1,7 @@
 // @spikard/node: Spikard's Rust HTTP core with handlers in TypeScript.
 export { Spikard } from "./app";
 export type { Handler, ListenOptions, RequestHook, RouteDefinition, RouteOptions } from "./app";
+export type { HookRequest, HookResponse, ResponseHook } from "./hooks";
 export { ConfigError, HttpError, RouteError, ServerError, SpikardError } from "./errors";
 export { Request } from "./request";
 export { Response } from "./response";

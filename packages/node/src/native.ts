@@ -11,7 +11,7 @@ export interface NativeCall {
 export interface ResponseInit {
   status: number;
   headers: string[][];
-  kind: "json" | "text" | "bytes" | "empty";
+  kind: "json" | "text" | "bytes" | "empty" | "keep";
   /** The body text (JSON text for `json`). */
   text?: string;
   bytes?: Buffer;

@@ -118,3 +118,26 @@ test("listen serves real sockets, close drains, and the app can be served again"
   await app.close();
   await assert.rejects(fetch(`http://127.0.0.1:${port}/ping`));
 });
+
+test("response hooks change the response in place or replace it, and see the request's state", async () => {
+  const app = new Spikard();
+  app.onRequest((req) => {
+    req.state.user = "ada";
+    req.replyHeader("x-request-id", "r1");
+  });
+  app.onResponse((res, req) => {
+    res.headers["x-user"] = String(req.state.user);
+    (res.body as { seen?: boolean }).seen = true;
+  });
+  app.onError((res) => (res.status === 404 ? Response.json({ missing: true }, { status: 404 }) : undefined));
+  app.get("/me", (req) => ({ user: req.state.user }));
+  const client = new TestClient(app);
+  const me = await client.get("/me");
+  assert.equal(me.status, 200);
+  assert.equal(me.headers["x-user"], "ada");
+  assert.equal(me.headers["x-request-id"], "r1");
+  assert.deepEqual(me.json(), { user: "ada", seen: true });
+  const missing = await client.get("/nowhere");
+  assert.equal(missing.status, 404);
+  assert.deepEqual(missing.json(), { missing: true });
+});
