@@ -9,12 +9,12 @@ use napi::{Env, Status};
 use serde_json::Value;
 use spikard_core::config::ServerConfig;
 use spikard_core::SpikardError;
-use spikard_http::foreign::{decl, ForeignApp, RouteDecl};
+use spikard_http::foreign::{decl, FnGenerator, ForeignApp, Outcome, Returned, RouteDecl};
 use spikard_http::testing::TestClient;
 use spikard_http::Pipeline;
 use tokio::sync::oneshot;
 
-use crate::call::NodeBinding;
+use crate::call::{resolved, JsFn, JsValue, NodeBinding, ObjectRef};
 use crate::convert::{from_init, from_json, from_thrown, outcome, Effects, ResponseInit};
 use crate::dispatch::{Dispatcher, JsCall};
 
@@ -92,7 +92,7 @@ impl NativeApp {
 
     /// Register a route declaration; `objects` are function indexes it refers to.
     #[napi]
-    pub fn add_route(&mut self, decl: Value, objects: Vec<u32>) -> napi::Result<()> {
+    pub fn add_route(&mut self, decl: Value, objects: Vec<ObjectRef>) -> napi::Result<()> {
         let decl = RouteDecl::from_json(decl).map_err(|e| js_error(&e))?;
         let binding = NodeBinding(Arc::clone(&self.dispatcher));
         self.app.add_route(&binding, decl, &objects).map_err(|e| js_error(&e))
@@ -100,7 +100,7 @@ impl NativeApp {
 
     /// Register an app-wide hook declaration.
     #[napi]
-    pub fn add_hook(&mut self, decl: Value, objects: Vec<u32>) -> napi::Result<()> {
+    pub fn add_hook(&mut self, decl: Value, objects: Vec<ObjectRef>) -> napi::Result<()> {
         let decl = decl::read("hook", decl).map_err(|e| js_error(&e))?;
         let binding = NodeBinding(Arc::clone(&self.dispatcher));
         self.app.add_hook(&binding, decl, &objects).map_err(|e| js_error(&e))
@@ -115,6 +115,34 @@ impl NativeApp {
         }
     }
 
+    /// Register an app-wide dependency declaration (a later one of the same name replaces it).
+    #[napi]
+    pub fn provide(&mut self, name: String, decl: Value, objects: Vec<ObjectRef>) -> napi::Result<()> {
+        let decl = decl::read(&format!("dependency {name}"), decl).map_err(|e| js_error(&e))?;
+        let binding = NodeBinding(Arc::clone(&self.dispatcher));
+        self.app
+            .provide(&binding, &name, decl, &objects)
+            .map_err(|e| js_error(&e))
+    }
+
+    /// Settle a dependency call `id` with the handle of its value (and, for a generator
+    /// dependency, the handle of the generator to resume after the response).
+    #[napi]
+    pub fn settle_dependency(&self, id: u32, handle: u32, json_type: Option<String>, generator: Option<u32>) {
+        if let Some(w) = self.dispatcher.take(id) {
+            let value = resolved(JsValue::new(handle, Some(&self.dispatcher)), json_type.as_deref());
+            let returned = match generator {
+                Some(g) => {
+                    let generator = JsValue::new(g, Some(&self.dispatcher));
+                    let cleanup = Arc::new(JsFn::resume(&self.dispatcher, generator, &w.name));
+                    Returned::Generator(value, Box::new(FnGenerator(cleanup)))
+                }
+                None => Returned::Value(value),
+            };
+            w.settle.settle(Ok(Outcome::new(returned)));
+        }
+    }
+
     /// Settle call `id` with a response JavaScript built.
     #[napi]
     pub fn settle_response(&self, id: u32, init: ResponseInit, effects: Option<Effects>) {
@@ -126,9 +154,13 @@ impl NativeApp {
 
     /// Settle call `id` with a thrown error, described as plain data.
     #[napi]
-    pub fn settle_error(&self, id: u32, described: Value) {
+    pub fn settle_error(&self, id: u32, described: Value, exception: Option<u32>) {
         if let Some(w) = self.dispatcher.take(id) {
-            w.settle.settle(Err(from_thrown(&w.name, &described)));
+            let mut err = from_thrown(&w.name, &described);
+            if let Some(handle) = exception {
+                err.exception = Some(Arc::new(JsValue::new(handle, Some(&self.dispatcher))));
+            }
+            w.settle.settle(Err(err));
         }
     }
 

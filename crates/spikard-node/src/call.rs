@@ -2,27 +2,99 @@
 //! its index in the package's function table; calling it queues the call on the
 //! [`Dispatcher`] with its arguments as plain values.
 
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use serde_json::Value;
 use spikard_core::SpikardError;
-use spikard_http::di::Resolved;
+use spikard_http::di::{Failure, Resolved};
 use spikard_http::foreign::{Arg, Binding, Call, Completion, ForeignFn, FunctionInfo, Input};
 
 use crate::convert::{hook_request, request_object, response_object};
-use crate::dispatch::Dispatcher;
+use crate::dispatch::{Dispatcher, RESUME};
 
-/// A registered JavaScript function.
+/// A registered JavaScript function (or the resumption of one generator dependency:
+/// `bound` is the generator's handle, passed first).
 pub struct JsFn {
     func: u32,
     name: Arc<str>,
     dispatcher: Arc<Dispatcher>,
+    /// Held as long as the function: the generator stays in the value table until resumed.
+    bound: Option<JsValue>,
+}
+
+impl JsFn {
+    /// The cleanup of the generator dependency behind `generator` (a handle).
+    pub fn resume(dispatcher: &Arc<Dispatcher>, generator: JsValue, name: &str) -> Self {
+        Self {
+            func: RESUME,
+            name: format!("{name} (cleanup)").into(),
+            dispatcher: Arc::clone(dispatcher),
+            bound: Some(generator),
+        }
+    }
+}
+
+/// A JavaScript value the core holds (a dependency): its handle in the package's value
+/// table, released there when the last holder drops it.
+pub struct JsValue {
+    handle: u32,
+    /// `None`: registered with the app, kept as long as it.
+    dispatcher: Option<Weak<Dispatcher>>,
+}
+
+impl JsValue {
+    pub fn new(handle: u32, dispatcher: Option<&Arc<Dispatcher>>) -> Self {
+        Self {
+            handle,
+            dispatcher: dispatcher.map(Arc::downgrade),
+        }
+    }
+
+    /// As an argument: `{"h": handle}`.
+    fn arg(&self) -> Value {
+        serde_json::json!({ "h": self.handle })
+    }
+}
+
+impl Drop for JsValue {
+    fn drop(&mut self) {
+        if let Some(d) = self.dispatcher.as_ref().and_then(Weak::upgrade) {
+            d.release(self.handle);
+        }
+    }
+}
+
+/// A JavaScript value as a resolved dependency, labelled with the JSON type it stands for.
+pub fn resolved(value: JsValue, json_type: Option<&str>) -> Resolved {
+    let r = Resolved::new(value);
+    match json_type.and_then(static_type) {
+        Some(t) => r.with_type_name(t),
+        None => r,
+    }
+}
+
+fn static_type(name: &str) -> Option<&'static str> {
+    ["null", "boolean", "integer", "number", "string", "array", "object"]
+        .into_iter()
+        .find(|t| *t == name)
+}
+
+/// An object the package registers with a declaration: a function's index, or a value's
+/// handle with the JSON type it stands for.
+#[napi_derive::napi(object)]
+pub struct ObjectRef {
+    pub id: u32,
+    pub json_type: Option<String>,
 }
 
 impl ForeignFn for JsFn {
     fn call(&self, call: Call<'_>) -> Completion {
         let (args, shown) = match call.input {
-            Input::Args(args) => (args.iter().map(arg_value).collect(), None),
+            Input::Args(args) => {
+                let mut values: Vec<Value> = self.bound.iter().map(JsValue::arg).collect();
+                values.extend(args.iter().map(arg_value));
+                (values, None)
+            }
             Input::Response { response, request } => match response_object(&response) {
                 Ok(view) => (vec![view, request.map_or(Value::Null, hook_request)], Some(response)),
                 Err(e) => {
@@ -41,31 +113,51 @@ fn arg_value(arg: &Arg<'_>) -> Value {
     match arg {
         Arg::Json(v) => (*v).clone(),
         Arg::Request(data) => request_object(data),
-        Arg::Dependency(r) => r.as_json().cloned().unwrap_or(Value::Null),
+        Arg::Dependency(r) => match (r.downcast::<JsValue>(), r.as_json()) {
+            (Some(v), _) => v.arg(),
+            (None, Some(json)) => serde_json::json!({ "v": json }),
+            (None, None) => serde_json::json!({ "v": null }),
+        },
+        Arg::Failure(failure) => failure_value(failure),
         _ => Value::Null,
     }
 }
 
-/// The JavaScript binding: functions are indexes into the package's function table.
+/// Why a request failed, for a generator dependency's cleanup: `{"cancelled": true}`, or
+/// the error's `status`, `detail` and `code` (an exception JavaScript threw is its own).
+fn failure_value(failure: &Failure) -> Value {
+    match failure {
+        Failure::Cancelled => serde_json::json!({ "cancelled": true }),
+        Failure::Raised(exception) => match exception.clone().downcast::<JsValue>() {
+            Ok(v) => serde_json::json!({ "raised": v.arg() }),
+            Err(_) => serde_json::json!({ "status": 500, "detail": "the handler failed" }),
+        },
+        Failure::Error(e) => serde_json::json!({ "status": e.status(), "detail": e.to_string(), "code": e.code() }),
+    }
+}
+
+/// The JavaScript binding: functions are indexes into the package's function table,
+/// values handles into its value table.
 pub struct NodeBinding(pub Arc<Dispatcher>);
 
 impl Binding for NodeBinding {
-    type Object = u32;
+    type Object = ObjectRef;
 
     fn function(
         &self,
-        function: &u32,
+        function: &ObjectRef,
         info: &FunctionInfo<'_>,
-        _objects: &[u32],
+        _objects: &[ObjectRef],
     ) -> Result<Arc<dyn ForeignFn>, SpikardError> {
         Ok(Arc::new(JsFn {
-            func: *function,
+            func: function.id,
             name: info.name.into(),
             dispatcher: Arc::clone(&self.0),
+            bound: None,
         }))
     }
 
-    fn value(&self, value: &u32) -> Resolved {
-        Resolved::json(Value::from(*value))
+    fn value(&self, value: &ObjectRef) -> Resolved {
+        resolved(JsValue::new(value.id, None), value.json_type.as_deref())
     }
 }

@@ -41,9 +41,17 @@ pub struct Waiting {
 
 type Wake = ThreadsafeFunction<(), (), Vec<JsCall>, Status, false, true>;
 
+/// `func` of the call that hands over handles JavaScript may forget (`args`: their ids).
+pub const RELEASE: u32 = u32::MAX;
+/// `func` of the call that resumes a generator dependency after the response (`args`: the
+/// generator's handle and the request's failure or `null`).
+pub const RESUME: u32 = u32::MAX - 1;
+
 /// The queue, the waiting calls and the wake-up.
 pub struct Dispatcher {
     queue: Mutex<Vec<JsCall>>,
+    /// Handles of JavaScript values nobody in Rust holds any more.
+    released: Mutex<Vec<u32>>,
     scheduled: AtomicBool,
     waiting: Mutex<HashMap<u32, Waiting>>,
     next: AtomicU32,
@@ -71,6 +79,7 @@ impl Dispatcher {
                 });
             Self {
                 queue: Mutex::new(Vec::new()),
+                released: Mutex::new(Vec::new()),
                 scheduled: AtomicBool::new(false),
                 waiting: Mutex::new(HashMap::new()),
                 next: AtomicU32::new(1),
@@ -83,7 +92,22 @@ impl Dispatcher {
     /// The calls queued since the last wake-up.
     fn drain(&self) -> Vec<JsCall> {
         self.scheduled.store(false, Ordering::Release);
-        std::mem::take(&mut *lock(&self.queue))
+        let mut calls = std::mem::take(&mut *lock(&self.queue));
+        let released = std::mem::take(&mut *lock(&self.released));
+        if !released.is_empty() {
+            let args = released.into_iter().map(Value::from).collect();
+            calls.push(JsCall {
+                id: 0,
+                func: RELEASE,
+                args,
+            });
+        }
+        calls
+    }
+
+    /// Let JavaScript forget the value behind `handle` (told with the next batch of calls).
+    pub fn release(&self, handle: u32) {
+        lock(&self.released).push(handle);
     }
 
     /// Queue a call of `func` and wait for JavaScript to settle it; dropping the completion

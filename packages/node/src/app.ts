@@ -1,11 +1,11 @@
-// The app: routes and hooks registered as declarations with the core (docs/bindings.md);
-// their functions live in one table here, called by the core's dispatcher in batches.
-import { describe, native as guarded, fromNative } from "./errors";
-import { leftAs, type HookRequest, type ResponseHook, type ShownResponse } from "./hooks";
-import { stringify } from "./json";
-import { native, type Effects, type NativeApp, type NativeCall } from "./native";
-import { Request, type RequestData } from "./request";
-import { toInit } from "./response";
+// The app: routes, hooks and dependencies registered as declarations with the core
+// (docs/bindings.md); their functions and values live in the dispatcher's tables.
+import { argsFor, isAsyncFunction, isGeneratorFunction, jsonType, Provide } from "./di";
+import { Dispatcher } from "./dispatch";
+import { native as guarded, fromNative } from "./errors";
+import type { ResponseHook } from "./hooks";
+import { native, type NativeApp } from "./native";
+import type { Request } from "./request";
 
 export type Handler = (req: Request) => unknown;
 export type RequestHook = (req: Request) => unknown;
@@ -29,6 +29,14 @@ export interface RouteOptions {
   status_code?: number;
   /** A JSON Schema the core checks the handler's JSON results against. */
   response_model?: unknown;
+  /** Dependencies the handler receives in `req.deps` (registered with `app.provide`). */
+  dependencies?: string[];
+  /** Dependencies for this route only (values or `Provide`), replacing the app's of the same name. */
+  dependency_overrides?: Record<string, unknown>;
+  /** The JSON type each dependency must stand for (`object`, `integer`, ...): checked by the core. */
+  expected_types?: Record<string, string>;
+  /** Answer a broken dependency graph (a cycle, a missing dependency) per request, not at registration. */
+  defer_dependency_errors?: boolean;
   /** OpenAPI fields and any other RouteSpec field. */
   [field: string]: unknown;
 }
@@ -38,47 +46,58 @@ export interface RouteDefinition extends RouteOptions {
   path: string;
 }
 
+export interface HookOptions {
+  /** Dependencies the hook receives in `req.deps`. */
+  dependencies?: string[];
+}
+
 export interface ListenOptions {
   host?: string;
   port?: number;
 }
 
-/** A registered function: one taking the request, or a response hook. */
-interface Registered {
-  request?: (req: Request) => unknown;
-  response?: ResponseHook;
-}
-
-const REQUEST_ARG = [{ name: "request", source: "request", positional: true }];
-
-function isPromise(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function";
-}
-
 export class Spikard {
   /** @internal */
   readonly native: NativeApp;
-  /** Functions by index: request functions take the request, response hooks the response. */
-  private readonly functions: Registered[] = [];
+  private readonly dispatcher = new Dispatcher();
   private keepAlive: NodeJS.Timeout | undefined;
   private signals: (() => void) | undefined;
 
   constructor(config: Record<string, unknown> = {}) {
-    this.native = guarded(() => new native.NativeApp(config, (calls) => this.dispatch(calls)));
+    const dispatcher = this.dispatcher;
+    this.native = guarded(() => new native.NativeApp(config, (calls) => dispatcher.run(calls)));
+    dispatcher.native = this.native;
   }
 
   /** Register a route: `method`, `path` (`/users/{id:int}`) and the core's route settings. */
   route(definition: RouteDefinition, handler: Handler): this {
-    const { method, path, response_model, ...spec } = definition;
-    const func = this.register({ request: handler });
+    const { method, path, response_model, dependencies, dependency_overrides, expected_types, defer_dependency_errors, ...spec } =
+      definition;
+    const deps = dependencies ?? [];
+    const objects = [{ id: this.dispatcher.register({ kind: "request", f: handler, deps }) }];
     const decl: Record<string, unknown> = {
       route: { ...spec, method: method.toUpperCase(), path, handler_name: handler.name || undefined },
-      handler: { function: 0, is_async: false, args: REQUEST_ARG },
+      handler: { function: 0, is_async: isAsyncFunction(handler), args: argsFor(deps) },
     };
-    if (response_model !== undefined) {
-      decl.response_model = response_model;
+    if (response_model !== undefined) decl.response_model = response_model;
+    if (expected_types !== undefined) decl.expected_types = expected_types;
+    if (defer_dependency_errors !== undefined) decl.defer_dependency_errors = defer_dependency_errors;
+    if (dependency_overrides !== undefined) {
+      const overrides: Record<string, unknown> = {};
+      for (const [name, given] of Object.entries(dependency_overrides)) {
+        overrides[name] = this.dependency(given, objects);
+      }
+      decl.dependencies = overrides;
     }
-    guarded(() => this.native.addRoute(decl, [func]));
+    guarded(() => this.native.addRoute(decl, objects));
+    return this;
+  }
+
+  /** Register a dependency by name: a value, or a `Provide` factory (a generator function is cleaned up after the response). */
+  provide(name: string, given: unknown): this {
+    const objects: { id: number; jsonType?: string }[] = [];
+    const decl = this.dependency(given, objects);
+    guarded(() => this.native.provide(name, decl, objects));
     return this;
   }
 
@@ -110,19 +129,19 @@ export class Spikard {
     return this.verb("OPTIONS", path, rest);
   }
 
-  /** A hook run for every request before routing's result is validated; return a response to answer early. */
-  onRequest(hook: RequestHook): this {
-    return this.hook("on_request", hook);
+  /** A hook run for every request when it arrives; return a response (or an HttpError) to answer early. */
+  onRequest(hook: RequestHook, options: HookOptions = {}): this {
+    return this.hook("on_request", hook, options);
   }
 
   /** A hook run before validation; return a response to answer early. */
-  preValidation(hook: RequestHook): this {
-    return this.hook("pre_validation", hook);
+  preValidation(hook: RequestHook, options: HookOptions = {}): this {
+    return this.hook("pre_validation", hook, options);
   }
 
   /** A hook run before the handler; return a response to answer early. */
-  preHandler(hook: RequestHook): this {
-    return this.hook("pre_handler", hook);
+  preHandler(hook: RequestHook, options: HookOptions = {}): this {
+    return this.hook("pre_handler", hook, options);
   }
 
   /** A hook run on every successful response (status < 400): change it in place or return another. */
@@ -181,101 +200,40 @@ export class Spikard {
     return this.route({ ...options, method, path }, handler);
   }
 
-  private hook(phase: string, hook: RequestHook): this {
-    const func = this.register({ request: hook });
-    const decl = { phase, name: hook.name || phase, function: 0, is_async: false, args: REQUEST_ARG };
-    guarded(() => this.native.addHook(decl, [func]));
+  private hook(phase: string, hook: RequestHook, options: HookOptions): this {
+    const deps = options.dependencies ?? [];
+    const func = this.dispatcher.register({ kind: "request", f: hook, deps });
+    const decl = { phase, name: hook.name || phase, function: 0, is_async: isAsyncFunction(hook), args: argsFor(deps) };
+    guarded(() => this.native.addHook(decl, [{ id: func }]));
     return this;
   }
 
   private responseHook(phase: string, hook: ResponseHook): this {
-    const func = this.register({ response: hook });
-    const decl = { phase, name: hook.name || phase, function: 0, is_async: false, with_request: true };
-    guarded(() => this.native.addHook(decl, [func]));
+    const func = this.dispatcher.register({ kind: "response", f: hook });
+    const decl = { phase, name: hook.name || phase, function: 0, is_async: isAsyncFunction(hook), with_request: true };
+    guarded(() => this.native.addHook(decl, [{ id: func }]));
     return this;
   }
 
-  private register(f: Registered): number {
-    this.functions.push(f);
-    return this.functions.length - 1;
-  }
-
-  /** Run a batch of calls from the core; each is settled by id, a sync result at once. */
-  private dispatch(calls: NativeCall[]): void {
-    for (const call of calls) {
-      const entry = this.functions[call.func];
-      if (entry?.response !== undefined) {
-        this.callResponseHook(call, entry.response);
-        continue;
-      }
-      const req = new Request(call.args[0] as RequestData);
-      try {
-        if (entry?.request === undefined) {
-          throw new Error(`no function ${call.func}`);
-        }
-        const result = entry.request(req);
-        if (isPromise(result)) {
-          result.then(
-            (value) => this.settle(call.id, value, req),
-            (err: unknown) => this.native.settleError(call.id, describe(err)),
-          );
-        } else {
-          this.settle(call.id, result, req);
-        }
-      } catch (err) {
-        this.native.settleError(call.id, describe(err));
-      }
+  /** The declaration of a dependency (a value or a `Provide`), its objects appended to `objects`. */
+  private dependency(given: unknown, objects: { id: number; jsonType?: string }[]): Record<string, unknown> {
+    const index = objects.length;
+    if (!(given instanceof Provide)) {
+      objects.push({ id: this.dispatcher.hold(given), jsonType: jsonType(given) });
+      return { kind: "value", function: index };
     }
-  }
-
-  private callResponseHook(call: NativeCall, hook: ResponseHook): void {
-    const shown = call.args[0] as ShownResponse;
-    const original = shown.body;
-    const res = { status: shown.status, headers: shown.headers, body: shown.body };
-    const done = (value: unknown): void => {
-      if (value === undefined || value === null) {
-        this.native.settleResponse(call.id, leftAs(res, shown, original), null);
-      } else {
-        this.settle(call.id, value, undefined);
-      }
+    const { factory, options } = given;
+    const deps = options.dependsOn ?? [];
+    objects.push({ id: this.dispatcher.register({ kind: "factory", f: factory, deps }) });
+    const decl: Record<string, unknown> = {
+      kind: isGeneratorFunction(factory) ? "generator" : "factory",
+      function: index,
+      is_async: isAsyncFunction(factory),
+      args: argsFor(deps),
+      lifetime: options.lifetime ?? "per_request",
     };
-    try {
-      const result = hook(res, call.args[1] as HookRequest);
-      if (isPromise(result)) {
-        result.then(done, (err: unknown) => this.native.settleError(call.id, describe(err)));
-      } else {
-        done(result);
-      }
-    } catch (err) {
-      this.native.settleError(call.id, describe(err));
-    }
+    if (options.parameters !== undefined) decl.parameters = options.parameters;
+    if (options.body_schema !== undefined) decl.body_schema = options.body_schema;
+    return decl;
   }
-
-  private settle(id: number, value: unknown, req: Request | undefined): void {
-    if (value instanceof Error) {
-      // An error returned is answered as one thrown.
-      this.native.settleError(id, describe(value));
-      return;
-    }
-    try {
-      const effects = req === undefined ? null : effectsOf(req);
-      const init = toInit(value);
-      if (init !== undefined) {
-        this.native.settleResponse(id, init, effects);
-        return;
-      }
-      this.native.settleJson(id, stringify(value), effects);
-    } catch (err) {
-      this.native.settleError(id, describe(err));
-    }
-  }
-}
-
-/** The state (when there is any) and reply headers a call left on its request. */
-function effectsOf(req: Request): Effects | null {
-  const hasState = req.hadState || Object.keys(req.state).length > 0;
-  if (!hasState && req.replied === undefined) {
-    return null;
-  }
-  return { state: hasState ? stringify(req.state) : undefined, headers: req.replied };
 }

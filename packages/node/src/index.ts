@@ -1,6 +1,9 @@
 // @spikard/node: Spikard's Rust HTTP core with handlers in TypeScript.
 export { Spikard } from "./app";
-export type { Handler, ListenOptions, RequestHook, RouteDefinition, RouteOptions } from "./app";
+export { Provide } from "./di";
+export type { Factory, Lifetime, ProvideOptions } from "./di";
+export { RequestFailed } from "./dispatch";
+export type { Handler, HookOptions, ListenOptions, RequestHook, RouteDefinition, RouteOptions } from "./app";
 export type { HookRequest, HookResponse, ResponseHook } from "./hooks";
 export { ConfigError, HttpError, RouteError, ServerError, SpikardError } from "./errors";
 export { Request } from "./request";

@@ -17,6 +17,12 @@ export interface ResponseInit {
   bytes?: Buffer;
 }
 
+/** A function's index, or a value's handle with the JSON type it stands for. */
+export interface ObjectRef {
+  id: number;
+  jsonType?: string;
+}
+
 /** What a call did to its request: its state (JSON text) and the headers it added. */
 export interface Effects {
   state?: string;
@@ -32,11 +38,13 @@ export interface NativeResult {
 export interface NativeApp {
   configure(config: unknown): void;
   config(): Record<string, unknown>;
-  addRoute(decl: unknown, objects: number[]): void;
-  addHook(decl: unknown, objects: number[]): void;
+  addRoute(decl: unknown, objects: ObjectRef[]): void;
+  addHook(decl: unknown, objects: ObjectRef[]): void;
+  provide(name: string, decl: unknown, objects: ObjectRef[]): void;
+  settleDependency(id: number, handle: number, jsonType: string | null, generator: number | null): void;
   settleJson(id: number, json: string, effects?: Effects | null): void;
   settleResponse(id: number, init: ResponseInit, effects?: Effects | null): void;
-  settleError(id: number, described: unknown): void;
+  settleError(id: number, described: unknown, exception: number | null): void;
   listen(host: string, port: number): Promise<number>;
   close(): Promise<void>;
   request(method: string, uri: string, headers: string[][], body: Buffer | undefined | null): Promise<NativeResult>;

@@ -28,6 +28,8 @@ export class Request<Params = Record<string, unknown>, Query = Record<string, un
   readonly body: Body;
   /** Values hooks, middleware and the handler share; what a hook sets here the next one sees. */
   state: Record<string, unknown>;
+  /** The dependencies the function declared, by name. */
+  deps: Record<string, unknown> = {};
   /** @internal headers added with `replyHeader`. */
   replied: string[][] | undefined;
   /** @internal whether the core handed over any state. */

@@ -1,0 +1,235 @@
+// The JavaScript side of the core's dispatcher: the tables of functions and values the
+// core refers to by index, and the batches of calls it hands over (crates/spikard-node,
+// dispatch.rs). Each call is settled by id: a sync result at once, a Promise when it settles.
+import { type AnyGenerator, jsonType } from "./di";
+import { describe } from "./errors";
+import { leftAs, type HookRequest, type ResponseHook, type ShownResponse } from "./hooks";
+import { stringify } from "./json";
+import type { Effects, NativeApp, NativeCall } from "./native";
+import { Request, type RequestData } from "./request";
+import { toInit } from "./response";
+
+/** `func` of a batch entry listing value handles the core let go of. */
+const RELEASE = 0xffffffff;
+/** `func` of a generator dependency's cleanup after the response. */
+const RESUME = 0xfffffffe;
+
+/** A registered function and how the core calls it. */
+export type Registered =
+  | { kind: "request"; f: (req: Request) => unknown; deps: readonly string[] }
+  | { kind: "factory"; f: (deps: Record<string, unknown>, req: Request) => unknown; deps: readonly string[] }
+  | { kind: "response"; f: ResponseHook };
+
+/** Why the request failed, as the core tells a generator's cleanup. */
+interface FailureArg {
+  cancelled?: boolean;
+  raised?: { h: number };
+  status?: number;
+  detail?: string;
+  code?: string;
+}
+
+function isPromise(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function";
+}
+
+function isGenerator(value: unknown): value is AnyGenerator {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { next?: unknown }).next === "function" &&
+    typeof (value as { throw?: unknown }).throw === "function" &&
+    (Symbol.iterator in value || Symbol.asyncIterator in value)
+  );
+}
+
+/** The error a failed request leaves at a generator's `yield`. */
+export class RequestFailed extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    detail: string,
+  ) {
+    super(detail);
+    this.name = "RequestFailed";
+  }
+}
+
+export class Dispatcher {
+  private readonly functions: Registered[] = [];
+  private readonly values = new Map<number, unknown>();
+  private nextValue = 1;
+  /** @internal set once the native app exists. */
+  native!: NativeApp;
+
+  /** Register a function; its index. */
+  register(entry: Registered): number {
+    this.functions.push(entry);
+    return this.functions.length - 1;
+  }
+
+  /** Keep `value` for the core; its handle. */
+  hold(value: unknown): number {
+    const id = this.nextValue++;
+    this.values.set(id, value);
+    return id;
+  }
+
+  /** Run a batch of calls from the core. */
+  run(calls: NativeCall[]): void {
+    for (const call of calls) {
+      if (call.func === RELEASE) {
+        for (const h of call.args) this.values.delete(h as number);
+        continue;
+      }
+      if (call.func === RESUME) {
+        this.resume(call);
+        continue;
+      }
+      const entry = this.functions[call.func];
+      if (entry === undefined) {
+        this.native.settleError(call.id, describe(new Error(`no function ${call.func}`)), null);
+      } else if (entry.kind === "response") {
+        this.responseHook(call, entry.f);
+      } else {
+        this.requestCall(call, entry);
+      }
+    }
+  }
+
+  private arg(value: unknown): unknown {
+    const dep = value as { h?: number; v?: unknown };
+    return dep.h !== undefined ? this.values.get(dep.h) : dep.v;
+  }
+
+  private requestCall(call: NativeCall, entry: Registered & { kind: "request" | "factory" }): void {
+    const req = new Request(call.args[0] as RequestData);
+    const deps: Record<string, unknown> = {};
+    entry.deps.forEach((name, i) => (deps[name] = this.arg(call.args[i + 1])));
+    req.deps = deps;
+    const settle = entry.kind === "factory" ? (v: unknown) => this.settleFactory(call.id, v) : (v: unknown) => this.settle(call.id, v, req);
+    try {
+      const result = entry.kind === "factory" ? entry.f(deps, req) : entry.f(req);
+      if (isPromise(result)) {
+        result.then(settle, (err: unknown) => this.fail(call.id, err));
+      } else {
+        settle(result);
+      }
+    } catch (err) {
+      this.fail(call.id, err);
+    }
+  }
+
+  private fail(id: number, err: unknown): void {
+    this.native.settleError(id, describe(err), this.hold(err));
+  }
+
+  /** A factory's value; a generator's first value, the generator kept for its cleanup. */
+  private settleFactory(id: number, value: unknown): void {
+    if (!isGenerator(value)) {
+      this.native.settleDependency(id, this.hold(value), jsonType(value) ?? null, null);
+      return;
+    }
+    const generator = value;
+    const first = (step: IteratorResult<unknown>): void => {
+      if (step.done === true) {
+        this.fail(id, new Error("the dependency's generator ended without a value"));
+        return;
+      }
+      const v = step.value;
+      this.native.settleDependency(id, this.hold(v), jsonType(v) ?? null, this.hold(generator));
+    };
+    try {
+      const step = generator.next();
+      if (isPromise(step)) {
+        step.then(first, (err: unknown) => this.fail(id, err));
+      } else {
+        first(step);
+      }
+    } catch (err) {
+      this.fail(id, err);
+    }
+  }
+
+  /** Finish a generator dependency: on to its end, or the request's error thrown at its `yield`. */
+  private resume(call: NativeCall): void {
+    const generator = this.arg(call.args[0]) as AnyGenerator | undefined;
+    const failure = call.args[1] as FailureArg | null;
+    const done = (): void => this.native.settleJson(call.id, "null", null);
+    if (generator === undefined) {
+      done();
+      return;
+    }
+    let error: unknown;
+    if (failure !== null) {
+      error =
+        failure.raised !== undefined
+          ? this.arg(failure.raised)
+          : failure.cancelled === true
+            ? new RequestFailed(499, "cancelled", "the request was cancelled")
+            : new RequestFailed(failure.status ?? 500, failure.code ?? "internal-server-error", failure.detail ?? "");
+    }
+    try {
+      const step = failure === null ? generator.next() : generator.throw(error);
+      if (isPromise(step)) {
+        step.then(done, done);
+      } else {
+        done();
+      }
+    } catch {
+      // The generator let the request's error through: nothing more to do.
+      done();
+    }
+  }
+
+  private responseHook(call: NativeCall, hook: ResponseHook): void {
+    const shown = call.args[0] as ShownResponse;
+    const original = shown.body;
+    const res = { status: shown.status, headers: shown.headers, body: shown.body };
+    const done = (value: unknown): void => {
+      if (value === undefined || value === null) {
+        this.native.settleResponse(call.id, leftAs(res, shown, original), null);
+      } else {
+        this.settle(call.id, value, undefined);
+      }
+    };
+    try {
+      const result = hook(res, call.args[1] as HookRequest);
+      if (isPromise(result)) {
+        result.then(done, (err: unknown) => this.fail(call.id, err));
+      } else {
+        done(result);
+      }
+    } catch (err) {
+      this.fail(call.id, err);
+    }
+  }
+
+  private settle(id: number, value: unknown, req: Request | undefined): void {
+    if (value instanceof Error) {
+      // An error returned is answered as one thrown.
+      this.fail(id, value);
+      return;
+    }
+    try {
+      const effects = req === undefined ? null : effectsOf(req);
+      const init = toInit(value);
+      if (init !== undefined) {
+        this.native.settleResponse(id, init, effects);
+      } else {
+        this.native.settleJson(id, stringify(value), effects);
+      }
+    } catch (err) {
+      this.fail(id, err);
+    }
+  }
+}
+
+/** The state (when there is any) and reply headers a call left on its request. */
+function effectsOf(req: Request): Effects | null {
+  const hasState = req.hadState || Object.keys(req.state).length > 0;
+  if (!hasState && req.replied === undefined) {
+    return null;
+  }
+  return { state: hasState ? stringify(req.state) : undefined, headers: req.replied };
+}
