@@ -3,4 +3,4 @@
  * `packages/node` by `file:`): the runner uses its public API only.
  */
 export { HttpError, Response, Spikard, TestClient } from "@spikard/node";
-export type { Request, RouteOptions, TestResponse } from "@spikard/node";
+export type { HookRequest, HookResponse, Request, RouteOptions, TestResponse } from "@spikard/node";

@@ -4,20 +4,24 @@
  * `e2e/python/features/hooks.py` rule for rule. Hooks are application code, so the runner
  * writes them in TypeScript from the vocabulary keyed by words in the hook's `handler`
  * (`testing_data/README.md`) and registers them with `app.onRequest` / `preValidation` /
- * `preHandler` (one route per app, so app hooks are the route's hooks).
+ * `preHandler` and its response hooks with `app.onResponse` / `onError` (one route per
+ * app, so app hooks are the route's hooks).
  *
  * Every request hook appends its `name` to `req.state.hooks_run`; the handler refuses
  * (500) unless the request hooks ran exactly in the declared order. Guards decide by their
  * own rules and answer early with the fixture's expected error (or their own default).
- * Expected headers no vocabulary hook produces are set by one "carrier" hook.
+ * Expected headers no vocabulary hook produces are set by one "carrier" hook: the first
+ * hook declaring dependencies, else the last response hook of the expected response's
+ * phase, else the first request hook.
  *
- * Not in the package's first slice, so these fixtures fail with the reason: response
- * hooks (`on_response`, `on_error`) and hooks declaring dependencies.
+ * Not in the package yet, so these fixtures fail with the reason: hooks declaring
+ * dependencies (and any fixture with dependencies).
  */
+import { STATUS_CODES } from "node:http";
 import { FixtureError, appResponse, applicationAnswers } from "../answer";
 import { Fixture } from "../fixture";
 import { arr, get, obj, str, uint, type Json, type JsonObject } from "../json";
-import { HttpError, Response, type Request, type Spikard } from "../spikard";
+import { HttpError, Response, type HookRequest, type HookResponse, type Request, type Spikard } from "../spikard";
 import { UNSUPPORTED as NO_DI, hasDependencies, names } from "./di";
 import type { Built, Handler } from "./index";
 
@@ -91,10 +95,14 @@ function concrete(want: string): string | undefined {
 
 interface Scenario {
   expected: JsonObject;
+  expectedStatus: number;
   /** The application answers errors itself (lifecycle category, not a framework status). */
   appError: boolean;
   /** Headers the carrier hook sets. */
   carried: [string, string][];
+  /** Expected values of security headers (lowercase names). */
+  security: [string, string][];
+  timeHeader: string;
 }
 
 function earlyAnswer(s: Scenario, status: number, error: string, message: string): Response {
@@ -121,12 +129,32 @@ function unclaimedHeaders(f: Fixture, defs: HookDef[]): [string, string][] {
       ["vary", "content-encoding", "content-length", "transfer-encoding"].includes(lower) ||
       (lower === "x-request-id" && (kinds.has("request_id") || middleware.has("request_id"))) ||
       (lower.includes("response-time") && kinds.has("response_time")) ||
-      (lower in SECURITY_HEADERS && kinds.has("security")) ||
+      (Object.hasOwn(SECURITY_HEADERS, lower) && kinds.has("security")) ||
       (lower === "retry-after" && kinds.has("rate_limit"));
     const value = typeof want === "string" && !claimed ? concrete(want) : undefined;
     if (value !== undefined) out.set(lower, value);
   }
   return [...out];
+}
+
+/** The security headers and response-time header name the fixture expects. */
+function scenario(f: Fixture, defs: HookDef[]): Scenario {
+  const security = new Map<string, string>();
+  let timeHeader = "x-response-time";
+  for (const [name, want] of obj(f.expected.get("headers")) ?? []) {
+    const lower = name.toLowerCase();
+    if (typeof want !== "string") continue;
+    if (lower.includes("response-time")) timeHeader = lower;
+    if (Object.hasOwn(SECURITY_HEADERS, lower) && !want.startsWith("<<") && !want.includes(".*")) security.set(lower, want);
+  }
+  return {
+    expected: f.expected,
+    expectedStatus: f.expectedStatus,
+    appError: applicationAnswers(f) && f.expectedStatus >= 400,
+    carried: unclaimedHeaders(f, defs),
+    security: [...security],
+    timeHeader,
+  };
 }
 
 function bearer(req: Request): string | undefined {
@@ -179,15 +207,62 @@ function requestHook(d: HookDef, s: Scenario, carrier: boolean, answers: boolean
   return hook;
 }
 
+/** Set `name` (lowercase) on a response's header pairs, replacing its values. */
+function setPair(headers: [string, string][], name: string, value: string): void {
+  for (let i = headers.length - 1; i >= 0; i--) if (headers[i]![0].toLowerCase() === name) headers.splice(i, 1);
+  headers.push([name, value]);
+}
+
+/** A response-phase hook of the vocabulary (it takes the hook's view of the request). */
+function responseHook(d: HookDef, s: Scenario, carrier: boolean): (res: HookResponse, req: HookRequest) => unknown {
+  const hook = (res: HookResponse, req: HookRequest): unknown => {
+    let replaced: Response | undefined;
+    if (d.kind === "fail") {
+      throw new Error(`hook ${d.name} failed as the fixture asks`);
+    } else if (d.kind === "security") {
+      Object.assign(res.headers, SECURITY_HEADERS, Object.fromEntries(s.security));
+    } else if (d.kind === "response_time") {
+      res.headers[s.timeHeader] = `${(req.elapsed * 1000).toFixed(3)}ms`;
+    } else if (d.kind === "request_id") {
+      const id = req.state.request_id;
+      res.headers["x-request-id"] = id ? String(id) : crypto.randomUUID();
+    } else if (d.kind === "error_format" && res.status >= 400) {
+      replaced = formatted(res, s);
+    }
+    if (carrier) {
+      for (const [name, value] of s.carried) {
+        if (replaced !== undefined) setPair(replaced.headers, name, value);
+        else res.headers[name] = value;
+      }
+    }
+    return replaced;
+  };
+  Object.defineProperty(hook, "name", { value: d.name });
+  return hook;
+}
+
+/** The application's error body for an error response, keeping its headers (but its type). */
+function formatted(res: HookResponse, s: Scenario): Response {
+  const status = res.status;
+  const out =
+    s.appError && status === s.expectedStatus
+      ? earlyAnswer(s, status, "", "")
+      : Response.json({ error: STATUS_CODES[status] ?? "Error", message: "An unexpected error occurred" }, { status });
+  const present = new Set(out.headers.map(([k]) => k.toLowerCase()));
+  for (const [name, value] of Object.entries(res.headers)) {
+    const lower = name.toLowerCase();
+    if (lower === "content-type" || present.has(lower)) continue;
+    for (const v of Array.isArray(value) ? value : [value]) out.headers.push([name, v]);
+  }
+  return out;
+}
+
 /** The handler of a fixture with hooks, its hooks registered on `app`; a reason when it cannot be played. */
 export function build(f: Fixture, app: Spikard, notes: string[]): Built | string | undefined {
   const defs = hookDefs(f);
   if (defs === undefined) return undefined;
-  const response = defs.filter((d) => d.phase >= 3).map((d) => `${PHASES[d.phase]} ${d.name}`);
-  if (response.length > 0) return `lifecycle hooks ${response.join(", ")}: the package has no response hooks (on_response / on_error; not in its first slice)`;
   if (hasDependencies(f) || defs.some((d) => d.deps.length > 0)) return NO_DI;
-  const appErr = applicationAnswers(f) && f.expectedStatus >= 400;
-  const s: Scenario = { expected: f.expected, appError: appErr, carried: unclaimedHeaders(f, defs) };
+  const s = scenario(f, defs);
   const formatsErrors = defs.some((d) => d.phase === 4 && d.kind === "error_format");
   const expectedRun = defs.filter((d) => d.phase < 3).map((d) => d.name);
   const guarded = defs.some((d) => d.phase < 3 && GUARDS.includes(d.kind));
@@ -199,7 +274,11 @@ export function build(f: Fixture, app: Spikard, notes: string[]): Built | string
   const requests = defs.flatMap((d, i) => (d.phase < 3 ? [i] : []));
   const carrier = withDeps[0] ?? inPhase[inPhase.length - 1] ?? requests[0];
   const register = [app.onRequest, app.preValidation, app.preHandler];
-  defs.forEach((d, i) => void register[d.phase]?.call(app, requestHook(d, s, carrier === i, answering === i, notes)));
+  defs.forEach((d, i) => {
+    if (d.phase === 3) app.onResponse(responseHook(d, s, carrier === i));
+    else if (d.phase === 4) app.onError(responseHook(d, s, carrier === i));
+    else register[d.phase]?.call(app, requestHook(d, s, carrier === i, answering === i, notes));
+  });
   const appAnswers = applicationAnswers(f);
   const status = f.expectedStatus;
   const handler: Handler = (req: Request) => {
