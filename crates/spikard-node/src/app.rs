@@ -9,13 +9,17 @@ use napi::{Env, Status};
 use serde_json::Value;
 use spikard_core::config::ServerConfig;
 use spikard_core::SpikardError;
-use spikard_http::foreign::{decl, FnGenerator, ForeignApp, Outcome, Returned, RouteDecl};
+use spikard_http::foreign::{
+    decl, Call, Expect, FnGenerator, ForeignApp, ForeignFn, Input, Outcome, Returned, RouteDecl,
+};
 use spikard_http::testing::TestClient;
 use spikard_http::Pipeline;
 use tokio::sync::oneshot;
 
-use crate::call::{resolved, JsFn, JsValue, NodeBinding, ObjectRef};
+use crate::call::{resolved, JsFn, JsValue, NodeBinding, ObjectRef, RUN_TASK};
+use crate::convert;
 use crate::convert::{from_init, from_json, from_thrown, outcome, Effects, ResponseInit};
+use crate::dispatch::Waiting;
 use crate::dispatch::{Dispatcher, JsCall};
 
 /// A core error as a JavaScript error whose message is `{"class", "code", "message"}`
@@ -110,8 +114,26 @@ impl NativeApp {
     #[napi]
     pub fn settle_json(&self, id: u32, json: String, effects: Option<Effects>) {
         if let Some(w) = self.dispatcher.take(id) {
-            w.settle
-                .settle(from_json(w.expect, json).and_then(|r| outcome(r, effects)));
+            self.start_tasks(&w, effects.as_ref());
+            let result = from_json(w.expect, json).and_then(|r| outcome(r, effects.as_ref()));
+            w.settle.settle(result);
+        }
+    }
+
+    /// Settle a streamed body's `next` call: the chunk, or nothing at the end.
+    #[napi]
+    pub fn settle_chunk(&self, id: u32, chunk: Option<Buffer>) {
+        if let Some(w) = self.dispatcher.take(id) {
+            let bytes = chunk.map(|b| bytes::Bytes::copy_from_slice(&b));
+            w.settle.settle(Ok(Outcome::new(convert::chunk(bytes))));
+        }
+    }
+
+    /// Settle an event stream's `next` call: the event as JSON text, or nothing at the end.
+    #[napi]
+    pub fn settle_event(&self, id: u32, json: Option<String>) {
+        if let Some(w) = self.dispatcher.take(id) {
+            w.settle.settle(convert::event(json).map(Outcome::new));
         }
     }
 
@@ -147,8 +169,9 @@ impl NativeApp {
     #[napi]
     pub fn settle_response(&self, id: u32, init: ResponseInit, effects: Option<Effects>) {
         if let Some(w) = self.dispatcher.take(id) {
-            w.settle
-                .settle(from_init(init, w.shown).and_then(|r| outcome(r, effects)));
+            self.start_tasks(&w, effects.as_ref());
+            let result = from_init(init, w.shown, &self.dispatcher).and_then(|r| outcome(r, effects.as_ref()));
+            w.settle.settle(result);
         }
     }
 
@@ -250,6 +273,31 @@ impl NativeApp {
 }
 
 impl NativeApp {
+    /// Start the background tasks a call added (`req.addTask`) on its request's runner.
+    fn start_tasks(&self, w: &Waiting, effects: Option<&Effects>) {
+        let tasks = effects.and_then(|e| e.tasks.as_deref()).unwrap_or_default();
+        for &task in tasks {
+            let run = JsFn::bound(
+                &self.dispatcher,
+                RUN_TASK,
+                JsValue::new(task, Some(&self.dispatcher)),
+                "background task",
+            );
+            let Some((runner, runtime)) = &w.background else {
+                tracing::warn!(handler = %w.name, "background task dropped: the call has no background runner");
+                continue;
+            };
+            let _entered = runtime.enter();
+            runner.spawn(async move {
+                let call = Call {
+                    input: Input::Args(Vec::new()),
+                    expect: Expect::Unit,
+                };
+                run.call(call).await.map(|_| ()).map_err(|e| e.error)
+            });
+        }
+    }
+
     fn pipeline(&self) -> napi::Result<Pipeline> {
         self.app.pipeline().map_err(|e| js_error(&e))
     }

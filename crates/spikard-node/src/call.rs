@@ -11,6 +11,7 @@ use spikard_http::foreign::{Arg, Binding, Call, Completion, ForeignFn, FunctionI
 
 use crate::convert::{hook_request, request_object, response_object};
 use crate::dispatch::{Dispatcher, RESUME};
+pub use crate::dispatch::{CLOSE, NEXT_CHUNK, NEXT_EVENT, RUN_TASK};
 
 /// A registered JavaScript function (or the resumption of one generator dependency:
 /// `bound` is the generator's handle, passed first).
@@ -25,11 +26,17 @@ pub struct JsFn {
 impl JsFn {
     /// The cleanup of the generator dependency behind `generator` (a handle).
     pub fn resume(dispatcher: &Arc<Dispatcher>, generator: JsValue, name: &str) -> Self {
+        Self::bound(dispatcher, RESUME, generator, &format!("{name} (cleanup)"))
+    }
+
+    /// The special function `func` of the dispatcher applied to `value` (an iterator's
+    /// `next` or `close`, a background task's run).
+    pub fn bound(dispatcher: &Arc<Dispatcher>, func: u32, value: JsValue, name: &str) -> Self {
         Self {
-            func: RESUME,
-            name: format!("{name} (cleanup)").into(),
+            func,
+            name: name.into(),
             dispatcher: Arc::clone(dispatcher),
-            bound: Some(generator),
+            bound: Some(value),
         }
     }
 }
@@ -47,6 +54,14 @@ impl JsValue {
         Self {
             handle,
             dispatcher: dispatcher.map(Arc::downgrade),
+        }
+    }
+
+    /// The same handle, not released by this holder (another one releases it).
+    pub fn alias(&self) -> Self {
+        Self {
+            handle: self.handle,
+            dispatcher: None,
         }
     }
 

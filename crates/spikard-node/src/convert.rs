@@ -3,15 +3,22 @@
 //! the core's [`Returned`] value, as the call's [`Expect`] says.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, StatusCode};
 use serde_json::{Map, Value};
 use spikard_core::{HttpProblem, SpikardError};
 use spikard_http::di::Resolved;
-use spikard_http::foreign::{body_view, headers_view, BodyView, Expect, ForeignError, Outcome, RequestView, Returned};
+use spikard_http::foreign::{
+    body_view, event_from_json, headers_view, items, BodyView, Expect, ForeignError, ForeignFn, Outcome, RequestView,
+    Returned,
+};
 use spikard_http::handler::RequestData;
 use spikard_http::hooks::HookRequest;
+
+use crate::call::{JsFn, JsValue, CLOSE, NEXT_CHUNK, NEXT_EVENT};
+use crate::dispatch::Dispatcher;
 use spikard_http::response::{HandlerResponse, ResponseBody};
 
 /// The request as the handler's context object: `method`, `path`, `params`, `query`,
@@ -68,11 +75,16 @@ pub struct ResponseInit {
     pub status: u32,
     /// `[name, value]` pairs, in order (a repeated name sends several values).
     pub headers: Vec<Vec<String>>,
-    /// `json` (`text` holds the JSON), `text`, `bytes`, `empty`, or `keep` (a response
-    /// hook's response keeps the body it was shown).
+    /// `json` (`text` holds the JSON), `text`, `bytes`, `empty`, `keep` (a response
+    /// hook's response keeps the body it was shown), `stream` or `sse` (`stream` holds the
+    /// iterator's handle).
     pub kind: String,
     pub text: Option<String>,
     pub bytes: Option<napi::bindgen_prelude::Buffer>,
+    /// The handle of the (async) iterator of a streamed body or an event stream.
+    pub stream: Option<u32>,
+    /// For an event stream: a keep-alive comment after this many seconds of silence.
+    pub keep_alive: Option<f64>,
 }
 
 /// A JSON result, as the JSON text `JSON.stringify` made of it (one pass from the
@@ -101,22 +113,24 @@ pub struct Effects {
     pub state: Option<String>,
     /// Headers to add to the response (`req.replyHeader`), `[name, value]` pairs.
     pub headers: Option<Vec<Vec<String>>>,
+    /// Handles of background tasks to run (`req.addTask`).
+    pub tasks: Option<Vec<u32>>,
 }
 
 /// A result with what the call did to its request.
-pub fn outcome(returned: Returned, effects: Option<Effects>) -> Result<Outcome, ForeignError> {
+pub fn outcome(returned: Returned, effects: Option<&Effects>) -> Result<Outcome, ForeignError> {
     let mut outcome = Outcome::new(returned);
     let Some(effects) = effects else {
         return Ok(outcome);
     };
-    if let Some(state) = effects.state {
-        match parse(&state)? {
+    if let Some(state) = &effects.state {
+        match parse(state)? {
             Value::Object(map) => outcome.state = Some(map),
             _ => return Err(SpikardError::Internal("request state must be an object".into()).into()),
         }
     }
-    for pair in effects.headers.unwrap_or_default() {
-        let (name, value) = header(&pair)?;
+    for pair in effects.headers.iter().flatten() {
+        let (name, value) = header(pair)?;
         outcome.reply_headers.push((name, value));
     }
     Ok(outcome)
@@ -135,7 +149,11 @@ fn header(pair: &[String]) -> Result<(HeaderName, HeaderValue), ForeignError> {
 
 /// A response JavaScript built (a `Response`, or a string or bytes returned; for a
 /// response hook, the response it was `shown` as it left it).
-pub fn from_init(init: ResponseInit, shown: Option<HandlerResponse>) -> Result<Returned, ForeignError> {
+pub fn from_init(
+    init: ResponseInit,
+    shown: Option<HandlerResponse>,
+    dispatcher: &Arc<Dispatcher>,
+) -> Result<Returned, ForeignError> {
     let status = u16::try_from(init.status)
         .ok()
         .and_then(|s| StatusCode::from_u16(s).ok())
@@ -150,6 +168,24 @@ pub fn from_init(init: ResponseInit, shown: Option<HandlerResponse>) -> Result<R
             status,
             ResponseBody::Bytes(init.bytes.map(|b| Bytes::copy_from_slice(&b)).unwrap_or_default()),
         ),
+        "stream" | "sse" => {
+            let handle = init
+                .stream
+                .ok_or_else(|| SpikardError::Internal("a streamed response without its iterator".into()))?;
+            let iterator = JsValue::new(handle, Some(dispatcher));
+            let close: Arc<dyn ForeignFn> = Arc::new(JsFn::bound(dispatcher, CLOSE, iterator.alias(), "stream close"));
+            if init.kind == "stream" {
+                let next = Arc::new(JsFn::bound(dispatcher, NEXT_CHUNK, iterator, "stream"));
+                HandlerResponse::new(status, ResponseBody::Stream(items::body(next, Some(close))))
+            } else {
+                let next = Arc::new(JsFn::bound(dispatcher, NEXT_EVENT, iterator, "event stream"));
+                let mut events = items::events(next, Some(close));
+                if let Some(seconds) = init.keep_alive.filter(|s| s.is_finite() && *s > 0.0) {
+                    events = events.keep_alive(Duration::from_secs_f64(seconds));
+                }
+                HandlerResponse::new(status, ResponseBody::Sse(events))
+            }
+        }
         "keep" => match shown {
             Some(mut kept) => {
                 kept.status = status;
@@ -185,4 +221,18 @@ pub fn from_thrown(name: &str, described: &Value) -> ForeignError {
     let stack = described.get("stack").and_then(Value::as_str).unwrap_or("");
     tracing::error!(handler = name, error = message, stack, "handler threw");
     ForeignError::new(SpikardError::Internal(format!("{name} threw {message}")))
+}
+
+/// A streamed body's next chunk (`None`: the end).
+pub fn chunk(bytes: Option<Bytes>) -> Returned {
+    bytes.map_or(Returned::Nothing, |b| Returned::Value(Resolved::new(b)))
+}
+
+/// An event stream's next event, described as JSON text (`None`: the end).
+pub fn event(json: Option<String>) -> Result<Returned, ForeignError> {
+    let Some(json) = json else {
+        return Ok(Returned::Nothing);
+    };
+    let event = event_from_json(parse(&json)?).map_err(SpikardError::Internal)?;
+    Ok(Returned::Value(Resolved::new(event)))
 }

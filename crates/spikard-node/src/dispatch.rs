@@ -15,6 +15,7 @@ use napi::bindgen_prelude::Function;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::Status;
 use serde_json::Value;
+use spikard_http::background::BackgroundTasks;
 use spikard_http::foreign::call::{pending, Settle};
 use spikard_http::foreign::{Completion, Expect, ForeignError, Outcome};
 use spikard_http::response::HandlerResponse;
@@ -37,6 +38,8 @@ pub struct Waiting {
     pub name: Arc<str>,
     /// The response a response hook was shown (its body is kept unless the hook replaces it).
     pub shown: Option<HandlerResponse>,
+    /// The request's background tasks and the runtime to start them on (a handler's call).
+    pub background: Option<(BackgroundTasks, tokio::runtime::Handle)>,
 }
 
 type Wake = ThreadsafeFunction<(), (), Vec<JsCall>, Status, false, true>;
@@ -46,6 +49,15 @@ pub const RELEASE: u32 = u32::MAX;
 /// `func` of the call that resumes a generator dependency after the response (`args`: the
 /// generator's handle and the request's failure or `null`).
 pub const RESUME: u32 = u32::MAX - 1;
+
+/// `func` of the call that pulls a streamed body's next chunk (`args`: the iterator's handle).
+pub const NEXT_CHUNK: u32 = u32::MAX - 2;
+/// `func` of the call that pulls an event stream's next event (`args`: the iterator's handle).
+pub const NEXT_EVENT: u32 = u32::MAX - 3;
+/// `func` of the call that closes an iterator the client left before its end.
+pub const CLOSE: u32 = u32::MAX - 4;
+/// `func` of the call that runs a background task (`args`: the task function's handle).
+pub const RUN_TASK: u32 = u32::MAX - 5;
 
 /// The queue, the waiting calls and the wake-up.
 pub struct Dispatcher {
@@ -127,11 +139,13 @@ impl Dispatcher {
                 lock(&d.waiting).remove(&id);
             }
         });
+        let background = BackgroundTasks::current().zip(tokio::runtime::Handle::try_current().ok());
         let waiting = Waiting {
             settle,
             expect,
             name,
             shown,
+            background,
         };
         lock(&self.waiting).insert(id, waiting);
         lock(&self.queue).push(JsCall { id, func, args });

@@ -8,11 +8,20 @@ import { stringify } from "./json";
 import type { Effects, NativeApp, NativeCall } from "./native";
 import { Request, type RequestData } from "./request";
 import { toInit } from "./response";
+import { chunkBytes, eventOf } from "./streams";
 
 /** `func` of a batch entry listing value handles the core let go of. */
 const RELEASE = 0xffffffff;
 /** `func` of a generator dependency's cleanup after the response. */
 const RESUME = 0xfffffffe;
+/** `func` of the pull of a streamed body's next chunk. */
+const NEXT_CHUNK = 0xfffffffd;
+/** `func` of the pull of an event stream's next event. */
+const NEXT_EVENT = 0xfffffffc;
+/** `func` of the close of an iterator the client left before its end. */
+const CLOSE = 0xfffffffb;
+/** `func` of a background task's run. */
+const RUN_TASK = 0xfffffffa;
 
 /** A registered function and how the core calls it. */
 export type Registered =
@@ -82,8 +91,8 @@ export class Dispatcher {
         for (const h of call.args) this.values.delete(h as number);
         continue;
       }
-      if (call.func === RESUME) {
-        this.resume(call);
+      if (call.func >= RUN_TASK && call.func <= RESUME) {
+        this.special(call);
         continue;
       }
       const entry = this.functions[call.func];
@@ -151,6 +160,74 @@ export class Dispatcher {
     }
   }
 
+  private special(call: NativeCall): void {
+    switch (call.func) {
+      case RESUME:
+        return this.resume(call);
+      case NEXT_CHUNK:
+      case NEXT_EVENT:
+        return this.next(call);
+      case CLOSE:
+        return this.closeIterator(call);
+      default:
+        return this.runTask(call);
+    }
+  }
+
+  /** An iterator's next item as a chunk or an event; the end as nothing. */
+  private next(call: NativeCall): void {
+    const iterator = this.arg(call.args[0]) as AsyncIterator<unknown> | Iterator<unknown> | undefined;
+    const events = call.func === NEXT_EVENT;
+    const step = (result: IteratorResult<unknown>): void => {
+      if (result.done === true) {
+        if (events) this.native.settleEvent(call.id, null);
+        else this.native.settleChunk(call.id, null);
+      } else if (events) {
+        this.native.settleEvent(call.id, stringify(eventOf(result.value)));
+      } else {
+        const bytes = chunkBytes(result.value);
+        if (typeof bytes === "string") this.fail(call.id, new TypeError(bytes));
+        else this.native.settleChunk(call.id, bytes);
+      }
+    };
+    try {
+      if (iterator === undefined) throw new Error("the stream's iterator is gone");
+      const result = iterator.next();
+      if (isPromise(result)) {
+        result.then(step, (err: unknown) => this.fail(call.id, err));
+      } else {
+        step(result);
+      }
+    } catch (err) {
+      this.fail(call.id, err);
+    }
+  }
+
+  /** The client left before the end: let the iterator clean up (`finally` blocks run). */
+  private closeIterator(call: NativeCall): void {
+    const iterator = this.arg(call.args[0]) as AsyncIterator<unknown> | Iterator<unknown> | undefined;
+    const done = (): void => this.native.settleJson(call.id, "null", null);
+    try {
+      const closed = iterator?.return?.();
+      if (isPromise(closed)) closed.then(done, done);
+      else done();
+    } catch {
+      done();
+    }
+  }
+
+  private runTask(call: NativeCall): void {
+    const task = this.arg(call.args[0]) as (() => unknown) | undefined;
+    const done = (): void => this.native.settleJson(call.id, "null", null);
+    try {
+      const result = task?.();
+      if (isPromise(result)) result.then(done, (err: unknown) => this.fail(call.id, err));
+      else done();
+    } catch (err) {
+      this.fail(call.id, err);
+    }
+  }
+
   /** Finish a generator dependency: on to its end, or the request's error thrown at its `yield`. */
   private resume(call: NativeCall): void {
     const generator = this.arg(call.args[0]) as AnyGenerator | undefined;
@@ -212,8 +289,8 @@ export class Dispatcher {
       return;
     }
     try {
-      const effects = req === undefined ? null : effectsOf(req);
-      const init = toInit(value);
+      const effects = req === undefined ? null : this.effectsOf(req);
+      const init = toInit(value, (v) => this.hold(v));
       if (init !== undefined) {
         this.native.settleResponse(id, init, effects);
       } else {
@@ -223,13 +300,17 @@ export class Dispatcher {
       this.fail(id, err);
     }
   }
-}
 
-/** The state (when there is any) and reply headers a call left on its request. */
-function effectsOf(req: Request): Effects | null {
-  const hasState = req.hadState || Object.keys(req.state).length > 0;
-  if (!hasState && req.replied === undefined) {
-    return null;
+  /** The state (when there is any), reply headers and background tasks a call left on its request. */
+  private effectsOf(req: Request): Effects | null {
+    const hasState = req.hadState || Object.keys(req.state).length > 0;
+    if (!hasState && req.replied === undefined && req.tasks === undefined) {
+      return null;
+    }
+    return {
+      state: hasState ? stringify(req.state) : undefined,
+      headers: req.replied,
+      tasks: req.tasks?.map((t) => this.hold(t)),
+    };
   }
-  return { state: hasState ? stringify(req.state) : undefined, headers: req.replied };
 }

@@ -9,5 +9,7 @@ export { ConfigError, HttpError, RouteError, ServerError, SpikardError } from ".
 export { Request } from "./request";
 export { Response } from "./response";
 export type { HeadersInit, ResponseOptions } from "./response";
+export { EventSourceResponse, StreamingResponse } from "./streams";
+export type { EventStreamOptions, Items, SseEvent, StreamOptions } from "./streams";
 export { TestClient, TestResponse } from "./testing";
 export type { RequestOptions } from "./testing";

@@ -11,10 +11,14 @@ export interface NativeCall {
 export interface ResponseInit {
   status: number;
   headers: string[][];
-  kind: "json" | "text" | "bytes" | "empty" | "keep";
+  kind: "json" | "text" | "bytes" | "empty" | "keep" | "stream" | "sse";
   /** The body text (JSON text for `json`). */
   text?: string;
   bytes?: Buffer;
+  /** The handle of a streamed body's or an event stream's iterator. */
+  stream?: number;
+  /** Seconds of silence before an event stream's keep-alive comment. */
+  keepAlive?: number;
 }
 
 /** A function's index, or a value's handle with the JSON type it stands for. */
@@ -27,6 +31,8 @@ export interface ObjectRef {
 export interface Effects {
   state?: string;
   headers?: string[][];
+  /** Handles of background tasks to run. */
+  tasks?: number[];
 }
 
 export interface NativeResult {
@@ -43,6 +49,8 @@ export interface NativeApp {
   provide(name: string, decl: unknown, objects: ObjectRef[]): void;
   settleDependency(id: number, handle: number, jsonType: string | null, generator: number | null): void;
   settleJson(id: number, json: string, effects?: Effects | null): void;
+  settleChunk(id: number, chunk: Buffer | null): void;
+  settleEvent(id: number, json: string | null): void;
   settleResponse(id: number, init: ResponseInit, effects?: Effects | null): void;
   settleError(id: number, described: unknown, exception: number | null): void;
   listen(host: string, port: number): Promise<number>;

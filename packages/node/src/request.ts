@@ -30,6 +30,8 @@ export class Request<Params = Record<string, unknown>, Query = Record<string, un
   state: Record<string, unknown>;
   /** The dependencies the function declared, by name. */
   deps: Record<string, unknown> = {};
+  /** @internal tasks added with `addTask`. */
+  tasks: (() => unknown)[] | undefined;
   /** @internal headers added with `replyHeader`. */
   replied: string[][] | undefined;
   /** @internal whether the core handed over any state. */
@@ -45,6 +47,11 @@ export class Request<Params = Record<string, unknown>, Query = Record<string, un
     this.body = data.body as Body;
     this.state = data.state;
     this.hadState = Object.keys(data.state).length > 0;
+  }
+
+  /** Run `task` in the background once this call has answered (the server waits for it when it shuts down). */
+  addTask(task: () => unknown): void {
+    (this.tasks ??= []).push(task);
   }
 
   /** Add a header to the response this request gets (whoever answers it). */

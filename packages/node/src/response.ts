@@ -1,6 +1,7 @@
 // Responses a handler builds, and how any result reaches the core.
 import { stringify } from "./json";
 import type { ResponseInit as NativeInit } from "./native";
+import { EventSourceResponse, iteratorOf, StreamingResponse } from "./streams";
 
 export type HeadersInit = Record<string, string | string[]> | [string, string][];
 
@@ -57,8 +58,22 @@ function hasHeader(headers: [string, string][], name: string): boolean {
   return headers.some(([k]) => k.toLowerCase() === name);
 }
 
-/** A `Response`, a string or bytes as the core's response; `undefined` for a plain JSON value. */
-export function toInit(result: unknown): NativeInit | undefined {
+/** A `Response`, a stream, a string or bytes as the core's response (`hold` keeps an
+ * iterator for the core); `undefined` for a plain JSON value. */
+export function toInit(result: unknown, hold: (value: unknown) => number): NativeInit | undefined {
+  if (result instanceof StreamingResponse || result instanceof EventSourceResponse) {
+    const { status = 200, headers } = result.options;
+    const init: NativeInit = {
+      status,
+      headers: headerPairs(headers),
+      kind: result instanceof StreamingResponse ? "stream" : "sse",
+      stream: hold(iteratorOf(result.content)),
+    };
+    if (result instanceof EventSourceResponse && result.options.keepAlive !== undefined) {
+      init.keepAlive = result.options.keepAlive;
+    }
+    return init;
+  }
   if (result instanceof Response) {
     const headers = result.headers.map(([k, v]) => [k, v]);
     const init = bodyInit(result.body, result.status, headers);
