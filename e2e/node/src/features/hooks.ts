@@ -14,15 +14,16 @@
  * hook declaring dependencies, else the last response hook of the expected response's
  * phase, else the first request hook.
  *
- * Not in the package yet, so these fixtures fail with the reason: hooks declaring
- * dependencies (and any fixture with dependencies).
+ * A hook declaring dependencies is registered with them (`{dependencies}`) and refuses
+ * (500) unless each was resolved (`req.deps`); the fixture's dependencies are registered
+ * by `di.configure`, whose route options the handler's route takes.
  */
 import { STATUS_CODES } from "node:http";
 import { FixtureError, appResponse, applicationAnswers } from "../answer";
 import { Fixture } from "../fixture";
 import { arr, get, obj, str, uint, type Json, type JsonObject } from "../json";
-import { HttpError, Response, type HookRequest, type HookResponse, type Request, type Spikard } from "../spikard";
-import { UNSUPPORTED as NO_DI, hasDependencies, names } from "./di";
+import { HttpError, Response, type HookRequest, type HookResponse, type Request, type RouteOptions, type Spikard } from "../spikard";
+import { checkResolved, configure, handlerNeeds, hasDependencies, names } from "./di";
 import type { Built, Handler } from "./index";
 
 const PHASES = ["on_request", "pre_validation", "pre_handler", "on_response", "on_error"] as const;
@@ -171,6 +172,7 @@ function valid(token: string | undefined): boolean {
 function requestHook(d: HookDef, s: Scenario, carrier: boolean, answers: boolean, notes: string[]): (req: Request) => unknown {
   let count = 0;
   const hook = (req: Request): unknown => {
+    checkResolved(req, d.deps);
     const state = req.state;
     const run = Array.isArray(state.hooks_run) ? (state.hooks_run as unknown[]) : (state.hooks_run = []);
     run.push(d.name);
@@ -261,7 +263,6 @@ function formatted(res: HookResponse, s: Scenario): Response {
 export function build(f: Fixture, app: Spikard, notes: string[]): Built | string | undefined {
   const defs = hookDefs(f);
   if (defs === undefined) return undefined;
-  if (hasDependencies(f) || defs.some((d) => d.deps.length > 0)) return NO_DI;
   const s = scenario(f, defs);
   const formatsErrors = defs.some((d) => d.phase === 4 && d.kind === "error_format");
   const expectedRun = defs.filter((d) => d.phase < 3).map((d) => d.name);
@@ -277,18 +278,21 @@ export function build(f: Fixture, app: Spikard, notes: string[]): Built | string
   defs.forEach((d, i) => {
     if (d.phase === 3) app.onResponse(responseHook(d, s, carrier === i));
     else if (d.phase === 4) app.onError(responseHook(d, s, carrier === i));
-    else register[d.phase]?.call(app, requestHook(d, s, carrier === i, answering === i, notes));
+    else register[d.phase]?.call(app, requestHook(d, s, carrier === i, answering === i, notes), { dependencies: d.deps });
   });
+  const options: RouteOptions = hasDependencies(f) ? configure(f, app) : {};
+  const needs = handlerNeeds(f);
   const appAnswers = applicationAnswers(f);
   const status = f.expectedStatus;
   const handler: Handler = (req: Request) => {
     const run = Array.isArray(req.state.hooks_run) ? req.state.hooks_run : [];
     if (JSON.stringify(run) !== JSON.stringify(expectedRun)) throw new Error(`request hooks ran as ${JSON.stringify(run)}, expected ${JSON.stringify(expectedRun)}`);
+    checkResolved(req, needs);
     if (s.appError && formatsErrors) {
       if (status === 500) throw new Error("handler raised as the fixture asks");
       throw new HttpError(status, "handler raised as the fixture asks");
     }
     return appAnswers ? appResponse(s.expected, false) : { handler_called: true };
   };
-  return { handler, options: {} };
+  return { handler, options };
 }

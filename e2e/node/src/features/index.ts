@@ -32,7 +32,7 @@ export interface Built {
  * what the package lacked while the request was played.
  */
 export function buildRoute(f: Fixture, app: Spikard, notes: string[]): Built | string | undefined {
-  const built = hooks.build(f, app, notes) ?? di.build(f);
+  const built = hooks.build(f, app, notes) ?? di.build(f, app);
   if (built !== undefined) return built;
   const handler = streaming.build(f);
   if (handler !== undefined) {
@@ -44,7 +44,7 @@ export function buildRoute(f: Fixture, app: Spikard, notes: string[]): Built | s
 
 /** Checks to run with the client after the fixture's request. */
 export function afterChecks(f: Fixture): Check[] {
-  return [background.afterCheck(f)].filter((c): c is Check => c !== undefined);
+  return [background.afterCheck(f), di.afterCheck(f)].filter((c): c is Check => c !== undefined);
 }
 
 /** Fixtures played whole by their module (SSE/WebSocket channels, OpenAPI apps): their
