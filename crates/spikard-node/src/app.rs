@@ -10,10 +10,11 @@ use serde_json::Value;
 use spikard_core::config::ServerConfig;
 use spikard_core::SpikardError;
 use spikard_http::foreign::{
-    decl, Call, Expect, FnGenerator, ForeignApp, ForeignFn, Input, Outcome, Returned, RouteDecl,
+    decl, Call, Expect, FnGenerator, ForeignApp, ForeignFn, ForeignWebSocket, Input, Outcome, Returned, RouteDecl,
 };
-use spikard_http::testing::TestClient;
+use spikard_http::testing::{TestClient, TestResponse};
 use spikard_http::Pipeline;
+use spikard_http::RouteSpec;
 use tokio::sync::oneshot;
 
 use crate::call::{resolved, JsFn, JsValue, NodeBinding, ObjectRef, RUN_TASK};
@@ -21,6 +22,8 @@ use crate::convert;
 use crate::convert::{from_init, from_json, from_thrown, outcome, Effects, ResponseInit};
 use crate::dispatch::Waiting;
 use crate::dispatch::{Dispatcher, JsCall};
+use crate::testing::NativeWebSocket;
+use crate::websocket::{outgoing, Connections, JsSessions};
 
 /// A core error as a JavaScript error whose message is `{"class", "code", "message"}`
 /// (the package throws the matching class).
@@ -59,6 +62,7 @@ pub struct TestResult {
 pub struct NativeApp {
     app: ForeignApp,
     dispatcher: Arc<Dispatcher>,
+    connections: Arc<Connections>,
     server: Option<Server>,
 }
 
@@ -79,6 +83,7 @@ impl NativeApp {
         Ok(Self {
             app: ForeignApp::new(read_config(config)?),
             dispatcher: Dispatcher::new(&dispatch)?,
+            connections: Arc::default(),
             server: None,
         })
     }
@@ -135,6 +140,104 @@ impl NativeApp {
         if let Some(w) = self.dispatcher.take(id) {
             w.settle.settle(convert::event(json).map(Outcome::new));
         }
+    }
+
+    /// Register a WebSocket route (`spec`: the core's RouteSpec) with the indexes of its
+    /// `open`, `message` and `close` handlers.
+    #[napi]
+    pub fn add_websocket(&mut self, spec: Value, handlers: Vec<u32>) -> napi::Result<()> {
+        let spec: RouteSpec = decl::read("websocket route", spec).map_err(|e| js_error(&e))?;
+        let [open, message, close] = handlers[..] else {
+            return Err(js_error(&SpikardError::Config(
+                "a websocket route takes three handlers".into(),
+            )));
+        };
+        let sessions = JsSessions {
+            handlers: [open, message, close],
+            name: spec
+                .handler_name
+                .clone()
+                .unwrap_or_else(|| format!("WS {}", spec.path))
+                .into(),
+            dispatcher: Arc::clone(&self.dispatcher),
+            connections: Arc::clone(&self.connections),
+        };
+        let handler = Arc::new(ForeignWebSocket::new(sessions));
+        self.app.add_websocket(spec, handler).map_err(|e| js_error(&e))
+    }
+
+    /// Send a text (or binary) message on server-side connection `ws`; resolves once queued.
+    #[napi]
+    pub fn ws_send<'env>(
+        &self,
+        env: &'env Env,
+        ws: u32,
+        text: Option<String>,
+        bytes: Option<Buffer>,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let message = outgoing(text, bytes.as_deref());
+        let (tx, rx) = oneshot::channel();
+        match self.connections.get(ws) {
+            Some(conn) => conn.send(message, move |e| {
+                let _ = tx.send(e);
+            }),
+            None => {
+                let _ = tx.send(Some("the connection is closed".into()));
+            }
+        }
+        env.spawn_future(queued(rx))
+    }
+
+    /// Close server-side connection `ws` with `code` and `reason`; resolves once queued.
+    #[napi]
+    pub fn ws_close<'env>(
+        &self,
+        env: &'env Env,
+        ws: u32,
+        code: u32,
+        reason: String,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let (tx, rx) = oneshot::channel();
+        let code = u16::try_from(code).unwrap_or(0);
+        match self.connections.get(ws) {
+            Some(conn) => {
+                let done = move |e| {
+                    let _ = tx.send(e);
+                };
+                conn.close(code, reason, done).map_err(napi::Error::from_reason)?;
+            }
+            None => {
+                let _ = tx.send(None);
+            }
+        }
+        env.spawn_future(queued(rx))
+    }
+
+    /// Forget server-side connection `ws` (its `close` handler ran).
+    #[napi]
+    pub fn ws_release(&self, ws: u32) {
+        self.connections.remove(ws);
+    }
+
+    /// Open a WebSocket through the pipeline in memory (the test client).
+    #[napi]
+    pub fn connect_websocket<'env>(
+        &self,
+        env: &'env Env,
+        uri: String,
+        headers: Vec<Vec<String>>,
+    ) -> napi::Result<PromiseRaw<'env, NativeWebSocket>> {
+        let client = TestClient::new(self.pipeline()?);
+        let mut request = client.websocket(&uri);
+        for pair in &headers {
+            if let [name, value] = pair.as_slice() {
+                request = request.header(name, value);
+            }
+        }
+        env.spawn_future(async move {
+            let connected = request.connect().await.map_err(|r| test_result(&r));
+            Ok(NativeWebSocket::new(connected))
+        })
     }
 
     /// Register an app-wide dependency declaration (a later one of the same name replaces it).
@@ -300,6 +403,34 @@ impl NativeApp {
 
     fn pipeline(&self) -> napi::Result<Pipeline> {
         self.app.pipeline().map_err(|e| js_error(&e))
+    }
+}
+
+/// A test client's response as JavaScript reads it.
+fn test_result(response: &TestResponse) -> TestResult {
+    let headers = response
+        .headers
+        .iter()
+        .map(|(k, v)| {
+            vec![
+                k.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            ]
+        })
+        .collect();
+    TestResult {
+        status: u32::from(response.status),
+        headers,
+        body: response.body.to_vec().into(),
+    }
+}
+
+/// Resolves once a frame was queued; rejects with why it was not.
+async fn queued(rx: oneshot::Receiver<Option<String>>) -> napi::Result<()> {
+    match rx.await {
+        Ok(None) => Ok(()),
+        Ok(Some(e)) => Err(napi::Error::from_reason(e)),
+        Err(_) => Err(napi::Error::from_reason("the connection is gone")),
     }
 }
 

@@ -4,10 +4,13 @@
 
 use std::sync::{Arc, Weak};
 
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
 use serde_json::Value;
 use spikard_core::SpikardError;
 use spikard_http::di::{Failure, Resolved};
 use spikard_http::foreign::{Arg, Binding, Call, Completion, ForeignFn, FunctionInfo, Input};
+use spikard_http::WsMessage;
 
 use crate::convert::{hook_request, request_object, response_object};
 use crate::dispatch::{Dispatcher, RESUME};
@@ -19,8 +22,11 @@ pub struct JsFn {
     func: u32,
     name: Arc<str>,
     dispatcher: Arc<Dispatcher>,
-    /// Held as long as the function: the generator stays in the value table until resumed.
-    bound: Option<JsValue>,
+    /// Arguments passed before the call's own.
+    prefix: Vec<Value>,
+    /// Held as long as the function (a generator or an iterator stays in the value table
+    /// until the function is dropped); never read.
+    _held: Option<JsValue>,
 }
 
 impl JsFn {
@@ -36,7 +42,19 @@ impl JsFn {
             func,
             name: name.into(),
             dispatcher: Arc::clone(dispatcher),
-            bound: Some(value),
+            prefix: vec![value.arg()],
+            _held: Some(value),
+        }
+    }
+
+    /// Function `func` called with `prefix` before its own arguments.
+    pub fn with_prefix(dispatcher: &Arc<Dispatcher>, func: u32, prefix: Vec<Value>, name: &str) -> Self {
+        Self {
+            func,
+            name: name.into(),
+            dispatcher: Arc::clone(dispatcher),
+            prefix,
+            _held: None,
         }
     }
 }
@@ -106,7 +124,7 @@ impl ForeignFn for JsFn {
     fn call(&self, call: Call<'_>) -> Completion {
         let (args, shown) = match call.input {
             Input::Args(args) => {
-                let mut values: Vec<Value> = self.bound.iter().map(JsValue::arg).collect();
+                let mut values = self.prefix.clone();
                 values.extend(args.iter().map(arg_value));
                 (values, None)
             }
@@ -134,7 +152,18 @@ fn arg_value(arg: &Arg<'_>) -> Value {
             (None, None) => serde_json::json!({ "v": null }),
         },
         Arg::Failure(failure) => failure_value(failure),
+        Arg::Message(message) => message_value(message),
         _ => Value::Null,
+    }
+}
+
+/// A WebSocket message: `{"text"}`, `{"json"}` (validated against the route's
+/// `message_schema`) or `{"binary"}` (base64).
+fn message_value(message: &WsMessage) -> Value {
+    match message {
+        WsMessage::Text(t) => serde_json::json!({ "text": t }),
+        WsMessage::Json(v) => serde_json::json!({ "json": v }),
+        WsMessage::Binary(b) => serde_json::json!({ "binary": BASE64.encode(b) }),
     }
 }
 
@@ -168,7 +197,8 @@ impl Binding for NodeBinding {
             func: function.id,
             name: info.name.into(),
             dispatcher: Arc::clone(&self.0),
-            bound: None,
+            prefix: Vec::new(),
+            _held: None,
         }))
     }
 

@@ -10,7 +10,8 @@
 //! - [`convert`]: what JavaScript settles a call with, as the core's values; the request
 //!   as a plain object.
 //! - [`app`]: the `NativeApp` class over `ForeignApp`: registration, `listen`/`close`, and
-//!   the in-memory test client.
+//!   the in-memory test client ([`testing`] for its WebSockets).
+//! - [`websocket`]: WebSocket routes' handlers per connection, and sending from JavaScript.
 //!
 //! `docs/bindings.md` describes the shape every binding shares.
 
@@ -18,3 +19,5 @@ pub mod app;
 pub mod call;
 pub mod convert;
 pub mod dispatch;
+pub mod testing;
+pub mod websocket;

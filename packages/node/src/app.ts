@@ -6,6 +6,7 @@ import { native as guarded, fromNative } from "./errors";
 import type { ResponseHook } from "./hooks";
 import { native, type NativeApp } from "./native";
 import type { Request } from "./request";
+import type { WebSocketHandlers } from "./websocket";
 
 export type Handler = (req: Request) => unknown;
 export type RequestHook = (req: Request) => unknown;
@@ -90,6 +91,16 @@ export class Spikard {
       decl.dependencies = overrides;
     }
     guarded(() => this.native.addRoute(decl, objects));
+    return this;
+  }
+
+  /** A WebSocket route: `options` are the core's route settings (`message_schema`, `parameters`, ...). */
+  websocket(path: string, options: RouteOptions, handlers: WebSocketHandlers): this {
+    const handler_name = options.handler_name ?? `WS ${path}`;
+    const ids = (["open", "message", "close"] as const).map((role) =>
+      this.dispatcher.register({ kind: "ws", role, handlers }),
+    );
+    guarded(() => this.native.addWebsocket({ ...options, method: "GET", path, kind: "websocket", handler_name }, ids));
     return this;
   }
 

@@ -9,6 +9,7 @@ import type { Effects, NativeApp, NativeCall } from "./native";
 import { Request, type RequestData } from "./request";
 import { toInit } from "./response";
 import { chunkBytes, eventOf } from "./streams";
+import { messageData, WebSocket, type WebSocketHandlers } from "./websocket";
 
 /** `func` of a batch entry listing value handles the core let go of. */
 const RELEASE = 0xffffffff;
@@ -27,7 +28,12 @@ const RUN_TASK = 0xfffffffa;
 export type Registered =
   | { kind: "request"; f: (req: Request) => unknown; deps: readonly string[] }
   | { kind: "factory"; f: (deps: Record<string, unknown>, req: Request) => unknown; deps: readonly string[] }
-  | { kind: "response"; f: ResponseHook };
+  | { kind: "response"; f: ResponseHook }
+  | { kind: "ws"; role: "open" | "message" | "close"; handlers: WebSocketHandlers };
+
+function emptyRequest(): RequestData {
+  return { method: "GET", path: "", params: {}, query: {}, headers: {}, cookies: {}, body: null, state: {} };
+}
 
 /** Why the request failed, as the core tells a generator's cleanup. */
 interface FailureArg {
@@ -67,6 +73,7 @@ export class RequestFailed extends Error {
 export class Dispatcher {
   private readonly functions: Registered[] = [];
   private readonly values = new Map<number, unknown>();
+  private readonly sockets = new Map<number, WebSocket>();
   private nextValue = 1;
   /** @internal set once the native app exists. */
   native!: NativeApp;
@@ -100,6 +107,8 @@ export class Dispatcher {
         this.native.settleError(call.id, describe(new Error(`no function ${call.func}`)), null);
       } else if (entry.kind === "response") {
         this.responseHook(call, entry.f);
+      } else if (entry.kind === "ws") {
+        this.socketCall(call, entry.role, entry.handlers);
       } else {
         this.requestCall(call, entry);
       }
@@ -157,6 +166,43 @@ export class Dispatcher {
       }
     } catch (err) {
       this.fail(id, err);
+    }
+  }
+
+  /** A WebSocket handler's call: the connection's socket object, made on `open`, forgotten after `close`. */
+  private socketCall(call: NativeCall, role: "open" | "message" | "close", handlers: WebSocketHandlers): void {
+    const { ws: id, request } = call.args[0] as { ws: number; request?: RequestData };
+    let socket = this.sockets.get(id);
+    if (socket === undefined) {
+      socket = new WebSocket(this.native, id, new Request(request ?? emptyRequest()));
+      this.sockets.set(id, socket);
+    }
+    const done = (): void => this.native.settleJson(call.id, "null", null);
+    const finish = (): void => {
+      if (role === "close") {
+        this.sockets.delete(id);
+        this.native.wsRelease(id);
+      }
+    };
+    try {
+      const result =
+        role === "open"
+          ? handlers.open?.(socket)
+          : role === "message"
+            ? handlers.message?.(socket, messageData(call.args[1] as { text?: string }))
+            : handlers.close?.(socket, call.args[1] as number, call.args[2] as string);
+      if (isPromise(result)) {
+        result.then(
+          () => (finish(), done()),
+          (err: unknown) => (finish(), this.fail(call.id, err)),
+        );
+      } else {
+        finish();
+        done();
+      }
+    } catch (err) {
+      finish();
+      this.fail(call.id, err);
     }
   }
 

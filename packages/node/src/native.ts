@@ -53,9 +53,34 @@ export interface NativeApp {
   settleEvent(id: number, json: string | null): void;
   settleResponse(id: number, init: ResponseInit, effects?: Effects | null): void;
   settleError(id: number, described: unknown, exception: number | null): void;
+  addWebsocket(spec: unknown, handlers: number[]): void;
+  wsSend(ws: number, text: string | null, bytes: Buffer | null): Promise<void>;
+  wsClose(ws: number, code: number, reason: string): Promise<void>;
+  wsRelease(ws: number): void;
+  connectWebsocket(uri: string, headers: string[][]): Promise<NativeWebSocket>;
   listen(host: string, port: number): Promise<number>;
   close(): Promise<void>;
   request(method: string, uri: string, headers: string[][], body: Buffer | undefined | null): Promise<NativeResult>;
+}
+
+/** A frame the server sent to a test client's WebSocket. */
+export interface NativeFrame {
+  text?: string;
+  bytes?: Buffer;
+  pong?: Buffer;
+  closeCode?: number;
+  closeReason?: string;
+  ended: boolean;
+}
+
+export interface NativeWebSocket {
+  refused(): NativeResult | null;
+  sendText(text: string): Promise<void>;
+  sendBytes(bytes: Buffer): Promise<void>;
+  sendInvalidText(bytes: Buffer): Promise<void>;
+  ping(payload: Buffer): Promise<void>;
+  close(code: number, reason: string): Promise<void>;
+  recv(): Promise<NativeFrame>;
 }
 
 interface NativeModule {

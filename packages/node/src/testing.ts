@@ -1,6 +1,7 @@
 // The in-memory test client: requests go through the real Rust pipeline, no socket.
 import type { Spikard } from "./app";
 import { fromNative } from "./errors";
+import type { NativeWebSocket } from "./native";
 import type { HeadersInit } from "./response";
 
 export interface RequestOptions {
@@ -46,24 +47,93 @@ export class TestResponse {
   }
 }
 
+/** A frame the server sent: text, bytes, a pong, its close (`code`, `reason`), or the end of the connection. */
+export interface WsFrame {
+  type: "text" | "bytes" | "pong" | "close" | "end";
+  text?: string;
+  bytes?: Buffer;
+  code?: number;
+  reason?: string;
+}
+
+/** A WebSocket of the test client; `refused` is the response when the upgrade was refused. */
+export class TestWebSocket {
+  /** @internal */
+  constructor(
+    private readonly ws: NativeWebSocket,
+    readonly refused: TestResponse | undefined,
+  ) {}
+
+  sendText(text: string): Promise<void> {
+    return this.ws.sendText(text);
+  }
+
+  sendJson(value: unknown): Promise<void> {
+    return this.ws.sendText(JSON.stringify(value));
+  }
+
+  sendBytes(bytes: Uint8Array): Promise<void> {
+    return this.ws.sendBytes(Buffer.from(bytes));
+  }
+
+  /** A text frame whose bytes are not UTF-8 (the server must refuse it). */
+  sendInvalidText(bytes: Uint8Array): Promise<void> {
+    return this.ws.sendInvalidText(Buffer.from(bytes));
+  }
+
+  ping(payload: Uint8Array = Buffer.alloc(0)): Promise<void> {
+    return this.ws.ping(Buffer.from(payload));
+  }
+
+  close(code = 1000, reason = ""): Promise<void> {
+    return this.ws.close(code, reason);
+  }
+
+  /** The next frame from the server. */
+  async recv(): Promise<WsFrame> {
+    const f = await this.ws.recv();
+    if (f.text !== undefined && f.text !== null) return { type: "text", text: f.text };
+    if (f.bytes !== undefined && f.bytes !== null) return { type: "bytes", bytes: f.bytes };
+    if (f.pong !== undefined && f.pong !== null) return { type: "pong", bytes: f.pong };
+    if (f.closeCode !== undefined && f.closeCode !== null) return { type: "close", code: f.closeCode, reason: f.closeReason ?? "" };
+    return { type: "end" };
+  }
+
+  /** The next frame, which must be text. */
+  async receiveText(): Promise<string> {
+    const frame = await this.recv();
+    if (frame.type !== "text") throw new Error(`expected a text frame, got ${frame.type}`);
+    return frame.text ?? "";
+  }
+
+  /** The next frame's JSON. */
+  async receiveJson(): Promise<unknown> {
+    return JSON.parse(await this.receiveText());
+  }
+}
+
 export class TestClient {
   constructor(private readonly app: Spikard) {}
 
+  /** Open a WebSocket to `path` through the pipeline. */
+  async websocket(path: string, options: Pick<RequestOptions, "query" | "headers" | "cookies"> = {}): Promise<TestWebSocket> {
+    const headers = headerList(options);
+    let ws: NativeWebSocket;
+    try {
+      ws = await this.app.native.connectWebsocket(withQuery(path, options.query), headers);
+    } catch (err) {
+      throw fromNative(err);
+    }
+    const refused = ws.refused();
+    return new TestWebSocket(
+      ws,
+      refused === null ? undefined : new TestResponse(refused.status, refused.headers as [string, string][], refused.body),
+    );
+  }
+
   async request(method: string, path: string, options: RequestOptions = {}): Promise<TestResponse> {
-    const headers: string[][] = [];
-    const given = options.headers ?? [];
-    for (const [name, value] of Array.isArray(given) ? given : Object.entries(given)) {
-      for (const v of Array.isArray(value) ? value : [value]) {
-        headers.push([name, v]);
-      }
-    }
+    const headers = headerList(options);
     const has = (name: string): boolean => headers.some(([k]) => k?.toLowerCase() === name);
-    if (options.cookies !== undefined) {
-      const cookie = Object.entries(options.cookies)
-        .map(([k, v]) => `${k}=${v}`)
-        .join("; ");
-      headers.push(["cookie", cookie]);
-    }
     let body: Buffer | undefined;
     if (options.json !== undefined) {
       body = Buffer.from(JSON.stringify(options.json));
@@ -75,15 +145,7 @@ export class TestClient {
     } else if (options.body !== undefined) {
       body = typeof options.body === "string" ? Buffer.from(options.body) : Buffer.from(options.body);
     }
-    let uri = path;
-    if (options.query !== undefined) {
-      const query = new URLSearchParams();
-      for (const [k, v] of Object.entries(options.query)) {
-        for (const item of Array.isArray(v) ? v : [v]) query.append(k, String(item));
-      }
-      const text = query.toString();
-      if (text) uri += (uri.includes("?") ? "&" : "?") + text;
-    }
+    const uri = withQuery(path, options.query);
     try {
       const result = await this.app.native.request(method.toUpperCase(), uri, headers, body);
       return new TestResponse(result.status, result.headers as [string, string][], result.body);
@@ -119,4 +181,33 @@ export class TestClient {
   options(path: string, options?: RequestOptions): Promise<TestResponse> {
     return this.request("OPTIONS", path, options);
   }
+}
+
+/** The request's header pairs, its cookies as one `cookie` header. */
+function headerList(options: Pick<RequestOptions, "headers" | "cookies">): string[][] {
+  const headers: string[][] = [];
+  const given = options.headers ?? [];
+  for (const [name, value] of Array.isArray(given) ? given : Object.entries(given)) {
+    for (const v of Array.isArray(value) ? value : [value]) {
+      headers.push([name, v]);
+    }
+  }
+  if (options.cookies !== undefined) {
+    const cookie = Object.entries(options.cookies)
+      .map(([k, v]) => `${k}=${v}`)
+      .join("; ");
+    headers.push(["cookie", cookie]);
+  }
+  return headers;
+}
+
+/** `path` with `query` appended. */
+function withQuery(path: string, query: RequestOptions["query"]): string {
+  if (query === undefined) return path;
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) {
+    for (const item of Array.isArray(v) ? v : [v]) params.append(k, String(item));
+  }
+  const text = params.toString();
+  return text ? path + (path.includes("?") ? "&" : "?") + text : path;
 }
