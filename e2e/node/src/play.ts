@@ -76,9 +76,10 @@ export async function play(f: Fixture): Promise<string[]> {
   let app: Spikard;
   try {
     app = new Spikard(serverConfig(f));
-    const built = buildRoute(f, app, notes);
+    const fallback = defaultHandler(f);
+    const built = buildRoute(f, app, notes, fallback);
     if (typeof built === "string") return [built];
-    const handler = built?.handler ?? defaultHandler(f);
+    const handler = built?.handler ?? fallback;
     app.route({ ...options, ...built?.options, method, path }, handler);
   } catch (e) {
     return [`route registration failed: ${message(e)}`];

@@ -29,17 +29,14 @@ export interface Built {
  * The first module's handler for the fixture's route (hooks are registered on `app`),
  * `undefined` for the default handler, or the reason the fixture cannot be played
  * through the package (a feature it lacks): that fixture fails with it. `notes` collects
- * what the package lacked while the request was played.
+ * what the package lacked while the request was played. `fallback` is the handler
+ * answering as the fixture expects (a module may wrap it).
  */
-export function buildRoute(f: Fixture, app: Spikard, notes: string[]): Built | string | undefined {
+export function buildRoute(f: Fixture, app: Spikard, notes: string[], fallback: Handler): Built | string | undefined {
   const built = hooks.build(f, app, notes) ?? di.build(f, app);
   if (built !== undefined) return built;
-  const handler = streaming.build(f);
-  if (handler !== undefined) {
-    notes.push("streamed response: the package has no streaming responses (not in its first slice); the handler answered with an async iterable body");
-    return { handler, options: {} };
-  }
-  return undefined;
+  const handler = streaming.build(f) ?? background.build(f, app, fallback);
+  return handler === undefined ? undefined : { handler, options: {} };
 }
 
 /** Checks to run with the client after the fixture's request. */

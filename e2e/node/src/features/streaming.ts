@@ -1,18 +1,14 @@
 /**
  * Fixtures with a `streaming` section (mirrors `e2e/python/features/streaming.py`): the
  * handler streams the given chunks (`{"type": "text", "value"}` as UTF-8,
- * `{"type": "bytes", "base64"}` decoded) with the section's `content_type`. The body must
- * equal the chunks' concatenation byte for byte; the fixture's `expected_response.body`
- * string is only a display of it.
- *
- * The package's first slice has no streamed responses: the handler answers with a
- * `Response` whose body is an async iterable of the chunks, the idiom a streaming API
- * would take, and the fixture fails until the package streams it.
+ * `{"type": "bytes", "base64"}` decoded) through `StreamingResponse` with the section's
+ * `content_type`. The body must equal the chunks' concatenation byte for byte; the
+ * fixture's `expected_response.body` string is only a display of it.
  */
 import { MIDDLEWARE_HEADERS, configuresMiddleware } from "../answer";
 import { Fixture } from "../fixture";
 import { arr, get, obj, str } from "../json";
-import { Response, type Request } from "../spikard";
+import { StreamingResponse, type Request } from "../spikard";
 import type { Handler } from "./index";
 
 export class ChunkError extends Error {}
@@ -45,7 +41,7 @@ export function expectedBody(f: Fixture): Buffer | undefined {
   }
 }
 
-/** The handler of a `streaming` fixture; `undefined` otherwise. */
+/** The handler of a `streaming` fixture (chunks from an async generator); `undefined` otherwise. */
 export function build(f: Fixture): Handler | undefined {
   const parts = chunks(f);
   if (parts === undefined) return undefined;
@@ -68,5 +64,5 @@ export function build(f: Fixture): Handler | undefined {
       yield part;
     }
   }
-  return (_req: Request) => new Response(stream(), { status, headers });
+  return (_req: Request) => new StreamingResponse(stream(), { status, headers });
 }
