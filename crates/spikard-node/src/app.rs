@@ -22,7 +22,7 @@ use crate::convert;
 use crate::convert::{from_init, from_json, from_thrown, outcome, Effects, ResponseInit};
 use crate::dispatch::Waiting;
 use crate::dispatch::{Dispatcher, JsCall};
-use crate::testing::NativeWebSocket;
+use crate::testing::{NativeStream, NativeWebSocket};
 use crate::websocket::{outgoing, Connections, JsSessions};
 
 /// A core error as a JavaScript error whose message is `{"class", "code", "message"}`
@@ -219,6 +219,26 @@ impl NativeApp {
         self.connections.remove(ws);
     }
 
+    /// Send a request through the pipeline in memory and read its body as it arrives (the
+    /// test client's streams and server-sent events).
+    #[napi]
+    pub fn stream<'env>(
+        &self,
+        env: &'env Env,
+        method: String,
+        uri: String,
+        headers: Vec<Vec<String>>,
+    ) -> napi::Result<PromiseRaw<'env, NativeStream>> {
+        let client = TestClient::new(self.pipeline()?);
+        let mut request = client.request(&method, &uri);
+        for pair in &headers {
+            if let [name, value] = pair.as_slice() {
+                request = request.header(name, value);
+            }
+        }
+        env.spawn_future(async move { Ok(NativeStream::new(request.send_streaming().await)) })
+    }
+
     /// Open a WebSocket through the pipeline in memory (the test client).
     #[napi]
     pub fn connect_websocket<'env>(
@@ -273,6 +293,8 @@ impl NativeApp {
     pub fn settle_response(&self, id: u32, init: ResponseInit, effects: Option<Effects>) {
         if let Some(w) = self.dispatcher.take(id) {
             self.start_tasks(&w, effects.as_ref());
+            // A stream's timers (SSE keep-alive) belong to the runtime the call came from.
+            let _entered = w.runtime.as_ref().map(tokio::runtime::Handle::enter);
             let result = from_init(init, w.shown, &self.dispatcher).and_then(|r| outcome(r, effects.as_ref()));
             w.settle.settle(result);
         }
@@ -386,7 +408,7 @@ impl NativeApp {
                 JsValue::new(task, Some(&self.dispatcher)),
                 "background task",
             );
-            let Some((runner, runtime)) = &w.background else {
+            let (Some(runner), Some(runtime)) = (&w.background, &w.runtime) else {
                 tracing::warn!(handler = %w.name, "background task dropped: the call has no background runner");
                 continue;
             };

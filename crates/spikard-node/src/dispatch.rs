@@ -38,8 +38,11 @@ pub struct Waiting {
     pub name: Arc<str>,
     /// The response a response hook was shown (its body is kept unless the hook replaces it).
     pub shown: Option<HandlerResponse>,
-    /// The request's background tasks and the runtime to start them on (a handler's call).
-    pub background: Option<(BackgroundTasks, tokio::runtime::Handle)>,
+    /// The request's background tasks (a handler's call).
+    pub background: Option<BackgroundTasks>,
+    /// The runtime the call came from: what its result sets up runs there (stream timers,
+    /// background tasks).
+    pub runtime: Option<tokio::runtime::Handle>,
 }
 
 type Wake = ThreadsafeFunction<(), (), Vec<JsCall>, Status, false, true>;
@@ -139,13 +142,13 @@ impl Dispatcher {
                 lock(&d.waiting).remove(&id);
             }
         });
-        let background = BackgroundTasks::current().zip(tokio::runtime::Handle::try_current().ok());
         let waiting = Waiting {
             settle,
             expect,
             name,
             shown,
-            background,
+            background: BackgroundTasks::current(),
+            runtime: tokio::runtime::Handle::try_current().ok(),
         };
         lock(&self.waiting).insert(id, waiting);
         lock(&self.queue).push(JsCall { id, func, args });

@@ -1,10 +1,11 @@
-//! The test client's WebSocket: a connection through the real pipeline in memory.
+//! The test client's WebSockets and streamed responses, through the real pipeline in memory.
 
 use std::sync::Arc;
 
+use futures_util::future::BoxFuture;
 use napi::bindgen_prelude::{Buffer, PromiseRaw};
 use napi::Env;
-use spikard_http::testing::{TestWebSocket, WsFrame};
+use spikard_http::testing::{TestStreamResponse, TestWebSocket, WsFrame};
 use tokio::sync::Mutex;
 
 use crate::app::TestResult;
@@ -124,6 +125,104 @@ impl NativeWebSocket {
                 None => frame.ended = true,
             }
             Ok(frame)
+        })
+    }
+}
+
+/// One read of a stream.
+type Read<T> = for<'a> fn(&'a mut TestStreamResponse) -> BoxFuture<'a, napi::Result<Option<T>>>;
+
+/// A response read as it arrives (streams and server-sent events that may never end).
+#[napi_derive::napi]
+pub struct NativeStream {
+    status: u32,
+    headers: Vec<Vec<String>>,
+    /// `None` once closed.
+    body: Arc<Mutex<Option<TestStreamResponse>>>,
+    /// Set by `close()`: ends a read in progress (which holds `body`).
+    closing: tokio::sync::watch::Sender<bool>,
+}
+
+impl NativeStream {
+    pub fn new(response: TestStreamResponse) -> Self {
+        let headers = response
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                vec![
+                    k.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                ]
+            })
+            .collect();
+        Self {
+            status: u32::from(response.status),
+            headers,
+            body: Arc::new(Mutex::new(Some(response))),
+            closing: tokio::sync::watch::Sender::new(false),
+        }
+    }
+
+    /// `read` on the open stream; `None` once closed, also when `close()` interrupts it.
+    fn read<'env, T>(&self, env: &'env Env, read: Read<T>) -> napi::Result<PromiseRaw<'env, Option<T>>>
+    where
+        T: napi::bindgen_prelude::ToNapiValue + Send + 'static,
+    {
+        let body = Arc::clone(&self.body);
+        let mut closing = self.closing.subscribe();
+        env.spawn_future(async move {
+            let mut body = body.lock().await;
+            let Some(stream) = body.as_mut() else { return Ok(None) };
+            tokio::select! {
+                read = read(stream) => read,
+                _ = closing.wait_for(|closed| *closed) => Ok(None),
+            }
+        })
+    }
+}
+
+#[napi_derive::napi]
+impl NativeStream {
+    #[napi(getter)]
+    pub fn status(&self) -> u32 {
+        self.status
+    }
+
+    #[napi(getter)]
+    pub fn headers(&self) -> Vec<Vec<String>> {
+        self.headers.clone()
+    }
+
+    /// The next chunk; `null` at the end (or once closed); rejects when the stream failed.
+    #[napi]
+    pub fn next_chunk<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, Option<Buffer>>> {
+        self.read(env, |stream| {
+            Box::pin(async move {
+                match stream.next_chunk().await {
+                    Some(Ok(bytes)) => Ok(Some(Buffer::from(bytes.to_vec()))),
+                    Some(Err(e)) => Err(napi::Error::from_reason(e)),
+                    None => Ok(None),
+                }
+            })
+        })
+    }
+
+    /// The next server-sent event block exactly as sent; `null` when the stream ended.
+    #[napi]
+    pub fn next_event<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, Option<String>>> {
+        self.read(env, |stream| {
+            Box::pin(async move { Ok(stream.next_event_text().await) })
+        })
+    }
+
+    /// Drop the response as a client that disconnects would.
+    #[napi]
+    pub fn close<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, ()>> {
+        self.closing.send_replace(true);
+        let body = Arc::clone(&self.body);
+        env.spawn_future(async move {
+            body.lock().await.take();
+            Ok(())
         })
     }
 }

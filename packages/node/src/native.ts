@@ -58,6 +58,7 @@ export interface NativeApp {
   wsClose(ws: number, code: number, reason: string): Promise<void>;
   wsRelease(ws: number): void;
   connectWebsocket(uri: string, headers: string[][]): Promise<NativeWebSocket>;
+  stream(method: string, uri: string, headers: string[][]): Promise<NativeStream>;
   listen(host: string, port: number): Promise<number>;
   close(): Promise<void>;
   request(method: string, uri: string, headers: string[][], body: Buffer | undefined | null): Promise<NativeResult>;
@@ -81,6 +82,14 @@ export interface NativeWebSocket {
   ping(payload: Buffer): Promise<void>;
   close(code: number, reason: string): Promise<void>;
   recv(): Promise<NativeFrame>;
+}
+
+export interface NativeStream {
+  readonly status: number;
+  readonly headers: string[][];
+  nextChunk(): Promise<Buffer | null>;
+  nextEvent(): Promise<string | null>;
+  close(): Promise<void>;
 }
 
 interface NativeModule {

@@ -1,7 +1,7 @@
 // The in-memory test client: requests go through the real Rust pipeline, no socket.
 import type { Spikard } from "./app";
 import { fromNative } from "./errors";
-import type { NativeWebSocket } from "./native";
+import type { NativeStream, NativeWebSocket } from "./native";
 import type { HeadersInit } from "./response";
 
 export interface RequestOptions {
@@ -112,8 +112,80 @@ export class TestWebSocket {
   }
 }
 
+/** One server-sent event block as sent, with its fields parsed. */
+export interface SseMessage {
+  /** The block exactly as sent (with its blank line). */
+  raw: string;
+  event?: string;
+  id?: string;
+  retry?: number;
+  /** The data lines joined with newlines (`undefined` for a comment-only block). */
+  data?: string;
+  comments: string[];
+}
+
+/** A response read as it arrives: chunks or server-sent events; `close()` leaves as a client would. */
+export class TestStream {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly headerList: [string, string][];
+
+  /** @internal */
+  constructor(private readonly stream: NativeStream) {
+    this.status = stream.status;
+    this.headerList = stream.headers as [string, string][];
+    this.headers = new TestResponse(this.status, this.headerList, Buffer.alloc(0)).headers;
+  }
+
+  /** The next chunk; `null` at the end. Rejects when the stream failed. */
+  nextChunk(): Promise<Buffer | null> {
+    return this.stream.nextChunk();
+  }
+
+  /** The next event block; `null` at the end. */
+  async nextEvent(): Promise<SseMessage | null> {
+    const raw = await this.stream.nextEvent();
+    return raw === null ? null : parseEvent(raw);
+  }
+
+  close(): Promise<void> {
+    return this.stream.close();
+  }
+}
+
+/** A `text/event-stream` block's fields. */
+export function parseEvent(raw: string): SseMessage {
+  const message: SseMessage = { raw, comments: [] };
+  const data: string[] = [];
+  for (const line of raw.split(/\r\n|\r|\n/)) {
+    if (line === "") continue;
+    if (line.startsWith(":")) {
+      message.comments.push(line.slice(1).replace(/^ /, ""));
+      continue;
+    }
+    const colon = line.indexOf(":");
+    const field = colon < 0 ? line : line.slice(0, colon);
+    const value = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
+    if (field === "data") data.push(value);
+    else if (field === "event") message.event = value;
+    else if (field === "id") message.id = value;
+    else if (field === "retry" && /^\d+$/.test(value)) message.retry = Number(value);
+  }
+  if (data.length > 0) message.data = data.join("\n");
+  return message;
+}
+
 export class TestClient {
   constructor(private readonly app: Spikard) {}
+
+  /** Send a request and read its response as it arrives (streams, server-sent events). */
+  async stream(method: string, path: string, options: Pick<RequestOptions, "query" | "headers" | "cookies"> = {}): Promise<TestStream> {
+    try {
+      return new TestStream(await this.app.native.stream(method.toUpperCase(), withQuery(path, options.query), headerList(options)));
+    } catch (err) {
+      throw fromNative(err);
+    }
+  }
 
   /** Open a WebSocket to `path` through the pipeline. */
   async websocket(path: string, options: Pick<RequestOptions, "query" | "headers" | "cookies"> = {}): Promise<TestWebSocket> {

@@ -44,3 +44,47 @@ test("background tasks run after the call answered", async () => {
   while (done.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
   assert.deepEqual(done, ["sent"]);
 });
+
+test("a stream read as it arrives: events, keep-alive comments, and the client leaving closes the iterator", async () => {
+  const app = new Spikard();
+  let closed = false;
+  app.get("/status", () => {
+    async function* events() {
+      try {
+        yield { event: "up", data: "1" };
+        for (;;) {
+          await new Promise((r) => setTimeout(r, 200));
+          yield "tick"; // never ends by itself
+        }
+      } finally {
+        closed = true;
+      }
+    }
+    return new EventSourceResponse(events(), { keepAlive: 0.05 });
+  });
+  const stream = await new TestClient(app).stream("GET", "/status");
+  assert.equal(stream.status, 200);
+  const first = await stream.nextEvent();
+  assert.equal(first?.event, "up");
+  assert.equal(first?.data, "1");
+  const ping = await stream.nextEvent();
+  assert.deepEqual(ping?.comments, ["keep-alive"]);
+  await stream.close();
+  const until = Date.now() + 2000;
+  while (!closed && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(closed, "the iterator was not closed when the client left");
+});
+
+test("a stream that fails keeps what it sent; the read of the failure rejects", async () => {
+  const app = new Spikard();
+  app.get("/partial", () => {
+    function* chunks() {
+      yield "abc";
+      throw new Error("disk gone");
+    }
+    return new StreamingResponse(chunks());
+  });
+  const stream = await new TestClient(app).stream("GET", "/partial");
+  assert.equal((await stream.nextChunk())?.toString(), "abc");
+  await assert.rejects(stream.nextChunk());
+});
