@@ -19,12 +19,12 @@
  * after the events, so the whole stream can be read (the comment must still follow the
  * events).
  *
- * The package's first slice has no WebSockets (nor a test client for them): those
- * fixtures fail with that reason.
+ * WebSocket channels are played by `./websocket.ts` (`playWebsocket`).
  */
 import { Fixture } from "../fixture";
 import { arr, dump, jsonEqual, parseJson, str, toPlain, type Json } from "../json";
 import { EventSourceResponse, Spikard, TestClient, type SseEvent } from "../spikard";
+import { playWebsocket } from "./websocket";
 
 /** How many keep-alive intervals a keep-alive stream stays quiet after its events before it ends. */
 export const KEEP_ALIVE_PERIODS = 10;
@@ -145,8 +145,7 @@ export async function play(f: Fixture): Promise<string[] | undefined> {
   const p = protocol(f);
   if (p === undefined) return undefined;
   if (p === "sse") return playSse(f);
-  const [pattern] = channel(f, "/ws");
-  return [`WebSocket channel ${pattern}: the package has no WebSocket routes or TestClient WebSocket (not in its first slice)`];
+  return playWebsocket(f);
 }
 
 async function playSse(f: Fixture): Promise<string[]> {
