@@ -12,12 +12,10 @@
  *   JSON), `retry`, `comment`) with `expected_body` (the exact stream), and
  *   `keep_alive_ms` (after the events, a keep-alive comment must follow).
  *
- * The package's `TestClient` reads a response whole, so the stream is read once it ended
- * and split into blocks as the core's streaming test client does (each block with its
- * blank line). The other runners' handler keeps a keep-alive stream open until the client
- * leaves; here it ends it once `KEEP_ALIVE_PERIODS` keep-alive intervals passed quietly
- * after the events, so the whole stream can be read (the comment must still follow the
- * events).
+ * The stream is read as it arrives (`TestClient.stream`, as the Python runner reads it with
+ * the blocking client's `stream()`): event blocks one by one, exactly as sent (each with its
+ * blank line), then the keep-alive comment. A keep-alive stream stays open, quiet after its
+ * events, until the client leaves: the runner closes the stream as a client would.
  *
  * WebSocket channels are played by `./websocket.ts` (`playWebsocket`).
  */
@@ -25,19 +23,6 @@ import { Fixture } from "../fixture";
 import { arr, dump, jsonEqual, parseJson, str, toPlain, type Json } from "../json";
 import { EventSourceResponse, Spikard, TestClient, type SseEvent } from "../spikard";
 import { playWebsocket } from "./websocket";
-
-/** How many keep-alive intervals a keep-alive stream stays quiet after its events before it ends. */
-export const KEEP_ALIVE_PERIODS = 10;
-
-/**
- * Whether the handler asks `EventSourceResponse` for its `keepAlive`. In the package as
- * built now that aborts the whole process (the native side creates the core's keep-alive
- * timer on the JavaScript thread, outside the Tokio runtime: "there is no reactor
- * running"), so unless `SPIKARD_SSE_KEEP_ALIVE=1` the handler does not ask for it and a
- * `keep_alive_ms` fixture fails on the missing comment (with that reason) instead of the
- * run dying. Make it unconditional once the package is fixed.
- */
-const ASK_KEEP_ALIVE = process.env.SPIKARD_SSE_KEEP_ALIVE === "1";
 
 export function protocol(f: Fixture): "sse" | "websocket" | undefined {
   if (f.data.has("request")) return undefined;
@@ -53,6 +38,9 @@ export function channel(f: Fixture, fallback: string): [string, string] {
   const pattern = !raw ? fallback : raw.startsWith("/") ? raw : `/${raw}`;
   return [pattern, pattern.replace(/\{[^}]*\}/g, "sample")];
 }
+
+/** A response read as it arrives (the package's `TestStream`). */
+type TestStream = Awaited<ReturnType<TestClient["stream"]>>;
 
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -116,26 +104,6 @@ export function parseBlock(block: string): Block {
   return parsed;
 }
 
-/** Blocks of a whole event stream, read as the core's streaming test client reads them:
- * the next block is everything up to and including the next blank line (`\n\n`). */
-class EventReader {
-  constructor(private pending: string) {}
-
-  /** The next event block exactly as sent (with its blank line); `undefined` at the end. */
-  nextEventText(): string | undefined {
-    const end = this.pending.indexOf("\n\n");
-    if (end < 0) return undefined;
-    const block = this.pending.slice(0, end + 2);
-    this.pending = this.pending.slice(end + 2);
-    return block;
-  }
-
-  nextEvent(): Block | undefined {
-    const block = this.nextEventText();
-    return block === undefined ? undefined : parseBlock(block);
-  }
-}
-
 function shown(value: unknown): string {
   return value === undefined ? "None" : JSON.stringify(value);
 }
@@ -149,7 +117,6 @@ export async function play(f: Fixture): Promise<string[] | undefined> {
 }
 
 async function playSse(f: Fixture): Promise<string[]> {
-  const out: string[] = [];
   let valid: ((value: Json) => Promise<boolean>) | undefined;
   try {
     valid = schemaCheck(f);
@@ -166,7 +133,27 @@ async function playSse(f: Fixture): Promise<string[]> {
   const [pattern, path] = channel(f, "/events");
   const client = sseClient(f, pattern, events, keepAlive);
   if (typeof client === "string") return [client];
-  const res = await client.get(path);
+  const res = await client.stream("GET", path);
+  try {
+    return await readSse(f, res, path, events, examples, specs, keepAlive, valid);
+  } finally {
+    // Leave as a client would (the server closes its iterator); a keep-alive stream never ends by itself.
+    await res.close();
+  }
+}
+
+/** The problems of the event stream `res` (read as it arrives) of the route emitting `events`. */
+async function readSse(
+  f: Fixture,
+  res: TestStream,
+  path: string,
+  events: SseEvent[],
+  examples: Json[],
+  specs: Json[] | undefined,
+  keepAlive: number | undefined,
+  valid: ((value: Json) => Promise<boolean>) | undefined,
+): Promise<string[]> {
+  const out: string[] = [];
   if (res.status !== 200) return [`GET ${path}: status ${res.status}`];
   for (const [header, want] of [["content-type", "text/event-stream"], ["cache-control", "no-cache"]] as const) {
     if (res.headers[header] !== want) out.push(`header ${header}: ${shown(res.headers[header])}, expected ${JSON.stringify(want)}`);
@@ -179,27 +166,23 @@ async function playSse(f: Fixture): Promise<string[]> {
       deliverable += 1;
     }
   }
-  const reader = new EventReader(res.text());
   const received: Block[] = [];
   let body = "";
   while (received.length < deliverable) {
-    const block = reader.nextEventText();
+    const block = (await res.nextEvent())?.raw;
     if (block === undefined) break;
     received.push(parseBlock(block));
     body += block;
   }
   if (received.length !== deliverable) out.push(`received ${received.length} events, expected ${deliverable}`);
   if (deliverable < events.length) {
-    const extra = reader.nextEventText();
+    const extra = (await res.nextEvent())?.raw;
     if (extra !== undefined) out.push(`example ${deliverable} breaks the schema, yet the stream went on: ${JSON.stringify(extra)}`);
   }
   if (keepAlive !== undefined) {
-    const block = reader.nextEvent();
-    const ok = block !== undefined && block.comments.length === 1 && block.comments[0] === "keep-alive" && block.data === null;
-    if (!ok) out.push(`expected a keep-alive comment after ${keepAlive} ms, got ${shown(block)}`);
-    if (!ok && !ASK_KEEP_ALIVE) {
-      out.push("(package) keepAlive not asked of EventSourceResponse: it aborts the process (keep-alive timer created outside the Tokio runtime in crates/spikard-node convert.rs from_init); SPIKARD_SSE_KEEP_ALIVE=1 asks for it");
-    }
+    const block = await res.nextEvent();
+    const ok = block !== null && block.comments.length === 1 && block.comments[0] === "keep-alive" && block.data === undefined;
+    if (!ok) out.push(`expected a keep-alive comment after ${keepAlive} ms, got ${shown(block ?? undefined)}`);
   }
   const wantBody = str(f.data.get("expected_body"));
   if (wantBody !== undefined && body !== wantBody) out.push(`event stream ${JSON.stringify(body)} != expected ${JSON.stringify(wantBody)}`);
@@ -209,12 +192,31 @@ async function playSse(f: Fixture): Promise<string[]> {
 
 /** A client of an app whose SSE route at `pattern` emits `events` (or the problem). */
 function sseClient(f: Fixture, pattern: string, events: SseEvent[], keepAlive: number | undefined): TestClient | string {
-  async function* emit(): AsyncGenerator<SseEvent> {
-    for (const event of events) yield event;
-    // Quiet after the events: the core sends keep-alive comments meanwhile.
-    if (keepAlive !== undefined) await new Promise((resolve) => setTimeout(resolve, keepAlive * KEEP_ALIVE_PERIODS));
+  // A keep-alive stream stays quiet after its events until the client leaves (the core sends
+  // keep-alive comments meanwhile): the core then closes the iterator, which ends the wait
+  // (as cancelling the Python runner's endless wait does; a generator's `return()` would
+  // otherwise queue behind the pending wait).
+  function emit(): AsyncIterableIterator<SseEvent> {
+    let leave = (): void => {};
+    const left = new Promise<void>((resolve) => (leave = resolve));
+    async function* generate(): AsyncGenerator<SseEvent, undefined> {
+      for (const event of events) yield event;
+      if (keepAlive !== undefined) await left;
+      return undefined;
+    }
+    const gen = generate();
+    return {
+      next: () => gen.next(),
+      return: () => {
+        leave();
+        return gen.return(undefined);
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
   }
-  const handler = () => new EventSourceResponse(emit(), keepAlive === undefined || !ASK_KEEP_ALIVE ? {} : { keepAlive: keepAlive / 1000 });
+  const handler = () => new EventSourceResponse(emit(), keepAlive === undefined ? {} : { keepAlive: keepAlive / 1000 });
   const app = new Spikard();
   const schema = f.data.get("schema");
   try {
