@@ -115,6 +115,13 @@ impl NativeApp {
         self.app.add_hook(&binding, decl, &objects).map_err(|e| js_error(&e))
     }
 
+    /// Wake the requests whose calls were settled since the last flush (the package calls
+    /// it once per turn of the event loop).
+    #[napi]
+    pub fn flush(&self) {
+        self.dispatcher.flush();
+    }
+
     /// Settle call `id` with a result given as JSON text (`JSON.stringify`).
     #[napi]
     pub fn settle_json(&self, id: u32, json: String, effects: Option<Effects>) {
@@ -324,10 +331,11 @@ impl NativeApp {
         let (shutdown, shutdown_rx) = oneshot::channel::<()>();
         let (bound_tx, bound_rx) = oneshot::channel::<std::io::Result<u16>>();
         let (done_tx, done) = oneshot::channel();
+        let dispatcher = Arc::clone(&self.dispatcher);
         std::thread::Builder::new()
             .name("spikard-server".into())
             .spawn(move || {
-                let result = serve(pipeline, &host, port, shutdown_rx, bound_tx);
+                let result = serve(pipeline, &dispatcher, &host, port, shutdown_rx, bound_tx);
                 let _ = done_tx.send(result);
             })
             .map_err(|e| server_error(&e))?;
@@ -466,12 +474,23 @@ fn read_config(config: Value) -> napi::Result<ServerConfig> {
 /// The server thread: bind, report the port, serve until `shutdown`, drain.
 fn serve(
     pipeline: Pipeline,
+    dispatcher: &Arc<Dispatcher>,
     host: &str,
     port: u16,
     shutdown: oneshot::Receiver<()>,
     bound: oneshot::Sender<std::io::Result<u16>>,
 ) -> std::io::Result<()> {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    // Calls to JavaScript made in a turn of this thread wake it once, when the thread parks.
+    Dispatcher::defer_wakes_on_this_thread();
+    let parked = Arc::downgrade(dispatcher);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .on_thread_park(move || {
+            if let Some(d) = parked.upgrade() {
+                d.wake_js();
+            }
+        })
+        .build()?;
     runtime.block_on(async move {
         let listener = match spikard_http::server::bind(host, port, false) {
             Ok(l) => l,

@@ -7,18 +7,21 @@
 //! for a sync result (no Promise made) or when its Promise settles. The threadsafe function
 //! is weak: pending calls do not keep the process alive, the package's server handle does.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use napi::bindgen_prelude::Function;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::Status;
 use serde_json::Value;
+use spikard_core::SpikardError;
 use spikard_http::background::BackgroundTasks;
-use spikard_http::foreign::call::{pending, Settle};
-use spikard_http::foreign::{Completion, Expect, ForeignError, Outcome};
+use spikard_http::foreign::{Expect, ForeignError, Outcome};
 use spikard_http::response::HandlerResponse;
+
+use crate::slot::{Completion, Slot};
 
 /// One call handed to JavaScript.
 #[napi_derive::napi(object)]
@@ -33,7 +36,7 @@ pub struct JsCall {
 
 /// A call waiting for JavaScript.
 pub struct Waiting {
-    pub settle: Settle<Outcome, ForeignError>,
+    pub settle: Settler,
     pub expect: Expect,
     pub name: Arc<str>,
     /// The response a response hook was shown (its body is kept unless the hook replaces it).
@@ -62,8 +65,32 @@ pub const CLOSE: u32 = u32::MAX - 4;
 /// `func` of the call that runs a background task (`args`: the task function's handle).
 pub const RUN_TASK: u32 = u32::MAX - 5;
 
+/// Settles one call: stores its result and marks its request for the next flush.
+pub struct Settler {
+    slot: Arc<Slot>,
+    dispatcher: Weak<Dispatcher>,
+}
+
+impl Settler {
+    pub fn settle(self, result: Result<Outcome, ForeignError>) {
+        self.slot.store(result);
+        match self.dispatcher.upgrade() {
+            Some(d) => lock(&d.settled).push(self.slot),
+            None => self.slot.wake(),
+        }
+    }
+}
+
+thread_local! {
+    /// Set on the server's thread: its calls wake JavaScript when it parks (one wake-up
+    /// for everything it queued in a turn), not one by one.
+    static DEFERRED: Cell<bool> = const { Cell::new(false) };
+}
+
 /// The queue, the waiting calls and the wake-up.
 pub struct Dispatcher {
+    /// Settled calls whose requests the next flush wakes.
+    settled: Mutex<Vec<Arc<Slot>>>,
     queue: Mutex<Vec<JsCall>>,
     /// Handles of JavaScript values nobody in Rust holds any more.
     released: Mutex<Vec<u32>>,
@@ -94,6 +121,7 @@ impl Dispatcher {
                 });
             Self {
                 queue: Mutex::new(Vec::new()),
+                settled: Mutex::new(Vec::new()),
                 released: Mutex::new(Vec::new()),
                 scheduled: AtomicBool::new(false),
                 waiting: Mutex::new(HashMap::new()),
@@ -134,14 +162,19 @@ impl Dispatcher {
         expect: Expect,
         name: Arc<str>,
         shown: Option<HandlerResponse>,
-    ) -> Completion {
+    ) -> spikard_http::foreign::Completion {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         let me = Arc::downgrade(self);
-        let (settle, completion) = pending::<Outcome, ForeignError>(move || {
+        let slot = Arc::new(Slot::default());
+        let completion = Completion::new(Arc::clone(&slot), move || {
             if let Some(d) = me.upgrade() {
                 lock(&d.waiting).remove(&id);
             }
         });
+        let settle = Settler {
+            slot,
+            dispatcher: Arc::downgrade(self),
+        };
         let waiting = Waiting {
             settle,
             expect,
@@ -152,19 +185,44 @@ impl Dispatcher {
         };
         lock(&self.waiting).insert(id, waiting);
         lock(&self.queue).push(JsCall { id, func, args });
-        if !self.scheduled.swap(true, Ordering::AcqRel) {
-            let status = self.wake.call((), ThreadsafeFunctionCallMode::NonBlocking);
-            if status != Status::Ok {
-                self.scheduled.store(false, Ordering::Release);
-                if let Some(w) = lock(&self.waiting).remove(&id) {
-                    w.settle
-                        .settle(Err(ForeignError::new(spikard_core::SpikardError::Internal(format!(
-                            "the JavaScript event loop is gone ({status})"
-                        )))));
-                }
-            }
+        if !DEFERRED.with(Cell::get) {
+            self.wake_js();
         }
         Box::pin(completion)
+    }
+
+    /// Wake JavaScript for the queued calls (once per batch).
+    pub fn wake_js(&self) {
+        if lock(&self.queue).is_empty() || self.scheduled.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let status = self.wake.call((), ThreadsafeFunctionCallMode::NonBlocking);
+        if status == Status::Ok {
+            return;
+        }
+        self.scheduled.store(false, Ordering::Release);
+        // The event loop is gone: every queued call fails.
+        for call in std::mem::take(&mut *lock(&self.queue)) {
+            if let Some(w) = lock(&self.waiting).remove(&call.id) {
+                let err = SpikardError::Internal(format!("the JavaScript event loop is gone ({status})"));
+                w.settle.slot.store(Err(ForeignError::new(err)));
+                w.settle.slot.wake();
+            }
+        }
+    }
+
+    /// Make the calling thread's calls wait for [`Dispatcher::wake_js`] (the server's
+    /// thread calls it when it parks).
+    pub fn defer_wakes_on_this_thread() {
+        DEFERRED.with(|d| d.set(true));
+    }
+
+    /// Wake the requests whose calls were settled since the last flush.
+    pub fn flush(&self) {
+        let settled = std::mem::take(&mut *lock(&self.settled));
+        for slot in settled {
+            slot.wake();
+        }
     }
 
     /// The call `id` (`None`: unknown, or no longer awaited).

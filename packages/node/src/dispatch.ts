@@ -78,6 +78,21 @@ export class Dispatcher {
   /** @internal set once the native app exists. */
   native!: NativeApp;
 
+  private flushScheduled = false;
+
+  /** The native app, to settle a call with; the requests settled in this turn of the event
+   * loop are woken together once it ends (one wake-up of the server's thread). */
+  private settled(): NativeApp {
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(() => {
+        this.flushScheduled = false;
+        this.native.flush();
+      });
+    }
+    return this.native;
+  }
+
   /** Register a function; its index. */
   register(entry: Registered): number {
     this.functions.push(entry);
@@ -104,7 +119,7 @@ export class Dispatcher {
       }
       const entry = this.functions[call.func];
       if (entry === undefined) {
-        this.native.settleError(call.id, describe(new Error(`no function ${call.func}`)), null);
+        this.settled().settleError(call.id, describe(new Error(`no function ${call.func}`)), null);
       } else if (entry.kind === "response") {
         this.responseHook(call, entry.f);
       } else if (entry.kind === "ws") {
@@ -139,13 +154,13 @@ export class Dispatcher {
   }
 
   private fail(id: number, err: unknown): void {
-    this.native.settleError(id, describe(err), this.hold(err));
+    this.settled().settleError(id, describe(err), this.hold(err));
   }
 
   /** A factory's value; a generator's first value, the generator kept for its cleanup. */
   private settleFactory(id: number, value: unknown): void {
     if (!isGenerator(value)) {
-      this.native.settleDependency(id, this.hold(value), jsonType(value) ?? null, null);
+      this.settled().settleDependency(id, this.hold(value), jsonType(value) ?? null, null);
       return;
     }
     const generator = value;
@@ -155,7 +170,7 @@ export class Dispatcher {
         return;
       }
       const v = step.value;
-      this.native.settleDependency(id, this.hold(v), jsonType(v) ?? null, this.hold(generator));
+      this.settled().settleDependency(id, this.hold(v), jsonType(v) ?? null, this.hold(generator));
     };
     try {
       const step = generator.next();
@@ -177,7 +192,7 @@ export class Dispatcher {
       socket = new WebSocket(this.native, id, new Request(request ?? emptyRequest()));
       this.sockets.set(id, socket);
     }
-    const done = (): void => this.native.settleJson(call.id, "null", null);
+    const done = (): void => this.settled().settleJson(call.id, "null", null);
     const finish = (): void => {
       if (role === "close") {
         this.sockets.delete(id);
@@ -226,14 +241,14 @@ export class Dispatcher {
     const events = call.func === NEXT_EVENT;
     const step = (result: IteratorResult<unknown>): void => {
       if (result.done === true) {
-        if (events) this.native.settleEvent(call.id, null);
-        else this.native.settleChunk(call.id, null);
+        if (events) this.settled().settleEvent(call.id, null);
+        else this.settled().settleChunk(call.id, null);
       } else if (events) {
-        this.native.settleEvent(call.id, stringify(eventOf(result.value)));
+        this.settled().settleEvent(call.id, stringify(eventOf(result.value)));
       } else {
         const bytes = chunkBytes(result.value);
         if (typeof bytes === "string") this.fail(call.id, new TypeError(bytes));
-        else this.native.settleChunk(call.id, bytes);
+        else this.settled().settleChunk(call.id, bytes);
       }
     };
     try {
@@ -252,7 +267,7 @@ export class Dispatcher {
   /** The client left before the end: let the iterator clean up (`finally` blocks run). */
   private closeIterator(call: NativeCall): void {
     const iterator = this.arg(call.args[0]) as AsyncIterator<unknown> | Iterator<unknown> | undefined;
-    const done = (): void => this.native.settleJson(call.id, "null", null);
+    const done = (): void => this.settled().settleJson(call.id, "null", null);
     try {
       const closed = iterator?.return?.();
       if (isPromise(closed)) closed.then(done, done);
@@ -264,7 +279,7 @@ export class Dispatcher {
 
   private runTask(call: NativeCall): void {
     const task = this.arg(call.args[0]) as (() => unknown) | undefined;
-    const done = (): void => this.native.settleJson(call.id, "null", null);
+    const done = (): void => this.settled().settleJson(call.id, "null", null);
     try {
       const result = task?.();
       if (isPromise(result)) result.then(done, (err: unknown) => this.fail(call.id, err));
@@ -278,7 +293,7 @@ export class Dispatcher {
   private resume(call: NativeCall): void {
     const generator = this.arg(call.args[0]) as AnyGenerator | undefined;
     const failure = call.args[1] as FailureArg | null;
-    const done = (): void => this.native.settleJson(call.id, "null", null);
+    const done = (): void => this.settled().settleJson(call.id, "null", null);
     if (generator === undefined) {
       done();
       return;
@@ -311,7 +326,7 @@ export class Dispatcher {
     const res = { status: shown.status, headers: shown.headers, body: shown.body };
     const done = (value: unknown): void => {
       if (value === undefined || value === null) {
-        this.native.settleResponse(call.id, leftAs(res, shown, original), null);
+        this.settled().settleResponse(call.id, leftAs(res, shown, original), null);
       } else {
         this.settle(call.id, value, undefined);
       }
@@ -338,9 +353,9 @@ export class Dispatcher {
       const effects = req === undefined ? null : this.effectsOf(req);
       const init = toInit(value, (v) => this.hold(v));
       if (init !== undefined) {
-        this.native.settleResponse(id, init, effects);
+        this.settled().settleResponse(id, init, effects);
       } else {
-        this.native.settleJson(id, stringify(value), effects);
+        this.settled().settleJson(id, stringify(value), effects);
       }
     } catch (err) {
       this.fail(id, err);

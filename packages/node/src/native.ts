@@ -48,6 +48,7 @@ export interface NativeApp {
   addHook(decl: unknown, objects: ObjectRef[]): void;
   provide(name: string, decl: unknown, objects: ObjectRef[]): void;
   settleDependency(id: number, handle: number, jsonType: string | null, generator: number | null): void;
+  flush(): void;
   settleJson(id: number, json: string, effects?: Effects | null): void;
   settleChunk(id: number, chunk: Buffer | null): void;
   settleEvent(id: number, json: string | null): void;
