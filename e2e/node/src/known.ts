@@ -1,5 +1,6 @@
 /**
- * Known failures (`e2e/known_failures.json`, shared with the Rust and Python runners):
+ * Known failures (`e2e/known_failures.json`, shared with the Rust and Python runners, and
+ * `e2e/node/known_failures.json`, what only JavaScript cannot do):
  * fixtures or whole categories that cannot pass yet, each with its reason. A listed
  * fixture that fails is counted as skipped; one that passes fails the run, so the list
  * never goes stale (mirrors `e2e/rust/src/known.rs`).
@@ -14,6 +15,8 @@ import { Fixture, ROOT } from "./fixture";
 import { obj, parseJson, str } from "./json";
 
 export const KNOWN_FAILURES = path.join(ROOT, "e2e", "known_failures.json");
+/** Fixtures only JavaScript cannot pass (its numbers have no integral floats: `42.0` is `42`). */
+export const NODE_KNOWN_FAILURES = path.join(ROOT, "e2e", "node", "known_failures.json");
 
 export class KnownFailures {
   /** Category name -> reason. */
@@ -21,9 +24,16 @@ export class KnownFailures {
   /** `category/file.json` -> reason. */
   readonly fixtures = new Map<string, string>();
 
-  static load(file: string = KNOWN_FAILURES): KnownFailures {
+  /** The shared list and the Node runner's own. */
+  static load(files: readonly string[] = [KNOWN_FAILURES, NODE_KNOWN_FAILURES]): KnownFailures {
     const known = new KnownFailures();
-    if (!fs.existsSync(file)) return known;
+    for (const file of files) known.read(file);
+    return known;
+  }
+
+  private read(file: string): void {
+    const known = this;
+    if (!fs.existsSync(file)) return;
     const data = obj(parseJson(fs.readFileSync(file, "utf8")));
     for (const [key, target] of [["categories", known.categories], ["fixtures", known.fixtures]] as const) {
       for (const [name, reason] of obj(data?.get(key)) ?? []) {
@@ -32,7 +42,6 @@ export class KnownFailures {
         target.set(name, text);
       }
     }
-    return known;
   }
 
   /** Why a fixture is expected to fail, if listed (a fixture entry wins over its category). */
