@@ -5,14 +5,32 @@ import { Dispatcher } from "./dispatch";
 import { native as guarded, fromNative } from "./errors";
 import type { ResponseHook } from "./hooks";
 import { native, type NativeApp } from "./native";
+import { type Infer, parametersOf, type Schema, toJsonSchema } from "./schema";
 import type { Request } from "./request";
 import type { WebSocketHandlers } from "./websocket";
 
-export type Handler = (req: Request) => unknown;
+/** A handler; its request is typed from the route's Zod schemas. */
+export type Handler<O = object> = (req: Request<ParamsOf<O>, QueryOf<O>, BodyOf<O>>) => unknown;
+
+type ParamsOf<O> = O extends { params: infer S } ? Infer<S, Record<string, unknown>> : Record<string, unknown>;
+type QueryOf<O> = O extends { query: infer S } ? Infer<S, Record<string, unknown>> : Record<string, unknown>;
+type BodyOf<O> = O extends { body: infer S } ? Infer<S> : unknown;
 export type RequestHook = (req: Request) => unknown;
 
 /** A route's schemas and settings: the core's RouteSpec fields (snake_case), all optional. */
 export interface RouteOptions {
+  /** Path parameters, an object schema (JSON Schema or Zod). */
+  params?: Schema;
+  /** Query parameters, an object schema (JSON Schema or Zod). */
+  query?: Schema;
+  /** Header parameters by lowercase name, an object schema. */
+  headers?: Schema;
+  /** Cookie parameters, an object schema. */
+  cookies?: Schema;
+  /** The request body's schema (JSON Schema or Zod); `body_schema` is the same. */
+  body?: Schema;
+  /** The schema the handler's JSON results are checked against (`response_model`). */
+  response?: Schema;
   parameters?: {
     path?: Record<string, unknown>;
     query?: Record<string, unknown>;
@@ -71,11 +89,12 @@ export class Spikard {
   }
 
   /** Register a route: `method`, `path` (`/users/{id:int}`) and the core's route settings. */
-  route(definition: RouteDefinition, handler: Handler): this {
-    const { method, path, response_model, dependencies, dependency_overrides, expected_types, defer_dependency_errors, ...spec } =
-      definition;
+  route<O extends RouteDefinition>(definition: O, handler: Handler<O>): this {
+    const { method, path, dependencies, dependency_overrides, expected_types, defer_dependency_errors, ...rest } = definition;
+    const { spec, response_model } = routeSpec(rest);
     const deps = dependencies ?? [];
-    const objects = [{ id: this.dispatcher.register({ kind: "request", f: handler, deps }) }];
+    const f = handler as (req: Request) => unknown;
+    const objects = [{ id: this.dispatcher.register({ kind: "request", f, deps }) }];
     const decl: Record<string, unknown> = {
       route: { ...spec, method: method.toUpperCase(), path, handler_name: handler.name || undefined },
       handler: { function: 0, is_async: isAsyncFunction(handler), args: argsFor(deps) },
@@ -112,30 +131,44 @@ export class Spikard {
     return this;
   }
 
+  get<O extends RouteOptions>(path: string, options: O, handler: Handler<O>): this;
+  get(path: string, handler: Handler): this;
   get(path: string, ...rest: [Handler] | [RouteOptions, Handler]): this {
     return this.verb("GET", path, rest);
   }
 
+  post<O extends RouteOptions>(path: string, options: O, handler: Handler<O>): this;
+  post(path: string, handler: Handler): this;
   post(path: string, ...rest: [Handler] | [RouteOptions, Handler]): this {
     return this.verb("POST", path, rest);
   }
 
+  put<O extends RouteOptions>(path: string, options: O, handler: Handler<O>): this;
+  put(path: string, handler: Handler): this;
   put(path: string, ...rest: [Handler] | [RouteOptions, Handler]): this {
     return this.verb("PUT", path, rest);
   }
 
+  patch<O extends RouteOptions>(path: string, options: O, handler: Handler<O>): this;
+  patch(path: string, handler: Handler): this;
   patch(path: string, ...rest: [Handler] | [RouteOptions, Handler]): this {
     return this.verb("PATCH", path, rest);
   }
 
+  delete<O extends RouteOptions>(path: string, options: O, handler: Handler<O>): this;
+  delete(path: string, handler: Handler): this;
   delete(path: string, ...rest: [Handler] | [RouteOptions, Handler]): this {
     return this.verb("DELETE", path, rest);
   }
 
+  head<O extends RouteOptions>(path: string, options: O, handler: Handler<O>): this;
+  head(path: string, handler: Handler): this;
   head(path: string, ...rest: [Handler] | [RouteOptions, Handler]): this {
     return this.verb("HEAD", path, rest);
   }
 
+  options<O extends RouteOptions>(path: string, options: O, handler: Handler<O>): this;
+  options(path: string, handler: Handler): this;
   options(path: string, ...rest: [Handler] | [RouteOptions, Handler]): this {
     return this.verb("OPTIONS", path, rest);
   }
@@ -247,4 +280,19 @@ export class Spikard {
     if (options.body_schema !== undefined) decl.body_schema = options.body_schema;
     return decl;
   }
+}
+
+/** The core's RouteSpec from route options: schemas converted (Zod to JSON Schema) and
+ * the `params`/`query`/`headers`/`cookies`/`body`/`response` shorthands merged in. */
+function routeSpec(options: RouteOptions): { spec: Record<string, unknown>; response_model: unknown } {
+  const { params, query, headers, cookies, body, response, response_model, body_schema, parameters, ...spec } = options;
+  const merged: Record<string, unknown> = { ...(parameters ?? {}) };
+  for (const [key, schema] of [["path", params], ["query", query], ["headers", headers], ["cookies", cookies]] as const) {
+    if (schema !== undefined) merged[key] = { ...((merged[key] as object | undefined) ?? {}), ...parametersOf(schema) };
+  }
+  if (Object.keys(merged).length > 0) spec.parameters = merged;
+  const bodySchema = body ?? (body_schema as Schema | undefined);
+  if (bodySchema !== undefined) spec.body_schema = toJsonSchema(bodySchema);
+  const model = response ?? (response_model as Schema | undefined);
+  return { spec, response_model: model === undefined ? undefined : toJsonSchema(model) };
 }

@@ -1,6 +1,7 @@
 // @spikard/node: Spikard's Rust HTTP core with handlers in TypeScript.
 export { Spikard } from "./app";
 export { Provide } from "./di";
+export type { Infer, JsonSchema, Schema, ZodLike } from "./schema";
 export type { Factory, Lifetime, ProvideOptions } from "./di";
 export { RequestFailed } from "./dispatch";
 export type { Handler, HookOptions, ListenOptions, RequestHook, RouteDefinition, RouteOptions } from "./app";
