@@ -25,6 +25,12 @@ use crate::dispatch::{Dispatcher, JsCall};
 use crate::testing::{NativeStream, NativeWebSocket};
 use crate::websocket::{outgoing, Connections, JsSessions};
 
+/// The default of every config struct, by struct name (the package's drift test).
+#[napi_derive::napi]
+pub fn default_configs() -> Value {
+    Value::Object(spikard_core::config::defaults())
+}
+
 /// A core error as a JavaScript error whose message is `{"class", "code", "message"}`
 /// (the package throws the matching class).
 pub fn js_error(err: &SpikardError) -> napi::Error {

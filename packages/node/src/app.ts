@@ -1,5 +1,6 @@
 // The app: routes, hooks and dependencies registered as declarations with the core
 // (docs/bindings.md); their functions and values live in the dispatcher's tables.
+import { camelCase, renameKeys, type ServerConfig, snakeCase } from "./config";
 import { argsFor, isAsyncFunction, isGeneratorFunction, jsonType, Provide } from "./di";
 import { Dispatcher } from "./dispatch";
 import { native as guarded, fromNative } from "./errors";
@@ -82,9 +83,11 @@ export class Spikard {
   private keepAlive: NodeJS.Timeout | undefined;
   private signals: (() => void) | undefined;
 
-  constructor(config: Record<string, unknown> = {}) {
+  /** An app with the core's server settings (camelCase, or snake_case as in the core). */
+  constructor(config: ServerConfig = {}) {
     const dispatcher = this.dispatcher;
-    this.native = guarded(() => new native.NativeApp(config, (calls) => dispatcher.run(calls)));
+    const core = renameKeys(config, snakeCase);
+    this.native = guarded(() => new native.NativeApp(core, (calls) => dispatcher.run(calls)));
     dispatcher.native = this.native;
   }
 
@@ -198,9 +201,15 @@ export class Spikard {
     return this.responseHook("on_error", hook);
   }
 
-  /** The server settings in effect (the core's ServerConfig). */
-  get config(): Record<string, unknown> {
-    return guarded(() => this.native.config());
+  /** The server settings in effect (every field, camelCase). */
+  get config(): ServerConfig {
+    return renameKeys(guarded(() => this.native.config()), camelCase) as ServerConfig;
+  }
+
+  /** Replace the server settings (they apply to every route, including those already added). */
+  configure(config: ServerConfig): this {
+    guarded(() => this.native.configure(renameKeys(config, snakeCase)));
+    return this;
   }
 
   /** Serve until `close()`; resolves with the port bound. SIGINT and SIGTERM close it gracefully. */

@@ -1,5 +1,21 @@
 // @spikard/node: Spikard's Rust HTTP core with handlers in TypeScript.
 export { Spikard } from "./app";
+export { CONFIG_FIELDS } from "./config";
+export type {
+  ApiKeyConfig,
+  BackgroundConfig,
+  BodyLimitConfig,
+  CompressionConfig,
+  CorsConfig,
+  JwtConfig,
+  OpenApiConfig,
+  RateLimitConfig,
+  RequestIdConfig,
+  RequestTimeoutConfig,
+  ServerConfig,
+  StaticFile,
+  StaticFilesConfig,
+} from "./config";
 export { Provide } from "./di";
 export type { Infer, JsonSchema, Schema, ZodLike } from "./schema";
 export type { Factory, Lifetime, ProvideOptions } from "./di";

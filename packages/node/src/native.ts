@@ -94,6 +94,7 @@ export interface NativeStream {
 }
 
 interface NativeModule {
+  defaultConfigs(): Record<string, Record<string, unknown>>;
   NativeApp: new (config: unknown, dispatch: (calls: NativeCall[]) => void) => NativeApp;
 }
 

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { ConfigError, HttpError, Response, RouteError, Spikard, TestClient } from "../src/index";
+import { ConfigError, HttpError, Response, RouteError, type ServerConfig, Spikard, TestClient } from "../src/index";
 
 test("sync and async handlers get coerced, validated parameters and body", async () => {
   const app = new Spikard();
@@ -105,7 +105,7 @@ test("bad registrations throw the core's error classes naming the route", () => 
     assert.equal(err.code, "invalid-config");
     return true;
   });
-  assert.throws(() => new Spikard({ port: "eighty" }), ConfigError);
+  assert.throws(() => new Spikard({ port: "eighty" } as unknown as ServerConfig), ConfigError);
 });
 
 test("listen serves real sockets, close drains, and the app can be served again", async () => {
