@@ -64,6 +64,9 @@ pub const NEXT_EVENT: u32 = u32::MAX - 3;
 pub const CLOSE: u32 = u32::MAX - 4;
 /// `func` of the call that runs a background task (`args`: the task function's handle).
 pub const RUN_TASK: u32 = u32::MAX - 5;
+/// `func` of the notice that nobody waits for call `args[0]` any more (the client went
+/// away, the deadline passed): its request's `AbortSignal` fires.
+pub const ABORT: u32 = u32::MAX - 6;
 
 /// Settles one call: stores its result and marks its request for the next flush.
 pub struct Settler {
@@ -167,8 +170,16 @@ impl Dispatcher {
         let me = Arc::downgrade(self);
         let slot = Arc::new(Slot::default());
         let completion = Completion::new(Arc::clone(&slot), move || {
-            if let Some(d) = me.upgrade() {
-                lock(&d.waiting).remove(&id);
+            let Some(d) = me.upgrade() else { return };
+            if lock(&d.waiting).remove(&id).is_some() {
+                lock(&d.queue).push(JsCall {
+                    id: 0,
+                    func: ABORT,
+                    args: vec![Value::from(id)],
+                });
+                if !DEFERRED.with(Cell::get) {
+                    d.wake_js();
+                }
             }
         });
         let settle = Settler {

@@ -23,6 +23,8 @@ const NEXT_EVENT = 0xfffffffc;
 const CLOSE = 0xfffffffb;
 /** `func` of a background task's run. */
 const RUN_TASK = 0xfffffffa;
+/** `func` of the notice that nobody waits for a call any more (its request's signal aborts). */
+const ABORT = 0xfffffff9;
 
 /** A registered function and how the core calls it. */
 export type Registered =
@@ -74,6 +76,8 @@ export class Dispatcher {
   private readonly functions: Registered[] = [];
   private readonly values = new Map<number, unknown>();
   private readonly sockets = new Map<number, WebSocket>();
+  /** Requests whose async calls are running, by call id (their signal aborts if the client leaves). */
+  private readonly inFlight = new Map<number, Request>();
   private nextValue = 1;
   /** @internal set once the native app exists. */
   native!: NativeApp;
@@ -113,6 +117,12 @@ export class Dispatcher {
         for (const h of call.args) this.values.delete(h as number);
         continue;
       }
+      if (call.func === ABORT) {
+        const req = this.inFlight.get(call.args[0] as number);
+        this.inFlight.delete(call.args[0] as number);
+        req?.abort();
+        continue;
+      }
       if (call.func >= RUN_TASK && call.func <= RESUME) {
         this.special(call);
         continue;
@@ -144,7 +154,12 @@ export class Dispatcher {
     try {
       const result = entry.kind === "factory" ? entry.f(deps, req) : entry.f(req);
       if (isPromise(result)) {
-        result.then(settle, (err: unknown) => this.fail(call.id, err));
+        this.inFlight.set(call.id, req);
+        const forget = (): void => void this.inFlight.delete(call.id);
+        result.then(
+          (v) => (forget(), settle(v)),
+          (err: unknown) => (forget(), this.fail(call.id, err)),
+        );
       } else {
         settle(result);
       }

@@ -30,6 +30,24 @@ export class Request<Params = Record<string, unknown>, Query = Record<string, un
   state: Record<string, unknown>;
   /** The dependencies the function declared, by name. */
   deps: Record<string, unknown> = {};
+  private controller: AbortController | undefined;
+  private aborted = false;
+
+  /** Aborts when nobody waits for the answer any more: the client went away or the request's deadline passed. */
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort();
+    }
+    return this.controller.signal;
+  }
+
+  /** @internal the client left. */
+  abort(): void {
+    this.aborted = true;
+    this.controller?.abort();
+  }
+
   /** @internal tasks added with `addTask`. */
   tasks: (() => unknown)[] | undefined;
   /** @internal headers added with `replyHeader`. */

@@ -141,3 +141,18 @@ test("response hooks change the response in place or replace it, and see the req
   assert.equal(missing.status, 404);
   assert.deepEqual(missing.json(), { missing: true });
 });
+
+test("a client that leaves aborts the handler's signal (here: the request deadline passes)", async () => {
+  const app = new Spikard({ requestTimeout: { seconds: 0.1 } });
+  let aborted = false;
+  app.get("/slow", async (req) => {
+    await new Promise<void>((resolve) => req.signal.addEventListener("abort", () => resolve()));
+    aborted = req.signal.aborted;
+    return { late: true };
+  });
+  const res = await new TestClient(app).get("/slow");
+  assert.equal(res.status, 408);
+  const until = Date.now() + 2000;
+  while (!aborted && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(aborted);
+});
