@@ -32,6 +32,10 @@ pub struct JsCall {
     pub func: u32,
     /// The arguments in declared order (`null` for an absent one).
     pub args: Vec<Value>,
+    /// The arguments as JSON text instead (`args` empty), parsed by V8's `JSON.parse`: much
+    /// faster than building the objects through Node-API one property at a time. Not used
+    /// when a number would lose precision in a JavaScript number.
+    pub json: Option<String>,
 }
 
 /// A call waiting for JavaScript.
@@ -146,6 +150,7 @@ impl Dispatcher {
                 id: 0,
                 func: RELEASE,
                 args,
+                json: None,
             });
         }
         calls
@@ -176,6 +181,7 @@ impl Dispatcher {
                     id: 0,
                     func: ABORT,
                     args: vec![Value::from(id)],
+                    json: None,
                 });
                 if !DEFERRED.with(Cell::get) {
                     d.wake_js();
@@ -195,7 +201,21 @@ impl Dispatcher {
             runtime: tokio::runtime::Handle::try_current().ok(),
         };
         lock(&self.waiting).insert(id, waiting);
-        lock(&self.queue).push(JsCall { id, func, args });
+        let call = match args.iter().all(exact_in_js) {
+            true => JsCall {
+                id,
+                func,
+                json: serde_json::to_string(&args).ok(),
+                args: Vec::new(),
+            },
+            false => JsCall {
+                id,
+                func,
+                args,
+                json: None,
+            },
+        };
+        lock(&self.queue).push(call);
         if !DEFERRED.with(Cell::get) {
             self.wake_js();
         }
@@ -239,5 +259,21 @@ impl Dispatcher {
     /// The call `id` (`None`: unknown, or no longer awaited).
     pub fn take(&self, id: u32) -> Option<Waiting> {
         lock(&self.waiting).remove(&id)
+    }
+}
+
+/// Whether JSON text of `value` parses back exactly in JavaScript (no integer beyond 2^53,
+/// which napi gives as a `BigInt`).
+fn exact_in_js(value: &Value) -> bool {
+    const MAX_SAFE: u64 = (1 << 53) - 1;
+    match value {
+        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => u <= MAX_SAFE,
+            (None, Some(i)) => i.unsigned_abs() <= MAX_SAFE,
+            _ => true,
+        },
+        Value::Array(items) => items.iter().all(exact_in_js),
+        Value::Object(map) => map.values().all(exact_in_js),
+        _ => true,
     }
 }

@@ -113,6 +113,7 @@ export class Dispatcher {
   /** Run a batch of calls from the core. */
   run(calls: NativeCall[]): void {
     for (const call of calls) {
+      if (call.json !== undefined && call.json !== null) call.args = JSON.parse(call.json) as unknown[];
       if (call.func === RELEASE) {
         for (const h of call.args) this.values.delete(h as number);
         continue;

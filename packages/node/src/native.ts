@@ -5,6 +5,8 @@ export interface NativeCall {
   id: number;
   func: number;
   args: unknown[];
+  /** The arguments as JSON text (then `args` is empty). */
+  json?: string | null;
 }
 
 /** A response built in JavaScript, as the core reads it. */
