@@ -12,7 +12,7 @@ use spikard_core::SpikardError;
 use spikard_http::foreign::{
     decl, Call, Expect, FnGenerator, ForeignApp, ForeignFn, ForeignWebSocket, Input, Outcome, Returned, RouteDecl,
 };
-use spikard_http::testing::{TestClient, TestResponse};
+use spikard_http::testing::{header_list, TestClient, TestRequest, TestResponse};
 use spikard_http::Pipeline;
 use spikard_http::RouteSpec;
 use tokio::sync::oneshot;
@@ -59,7 +59,7 @@ struct Server {
 pub struct TestResult {
     pub status: u32,
     /// `[name, value]` pairs in order.
-    pub headers: Vec<Vec<String>>,
+    pub headers: Vec<(String, String)>,
     /// The body (decoded when it has a `gzip`/`br` content encoding).
     pub body: Buffer,
 }
@@ -240,15 +240,10 @@ impl NativeApp {
         env: &'env Env,
         method: String,
         uri: String,
-        headers: Vec<Vec<String>>,
+        headers: Vec<(String, String)>,
     ) -> napi::Result<PromiseRaw<'env, NativeStream>> {
         let client = TestClient::new(self.pipeline()?);
-        let mut request = client.request(&method, &uri);
-        for pair in &headers {
-            if let [name, value] = pair.as_slice() {
-                request = request.header(name, value);
-            }
-        }
+        let request = with_headers(client.request(&method, &uri), &headers);
         env.spawn_future(async move { Ok(NativeStream::new(request.send_streaming().await)) })
     }
 
@@ -258,15 +253,10 @@ impl NativeApp {
         &self,
         env: &'env Env,
         uri: String,
-        headers: Vec<Vec<String>>,
+        headers: Vec<(String, String)>,
     ) -> napi::Result<PromiseRaw<'env, NativeWebSocket>> {
         let client = TestClient::new(self.pipeline()?);
-        let mut request = client.websocket(&uri);
-        for pair in &headers {
-            if let [name, value] = pair.as_slice() {
-                request = request.header(name, value);
-            }
-        }
+        let request = with_headers(client.websocket(&uri), &headers);
         env.spawn_future(async move {
             let connected = request.connect().await.map_err(|r| test_result(&r));
             Ok(NativeWebSocket::new(connected))
@@ -377,37 +367,15 @@ impl NativeApp {
         env: &'env Env,
         method: String,
         uri: String,
-        headers: Vec<Vec<String>>,
+        headers: Vec<(String, String)>,
         body: Option<Buffer>,
     ) -> napi::Result<PromiseRaw<'env, TestResult>> {
         let client = TestClient::new(self.pipeline()?);
-        let mut request = client.request(&method, &uri);
-        for pair in &headers {
-            if let [name, value] = pair.as_slice() {
-                request = request.header(name, value);
-            }
-        }
+        let mut request = with_headers(client.request(&method, &uri), &headers);
         if let Some(body) = body {
             request = request.body(body.to_vec());
         }
-        env.spawn_future(async move {
-            let response = request.send().await;
-            let headers = response
-                .headers
-                .iter()
-                .map(|(k, v)| {
-                    vec![
-                        k.as_str().to_owned(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    ]
-                })
-                .collect();
-            Ok(TestResult {
-                status: u32::from(response.status),
-                headers,
-                body: response.body.to_vec().into(),
-            })
-        })
+        env.spawn_future(async move { Ok(test_result(&request.send().await)) })
     }
 }
 
@@ -444,21 +412,18 @@ impl NativeApp {
 
 /// A test client's response as JavaScript reads it.
 fn test_result(response: &TestResponse) -> TestResult {
-    let headers = response
-        .headers
-        .iter()
-        .map(|(k, v)| {
-            vec![
-                k.as_str().to_owned(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            ]
-        })
-        .collect();
     TestResult {
         status: u32::from(response.status),
-        headers,
+        headers: header_list(&response.headers),
         body: response.body.to_vec().into(),
     }
+}
+
+/// A test request with the headers JavaScript passed, `[name, value]` pairs in order.
+fn with_headers(request: TestRequest, headers: &[(String, String)]) -> TestRequest {
+    headers
+        .iter()
+        .fold(request, |request, (name, value)| request.header(name, value))
 }
 
 /// Resolves once a frame was queued; rejects with why it was not.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use futures_util::future::BoxFuture;
 use napi::bindgen_prelude::{Buffer, PromiseRaw};
 use napi::Env;
-use spikard_http::testing::{TestStreamResponse, TestWebSocket, WsFrame};
+use spikard_http::testing::{header_list, TestStreamResponse, TestWebSocket, WsFrame};
 use tokio::sync::Mutex;
 
 use crate::app::TestResult;
@@ -136,7 +136,7 @@ type Read<T> = for<'a> fn(&'a mut TestStreamResponse) -> BoxFuture<'a, napi::Res
 #[napi_derive::napi]
 pub struct NativeStream {
     status: u32,
-    headers: Vec<Vec<String>>,
+    headers: Vec<(String, String)>,
     /// `None` once closed.
     body: Arc<Mutex<Option<TestStreamResponse>>>,
     /// Set by `close()`: ends a read in progress (which holds `body`).
@@ -145,19 +145,9 @@ pub struct NativeStream {
 
 impl NativeStream {
     pub fn new(response: TestStreamResponse) -> Self {
-        let headers = response
-            .headers
-            .iter()
-            .map(|(k, v)| {
-                vec![
-                    k.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                ]
-            })
-            .collect();
         Self {
             status: u32::from(response.status),
-            headers,
+            headers: header_list(&response.headers),
             body: Arc::new(Mutex::new(Some(response))),
             closing: tokio::sync::watch::Sender::new(false),
         }
@@ -189,7 +179,7 @@ impl NativeStream {
     }
 
     #[napi(getter)]
-    pub fn headers(&self) -> Vec<Vec<String>> {
+    pub fn headers(&self) -> Vec<(String, String)> {
         self.headers.clone()
     }
 

@@ -39,7 +39,8 @@ export interface Effects {
 
 export interface NativeResult {
   status: number;
-  headers: string[][];
+  /** `[name, value]` pairs in order. */
+  headers: [string, string][];
   body: Buffer;
 }
 
@@ -60,11 +61,11 @@ export interface NativeApp {
   wsSend(ws: number, text: string | null, bytes: Buffer | null): Promise<void>;
   wsClose(ws: number, code: number, reason: string): Promise<void>;
   wsRelease(ws: number): void;
-  connectWebsocket(uri: string, headers: string[][]): Promise<NativeWebSocket>;
-  stream(method: string, uri: string, headers: string[][]): Promise<NativeStream>;
+  connectWebsocket(uri: string, headers: [string, string][]): Promise<NativeWebSocket>;
+  stream(method: string, uri: string, headers: [string, string][]): Promise<NativeStream>;
   listen(host: string, port: number): Promise<number>;
   close(): Promise<void>;
-  request(method: string, uri: string, headers: string[][], body: Buffer | undefined | null): Promise<NativeResult>;
+  request(method: string, uri: string, headers: [string, string][], body: Buffer | undefined | null): Promise<NativeResult>;
 }
 
 /** A frame the server sent to a test client's WebSocket. */
@@ -89,7 +90,7 @@ export interface NativeWebSocket {
 
 export interface NativeStream {
   readonly status: number;
-  readonly headers: string[][];
+  readonly headers: [string, string][];
   nextChunk(): Promise<Buffer | null>;
   nextEvent(): Promise<string | null>;
   close(): Promise<void>;

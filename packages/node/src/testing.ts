@@ -133,7 +133,7 @@ export class TestStream {
   /** @internal */
   constructor(private readonly stream: NativeStream) {
     this.status = stream.status;
-    this.headerList = stream.headers as [string, string][];
+    this.headerList = stream.headers;
     this.headers = new TestResponse(this.status, this.headerList, Buffer.alloc(0)).headers;
   }
 
@@ -199,13 +199,13 @@ export class TestClient {
     const refused = ws.refused();
     return new TestWebSocket(
       ws,
-      refused === null ? undefined : new TestResponse(refused.status, refused.headers as [string, string][], refused.body),
+      refused === null ? undefined : new TestResponse(refused.status, refused.headers, refused.body),
     );
   }
 
   async request(method: string, path: string, options: RequestOptions = {}): Promise<TestResponse> {
     const headers = headerList(options);
-    const has = (name: string): boolean => headers.some(([k]) => k?.toLowerCase() === name);
+    const has = (name: string): boolean => headers.some(([k]) => k.toLowerCase() === name);
     let body: Buffer | undefined;
     if (options.json !== undefined) {
       body = Buffer.from(JSON.stringify(options.json));
@@ -220,7 +220,7 @@ export class TestClient {
     const uri = withQuery(path, options.query);
     try {
       const result = await this.app.native.request(method.toUpperCase(), uri, headers, body);
-      return new TestResponse(result.status, result.headers as [string, string][], result.body);
+      return new TestResponse(result.status, result.headers, result.body);
     } catch (err) {
       throw fromNative(err);
     }
@@ -256,8 +256,8 @@ export class TestClient {
 }
 
 /** The request's header pairs, its cookies as one `cookie` header. */
-function headerList(options: Pick<RequestOptions, "headers" | "cookies">): string[][] {
-  const headers: string[][] = [];
+function headerList(options: Pick<RequestOptions, "headers" | "cookies">): [string, string][] {
+  const headers: [string, string][] = [];
   const given = options.headers ?? [];
   for (const [name, value] of Array.isArray(given) ? given : Object.entries(given)) {
     for (const v of Array.isArray(value) ? value : [value]) {

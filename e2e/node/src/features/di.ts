@@ -144,29 +144,25 @@ class Registration {
     const log = this.log;
     const create = (deps: Record<string, unknown>, req: Request): unknown => this.create(factory, deps, req, reads);
     const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+    // A cleaned-up dependency: a generator function (async or not) delegating to `opened`.
+    const opened = function* (value: unknown) {
+      log.push(`${label}_opened`);
+      try {
+        yield value;
+      } finally {
+        // The request's failure, if any, is thrown at the yield.
+        log.push(`${label}_closed`);
+      }
+    };
     if (cleanup && isAsync) {
       return async function* (deps: Record<string, unknown>, req: Request) {
         await yieldToLoop();
-        const value = create(deps, req);
-        log.push(`${label}_opened`);
-        try {
-          yield value;
-        } finally {
-          // The request's failure, if any, is thrown at the yield.
-          log.push(`${label}_closed`);
-        }
+        yield* opened(create(deps, req));
       };
     }
     if (cleanup) {
       return function* (deps: Record<string, unknown>, req: Request) {
-        const value = create(deps, req);
-        log.push(`${label}_opened`);
-        try {
-          yield value;
-        } finally {
-          // The request's failure, if any, is thrown at the yield.
-          log.push(`${label}_closed`);
-        }
+        yield* opened(create(deps, req));
       };
     }
     if (isAsync) {
