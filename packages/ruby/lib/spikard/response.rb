@@ -1,0 +1,98 @@
+# frozen_string_literal: true
+
+module Spikard
+  # A response with a status, headers and a body: a JSON value (Hash, Array, number,
+  # `true`/`false`), a String (`text/plain`; a binary String is `application/octet-stream`),
+  # or `nil` for none.
+  class Response
+    attr_reader :status, :body, :headers
+
+    def initialize(status: 200, body: nil, headers: nil, content_type: nil)
+      @status = Integer(status)
+      @body = body
+      @headers = Response.pairs(headers)
+      @headers << ["content-type", content_type] if content_type
+    end
+
+    # A JSON response.
+    def self.json(value, status: 200, headers: nil)
+      new(status: status, body: value, headers: headers)
+    end
+
+    # A `text/plain` response.
+    def self.text(text, status: 200, headers: nil)
+      new(status: status, body: text.to_s, headers: headers)
+    end
+
+    # A redirect (307 by default) to `location`.
+    def self.redirect(location, status: 307)
+      new(status: status, headers: { "location" => location })
+    end
+
+    # Add a header (a repeated name sends several values).
+    def add_header(name, value)
+      @headers << [name.to_s, value.to_s]
+      self
+    end
+
+    # Add a `set-cookie` header.
+    def set_cookie(name, value, path: nil, domain: nil, max_age: nil, expires: nil, secure: false,
+                   http_only: false, same_site: nil)
+      parts = ["#{name}=#{value}"]
+      parts << "Path=#{path}" if path
+      parts << "Domain=#{domain}" if domain
+      parts << "Max-Age=#{Integer(max_age)}" if max_age
+      parts << "Expires=#{expires.respond_to?(:httpdate) ? expires.httpdate : expires}" if expires
+      parts << "Secure" if secure
+      parts << "HttpOnly" if http_only
+      parts << "SameSite=#{same_site}" if same_site
+      add_header("set-cookie", parts.join("; "))
+    end
+
+    # Headers given as a Hash (a value may be an Array) or `[name, value]` pairs.
+    def self.pairs(headers)
+      return [] if headers.nil?
+
+      headers.flat_map do |name, value|
+        Array(value).map { |v| [name.to_s, v.to_s] }
+      end
+    end
+  end
+
+  # A response as a response hook (`on_response`, `on_error`) sees it; change it in place.
+  class HookResponse
+    attr_accessor :status, :headers, :body
+
+    def initialize(shown)
+      @status = shown["status"]
+      @headers = shown["headers"]
+      @body = shown["body"]
+      @original = @body
+      @kind = shown["body_kind"]
+    end
+
+    # The response as the hook left it: `[status, header pairs, kind, body]`.
+    def left
+      pairs = Response.pairs(@headers)
+      return [@status, pairs, "json", JSON.generate(@body)] if @kind == "json"
+      return [@status, pairs, "keep", nil] if %w[none bytes].include?(@kind) && @body.equal?(@original)
+
+      kind, body = Spikard.body_of(@body, pairs)
+      [@status, pairs, kind, body]
+    end
+  end
+
+  # A body as `[kind, bytes]`, adding its media type to `pairs` when they have none.
+  def self.body_of(body, pairs)
+    case body
+    when nil then ["empty", nil]
+    when String
+      binary = body.encoding == Encoding::BINARY
+      unless pairs.any? { |k, _| k.casecmp?("content-type") }
+        pairs << ["content-type", binary ? "application/octet-stream" : "text/plain; charset=utf-8"]
+      end
+      [binary ? "bytes" : "text", body]
+    else ["json", JSON.generate(body)]
+    end
+  end
+end
