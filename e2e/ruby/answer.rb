@@ -104,9 +104,9 @@ module E2E
       attributes[:domain] = m["domain"] if m["domain"].is_a?(String)
       attributes[:path] = m["path"] if m["path"].is_a?(String)
       attributes[:secure] = true if m["secure"] == true
-      attributes[:httponly] = true if (m.key?("httponly") ? m["httponly"] : m["http_only"]) == true
+      attributes[:http_only] = true if (m.key?("httponly") ? m["httponly"] : m["http_only"]) == true
       same_site = Json.str(m["samesite"]) || Json.str(m["same_site"])
-      attributes[:samesite] = same_site if same_site
+      attributes[:same_site] = same_site if same_site
       [value, attributes]
     end
 

@@ -15,10 +15,10 @@
 #   `{"factory", "id", "created_at", "count", "inputs"}` (`count`: how many times this
 #   registration has created a value; `inputs`: the dependencies it received); an
 #   `async_factory` yields first (`Thread.pass`: Ruby blocks have no event loop to yield to);
-# - a factory with `parameters` is `Provide.new(parameters:)`: it reads them from the
-#   request (validated with the route's by the core) and creates the object of what it
-#   read and got, by name; `handler.returns_dependency` makes the handler answer with that
-#   dependency's value;
+# - a factory with `parameters` is `Provide.new(parameters:)` taking the request as its
+#   `request:` keyword: it reads them from the request (validated with the route's by the
+#   core) and creates the object of what it read and got, by name;
+#   `handler.returns_dependency` makes the handler answer with that dependency's value;
 # - `cleanup: true` makes the factory take a block (`&use`): creating records
 #   `<label>_opened` in the fixture's state log, the code after `use.call`
 #   `<label>_closed` (also when the request failed: its error is raised from `use.call`);
@@ -161,15 +161,17 @@ module E2E
           { "factory" => factory, "id" => SecureRandom.uuid, "created_at" => Time.now.to_f, "count" => @count, "inputs" => deps.dup }
         end
 
-        # The factory: a block taking its dependencies as keywords (and the request, to read
-        # parameters), and `&use` when it is cleaned up.
+        # The factory: a block taking its dependencies as keywords (and the request as
+        # `request:`, to read parameters), and `&use` when it is cleaned up.
         def factory_block(factory, async, cleanup, reads, depends_on)
           label = Di.label_for(@name, @f)
           log = @log
-          positional = reads ? 1 : 0
-          Di.keyword_block(depends_on, positional: positional, use: cleanup) do |args, deps, use|
+          # A factory reading parameters takes the request as its `request:` keyword.
+          keywords = reads ? ["request"] + depends_on : depends_on
+          Di.keyword_block(keywords, positional: 0, use: cleanup) do |_args, given, use|
             Thread.pass if async
-            value = create(factory, deps, args.first, reads)
+            deps = given.reject { |name, _| reads && name == "request" }
+            value = create(factory, deps, given["request"], reads)
             next value unless cleanup
 
             log << "#{label}_opened"

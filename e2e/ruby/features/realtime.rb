@@ -123,7 +123,7 @@ module E2E
       # The event blocks of a `Spikard::TestStream`, read as they arrive.
       class EventReader
         def initialize(stream)
-          @chunks = stream.each_chunk
+          @chunks = stream.enum_for(:each_chunk)
           @buffer = +"".b
         end
 
