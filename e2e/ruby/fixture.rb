@@ -212,7 +212,9 @@ module E2E
       Answer.new(res.status, header_list, body)
     end
 
-    # One request through the test client: `headers` as `[name, value]` pairs.
+    # One request through the test client: `headers` as `[name, value]` pairs, given to it
+    # as the Hash its `headers:` takes (the names are distinct: the fixture's headers are an
+    # object, its content type and cookies are added under names it does not use).
     def request(client, method, uri, headers, body = nil)
       options = { headers: headers.to_h }
       options[:body] = body unless body.nil?

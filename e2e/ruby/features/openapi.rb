@@ -12,6 +12,7 @@
 # is given as the route option `handler_name` (a Ruby block has no name of its own, as a
 # Python function or a named JavaScript function has); unnamed routes are given none.
 
+require_relative "../compare"
 require_relative "../fixture"
 require_relative "../json"
 require_relative "../spikard"
