@@ -213,8 +213,8 @@ module E2E
     end
 
     # One request through the test client: `headers` as `[name, value]` pairs, given to it
-    # as the Hash its `headers:` takes (the names are distinct: the fixture's headers are an
-    # object, its content type and cookies are added under names it does not use).
+    # as the Hash its `headers:` takes (names compare case-sensitively there, so only a
+    # fixture with both a lower-case `cookie` header and `cookies` would lose one; none has).
     def request(client, method, uri, headers, body = nil)
       options = { headers: headers.to_h }
       options[:body] = body unless body.nil?
