@@ -89,10 +89,14 @@ module E2E
       rescue StandardError => e
         return ["app did not build: #{e.message}"]
       end
-      problems = Features::Timing.warmup(f, client)
-      problems.concat(Compare.compare(f, Fixtures.send_request(client, f.request), app_answers))
-      Features.after_checks(f).each { |check| problems.concat(check.call(client)) }
-      problems
+      begin
+        problems = Features::Timing.warmup(f, client)
+        problems.concat(Compare.compare(f, Fixtures.send_request(client, f.request), app_answers))
+        Features.after_checks(f).each { |check| problems.concat(check.call(client)) }
+        problems
+      ensure
+        client.close
+      end
     end
 
     def outcome(f)

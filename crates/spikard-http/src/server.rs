@@ -40,12 +40,26 @@ pub async fn serve(pipeline: Pipeline) -> std::io::Result<()> {
 /// for a handler is cheap and never contended by other I/O threads); worker processes scale
 /// across cores, each binding the port with `reuse_port` (`SO_REUSEPORT`).
 pub fn run(pipeline: Pipeline, reuse_port: bool) -> std::io::Result<()> {
+    run_with(pipeline, reuse_port, None)
+}
+
+/// Called on the server's thread each time it has nothing left to do (tokio's
+/// `on_thread_park`): a binding whose calls wait for its language's threads wakes them
+/// there, once for everything the turn queued, instead of once per call.
+pub type ParkHook = std::sync::Arc<dyn Fn() + Send + Sync>;
+
+/// [`run`], with `on_park` called whenever the server's thread parks.
+pub fn run_with(pipeline: Pipeline, reuse_port: bool, on_park: Option<ParkHook>) -> std::io::Result<()> {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "spikard_http=info,warn".into()),
         )
         .try_init();
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let mut builder = tokio::runtime::Builder::new_current_thread();
+    if let Some(hook) = on_park {
+        builder.on_thread_park(move || hook());
+    }
+    let runtime = builder.enable_all().build()?;
     runtime.block_on(async move {
         let config = pipeline.config();
         let listener = bind(&config.host, config.port, reuse_port)?;

@@ -10,6 +10,7 @@
 //! failed (it is not restarted).
 
 use crate::pipeline::Pipeline;
+use crate::server::ParkHook;
 
 /// Set in the environment of a worker started by the supervisor (its index, from 1).
 pub const WORKER_ENV: &str = "SPIKARD_WORKER";
@@ -26,14 +27,20 @@ fn invalid(message: &str) -> std::io::Error {
 /// Serve `pipeline` with `workers` processes (see the module docs); returns once the server
 /// (or every worker) stopped.
 pub fn serve(pipeline: Pipeline, workers: usize) -> std::io::Result<()> {
+    serve_with(pipeline, workers, None)
+}
+
+/// [`serve`], with the server's park hook ([`crate::server::run_with`]) in the process(es)
+/// that serve.
+pub fn serve_with(pipeline: Pipeline, workers: usize, on_park: Option<ParkHook>) -> std::io::Result<()> {
     if workers == 0 {
         return Err(invalid("workers must be at least 1"));
     }
     if is_worker() {
-        return crate::server::run(pipeline, true);
+        return crate::server::run_with(pipeline, true, on_park);
     }
     if workers == 1 {
-        return crate::server::run(pipeline, false);
+        return crate::server::run_with(pipeline, false, on_park);
     }
     if pipeline.config().port == 0 {
         return Err(invalid(

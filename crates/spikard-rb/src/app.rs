@@ -188,9 +188,16 @@ impl NativeApp {
     /// Wait (the GVL released) for calls and take this thread's share, at most `max`:
     /// `[[id, func, args], ...]`; `nil` once the app stopped its threads.
     pub fn take_calls(ruby: &Ruby, rb_self: &Self, max: usize) -> Result<RValue, Error> {
-        let Some(calls) = rb_self.dispatcher.take(max) else {
+        let Some(mut calls) = rb_self.dispatcher.take(max) else {
             return Ok(ruby.qnil().as_value());
         };
+        // Under load (no other thread waiting) this thread drains the batch; otherwise it
+        // keeps the first call and hands the rest on. It holds the GVL by now, so the first
+        // call starts before any handed-on one, and a handler that blocks does not hold up
+        // calls another thread could run.
+        if calls.len() > 1 && rb_self.dispatcher.idle() > 0 {
+            rb_self.dispatcher.give_back(calls.split_off(1));
+        }
         let out = ruby.ary_new_capa(calls.len());
         for Queued { id, func, args } in calls {
             let values = ruby.ary_new_capa(args.len());
@@ -222,9 +229,14 @@ impl NativeApp {
         }
     }
 
-    /// Stop handing out calls: the threads waiting return `nil`.
+    /// Stop handing out calls: the threads waiting return `nil`, calls made meanwhile fail.
     pub fn stop_threads(&self) {
         self.dispatcher.close();
+    }
+
+    /// Hand out calls again (threads are being started).
+    pub fn open_threads(&self) {
+        self.dispatcher.open();
     }
 
     /// Settle call `id` with a result given as JSON text (`JSON.generate`).
@@ -369,7 +381,17 @@ impl NativeApp {
     /// threads keep running handlers).
     pub fn serve(ruby: &Ruby, rb_self: &Self, workers: usize) -> Result<(), Error> {
         let pipeline = rb_self.pipeline(ruby)?;
-        match blocking(move || spikard_http::workers::serve(pipeline, workers)) {
+        let dispatcher = Arc::downgrade(&rb_self.dispatcher);
+        let on_park: spikard_http::server::ParkHook = Arc::new(move || {
+            if let Some(d) = dispatcher.upgrade() {
+                d.wake();
+            }
+        });
+        let serve = move || {
+            Dispatcher::defer_wakes_on_this_thread();
+            spikard_http::workers::serve_with(pipeline, workers, Some(on_park))
+        };
+        match blocking(serve) {
             Some(Ok(())) => Ok(()),
             Some(Err(e)) => Err(server_error(ruby, &e)),
             None => Err(rb_error(ruby, &SpikardError::Internal("the server panicked".into()))),
@@ -392,4 +414,12 @@ pub fn specials() -> Vec<(&'static str, u32)> {
 /// The default of every config struct by struct name, as JSON text (the drift test).
 pub fn default_configs() -> String {
     Value::Object(spikard_core::config::defaults()).to_string()
+}
+
+/// A `Set-Cookie` value from the cookie's fields (JSON text: `name`, `value`, `max_age`,
+/// `path`, `domain`, `secure`, `http_only`, `same_site`), formatted by the core.
+pub fn cookie_header(ruby: &Ruby, fields: String) -> Result<String, Error> {
+    let cookie: spikard_http::cookies::Cookie =
+        serde_json::from_str(&fields).map_err(|e| rb_error(ruby, &decl::config_error("cookie", e)))?;
+    Ok(cookie.to_header_value())
 }

@@ -56,3 +56,36 @@ where
 pub fn blocking<R>(work: impl FnOnce() -> R) -> Option<R> {
     without_gvl(work, || {})
 }
+
+/// Run `work` on a thread of its own and wait for it with the GVL released; when Ruby
+/// wants this thread back (Ctrl-C, `Thread#kill`, the interpreter exiting) the wait ends
+/// at once and `work` finishes unobserved. `None` then, or if `work` panicked. The test
+/// client's calls, which wait for handlers that may never answer, go through here.
+pub fn interruptible<R: Send + 'static>(work: impl FnOnce() -> R + Send + 'static) -> Option<R> {
+    use std::sync::{Arc, Condvar, Mutex, PoisonError};
+    type Slot<R> = (Mutex<(Option<R>, bool)>, Condvar);
+    let slot: Arc<Slot<R>> = Arc::new((Mutex::new((None, false)), Condvar::new()));
+    let filled = Arc::clone(&slot);
+    let spawned = std::thread::Builder::new().name("spikard-call".into()).spawn(move || {
+        let result = work();
+        let (lock, ready) = &*filled;
+        lock.lock().unwrap_or_else(PoisonError::into_inner).0 = Some(result);
+        ready.notify_all();
+    });
+    spawned.ok()?;
+    let (lock, ready) = &*slot;
+    without_gvl(
+        || {
+            let mut state = lock.lock().unwrap_or_else(PoisonError::into_inner);
+            while state.0.is_none() && !state.1 {
+                state = ready.wait(state).unwrap_or_else(PoisonError::into_inner);
+            }
+            state.0.take()
+        },
+        || {
+            lock.lock().unwrap_or_else(PoisonError::into_inner).1 = true;
+            ready.notify_all();
+        },
+    )
+    .flatten()
+}

@@ -38,6 +38,7 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     let spikard = ruby.define_module("Spikard")?;
     let native = spikard.define_module("Native")?;
     native.define_singleton_method("default_configs", function!(app::default_configs, 0))?;
+    native.define_singleton_method("cookie_header", function!(app::cookie_header, 1))?;
     for (name, index) in app::specials() {
         native.const_set(name, index)?;
     }
@@ -55,6 +56,7 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     c.define_method("held", method!(NativeApp::held, 1))?;
     c.define_method("take_calls", method!(NativeApp::take_calls, 1))?;
     c.define_method("stop_threads", method!(NativeApp::stop_threads, 0))?;
+    c.define_method("open_threads", method!(NativeApp::open_threads, 0))?;
     c.define_method("settle_json", method!(NativeApp::settle_json, 3))?;
     c.define_method("settle_response", method!(NativeApp::settle_response, 8))?;
     c.define_method("settle_chunk", method!(NativeApp::settle_chunk, 2))?;

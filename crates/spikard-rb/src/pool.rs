@@ -8,6 +8,7 @@
 //! id (`Native::App#settle_*`) before it waits again, so one acquisition of the GVL serves
 //! several requests under load. Ruby never runs on the server's threads.
 
+use std::cell::Cell;
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
@@ -76,6 +77,11 @@ pub struct Waiting {
     pub background: Option<BackgroundTasks>,
     /// The runtime the call came from: what its result sets up runs there.
     pub runtime: Option<tokio::runtime::Handle>,
+}
+
+thread_local! {
+    /// Set on the server's thread: its calls wake Ruby when it parks, not one by one.
+    static DEFERRED: Cell<bool> = const { Cell::new(false) };
 }
 
 #[derive(Default)]
@@ -154,11 +160,43 @@ impl Dispatcher {
             return;
         }
         queue.calls.push_back(call);
-        let wake = queue.idle > 0;
+        let wake = queue.idle > 0 && !DEFERRED.with(Cell::get);
         drop(queue);
         if wake {
             self.ready.notify_one();
         }
+    }
+
+    /// Make the calling thread's calls wait for [`Dispatcher::wake`] (the server's thread
+    /// calls it when it parks: one wake-up for everything a turn queued).
+    pub fn defer_wakes_on_this_thread() {
+        DEFERRED.with(|d| d.set(true));
+    }
+
+    /// Wake a waiting Ruby thread if calls are queued.
+    pub fn wake(&self) {
+        let queue = lock(&self.queue);
+        let wake = !queue.calls.is_empty() && queue.idle > 0;
+        drop(queue);
+        if wake {
+            self.ready.notify_one();
+        }
+    }
+
+    /// Put calls a thread took back at the head of the queue, in order, and wake a waiting
+    /// thread for them.
+    pub fn give_back(&self, calls: Vec<Queued>) {
+        let mut queue = lock(&self.queue);
+        for call in calls.into_iter().rev() {
+            queue.calls.push_front(call);
+        }
+        drop(queue);
+        self.ready.notify_one();
+    }
+
+    /// Ruby threads waiting for calls.
+    pub fn idle(&self) -> usize {
+        lock(&self.queue).idle
     }
 
     /// Hold `value` (GVL held) until its handle is released.
@@ -186,8 +224,7 @@ impl Dispatcher {
         lock(&self.released).push(handle);
     }
 
-    /// Wait (the GVL released) for calls and take this thread's share: the queued calls
-    /// divided between the threads waiting, at most `max`. Empty when Ruby interrupted the
+    /// Wait (the GVL released) for calls and take them in order, at most `max`. Empty when Ruby interrupted the
     /// wait; `None` once the dispatcher is closed. Called with the GVL held (it releases it
     /// while waiting and drops the released values once it holds it again).
     pub fn take(&self, max: usize) -> Option<Vec<Queued>> {
@@ -203,8 +240,7 @@ impl Dispatcher {
                 if queue.closed {
                     return None;
                 }
-                let share = queue.calls.len().div_ceil(queue.idle + 1).clamp(1, max.max(1));
-                let share = share.min(queue.calls.len());
+                let share = queue.calls.len().min(max.max(1));
                 let mut calls: Vec<Queued> = queue.calls.drain(..share).collect();
                 // Others may still find calls to take.
                 if !queue.calls.is_empty() && queue.idle > 0 {
@@ -236,6 +272,11 @@ impl Dispatcher {
     /// The call `id` (`None`: unknown, or no longer awaited).
     pub fn take_waiting(&self, id: u32) -> Option<Waiting> {
         lock(&self.waiting).remove(&id)
+    }
+
+    /// Hand out calls again after [`Dispatcher::close`].
+    pub fn open(&self) {
+        lock(&self.queue).closed = false;
     }
 
     /// Stop handing out calls: waiting threads return, and later calls fail.

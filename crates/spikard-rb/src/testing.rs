@@ -11,14 +11,16 @@ use spikard_http::testing::{
 use crate::app::NativeApp;
 use crate::convert::{binary, pairs};
 use crate::errors::{argument, server_error};
-use crate::gvl::blocking;
+use std::sync::Arc;
+
+use crate::gvl::interruptible;
 
 fn client_error(ruby: &Ruby, e: &ClientError) -> Error {
     argument(ruby, e.to_string())
 }
 
 fn interrupted(ruby: &Ruby) -> Error {
-    Error::new(ruby.exception_runtime_error(), "the test client's call panicked")
+    Error::new(ruby.exception_runtime_error(), "the test client's call was interrupted")
 }
 
 /// `[status, [[name, value], ...], body]`.
@@ -31,12 +33,12 @@ fn response(ruby: &Ruby, status: u16, headers: &http::HeaderMap, body: &[u8]) ->
 }
 
 #[magnus::wrap(class = "Spikard::Native::Client", free_immediately, size)]
-pub struct NativeClient(BlockingClient);
+pub struct NativeClient(Arc<BlockingClient>);
 
 impl NativeClient {
     pub fn new(ruby: &Ruby, app: &NativeApp) -> Result<Self, Error> {
         let client = BlockingClient::new(app.pipeline(ruby)?).map_err(|e| server_error(ruby, &e))?;
-        Ok(Self(client))
+        Ok(Self(Arc::new(client)))
     }
 
     /// One request: `[status, header pairs, body]`.
@@ -52,7 +54,9 @@ impl NativeClient {
         let body = body.map_or(RequestBody::Empty, |b| {
             RequestBody::Bytes(unsafe { b.as_slice() }.to_vec().into())
         });
-        let sent = blocking(|| rb_self.0.request(&method, &target, &headers, body)).ok_or_else(|| interrupted(ruby))?;
+        let client = Arc::clone(&rb_self.0);
+        let sent =
+            interruptible(move || client.request(&method, &target, &headers, body)).ok_or_else(|| interrupted(ruby))?;
         let res = sent.map_err(|e| client_error(ruby, &e))?;
         Ok(response(ruby, res.status, &res.headers, &res.body))
     }
@@ -65,8 +69,10 @@ impl NativeClient {
         target: String,
         headers: Vec<(String, String)>,
     ) -> Result<NativeStream, Error> {
-        let sent = blocking(|| rb_self.0.stream(&method, &target, &headers)).ok_or_else(|| interrupted(ruby))?;
-        sent.map(NativeStream).map_err(|e| client_error(ruby, &e))
+        let client = Arc::clone(&rb_self.0);
+        let sent = interruptible(move || client.stream(&method, &target, &headers)).ok_or_else(|| interrupted(ruby))?;
+        sent.map(|s| NativeStream(Arc::new(s)))
+            .map_err(|e| client_error(ruby, &e))
     }
 
     /// Open a WebSocket: the socket, or `[status, header pairs, body]` of the refusal.
@@ -76,9 +82,10 @@ impl NativeClient {
         target: String,
         headers: Vec<(String, String)>,
     ) -> Result<RValue, Error> {
-        let opened = blocking(|| rb_self.0.websocket(&target, &headers)).ok_or_else(|| interrupted(ruby))?;
+        let client = Arc::clone(&rb_self.0);
+        let opened = interruptible(move || client.websocket(&target, &headers)).ok_or_else(|| interrupted(ruby))?;
         match opened {
-            Ok(ws) => Ok(ruby.into_value(NativeWebSocket(ws))),
+            Ok(ws) => Ok(ruby.into_value(NativeWebSocket(Arc::new(ws)))),
             Err(ClientError::Refused(r)) => Ok(response(ruby, r.status, &r.headers, &r.body).as_value()),
             Err(e) => Err(client_error(ruby, &e)),
         }
@@ -86,7 +93,7 @@ impl NativeClient {
 }
 
 #[magnus::wrap(class = "Spikard::Native::Stream", free_immediately, size)]
-pub struct NativeStream(BlockingStream);
+pub struct NativeStream(Arc<BlockingStream>);
 
 impl NativeStream {
     pub fn status(&self) -> u16 {
@@ -99,23 +106,28 @@ impl NativeStream {
 
     /// The next chunk, `nil` at the end.
     pub fn next_chunk(ruby: &Ruby, rb_self: &Self) -> Result<Option<RString>, Error> {
-        let read = blocking(|| rb_self.0.next_chunk()).ok_or_else(|| interrupted(ruby))?;
-        Ok(read.map_err(|e| client_error(ruby, &e))?.map(|b| binary(ruby, &b)))
+        let stream = Arc::clone(&rb_self.0);
+        let read = interruptible(move || stream.next_chunk()).ok_or_else(|| interrupted(ruby))?;
+        // A stream the server ended early ends here too (as a client sees it); the server
+        // logged why.
+        Ok(read.ok().flatten().map(|b| binary(ruby, &b)))
     }
 
     /// The next event block exactly as sent, `nil` at the end.
     pub fn next_event_text(ruby: &Ruby, rb_self: &Self) -> Result<Option<String>, Error> {
-        blocking(|| rb_self.0.next_event_text()).ok_or_else(|| interrupted(ruby))
+        let stream = Arc::clone(&rb_self.0);
+        interruptible(move || stream.next_event_text()).ok_or_else(|| interrupted(ruby))
     }
 
     /// Stop reading: the server stops the stream, as when a client disconnects.
     pub fn close(&self) {
-        let _ = blocking(|| self.0.close());
+        let stream = Arc::clone(&self.0);
+        let _ = interruptible(move || stream.close());
     }
 }
 
 #[magnus::wrap(class = "Spikard::Native::WebSocket", free_immediately, size)]
-pub struct NativeWebSocket(BlockingWebSocket);
+pub struct NativeWebSocket(Arc<BlockingWebSocket>);
 
 impl NativeWebSocket {
     pub fn headers(ruby: &Ruby, rb_self: &Self) -> RArray {
@@ -123,26 +135,30 @@ impl NativeWebSocket {
     }
 
     pub fn send_text(ruby: &Ruby, rb_self: &Self, text: String) -> Result<(), Error> {
-        let sent = blocking(|| rb_self.0.send_text(&text)).ok_or_else(|| interrupted(ruby))?;
+        let ws = Arc::clone(&rb_self.0);
+        let sent = interruptible(move || ws.send_text(&text)).ok_or_else(|| interrupted(ruby))?;
         sent.map_err(|e| client_error(ruby, &e))
     }
 
     pub fn send_bytes(ruby: &Ruby, rb_self: &Self, data: RString) -> Result<(), Error> {
         // SAFETY: copied before any Ruby code runs.
         let data = unsafe { data.as_slice() }.to_vec();
-        let sent = blocking(|| rb_self.0.send_binary(data)).ok_or_else(|| interrupted(ruby))?;
+        let ws = Arc::clone(&rb_self.0);
+        let sent = interruptible(move || ws.send_binary(data)).ok_or_else(|| interrupted(ruby))?;
         sent.map_err(|e| client_error(ruby, &e))
     }
 
     pub fn close(ruby: &Ruby, rb_self: &Self, code: u16, reason: String) -> Result<(), Error> {
-        let sent = blocking(|| rb_self.0.close(code, &reason)).ok_or_else(|| interrupted(ruby))?;
+        let ws = Arc::clone(&rb_self.0);
+        let sent = interruptible(move || ws.close(code, &reason)).ok_or_else(|| interrupted(ruby))?;
         sent.map_err(|e| client_error(ruby, &e))
     }
 
     /// The next frame: `[:text, str]`, `[:binary, str]`, `[:pong, str]`, `[:close, code,
     /// reason]`, or `nil` once the connection is gone.
     pub fn receive(ruby: &Ruby, rb_self: &Self) -> Result<RValue, Error> {
-        let frame = blocking(|| rb_self.0.recv()).ok_or_else(|| interrupted(ruby))?;
+        let ws = Arc::clone(&rb_self.0);
+        let frame = interruptible(move || ws.recv()).ok_or_else(|| interrupted(ruby))?;
         let sym = |s: &str| ruby.to_symbol(s);
         Ok(match frame {
             None => ruby.qnil().as_value(),

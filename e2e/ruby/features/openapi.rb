@@ -94,7 +94,11 @@ module E2E
         rescue StandardError => e
           return [e.message]
         end
-        Compare.compare(f, Fixtures.send_request(client, f.request), app_answers)
+        begin
+          Compare.compare(f, Fixtures.send_request(client, f.request), app_answers)
+        ensure
+          client.close
+        end
       end
     end
   end

@@ -105,7 +105,7 @@ class AppTest < Minitest::Test
     done = Queue.new
     @app.post("/jobs") { |req| req.add_task { done << :ran }; { queued: true } }
     assert_equal 200, client.post("/jobs").status
-    assert_equal :ran, done.pop(timeout: 5)
+    assert_equal :ran, pop_within(done)
   end
 
   def test_a_conflicting_route_is_a_route_error

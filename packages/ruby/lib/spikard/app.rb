@@ -46,7 +46,6 @@ module Spikard
                   nil]]
       spec = Spikard.route_spec(options)
       spec.merge!("method" => method.to_s.upcase, "path" => path.to_s)
-      spec["handler_name"] ||= "#{method.to_s.upcase} #{path}"
       decl = { "route" => spec, "handler" => { "function" => 0, "is_async" => false, "args" => Spikard.args_for(keywords) } }
       model = options[:response] || options[:response_model]
       decl["response_model"] = model if model
@@ -119,6 +118,12 @@ module Spikard
     # @api private: start the threads that run handlers (the test client does).
     def start(threads = DEFAULT_THREADS)
       @dispatcher.start(threads)
+      self
+    end
+
+    # Stop the Ruby threads that run handlers (a test client or `run` starts them again).
+    def close
+      @dispatcher.stop
       self
     end
 

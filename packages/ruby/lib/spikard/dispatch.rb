@@ -29,6 +29,9 @@ module Spikard
       @functions.length - 1
     end
 
+    # The threads that run calls (the test of the GVL rule reads them).
+    def threads = @lock.synchronize { @threads.dup }
+
     # Keep `value` for the core; its handle.
     def hold(value) = @native.hold(value)
 
@@ -36,6 +39,7 @@ module Spikard
     def start(count)
       @lock.synchronize do
         @threads.select!(&:alive?)
+        @native.open_threads if @threads.empty?
         (count - @threads.length).times do |i|
           thread = Thread.new { work }
           thread.name = "spikard-#{@threads.length + i + 1}"
@@ -47,9 +51,11 @@ module Spikard
 
     # Stop the threads (they finish the calls they took).
     def stop
-      @native.stop_threads
-      @threads.each { |t| t.join(5) }
-      @threads.clear
+      @lock.synchronize do
+        @native.stop_threads
+        @threads.each { |t| t.join(5) }
+        @threads.clear
+      end
     end
 
     private

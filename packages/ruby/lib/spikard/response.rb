@@ -35,18 +35,13 @@ module Spikard
       self
     end
 
-    # Add a `set-cookie` header.
-    def set_cookie(name, value, path: nil, domain: nil, max_age: nil, expires: nil, secure: false,
-                   http_only: false, same_site: nil)
-      parts = ["#{name}=#{value}"]
-      parts << "Path=#{path}" if path
-      parts << "Domain=#{domain}" if domain
-      parts << "Max-Age=#{Integer(max_age)}" if max_age
-      parts << "Expires=#{expires.respond_to?(:httpdate) ? expires.httpdate : expires}" if expires
-      parts << "Secure" if secure
-      parts << "HttpOnly" if http_only
-      parts << "SameSite=#{same_site}" if same_site
-      add_header("set-cookie", parts.join("; "))
+    # Add a `set-cookie` header (formatted by the core: `Max-Age`, `Domain`, `Path`,
+    # `Secure`, `HttpOnly`, `SameSite` in that order).
+    def set_cookie(name, value, max_age: nil, domain: nil, path: nil, secure: false, http_only: false,
+                   same_site: nil)
+      fields = { name: name.to_s, value: value.to_s, max_age: max_age&.then { |a| Integer(a) }, domain: domain,
+                 path: path, secure: secure, http_only: http_only, same_site: same_site&.to_s }
+      add_header("set-cookie", Native.cookie_header(JSON.generate(fields)))
     end
 
     # Headers given as a Hash (a value may be an Array) or `[name, value]` pairs.

@@ -133,6 +133,9 @@ module Spikard
       define_method(verb) { |path, **options| request(verb.upcase, path, **options) }
     end
 
+    # Stop the app's handler threads (`App#close`).
+    def close = @app.close
+
     # One request: `headers` (a Hash or pairs), `query` (a Hash), `json` (a value sent as
     # JSON) or `body` (a String).
     def request(method, path, headers: nil, query: nil, json: nil, body: nil)
