@@ -157,6 +157,14 @@ impl From<Resolved> for Provided {
 /// Creates a dependency from the dependencies it depends on and the request.
 pub trait DependencyFactory: Send + Sync + 'static {
     fn create(&self, dependencies: &Dependencies, request: &RequestData) -> BoxFuture<Result<Provided, SpikardError>>;
+
+    /// Whether the factory may run at the same time as the others of its batch (the
+    /// default). A batch holding one that may not (a binding's sync function) creates its
+    /// values one after the other, in declaration order, each started once the previous
+    /// one is done: what a sync function's caller expects.
+    fn concurrent(&self) -> bool {
+        true
+    }
 }
 
 /// How long a created dependency lives (see the module docs).

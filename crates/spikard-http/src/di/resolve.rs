@@ -1,7 +1,7 @@
 //! Per-request resolution of a route's compiled plan.
 
 use std::panic::AssertUnwindSafe;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use futures_util::future::join_all;
 use futures_util::FutureExt;
@@ -151,15 +151,24 @@ pub async fn resolve(
                 .iter()
                 .filter_map(|&j| slots[j].clone().map(|v| (plan.instances[j].name.clone(), v)))
                 .collect();
-            pending.push((i, start(factory.as_ref(), &Dependencies::from_entries(inputs), request)));
+            pending.push((i, Arc::clone(factory), Dependencies::from_entries(inputs)));
         }
-        let (indices, futures): (Vec<usize>, Vec<_>) = pending.into_iter().unzip();
-        let results = if futures.len() == 1 {
-            let mut futures = futures;
-            vec![futures.remove(0).await]
+        let in_order = pending.len() > 1 && pending.iter().any(|(_, f, _)| !f.concurrent());
+        let mut indices = Vec::with_capacity(pending.len());
+        let mut results = Vec::with_capacity(pending.len());
+        if in_order {
+            for (i, factory, inputs) in pending {
+                indices.push(i);
+                results.push(start(factory.as_ref(), &inputs, request).await);
+            }
         } else {
-            join_all(futures).await
-        };
+            let mut futures = Vec::with_capacity(pending.len());
+            for (i, factory, inputs) in &pending {
+                indices.push(*i);
+                futures.push(start(factory.as_ref(), inputs, request));
+            }
+            results = join_all(futures).await;
+        }
         let mut failure = None;
         for (i, result) in indices.into_iter().zip(results) {
             match result {
@@ -246,6 +255,53 @@ pub(crate) mod tests {
 
     fn req() -> RequestData {
         RequestData::new(Method::GET, "/".into(), HeaderMap::new())
+    }
+
+    /// A factory that logs its start and, after yielding to the runtime, its end.
+    struct Logged {
+        name: &'static str,
+        log: Arc<std::sync::Mutex<Vec<String>>>,
+        concurrent: bool,
+    }
+
+    impl DependencyFactory for Logged {
+        fn concurrent(&self) -> bool {
+            self.concurrent
+        }
+
+        fn create(&self, _d: &Dependencies, _r: &RequestData) -> BoxFuture<Result<Provided, SpikardError>> {
+            let (name, log) = (self.name, Arc::clone(&self.log));
+            log.lock().unwrap().push(format!("start {name}"));
+            Box::pin(async move {
+                tokio::task::yield_now().await;
+                log.lock().unwrap().push(format!("end {name}"));
+                Ok(Resolved::json(json!(name)).into())
+            })
+        }
+    }
+
+    /// Independent factories of one batch start together, unless one of them is sync: then
+    /// each starts once the previous one is done, in declaration order.
+    #[tokio::test]
+    async fn sync_factories_of_a_batch_run_in_order() {
+        for (concurrent, expected) in [
+            (true, ["start a", "start b", "end a", "end b"]),
+            (false, ["start a", "end a", "start b", "end b"]),
+        ] {
+            let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+            let mut app = DependencyRegistry::default();
+            for name in ["a", "b"] {
+                let f = Logged {
+                    name,
+                    log: Arc::clone(&log),
+                    concurrent,
+                };
+                app.insert(name, Dependency::factory(Arc::new(f)));
+            }
+            let plan = Plan::compile(&app, &RouteDependencies::needing(["a", "b"]), std::iter::empty()).unwrap();
+            resolve(&plan, &req(), &mut Cleanups::default()).await.unwrap();
+            assert_eq!(*log.lock().unwrap(), expected, "concurrent: {concurrent}");
+        }
     }
 
     #[tokio::test]

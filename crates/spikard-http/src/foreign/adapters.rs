@@ -222,6 +222,7 @@ pub struct ForeignFactory {
     function: Arc<dyn ForeignFn>,
     plan: ArgPlan,
     name: Arc<str>,
+    is_async: bool,
 }
 
 impl ForeignFactory {
@@ -230,11 +231,24 @@ impl ForeignFactory {
             function,
             plan,
             name: name.into(),
+            is_async: true,
         }
+    }
+
+    /// A factory declared sync (`is_async: false`): created in order with the others of its
+    /// batch ([`DependencyFactory::concurrent`]).
+    #[must_use]
+    pub fn sync(mut self, sync: bool) -> Self {
+        self.is_async = !sync;
+        self
     }
 }
 
 impl DependencyFactory for ForeignFactory {
+    fn concurrent(&self) -> bool {
+        self.is_async
+    }
+
     fn create(&self, deps: &Dependencies, request: &RequestData) -> BoxFuture<Result<Provided, SpikardError>> {
         let shared = self.plan.takes_request().then(|| Arc::new(request.clone()));
         let args = self.plan.values(request, shared.as_ref(), Some(deps));

@@ -193,10 +193,12 @@ fn dependency<B: Binding>(
     };
     let (f, plan, name) = function(binding, objects, what, &fdecl, role)?;
     let depends_on = plan.dependencies();
-    Ok(Dependency::factory(Arc::new(ForeignFactory::new(f, plan, name)))
-        .depends_on(depends_on)
-        .with_lifetime(decl.lifetime)
-        .with_inputs(inputs))
+    Ok(
+        Dependency::factory(Arc::new(ForeignFactory::new(f, plan, name).sync(!decl.is_async)))
+            .depends_on(depends_on)
+            .with_lifetime(decl.lifetime)
+            .with_inputs(inputs),
+    )
 }
 
 impl ForeignApp {
