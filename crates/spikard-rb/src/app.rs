@@ -250,6 +250,28 @@ impl NativeApp {
         Ok(())
     }
 
+    /// Settle call `id` with a JSON value written natively ([`crate::json`]); `false` (and
+    /// nothing settled) when the value holds other objects: the package then uses
+    /// `JSON.generate`.
+    pub fn settle_value(
+        ruby: &Ruby,
+        rb_self: &Self,
+        id: u32,
+        value: RValue,
+        fx: Option<RArray>,
+    ) -> Result<bool, Error> {
+        let Some(json) = crate::json::to_json(ruby, value) else {
+            return Ok(false);
+        };
+        let fx = effects(fx)?;
+        if let Some(w) = rb_self.dispatcher.take_waiting(id) {
+            rb_self.start_tasks(&w, fx.as_ref());
+            let result = from_json(w.expect, Bytes::from(json)).and_then(|r| outcome(r, fx.as_ref()));
+            w.settle.settle(result);
+        }
+        Ok(true)
+    }
+
     /// Settle call `id` with a response Ruby built: status, header pairs, the body's kind,
     /// the body (JSON text, text or bytes), the enumerator's handle of a stream, the
     /// keep-alive of an event stream.

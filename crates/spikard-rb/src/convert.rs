@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, StatusCode};
+use magnus::rb_sys::FromRawValue;
 use magnus::value::ReprValue;
 use magnus::{IntoValue, RArray, RHash, RString, Ruby, Value as RValue};
 use serde_json::{Map, Value};
@@ -51,10 +52,22 @@ pub fn hash(ruby: &Ruby, map: &Map<String, Value>, symbols: bool) -> RHash {
         let value = to_ruby(ruby, v);
         let _ = match symbols {
             true => out.aset(ruby.to_symbol(k), value),
-            false => out.aset(ruby.str_new(k), value),
+            false => out.aset(key(ruby, k), value),
         };
     }
     out
+}
+
+/// A Hash key: Ruby's interned (frozen, deduplicated) String, so a key seen before costs no
+/// allocation and the Hash does not copy it.
+fn key(_ruby: &Ruby, k: &str) -> RValue {
+    let len = std::os::raw::c_long::try_from(k.len()).unwrap_or(std::os::raw::c_long::MAX);
+    // SAFETY: the GVL is held (a `&Ruby` exists); the bytes are valid UTF-8 for the call,
+    // and Ruby copies them into the interned String it returns.
+    unsafe {
+        let raw = rb_sys::rb_enc_interned_str(k.as_ptr().cast(), len, rb_sys::rb_utf8_encoding());
+        RValue::from_raw(raw)
+    }
 }
 
 /// Bytes as a binary String.

@@ -17,11 +17,18 @@
 //!
 //! `docs/bindings.md` describes the shape every binding shares.
 
+/// Rust's allocations in the extension (requests cross from the server's thread to Ruby's
+/// and are freed there) use mimalloc, as in the Node binding: glibc's malloc contends on
+/// frees from another thread.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod app;
 pub mod call;
 pub mod convert;
 pub mod errors;
 pub mod gvl;
+pub mod json;
 pub mod pool;
 pub mod request;
 pub mod testing;
@@ -58,6 +65,7 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     c.define_method("stop_threads", method!(NativeApp::stop_threads, 0))?;
     c.define_method("open_threads", method!(NativeApp::open_threads, 0))?;
     c.define_method("settle_json", method!(NativeApp::settle_json, 3))?;
+    c.define_method("settle_value", method!(NativeApp::settle_value, 3))?;
     c.define_method("settle_response", method!(NativeApp::settle_response, 8))?;
     c.define_method("settle_chunk", method!(NativeApp::settle_chunk, 2))?;
     c.define_method("settle_event", method!(NativeApp::settle_event, 2))?;

@@ -113,3 +113,34 @@ class AppTest < Minitest::Test
     assert_raises(Spikard::RouteError) { @app.get("/a/{id}") { nil } }
   end
 end
+
+# Results are written as JSON natively for the core types, through `to_json` otherwise.
+class JsonResultTest < Minitest::Test
+  Point = Struct.new(:x, :y) do
+    def to_json(*args) = { "x" => x, "y" => y }.to_json(*args)
+  end
+
+  def test_values_round_trip_exactly
+    value = { "text" => "héllo \"q\" \u0001", sym: :ok, 1 => [1, -2, 2**70, 0.1, 1e20, true, false, nil],
+              "nested" => { "a" => [{ "b" => [] }, {}] } }
+    app = Spikard::App.new
+    app.get("/") { value }
+    app.get("/point") { { "p" => Point.new(1, 2), "at" => "now" } }
+    client = Spikard::TestClient.new(app)
+    expected = { "text" => "héllo \"q\" \u0001", "sym" => "ok", "1" => [1, -2, 2**70, 0.1, 1e20, true, false, nil],
+                 "nested" => { "a" => [{ "b" => [] }, {}] } }
+    assert_equal expected, client.get("/").json
+    assert_equal({ "p" => { "x" => 1, "y" => 2 }, "at" => "now" }, client.get("/point").json)
+  ensure
+    client&.close
+  end
+
+  def test_a_value_json_cannot_hold_is_a_500_problem
+    app = Spikard::App.new
+    app.get("/nan") { { "v" => Float::NAN } }
+    client = Spikard::TestClient.new(app)
+    assert_equal 500, client.get("/nan").status
+  ensure
+    client&.close
+  end
+end

@@ -226,7 +226,9 @@ module Spikard
         pairs = []
         kind, body = Spikard.body_of(value, pairs)
         @native.settle_response(id, 200, pairs, kind, body, nil, nil, fx)
-      else @native.settle_json(id, JSON.generate(value), fx)
+      else
+        # Core types are written natively; anything else through its `to_json`.
+        @native.settle_value(id, value, fx) || @native.settle_json(id, JSON.generate(value), fx)
       end
     end
 
