@@ -9,21 +9,19 @@ use napi::{Env, Status};
 use serde_json::Value;
 use spikard_core::config::ServerConfig;
 use spikard_core::SpikardError;
-use spikard_http::foreign::{
-    decl, Call, Expect, FnGenerator, ForeignApp, ForeignFn, ForeignWebSocket, Input, Outcome, Returned, RouteDecl,
-};
+use spikard_http::foreign::{decl, FnGenerator, ForeignApp, ForeignWebSocket, Outcome, Returned, RouteDecl};
 use spikard_http::testing::{header_list, TestClient, TestRequest, TestResponse};
 use spikard_http::Pipeline;
 use spikard_http::RouteSpec;
 use tokio::sync::oneshot;
 
-use crate::call::{resolved, JsFn, JsValue, NodeBinding, ObjectRef, RUN_TASK};
-use crate::convert;
-use crate::convert::{from_init, from_json, from_thrown, outcome, Effects, ResponseInit};
+use crate::call::{JsFn, JsValue, NodeBinding, ObjectRef, RUN_TASK};
+use crate::convert::{from_init, from_thrown, outcome, Effects, ResponseInit};
 use crate::dispatch::Waiting;
 use crate::dispatch::{Dispatcher, JsCall};
 use crate::testing::{NativeStream, NativeWebSocket};
 use crate::websocket::{outgoing, Connections, JsSessions};
+use spikard_http::foreign::described;
 
 /// The default of every config struct, by struct name (the package's drift test).
 #[napi_derive::napi]
@@ -133,7 +131,8 @@ impl NativeApp {
     pub fn settle_json(&self, id: u32, json: String, effects: Option<Effects>) {
         if let Some(w) = self.dispatcher.take(id) {
             self.start_tasks(&w, effects.as_ref());
-            let result = from_json(w.expect, json).and_then(|r| outcome(r, effects.as_ref()));
+            let result =
+                described::from_json(w.expect, bytes::Bytes::from(json)).and_then(|r| outcome(r, effects.as_ref()));
             w.settle.settle(result);
         }
     }
@@ -143,7 +142,7 @@ impl NativeApp {
     pub fn settle_chunk(&self, id: u32, chunk: Option<Buffer>) {
         if let Some(w) = self.dispatcher.take(id) {
             let bytes = chunk.map(|b| bytes::Bytes::copy_from_slice(&b));
-            w.settle.settle(Ok(Outcome::new(convert::chunk(bytes))));
+            w.settle.settle(Ok(Outcome::new(described::chunk(bytes))));
         }
     }
 
@@ -151,7 +150,8 @@ impl NativeApp {
     #[napi]
     pub fn settle_event(&self, id: u32, json: Option<String>) {
         if let Some(w) = self.dispatcher.take(id) {
-            w.settle.settle(convert::event(json).map(Outcome::new));
+            w.settle
+                .settle(described::event(json.as_deref().map(str::as_bytes)).map(Outcome::new));
         }
     }
 
@@ -278,7 +278,7 @@ impl NativeApp {
     #[napi]
     pub fn settle_dependency(&self, id: u32, handle: u32, json_type: Option<String>, generator: Option<u32>) {
         if let Some(w) = self.dispatcher.take(id) {
-            let value = resolved(JsValue::new(handle, Some(&self.dispatcher)), json_type.as_deref());
+            let value = JsValue::new(handle, Some(&self.dispatcher)).resolved(json_type.as_deref());
             let returned = match generator {
                 Some(g) => {
                     let generator = JsValue::new(g, Some(&self.dispatcher));
@@ -384,24 +384,9 @@ impl NativeApp {
     fn start_tasks(&self, w: &Waiting, effects: Option<&Effects>) {
         let tasks = effects.and_then(|e| e.tasks.as_deref()).unwrap_or_default();
         for &task in tasks {
-            let run = JsFn::bound(
-                &self.dispatcher,
-                RUN_TASK,
-                JsValue::new(task, Some(&self.dispatcher)),
-                "background task",
-            );
-            let (Some(runner), Some(runtime)) = (&w.background, &w.runtime) else {
-                tracing::warn!(handler = %w.name, "background task dropped: the call has no background runner");
-                continue;
-            };
-            let _entered = runtime.enter();
-            runner.spawn(async move {
-                let call = Call {
-                    input: Input::Args(Vec::new()),
-                    expect: Expect::Unit,
-                };
-                run.call(call).await.map(|_| ()).map_err(|e| e.error)
-            });
+            let value = JsValue::new(task, Some(&self.dispatcher));
+            let run = Arc::new(JsFn::bound(&self.dispatcher, RUN_TASK, value, "background task"));
+            described::spawn_task(w.background.as_ref(), w.runtime.as_ref(), run, &w.name);
         }
     }
 

@@ -2,17 +2,19 @@
 //! its index in the package's function table; calling it queues the call on the
 //! [`Dispatcher`] with its arguments as plain values.
 
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use serde_json::Value;
 use spikard_core::SpikardError;
 use spikard_http::di::{Failure, Resolved};
-use spikard_http::foreign::{Arg, Binding, Call, Completion, ForeignFn, FunctionInfo, Input};
+use spikard_http::foreign::{Arg, Binding, Call, Completion, ForeignFn, FunctionInfo, Handle, Input};
 use spikard_http::WsMessage;
 
-use crate::convert::{hook_request, request_object, response_object};
+use spikard_http::foreign::described::{hook_request, response_view};
+
+use crate::convert::request_object;
 use crate::dispatch::{Dispatcher, RESUME};
 pub use crate::dispatch::{CLOSE, NEXT_CHUNK, NEXT_EVENT, RUN_TASK};
 
@@ -42,7 +44,7 @@ impl JsFn {
             func,
             name: name.into(),
             dispatcher: Arc::clone(dispatcher),
-            prefix: vec![value.arg()],
+            prefix: vec![handle_arg(&value)],
             _held: Some(value),
         }
     }
@@ -59,57 +61,13 @@ impl JsFn {
     }
 }
 
-/// A JavaScript value the core holds (a dependency): its handle in the package's value
-/// table, released there when the last holder drops it.
-pub struct JsValue {
-    handle: u32,
-    /// `None`: registered with the app, kept as long as it.
-    dispatcher: Option<Weak<Dispatcher>>,
-}
+/// A JavaScript value the core holds (a dependency, a generator, an iterator): its handle
+/// in the package's value table, released there when the last holder drops it.
+pub type JsValue = Handle;
 
-impl JsValue {
-    pub fn new(handle: u32, dispatcher: Option<&Arc<Dispatcher>>) -> Self {
-        Self {
-            handle,
-            dispatcher: dispatcher.map(Arc::downgrade),
-        }
-    }
-
-    /// The same handle, not released by this holder (another one releases it).
-    pub fn alias(&self) -> Self {
-        Self {
-            handle: self.handle,
-            dispatcher: None,
-        }
-    }
-
-    /// As an argument: `{"h": handle}`.
-    fn arg(&self) -> Value {
-        serde_json::json!({ "h": self.handle })
-    }
-}
-
-impl Drop for JsValue {
-    fn drop(&mut self) {
-        if let Some(d) = self.dispatcher.as_ref().and_then(Weak::upgrade) {
-            d.release(self.handle);
-        }
-    }
-}
-
-/// A JavaScript value as a resolved dependency, labelled with the JSON type it stands for.
-pub fn resolved(value: JsValue, json_type: Option<&str>) -> Resolved {
-    let r = Resolved::new(value);
-    match json_type.and_then(static_type) {
-        Some(t) => r.with_type_name(t),
-        None => r,
-    }
-}
-
-fn static_type(name: &str) -> Option<&'static str> {
-    ["null", "boolean", "integer", "number", "string", "array", "object"]
-        .into_iter()
-        .find(|t| *t == name)
+/// A held value as an argument: `{"h": handle}`.
+fn handle_arg(value: &JsValue) -> Value {
+    serde_json::json!({ "h": value.id })
 }
 
 /// An object the package registers with a declaration: a function's index, or a value's
@@ -128,7 +86,7 @@ impl ForeignFn for JsFn {
                 values.extend(args.iter().map(arg_value));
                 (values, None)
             }
-            Input::Response { response, request } => match response_object(&response) {
+            Input::Response { response, request } => match response_view(&response, "bodyKind") {
                 Ok(view) => (vec![view, request.map_or(Value::Null, hook_request)], Some(response)),
                 Err(e) => {
                     let err = SpikardError::Internal(format!("{}: {e}", self.name));
@@ -147,7 +105,7 @@ fn arg_value(arg: &Arg<'_>) -> Value {
         Arg::Json(v) => (*v).clone(),
         Arg::Request(data) => request_object(data),
         Arg::Dependency(r) => match (r.downcast::<JsValue>(), r.as_json()) {
-            (Some(v), _) => v.arg(),
+            (Some(v), _) => handle_arg(&v),
             (None, Some(json)) => serde_json::json!({ "v": json }),
             (None, None) => serde_json::json!({ "v": null }),
         },
@@ -173,7 +131,7 @@ fn failure_value(failure: &Failure) -> Value {
     match failure {
         Failure::Cancelled => serde_json::json!({ "cancelled": true }),
         Failure::Raised(exception) => match exception.clone().downcast::<JsValue>() {
-            Ok(v) => serde_json::json!({ "raised": v.arg() }),
+            Ok(v) => serde_json::json!({ "raised": handle_arg(&v) }),
             Err(_) => serde_json::json!({ "status": 500, "detail": "the handler failed" }),
         },
         Failure::Error(e) => serde_json::json!({ "status": e.status(), "detail": e.to_string(), "code": e.code() }),
@@ -203,6 +161,6 @@ impl Binding for NodeBinding {
     }
 
     fn value(&self, value: &ObjectRef) -> Resolved {
-        resolved(JsValue::new(value.id, None), value.json_type.as_deref())
+        JsValue::new::<Dispatcher>(value.id, None).resolved(value.json_type.as_deref())
     }
 }

@@ -160,7 +160,15 @@ impl Dispatcher {
     pub fn release(&self, handle: u32) {
         lock(&self.released).push(handle);
     }
+}
 
+impl spikard_http::foreign::Releases for Dispatcher {
+    fn release(&self, handle: u32) {
+        Dispatcher::release(self, handle);
+    }
+}
+
+impl Dispatcher {
     /// Queue a call of `func` and wait for JavaScript to settle it; dropping the completion
     /// forgets it (its settlement is ignored).
     pub fn submit(

@@ -3,48 +3,16 @@
 //! and the route's `message_schema` are checked by the core first). The package's socket
 //! object sends and closes through [`Connections`], from the JavaScript thread.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use serde_json::{json, Value};
+pub use spikard_http::foreign::Connections;
 use spikard_http::foreign::{FnSession, ForeignConnection, ForeignError, ForeignFn, ForeignSession, ForeignSessions};
 use spikard_http::{BoxFuture, WsConnection, WsMessage};
 
 use crate::call::JsFn;
 use crate::convert::request_object;
 use crate::dispatch::Dispatcher;
-
-/// The open connections of an app, by id.
-#[derive(Default)]
-pub struct Connections {
-    next: AtomicU32,
-    open: Mutex<HashMap<u32, ForeignConnection>>,
-}
-
-impl Connections {
-    fn add(&self, conn: ForeignConnection) -> u32 {
-        let id = self.next.fetch_add(1, Ordering::Relaxed) + 1;
-        self.open
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(id, conn);
-        id
-    }
-
-    pub fn get(&self, id: u32) -> Option<ForeignConnection> {
-        self.open
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&id)
-            .cloned()
-    }
-
-    /// Forget a connection (its `close` handler ran).
-    pub fn remove(&self, id: u32) {
-        self.open.lock().unwrap_or_else(PoisonError::into_inner).remove(&id);
-    }
-}
 
 /// A WebSocket route's JavaScript side: the indexes of its `open`, `message` and `close`
 /// handlers.

@@ -13,18 +13,17 @@ use magnus::{
 use serde_json::Value;
 use spikard_core::config::ServerConfig;
 use spikard_core::SpikardError;
-use spikard_http::foreign::{
-    decl, Call, Expect, FnGenerator, ForeignApp, ForeignFn, ForeignWebSocket, Input, Outcome, Returned, RouteDecl,
-};
+use spikard_http::foreign::{decl, FnGenerator, ForeignApp, ForeignWebSocket, Outcome, Returned, RouteDecl};
 use spikard_http::{Pipeline, RouteSpec, WsMessage};
 
-use crate::call::{resolved, ObjectRef, RbBinding, RbFn, RbValue};
-use crate::convert::{self, binary, from_init, from_json, from_raised, outcome, to_ruby, Effects, ResponseInit};
+use crate::call::{ObjectRef, RbBinding, RbFn, RbValue};
+use crate::convert::{self, binary, to_ruby};
 use crate::errors::{rb_error, server_error};
 use crate::gvl::blocking;
 use crate::pool::{lock, Dispatcher, Owned, Queued, Waiting, RUN_TASK};
 use crate::request::{file_hash, NativeRequest};
 use crate::websocket::{Connections, RbSessions};
+use spikard_http::foreign::described;
 
 /// Passed for an argument the request lacks: the function's own default applies.
 pub static ABSENT: Lazy<RValue> = Lazy::new(|ruby| {
@@ -71,6 +70,22 @@ fn objects(objects: RArray) -> Result<Vec<ObjectRef>, Error> {
             Ok(ObjectRef { id, json_type })
         })
         .collect()
+}
+
+/// What a call did to the request object it was given (`req.state`, `req.reply_header`,
+/// `req.add_task`).
+#[derive(Default)]
+struct Effects {
+    /// The state as JSON text, when the call may have changed it.
+    state: Option<Bytes>,
+    headers: Vec<(String, String)>,
+    /// Handles of background tasks to run.
+    tasks: Vec<u32>,
+}
+
+fn outcome(returned: Returned, fx: Option<&Effects>) -> Result<Outcome, spikard_http::foreign::ForeignError> {
+    let fx_state = fx.and_then(|f| f.state.as_deref());
+    described::outcome(returned, fx_state, fx.map(|f| f.headers.as_slice()).unwrap_or_default())
 }
 
 /// The effects Ruby passes with a result: `nil` or `[state_json, header_pairs, task_handles]`.
@@ -244,7 +259,7 @@ impl NativeApp {
         let fx = effects(fx)?;
         if let Some(w) = self.dispatcher.take_waiting(id) {
             self.start_tasks(&w, fx.as_ref());
-            let result = from_json(w.expect, bytes_of(json)).and_then(|r| outcome(r, fx.as_ref()));
+            let result = described::from_json(w.expect, bytes_of(json)).and_then(|r| outcome(r, fx.as_ref()));
             w.settle.settle(result);
         }
         Ok(())
@@ -266,7 +281,7 @@ impl NativeApp {
         let fx = effects(fx)?;
         if let Some(w) = rb_self.dispatcher.take_waiting(id) {
             rb_self.start_tasks(&w, fx.as_ref());
-            let result = from_json(w.expect, Bytes::from(json)).and_then(|r| outcome(r, fx.as_ref()));
+            let result = described::from_json(w.expect, Bytes::from(json)).and_then(|r| outcome(r, fx.as_ref()));
             w.settle.settle(result);
         }
         Ok(true)
@@ -288,19 +303,14 @@ impl NativeApp {
         fx: Option<RArray>,
     ) -> Result<(), Error> {
         let fx = effects(fx)?;
-        let init = ResponseInit {
-            status,
-            headers,
-            kind,
-            body: body.map(bytes_of),
-            stream,
-            keep_alive,
-        };
+        let body = body.map(bytes_of);
         if let Some(w) = self.dispatcher.take_waiting(id) {
             self.start_tasks(&w, fx.as_ref());
             // A stream's timers (SSE keep-alive) belong to the runtime the call came from.
             let _entered = w.runtime.as_ref().map(tokio::runtime::Handle::enter);
-            let result = from_init(init, w.shown, &self.dispatcher).and_then(|r| outcome(r, fx.as_ref()));
+            let result = convert::body(&kind, body, stream, keep_alive, &self.dispatcher)
+                .and_then(|b| described::response(status, &headers, b, w.shown))
+                .and_then(|r| outcome(r, fx.as_ref()));
             w.settle.settle(result);
         } else if let Some(h) = stream {
             self.dispatcher.release(h);
@@ -311,14 +321,15 @@ impl NativeApp {
     /// Settle a streamed body's `next` call: the chunk, or `nil` at the end.
     pub fn settle_chunk(&self, id: u32, chunk: Option<RString>) {
         if let Some(w) = self.dispatcher.take_waiting(id) {
-            w.settle.settle(Ok(Outcome::new(convert::chunk(chunk.map(bytes_of)))));
+            w.settle.settle(Ok(Outcome::new(described::chunk(chunk.map(bytes_of)))));
         }
     }
 
     /// Settle an event stream's `next` call: the event as JSON text, or `nil` at the end.
     pub fn settle_event(&self, id: u32, json: Option<RString>) {
         if let Some(w) = self.dispatcher.take_waiting(id) {
-            w.settle.settle(convert::event(json.map(bytes_of)).map(Outcome::new));
+            w.settle
+                .settle(described::event(json.map(bytes_of).as_deref()).map(Outcome::new));
         }
     }
 
@@ -332,7 +343,7 @@ impl NativeApp {
             }
             return;
         };
-        let value = resolved(RbValue::new(handle, Some(&self.dispatcher)), json_type.as_deref());
+        let value = RbValue::new(handle, Some(&self.dispatcher)).resolved(json_type.as_deref());
         let returned = match generator {
             Some(g) => {
                 let generator = RbValue::new(g, Some(&self.dispatcher));
@@ -356,7 +367,7 @@ impl NativeApp {
         let described = read_json(ruby, "exception", &described)?;
         match rb_self.dispatcher.take_waiting(id) {
             Some(w) => {
-                let mut err = from_raised(&w.name, &described);
+                let mut err = described::from_raised(&w.name, &described);
                 if let Some(handle) = exception {
                     err.exception = Some(Arc::new(RbValue::new(handle, Some(&rb_self.dispatcher))));
                 }
@@ -374,24 +385,9 @@ impl NativeApp {
     /// Start the background tasks a call added (`req.add_task`) on its request's runner.
     fn start_tasks(&self, w: &Waiting, fx: Option<&Effects>) {
         for &task in fx.map(|f| f.tasks.as_slice()).unwrap_or_default() {
-            let run = RbFn::bound(
-                &self.dispatcher,
-                RUN_TASK,
-                RbValue::new(task, Some(&self.dispatcher)),
-                "background task",
-            );
-            let (Some(runner), Some(runtime)) = (&w.background, &w.runtime) else {
-                tracing::warn!(handler = %w.name, "background task dropped: the call has no background runner");
-                continue;
-            };
-            let _entered = runtime.enter();
-            runner.spawn(async move {
-                let call = Call {
-                    input: Input::Args(Vec::new()),
-                    expect: Expect::Unit,
-                };
-                run.call(call).await.map(|_| ()).map_err(|e| e.error)
-            });
+            let value = RbValue::new(task, Some(&self.dispatcher));
+            let run = Arc::new(RbFn::bound(&self.dispatcher, RUN_TASK, value, "background task"));
+            described::spawn_task(w.background.as_ref(), w.runtime.as_ref(), run, &w.name);
         }
     }
 

@@ -2,15 +2,15 @@
 //! index in the package's function table; calling it queues the call on the
 //! [`Dispatcher`] with its arguments as owned values.
 
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 
 use serde_json::{json, Value};
 use spikard_core::SpikardError;
 use spikard_http::di::{Failure, Resolved};
-use spikard_http::foreign::{Arg, Binding, Call, Completion, ForeignFn, FunctionInfo, Input};
+use spikard_http::foreign::{Arg, Binding, Call, Completion, ForeignFn, FunctionInfo, Handle, Input};
 
-use crate::convert::{hook_request, response_view};
 use crate::pool::{Dispatcher, Owned, RESUME};
+use spikard_http::foreign::described::{hook_request, response_view};
 
 /// A registered Ruby function, or a special function bound to a value (a generator's
 /// resumption, an iterator's `next`): `prefix` comes before the call's own arguments.
@@ -43,7 +43,7 @@ impl RbFn {
     /// background task's run).
     pub fn bound(dispatcher: &Arc<Dispatcher>, func: u32, value: RbValue, name: &str) -> Self {
         Self {
-            prefix: vec![Owned::Json(Value::from(value.handle))],
+            prefix: vec![Owned::Json(Value::from(value.id))],
             _held: Some(value),
             ..Self::new(dispatcher, func, name)
         }
@@ -55,48 +55,8 @@ impl RbFn {
     }
 }
 
-/// A Ruby value the core holds: its handle in the package's value table, released there
-/// when the last holder drops it.
-pub struct RbValue {
-    pub handle: u32,
-    /// `None`: registered with the app, kept as long as it.
-    dispatcher: Option<Weak<Dispatcher>>,
-}
-
-impl RbValue {
-    pub fn new(handle: u32, dispatcher: Option<&Arc<Dispatcher>>) -> Self {
-        Self {
-            handle,
-            dispatcher: dispatcher.map(Arc::downgrade),
-        }
-    }
-
-    /// The same handle, not released by this holder (another one releases it).
-    pub fn alias(&self) -> Self {
-        Self {
-            handle: self.handle,
-            dispatcher: None,
-        }
-    }
-}
-
-impl Drop for RbValue {
-    fn drop(&mut self) {
-        if let Some(d) = self.dispatcher.as_ref().and_then(Weak::upgrade) {
-            d.release(self.handle);
-        }
-    }
-}
-
-/// A Ruby value as a resolved dependency, labelled with the JSON type it stands for.
-pub fn resolved(value: RbValue, json_type: Option<&str>) -> Resolved {
-    let r = Resolved::new(value);
-    let known = ["null", "boolean", "integer", "number", "string", "array", "object"];
-    match json_type.and_then(|t| known.into_iter().find(|k| *k == t)) {
-        Some(t) => r.with_type_name(t),
-        None => r,
-    }
-}
+/// A Ruby value the core holds: its handle in the dispatcher's value table.
+pub type RbValue = Handle;
 
 impl ForeignFn for RbFn {
     fn call(&self, call: Call<'_>) -> Completion {
@@ -106,7 +66,7 @@ impl ForeignFn for RbFn {
                 args.extend(given.iter().map(owned));
                 None
             }
-            Input::Response { response, request } => match response_view(&response) {
+            Input::Response { response, request } => match response_view(&response, "body_kind") {
                 Ok(view) => {
                     args.push(Owned::Shown(view));
                     args.push(Owned::Shown(request.map_or(Value::Null, hook_request)));
@@ -131,7 +91,7 @@ fn owned(arg: &Arg<'_>) -> Owned {
         Arg::Json(v) => Owned::Json((*v).clone()),
         Arg::Request(data) => Owned::Request(Arc::clone(data)),
         Arg::Dependency(r) => match (r.downcast::<RbValue>(), r.as_json()) {
-            (Some(v), _) => Owned::Handle(v.handle),
+            (Some(v), _) => Owned::Handle(v.id),
             (None, Some(json)) => Owned::Json(json.clone()),
             (None, None) => Owned::Json(Value::Null),
         },
@@ -148,7 +108,7 @@ fn failure_arg(failure: &Failure) -> Owned {
     match failure {
         Failure::Cancelled => Owned::Json(json!({ "cancelled": true })),
         Failure::Raised(exception) => match exception.clone().downcast::<RbValue>() {
-            Ok(v) => Owned::Handle(v.handle),
+            Ok(v) => Owned::Handle(v.id),
             Err(_) => Owned::Json(json!({ "status": 500, "detail": "the handler failed" })),
         },
         Failure::Error(e) => Owned::Json(json!({ "status": e.status(), "detail": e.to_string(), "code": e.code() })),
@@ -179,6 +139,6 @@ impl Binding for RbBinding {
     }
 
     fn value(&self, value: &ObjectRef) -> Resolved {
-        resolved(RbValue::new(value.id, None), value.json_type.as_deref())
+        RbValue::new::<Dispatcher>(value.id, None).resolved(value.json_type.as_deref())
     }
 }

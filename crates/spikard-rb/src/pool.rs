@@ -223,7 +223,15 @@ impl Dispatcher {
     pub fn release(&self, handle: u32) {
         lock(&self.released).push(handle);
     }
+}
 
+impl spikard_http::foreign::Releases for Dispatcher {
+    fn release(&self, handle: u32) {
+        Dispatcher::release(self, handle);
+    }
+}
+
+impl Dispatcher {
     /// Wait (the GVL released) for calls and take them in order, at most `max`. Empty when Ruby interrupted the
     /// wait; `None` once the dispatcher is closed. Called with the GVL held (it releases it
     /// while waiting and drops the released values once it holds it again).

@@ -3,11 +3,10 @@
 //! (sizes, UTF-8 and the route's `message_schema` are checked by the core first). The
 //! package's socket object sends and closes through [`Connections`].
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use serde_json::Value;
+pub use spikard_http::foreign::Connections;
 use spikard_http::foreign::{FnSession, ForeignConnection, ForeignError, ForeignFn, ForeignSession, ForeignSessions};
 use spikard_http::{BoxFuture, WsConnection};
 
@@ -15,31 +14,7 @@ use magnus::{Error, RString, Ruby};
 use spikard_http::WsMessage;
 
 use crate::call::RbFn;
-use crate::pool::{lock, Dispatcher, Owned};
-
-/// The open connections of an app, by id.
-#[derive(Default)]
-pub struct Connections {
-    next: AtomicU32,
-    open: Mutex<HashMap<u32, ForeignConnection>>,
-}
-
-impl Connections {
-    fn add(&self, conn: ForeignConnection) -> u32 {
-        let id = self.next.fetch_add(1, Ordering::Relaxed) + 1;
-        lock(&self.open).insert(id, conn);
-        id
-    }
-
-    pub fn get(&self, id: u32) -> Option<ForeignConnection> {
-        lock(&self.open).get(&id).cloned()
-    }
-
-    /// Forget a connection (its `close` function ran).
-    pub fn remove(&self, id: u32) {
-        lock(&self.open).remove(&id);
-    }
-}
+use crate::pool::{Dispatcher, Owned};
 
 /// A WebSocket route's Ruby side: the indexes of its `open`, `message` and `close`
 /// functions.

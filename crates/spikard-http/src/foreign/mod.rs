@@ -17,6 +17,9 @@
 //! - [`websocket`]: a WebSocket route over foreign sessions ([`ForeignSessions`]).
 //! - [`response`]: what a response object sets besides its body ([`ResponseMeta`]), and a
 //!   response as response hooks see it.
+//! - [`described`]: results a binding describes as plain data (JSON text, a response
+//!   as status, header pairs and a body, an exception, a stream's next item) as the
+//!   core's values.
 //! - [`app`]: [`ForeignApp`], a binding's registry: declarations in, pipelines out;
 //!   a binding supplies a [`Binding`] to turn its objects into [`ForeignFn`]s.
 //!
@@ -27,6 +30,8 @@ pub mod app;
 pub mod args;
 pub mod call;
 pub mod decl;
+pub mod described;
+pub mod handle;
 pub mod items;
 pub mod request;
 pub mod response;
@@ -39,7 +44,8 @@ pub use call::{
     Arg, Call, Completion, Expect, FnGenerator, ForeignError, ForeignFn, ForeignGenerator, Input, Outcome, Returned,
 };
 pub use decl::{DependencyDecl, DependencyKind, FunctionDecl, HookDecl, HookPhase, RouteDecl};
+pub use handle::{Handle, Releases};
 pub use items::{event_from_json, ForeignItems};
 pub use request::RequestView;
 pub use response::{body_view, headers_view, BodyView, ResponseMeta};
-pub use websocket::{FnSession, ForeignConnection, ForeignSession, ForeignSessions, ForeignWebSocket};
+pub use websocket::{Connections, FnSession, ForeignConnection, ForeignSession, ForeignSessions, ForeignWebSocket};

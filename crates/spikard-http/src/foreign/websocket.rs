@@ -35,6 +35,42 @@ pub trait ForeignSessions: Send + Sync + 'static {
     fn open(&self, conn: WsConnection) -> BoxFuture<Result<Arc<dyn ForeignSession>, ForeignError>>;
 }
 
+/// The open connections of an app by id: a binding hands foreign code the id, and its
+/// socket object sends and closes through [`Connections::get`].
+#[derive(Default)]
+pub struct Connections {
+    next: std::sync::atomic::AtomicU32,
+    open: Mutex<HashMap<u32, ForeignConnection>>,
+}
+
+impl Connections {
+    /// Keep `conn`; its id (from 1).
+    pub fn add(&self, conn: ForeignConnection) -> u32 {
+        let id = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        self.open
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(id, conn);
+        id
+    }
+
+    pub fn get(&self, id: u32) -> Option<ForeignConnection> {
+        self.open
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&id)
+            .cloned()
+    }
+
+    /// Forget a connection (its session was told it closed).
+    pub fn remove(&self, id: u32) {
+        self.open
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&id);
+    }
+}
+
 /// A connection as foreign code holds it: each send or close is queued by a task on the
 /// server's runtime, so it can be called from any thread (the language's event loop), and
 /// `done` is told once the frame was queued (`None`) or why it was not.

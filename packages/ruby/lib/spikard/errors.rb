@@ -46,17 +46,17 @@ module Spikard
     end
   end
 
-  # An exception as the core reads it: an HTTPError's status and members, else its class,
-  # message and backtrace (logged, never sent).
+  # An exception as the core reads it: an HTTPError's status and members, else its class
+  # and message, and its backtrace (logged, never sent).
   def self.describe_error(error)
     if error.is_a?(HTTPError)
       extra = error.extra.empty? ? nil : error.extra.transform_keys(&:to_s)
       JSON.generate(status_code: error.status, detail: error.detail || "", headers: error.headers, extra: extra)
     else
-      JSON.generate(class: error.class.name.to_s, message: error.message.to_s,
-                    backtrace: (error.backtrace || []).first(20).join("\n"))
+      JSON.generate(message: "#{error.class.name}: #{error.message}",
+                    stack: (error.backtrace || []).first(20).join("\n"))
     end
   rescue StandardError
-    JSON.generate(class: "Exception", message: "", backtrace: "")
+    JSON.generate(message: "an exception", stack: "")
   end
 end
