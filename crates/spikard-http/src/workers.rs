@@ -53,6 +53,16 @@ pub fn serve_with(pipeline: Pipeline, workers: usize, on_park: Option<ParkHook>)
 
 /// Start `count` workers, forward SIGINT/SIGTERM to them and wait for them all.
 fn supervise(count: usize) -> std::io::Result<()> {
+    supervise_until(count, std::future::pending())
+}
+
+/// Supervise `count` workers as [`serve`] does, from a process that goes on running (a
+/// binding whose language keeps its own thread, as Node's): when `stop` completes the
+/// workers are sent SIGTERM (each drains) and waited for, as on a signal.
+pub fn supervise_until(count: usize, stop: impl std::future::Future<Output = ()>) -> std::io::Result<()> {
+    if count == 0 {
+        return Err(invalid("workers must be at least 1"));
+    }
     let mut argv = std::env::args_os();
     let program = argv
         .next()
@@ -75,10 +85,12 @@ fn supervise(count: usize) -> std::io::Result<()> {
             .into_iter()
             .map(|mut c| async move { (c.id(), c.wait().await) });
         let mut all = std::pin::pin!(futures_util::future::join_all(waits));
+        let mut stop = std::pin::pin!(futures_util::FutureExt::fuse(stop));
         let results = loop {
             tokio::select! {
                 results = &mut all => break results,
                 signal = next_signal() => forward(&pids, signal),
+                () = &mut stop => forward(&pids, 15),
             }
         };
         for (pid, status) in results {

@@ -318,12 +318,22 @@ impl NativeApp {
     /// Serve on `host:port` (port 0: any free port) on a thread of its own; resolves with
     /// the bound port.
     #[napi]
-    pub fn listen<'env>(&mut self, env: &'env Env, host: String, port: u32) -> napi::Result<PromiseRaw<'env, u32>> {
+    pub fn listen<'env>(
+        &mut self,
+        env: &'env Env,
+        host: String,
+        port: u32,
+        workers: Option<u32>,
+    ) -> napi::Result<PromiseRaw<'env, u32>> {
         if self.server.is_some() {
             return Err(js_error(&SpikardError::Config("the app is already listening".into())));
         }
         let pipeline = self.pipeline()?;
         let port = u16::try_from(port).map_err(|_| js_error(&SpikardError::Config(format!("invalid port {port}"))))?;
+        let workers = workers.unwrap_or(1).max(1) as usize;
+        if workers > 1 && !spikard_http::workers::is_worker() {
+            return self.supervise(env, port, workers);
+        }
         let (shutdown, shutdown_rx) = oneshot::channel::<()>();
         let (bound_tx, bound_rx) = oneshot::channel::<std::io::Result<u16>>();
         let (done_tx, done) = oneshot::channel();
@@ -390,6 +400,28 @@ impl NativeApp {
         }
     }
 
+    /// Start `workers` processes running this script again (each one listens on `port`
+    /// with `SO_REUSEPORT`) and supervise them on a thread; `close()` stops them.
+    fn supervise<'env>(&mut self, env: &'env Env, port: u16, workers: usize) -> napi::Result<PromiseRaw<'env, u32>> {
+        if port == 0 {
+            let message = "port 0 picks a different port per worker; choose a port to run several workers";
+            return Err(js_error(&SpikardError::Config(message.into())));
+        }
+        let (shutdown, stop) = oneshot::channel::<()>();
+        let (done_tx, done) = oneshot::channel();
+        std::thread::Builder::new()
+            .name("spikard-supervisor".into())
+            .spawn(move || {
+                let stopped = async move {
+                    let _ = stop.await;
+                };
+                let _ = done_tx.send(spikard_http::workers::supervise_until(workers, stopped));
+            })
+            .map_err(|e| server_error(&e))?;
+        self.server = Some(Server { shutdown, done });
+        env.spawn_future(async move { Ok(u32::from(port)) })
+    }
+
     fn pipeline(&self) -> napi::Result<Pipeline> {
         self.app.pipeline().map_err(|e| js_error(&e))
     }
@@ -448,7 +480,8 @@ fn serve(
         })
         .build()?;
     runtime.block_on(async move {
-        let listener = match spikard_http::server::bind(host, port, false) {
+        // A worker the supervisor started shares the port with the others.
+        let listener = match spikard_http::server::bind(host, port, spikard_http::workers::is_worker()) {
             Ok(l) => l,
             Err(e) => {
                 let kind = e.kind();

@@ -74,6 +74,9 @@ export interface HookOptions {
 export interface ListenOptions {
   host?: string;
   port?: number;
+  /** Processes sharing the port (SO_REUSEPORT): this script runs again in each, supervised
+   * by this process, which forwards SIGINT/SIGTERM and `close()` to them. */
+  workers?: number;
 }
 
 export class Spikard {
@@ -219,7 +222,7 @@ export class Spikard {
     const port = options.port ?? Number(config.port ?? 8000);
     let bound: number;
     try {
-      bound = await this.native.listen(host, port);
+      bound = await this.native.listen(host, port, options.workers ?? Number(config.workers ?? 1));
     } catch (err) {
       throw fromNative(err);
     }

@@ -63,7 +63,7 @@ export interface NativeApp {
   wsRelease(ws: number): void;
   connectWebsocket(uri: string, headers: [string, string][]): Promise<NativeWebSocket>;
   stream(method: string, uri: string, headers: [string, string][]): Promise<NativeStream>;
-  listen(host: string, port: number): Promise<number>;
+  listen(host: string, port: number, workers?: number | null): Promise<number>;
   close(): Promise<void>;
   request(method: string, uri: string, headers: [string, string][], body: Buffer | undefined | null): Promise<NativeResult>;
 }
