@@ -99,6 +99,12 @@ pub struct RouteSpec {
     /// operation's success response.
     #[serde(default)]
     pub status_code: Option<u16>,
+    /// Hand the request over as received, for a mounted app of another framework (Rack,
+    /// WSGI): the body is neither decoded nor validated (it declares no body), a query
+    /// string that does not parse is left to the handler, and the request carries its
+    /// `RawTarget` (spikard-http).
+    #[serde(default)]
+    pub raw_request: bool,
     /// OpenAPI documentation: `tags`, `summary`, `description`, `operation_id`, `deprecated`,
     /// `include_in_schema`, `response_schema`, `responses` (flattened: the same keys as the route's).
     #[serde(flatten)]
@@ -129,6 +135,13 @@ impl RoutePlan {
     pub fn compile(spec: &RouteSpec, max_nesting_depth: usize) -> Result<Self, SpikardError> {
         let invalid = |msg: String| SpikardError::InvalidRoute(format!("{} {}: {msg}", spec.method, spec.path));
         let pattern = RoutePattern::parse(&spec.path)?;
+        if spec.raw_request
+            && (spec.body_schema.is_some() || spec.content_type.is_some() || !spec.parameters.files.is_empty())
+        {
+            return Err(invalid(
+                "raw_request hands the body over as received: it declares no body_schema, content_type or files".into(),
+            ));
+        }
         let mut specs = Vec::new();
         for (name, kind) in pattern.params() {
             let mut schema = spec

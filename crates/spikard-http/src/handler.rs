@@ -88,6 +88,27 @@ impl RequestData {
     }
 }
 
+/// The request target and HTTP version as received (not decoded), in the
+/// `RequestData::extensions` of a route declared `raw_request` (a mounted app of another
+/// framework, which reads its path and query string itself).
+#[derive(Debug, Clone)]
+pub struct RawTarget {
+    pub uri: http::Uri,
+    pub version: http::Version,
+}
+
+impl RawTarget {
+    /// The path as sent (percent-encoded).
+    pub fn path(&self) -> &str {
+        self.uri.path()
+    }
+
+    /// The query string as sent, without the `?` (`None` when the target has none).
+    pub fn query(&self) -> Option<&str> {
+        self.uri.query()
+    }
+}
+
 /// A request handler supplied by application code in any language.
 pub trait Handler: Send + Sync + 'static {
     fn call(&self, request: RequestData) -> BoxFuture<HandlerResult>;

@@ -38,7 +38,7 @@ pub mod workers;
 pub use background::BackgroundTasks;
 pub use cookies::Cookie;
 pub use di::{Dependencies, Dependency, DependencyFactory, DependencyRegistry, Resolved, RouteDependencies};
-pub use handler::{BoxFuture, Handler, HandlerResult, RequestData};
+pub use handler::{BoxFuture, Handler, HandlerResult, RawTarget, RequestData};
 pub use hooks::{HookFlow, HookRequest, LifecycleHooks, RequestHook, ResponseHook};
 pub use layer::{AppLayer, AppService, BoxError};
 pub use middleware::{Context, Middleware};

@@ -23,7 +23,7 @@ use spikard_core::SpikardError;
 use crate::background::BackgroundTasks;
 use crate::client_ip::{peer_ip, TrustedProxies};
 use crate::di::{merge_inputs, Cleanups, DependencyRegistry, Failure, RouteDependencies, RouteDi};
-use crate::handler::{Handler, RequestData};
+use crate::handler::{Handler, RawTarget, RequestData};
 use crate::hooks::{
     guarded, run_request_hooks, run_response_hooks, HookFlow, HookRequest, LifecycleHooks, ReplyHeaders,
 };
@@ -544,6 +544,12 @@ impl Pipeline {
             _ => None,
         };
         let hooks = &route.hooks;
+        if route.spec.raw_request {
+            data.extensions.insert(RawTarget {
+                uri: parts.uri.clone(),
+                version: parts.version,
+            });
+        }
         if let Some(di) = route.di.as_ref().filter(|d| d.stage == 0) {
             carry.resolve(di, &mut data).await?;
         }
@@ -557,7 +563,12 @@ impl Pipeline {
         let step = async {
             if data.raw_query.is_empty() {
                 if let Some(q) = parts.uri.query().filter(|q| !q.is_empty()) {
-                    data.raw_query = parse_pairs(q.as_bytes()).map_err(|e| SpikardError::BadRequest(e.to_string()))?;
+                    match parse_pairs(q.as_bytes()) {
+                        Ok(pairs) => data.raw_query = pairs,
+                        // A raw request's handler reads the query string itself.
+                        Err(_) if route.spec.raw_request => {}
+                        Err(e) => return Err(SpikardError::BadRequest(e.to_string())),
+                    }
                 }
             }
             data.raw_body = read_body(body, &data.headers, route.max_body_size).await?;
@@ -673,8 +684,10 @@ fn validate(route: &CompiledRoute, data: &mut RequestData, path_values: &[(&str,
     };
     let params = route.params.extract(&raw);
     let content_type = data.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
-    // Routes that declare a body always decode it; others decode JSON/forms/multipart when sent.
-    let decode = route.body.is_active() || (!data.raw_body.is_empty() && content_type.is_some_and(is_structured));
+    // Routes that declare a body always decode it; others decode JSON/forms/multipart when sent
+    // (a raw request's never: its handler reads the bytes).
+    let decode = route.body.is_active()
+        || (!route.spec.raw_request && !data.raw_body.is_empty() && content_type.is_some_and(is_structured));
     let decoded = decode.then(|| route.body.decode(content_type, &data.raw_body));
     let (params, body) = match (params, decoded) {
         (Ok(p), None) => (p, DecodedBody::default()),

@@ -208,3 +208,69 @@ async fn application_problems_send_their_headers_and_extension_members() {
             "detail": "Token expired", "hint": "log in again"})
     );
 }
+
+/// Answers with the raw target and body it was handed.
+struct Raw;
+
+impl spikard_http::Handler for Raw {
+    fn call(&self, r: spikard_http::RequestData) -> spikard_http::BoxFuture<spikard_http::HandlerResult> {
+        Box::pin(async move {
+            let target = r.extensions.get::<spikard_http::RawTarget>().cloned();
+            Ok(spikard_http::HandlerResponse::json(json!({
+                "path": target.as_ref().map(|t| t.path().to_owned()),
+                "query": target.as_ref().and_then(|t| t.query().map(str::to_owned)),
+                "version": target.map(|t| format!("{:?}", t.version)),
+                "body": String::from_utf8_lossy(&r.raw_body), "decoded": r.body,
+            })))
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_raw_request_reaches_its_handler_as_received() {
+    let mut b = builder();
+    b.route(
+        spec(json!({"method": "POST", "path": "/legacy/{rest:path}", "raw_request": true})),
+        arc(Raw),
+    )
+    .unwrap();
+    b.route(spec(json!({"method": "POST", "path": "/plain"})), arc(Raw))
+        .unwrap();
+    let c = TestClient::new(b.build().unwrap());
+    let res = c
+        .post("/legacy/a%20b?x=%zz&y=1+2")
+        .header("content-type", "application/json")
+        .body("{\"broken\": ")
+        .send()
+        .await;
+    assert_eq!(res.status, 200);
+    assert_eq!(
+        res.json(),
+        json!({"path": "/legacy/a%20b", "query": "x=%zz&y=1+2", "version": "HTTP/1.1",
+            "body": "{\"broken\": ", "decoded": null})
+    );
+    // Other routes decode (and refuse) as before, and carry no raw target.
+    let res = c
+        .post("/plain")
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await;
+    assert_eq!(res.json()["path"], json!(null));
+    assert_eq!(res.json()["decoded"], json!({}));
+    let res = c.post("/plain?x=%zz").send().await;
+    assert_eq!(res.status, 400);
+}
+
+#[test]
+fn a_raw_request_declares_no_body() {
+    let mut b = builder();
+    let err = b
+        .route(
+            spec(json!({"method": "POST", "path": "/x", "raw_request": true, "body_schema": {"type": "object"}})),
+            arc(Raw),
+        )
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("raw_request"), "{err}");
+}

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 use spikard_core::SpikardError;
 use spikard_http::di::{Failure, Resolved};
-use spikard_http::foreign::{Arg, Binding, Call, Completion, ForeignFn, FunctionInfo, Handle, Input};
+use spikard_http::foreign::{Arg, Binding, Call, Completion, ForeignFn, FunctionInfo, Handle, Input, Returned};
 
 use crate::pool::{Dispatcher, Owned, RESUME};
 use spikard_http::foreign::described::{hook_request, response_view};
@@ -80,6 +80,29 @@ impl ForeignFn for RbFn {
         };
         self.dispatcher
             .submit(self.func, args, call.expect, Arc::clone(&self.name), shown)
+    }
+}
+
+/// A call nobody awaits that must still run: a stream's `close`, whose completion the
+/// core drops at once (the dispatcher skips a call whose completion was dropped). The
+/// completion, and the function with the value it holds, are kept on the runtime until
+/// Ruby has run it.
+pub struct Detached(pub Arc<RbFn>);
+
+impl ForeignFn for Detached {
+    fn call(&self, call: Call<'_>) -> Completion {
+        let completion = self.0.call(call);
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                let held = Arc::clone(&self.0);
+                drop(runtime.spawn(async move {
+                    let _ = completion.await;
+                    drop(held);
+                }));
+                Box::pin(std::future::ready(Ok(Returned::Nothing.into())))
+            }
+            Err(_) => completion,
+        }
     }
 }
 

@@ -14,7 +14,7 @@ use spikard_core::SpikardError;
 use spikard_http::foreign::described::Body;
 use spikard_http::foreign::{items, ForeignError};
 
-use crate::call::{RbFn, RbValue};
+use crate::call::{Detached, RbFn, RbValue};
 use crate::pool::{Dispatcher, CLOSE, NEXT_CHUNK, NEXT_EVENT};
 
 /// A JSON value as Ruby's: Hashes with String keys, Arrays, Strings (UTF-8), Integers,
@@ -98,12 +98,19 @@ pub fn body(
             let handle =
                 stream.ok_or_else(|| SpikardError::Internal("a streamed response without its enumerator".into()))?;
             let iterator = RbValue::new(handle, Some(dispatcher));
-            let close = Arc::new(RbFn::bound(dispatcher, CLOSE, iterator.alias(), "stream close"));
+            // The close holds the iterator: it may run after the stream has let go of it.
+            let next_iterator = iterator.alias();
+            let close = Arc::new(Detached(Arc::new(RbFn::bound(
+                dispatcher,
+                CLOSE,
+                iterator,
+                "stream close",
+            ))));
             if kind == "stream" {
-                let next = Arc::new(RbFn::bound(dispatcher, NEXT_CHUNK, iterator, "stream"));
+                let next = Arc::new(RbFn::bound(dispatcher, NEXT_CHUNK, next_iterator, "stream"));
                 Body::Stream(items::body(next, Some(close)))
             } else {
-                let next = Arc::new(RbFn::bound(dispatcher, NEXT_EVENT, iterator, "event stream"));
+                let next = Arc::new(RbFn::bound(dispatcher, NEXT_EVENT, next_iterator, "event stream"));
                 let mut events = items::events(next, Some(close));
                 if let Some(seconds) = keep_alive.filter(|s| s.is_finite() && *s > 0.0) {
                     events = events.keep_alive(Duration::from_secs_f64(seconds));

@@ -88,6 +88,7 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     r.define_method("state", method!(NativeRequest::state, 0))?;
     r.define_method("client", method!(NativeRequest::client, 0))?;
     r.define_method("files", method!(NativeRequest::files, 0))?;
+    r.define_method("raw_target", method!(NativeRequest::raw_target, 0))?;
 
     let t = native.define_class("Client", ruby.class_object())?;
     t.define_singleton_method("new", function!(NativeClient::new, 1))?;

@@ -8,7 +8,7 @@ use magnus::value::ReprValue;
 use magnus::{RHash, RString, Ruby, Value as RValue};
 use spikard_core::body::multipart::UploadedFile;
 use spikard_http::foreign::RequestView;
-use spikard_http::handler::RequestData;
+use spikard_http::handler::{RawTarget, RequestData};
 
 use crate::convert::{binary, hash, to_ruby};
 
@@ -77,6 +77,20 @@ impl NativeRequest {
             Some(ip) => ruby.str_new(&ip.to_string()).as_value(),
             None => ruby.qnil().as_value(),
         }
+    }
+
+    /// A `raw_request` route's target as received: `[path, query or nil, "HTTP/1.1",
+    /// authority or nil]`, or `nil` on other routes.
+    pub fn raw_target(ruby: &Ruby, rb_self: &Self) -> RValue {
+        let Some(t) = rb_self.data().extensions.get::<RawTarget>() else {
+            return ruby.qnil().as_value();
+        };
+        let nil = ruby.qnil().as_value();
+        let text = |s: &str| ruby.str_new(s).as_value();
+        let version = format!("{:?}", t.version);
+        let authority = t.uri.authority().map_or(nil, |a| text(a.as_str()));
+        ruby.ary_from_iter([text(t.path()), t.query().map_or(nil, text), text(&version), authority])
+            .as_value()
     }
 
     /// Uploaded files: Hashes with `field_name`, `filename`, `content_type`, `data`.

@@ -254,7 +254,11 @@ impl BlockingStream {
     /// Stop reading and drop the body: the server stops the stream (closing its source).
     pub fn close(&self) {
         self.closing.send_replace(true);
-        drop(lock(&self.body).take());
+        let body = lock(&self.body).take();
+        // Dropped on the runtime, as a server drops a body whose client left (a binding
+        // may schedule the stream source's close there).
+        let _entered = self.runtime.0.as_ref().map(tokio::runtime::Runtime::enter);
+        drop(body);
     }
 }
 

@@ -72,6 +72,16 @@ module Spikard
       self
     end
 
+    # Hand every request to `prefix` and below, whatever its method, to a Rack app
+    # (`SCRIPT_NAME` is the prefix); `options` are route options (`middleware:`, `cors:`).
+    def mount(prefix, rack_app, **options)
+      adapter = Rack::Adapter.new(rack_app, prefix, self)
+      Rack.patterns(prefix).product(Rack::METHODS).each do |path, method|
+        route(method, path, raw_request: true, include_in_schema: false, **options) { |req| adapter.call(req) }
+      end
+      self
+    end
+
     # Register a dependency by name: a value, or a `Provide`.
     def provide(name, given)
       objects = []

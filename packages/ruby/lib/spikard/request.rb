@@ -40,6 +40,9 @@ module Spikard
     def files = @files ||= @native.files
     # The client's address, or `nil`.
     def client = @native.client
+    # A `raw_request` route's target as received: `[path, query, "HTTP/1.1", authority]`
+    # (query and authority `nil` when absent); `nil` on other routes.
+    def raw_target = @raw_target ||= @native.raw_target
 
     # Values hooks, middleware and the handler share; what a hook sets the next one sees.
     def state
