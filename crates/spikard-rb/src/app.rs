@@ -206,11 +206,11 @@ impl NativeApp {
         let Some(mut calls) = rb_self.dispatcher.take(max) else {
             return Ok(ruby.qnil().as_value());
         };
-        // Under load (no other thread waiting) this thread drains the batch; otherwise it
-        // keeps the first call and hands the rest on. It holds the GVL by now, so the first
-        // call starts before any handed-on one, and a handler that blocks does not hold up
-        // calls another thread could run.
-        if calls.len() > 1 && rb_self.dispatcher.idle() > 0 {
+        // This thread keeps the first call and hands the rest back at the head of the queue
+        // (where it, or another thread, takes the next one at once): a handler that blocks
+        // never holds up calls another thread could run. It holds the GVL by now, so its
+        // call starts before any handed-back one.
+        if calls.len() > 1 {
             rb_self.dispatcher.give_back(calls.split_off(1));
         }
         let out = ruby.ary_new_capa(calls.len());

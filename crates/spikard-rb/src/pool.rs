@@ -190,8 +190,11 @@ impl Dispatcher {
         for call in calls.into_iter().rev() {
             queue.calls.push_front(call);
         }
+        let wake = queue.idle > 0;
         drop(queue);
-        self.ready.notify_one();
+        if wake {
+            self.ready.notify_one();
+        }
     }
 
     /// Ruby threads waiting for calls.
