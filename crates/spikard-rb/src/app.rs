@@ -203,16 +203,9 @@ impl NativeApp {
     /// Wait (the GVL released) for calls and take this thread's share, at most `max`:
     /// `[[id, func, args], ...]`; `nil` once the app stopped its threads.
     pub fn take_calls(ruby: &Ruby, rb_self: &Self, max: usize) -> Result<RValue, Error> {
-        let Some(mut calls) = rb_self.dispatcher.take(max) else {
+        let Some(calls) = rb_self.dispatcher.take(max) else {
             return Ok(ruby.qnil().as_value());
         };
-        // This thread keeps the first call and hands the rest back at the head of the queue
-        // (where it, or another thread, takes the next one at once): a handler that blocks
-        // never holds up calls another thread could run. It holds the GVL by now, so its
-        // call starts before any handed-back one.
-        if calls.len() > 1 {
-            rb_self.dispatcher.give_back(calls.split_off(1));
-        }
         let out = ruby.ary_new_capa(calls.len());
         for Queued { id, func, args } in calls {
             let values = ruby.ary_new_capa(args.len());

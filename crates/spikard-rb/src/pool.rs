@@ -183,25 +183,6 @@ impl Dispatcher {
         }
     }
 
-    /// Put calls a thread took back at the head of the queue, in order, and wake a waiting
-    /// thread for them.
-    pub fn give_back(&self, calls: Vec<Queued>) {
-        let mut queue = lock(&self.queue);
-        for call in calls.into_iter().rev() {
-            queue.calls.push_front(call);
-        }
-        let wake = queue.idle > 0;
-        drop(queue);
-        if wake {
-            self.ready.notify_one();
-        }
-    }
-
-    /// Ruby threads waiting for calls.
-    pub fn idle(&self) -> usize {
-        lock(&self.queue).idle
-    }
-
     /// Hold `value` (GVL held) until its handle is released.
     pub fn hold(&self, value: RValue) -> u32 {
         let handle = self.next_value.fetch_add(1, Ordering::Relaxed).max(1);

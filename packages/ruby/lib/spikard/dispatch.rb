@@ -9,8 +9,9 @@ module Spikard
     # :factory, :response (response hooks) or :ws; `keywords` the dependencies it takes.
     Entry = Struct.new(:kind, :callable, :keywords, :role, keyword_init: true)
 
-    # Calls one thread takes at most per wake-up.
-    BATCH = 8
+    # Calls a thread takes at a time: one, so a handler that blocks never holds up a call
+    # another thread could run (a thread holding the GVL takes the next one at once).
+    BATCH = 1
 
     NATIVE = Native
     private_constant :NATIVE
