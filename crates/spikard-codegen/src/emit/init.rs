@@ -1,0 +1,1 @@
+//! `spikard init`: a new project.
