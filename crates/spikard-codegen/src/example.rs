@@ -11,7 +11,9 @@ use crate::types::{ref_name, single_type};
 /// Whether `value` is valid against `schema` (with `schemas` for its references).
 pub fn is_valid(schema: &Value, schemas: &Map<String, Value>, value: &Value) -> bool {
     let full = self_contained(schema, schemas);
-    jsonschema::validator_for(&full).map(|v| v.is_valid(value)).unwrap_or(false)
+    jsonschema::validator_for(&full)
+        .map(|v| v.is_valid(value))
+        .unwrap_or(false)
 }
 
 /// An example of `schema`; `None` when none found validates (a `pattern` no synthesis meets).
@@ -58,7 +60,9 @@ pub fn synth(schema: &Value, schemas: &Map<String, Value>, depth: usize) -> Valu
         }
         return synth(target, schemas, depth + 1);
     }
-    let Some(obj) = schema.as_object() else { return Value::Null };
+    let Some(obj) = schema.as_object() else {
+        return Value::Null;
+    };
     if let Some(c) = obj.get("const") {
         return c.clone();
     }
@@ -72,7 +76,10 @@ pub fn synth(schema: &Value, schemas: &Map<String, Value>, depth: usize) -> Valu
     }
     for key in ["oneOf", "anyOf"] {
         if let Some(Value::Array(variants)) = obj.get(key) {
-            let first = variants.iter().find(|v| v.get("type") != Some(&json!("null"))).or(variants.first());
+            let first = variants
+                .iter()
+                .find(|v| v.get("type") != Some(&json!("null")))
+                .or(variants.first());
             if let Some(v) = first {
                 return synth(v, schemas, depth + 1);
             }
@@ -92,7 +99,11 @@ pub fn synth(schema: &Value, schemas: &Map<String, Value>, depth: usize) -> Valu
                 merged.extend(o);
             }
         }
-        return if merged.is_empty() { other.unwrap_or(Value::Object(merged)) } else { Value::Object(merged) };
+        return if merged.is_empty() {
+            other.unwrap_or(Value::Object(merged))
+        } else {
+            Value::Object(merged)
+        };
     }
     let ty = single_type(schema).or_else(|| {
         if obj.contains_key("properties") {
@@ -110,7 +121,9 @@ pub fn synth(schema: &Value, schemas: &Map<String, Value>, depth: usize) -> Valu
         Some("boolean") => json!(true),
         Some("null") => Value::Null,
         Some("array") => {
-            let item = obj.get("items").map_or(json!("string"), |i| synth(i, schemas, depth + 1));
+            let item = obj
+                .get("items")
+                .map_or(json!("string"), |i| synth(i, schemas, depth + 1));
             let n = obj.get("minItems").and_then(Value::as_u64).unwrap_or(1).max(1);
             let n = obj.get("maxItems").and_then(Value::as_u64).map_or(n, |m| n.min(m));
             Value::Array((0..n).map(|_| item.clone()).collect())

@@ -28,9 +28,24 @@ pub mod model;
 pub mod names;
 pub mod normalize;
 pub mod output;
+pub mod requests;
 pub mod resolve;
 pub mod routespec;
 pub mod types;
 pub mod validate;
 
 pub use error::{CodegenError, Result};
+
+use std::path::Path;
+
+use emit::{Lang, Options};
+use output::Files;
+
+/// Generate the project for the document in `spec` (everything in memory; nothing written).
+pub fn generate_openapi(spec: &Path, lang: Lang, options: &Options) -> Result<Files> {
+    let api = model::Api::load(spec)?;
+    match lang {
+        Lang::Python => emit::python::generate(&api, options),
+        Lang::Rust => emit::rust::generate(&api, options),
+    }
+}

@@ -97,7 +97,11 @@ mod tests {
 
     #[test]
     fn yaml_and_json_give_the_same_value() {
-        let y = parse(Path::new("a.yaml"), "openapi: 3.0.3\nresponses:\n  200:\n    description: ok\n").unwrap();
+        let y = parse(
+            Path::new("a.yaml"),
+            "openapi: 3.0.3\nresponses:\n  200:\n    description: ok\n",
+        )
+        .unwrap();
         let j = parse(
             Path::new("a.json"),
             r#"{"openapi": "3.0.3", "responses": {"200": {"description": "ok"}}}"#,

@@ -180,7 +180,11 @@ impl Api {
         let mut used_ids: Vec<String> = Vec::new();
         for (path, item) in paths {
             let item_ptr = child("/paths", path);
-            let shared = item.get("parameters").and_then(Value::as_array).cloned().unwrap_or_default();
+            let shared = item
+                .get("parameters")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
             for method in METHODS {
                 let Some(op) = item.get(method) else { continue };
                 let ptr = child(&item_ptr, method);
@@ -203,7 +207,11 @@ impl Api {
         ptr: &str,
     ) -> Result<Operation> {
         let mut params: Vec<Param> = Vec::new();
-        let own = op.get("parameters").and_then(Value::as_array).cloned().unwrap_or_default();
+        let own = op
+            .get("parameters")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         for p in shared.iter().chain(own.iter()) {
             let param = parse_param(p);
             // An operation's parameter replaces the path item's of the same name and location.
@@ -251,13 +259,18 @@ impl Api {
                     return Err(CodegenError::invalid(
                         file,
                         ptr,
-                        format!("path segment '{segment}' mixes text and a parameter, which Spikard routes cannot express"),
+                        format!(
+                            "path segment '{segment}' mixes text and a parameter, which Spikard routes cannot express"
+                        ),
                     ));
                 }
                 out.push_str(segment);
                 continue;
             };
-            let Some(param) = params.iter().find(|p| p.location == ParamLocation::Path && p.name == name) else {
+            let Some(param) = params
+                .iter()
+                .find(|p| p.location == ParamLocation::Path && p.name == name)
+            else {
                 return Err(CodegenError::invalid(
                     file,
                     ptr,
@@ -265,7 +278,10 @@ impl Api {
                 ));
             };
             let schema = deref(&param.schema, &self.schemas);
-            let kind = match (crate::types::single_type(schema), schema.get("format").and_then(Value::as_str)) {
+            let kind = match (
+                crate::types::single_type(schema),
+                schema.get("format").and_then(Value::as_str),
+            ) {
                 (Some("integer"), _) => ":int",
                 (Some("number"), _) => ":float",
                 (Some("string"), Some("uuid")) => ":uuid",

@@ -82,7 +82,15 @@ fn make_nullable(obj: &mut Map<String, Value>) {
         _ if obj.contains_key("enum") => {}
         _ => {
             // No single type to widen: the schema (a $ref, a composition) or null.
-            let keep_outside = ["description", "title", "example", "default", "deprecated", "readOnly", "writeOnly"];
+            let keep_outside = [
+                "description",
+                "title",
+                "example",
+                "default",
+                "deprecated",
+                "readOnly",
+                "writeOnly",
+            ];
             let mut inner = Map::new();
             let keys: Vec<String> = obj.keys().cloned().collect();
             for k in keys {

@@ -46,7 +46,8 @@ impl Files {
             if dest.exists() {
                 let old = parent.join(format!(".{name}.spikard-old-{}", std::process::id()));
                 std::fs::rename(dest, &old).map_err(|e| CodegenError::io(format!("moving {}", dest.display()), e))?;
-                std::fs::rename(&tmp, dest).map_err(|e| CodegenError::io(format!("moving into {}", dest.display()), e))?;
+                std::fs::rename(&tmp, dest)
+                    .map_err(|e| CodegenError::io(format!("moving into {}", dest.display()), e))?;
                 std::fs::remove_dir_all(&old).map_err(|e| CodegenError::io(format!("removing {}", old.display()), e))
             } else {
                 std::fs::rename(&tmp, dest).map_err(|e| CodegenError::io(format!("moving into {}", dest.display()), e))

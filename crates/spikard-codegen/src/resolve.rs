@@ -49,7 +49,13 @@ const ONE_SCHEMA: [&str; 12] = [
     "contentSchema",
 ];
 /// Schema keywords holding a map of schemas.
-const SCHEMA_MAPS: [&str; 5] = ["properties", "patternProperties", "$defs", "definitions", "dependentSchemas"];
+const SCHEMA_MAPS: [&str; 5] = [
+    "properties",
+    "patternProperties",
+    "$defs",
+    "definitions",
+    "dependentSchemas",
+];
 /// Schema keywords holding a list of schemas.
 const SCHEMA_LISTS: [&str; 4] = ["allOf", "anyOf", "oneOf", "prefixItems"];
 
@@ -103,7 +109,11 @@ pub fn bundle_value(root: Value, file: &Path) -> Result<Value> {
     r.docs.insert(file.clone(), root.clone());
 
     let Value::Object(obj) = root else {
-        return Err(CodegenError::invalid(&file, "", "an OpenAPI document is a JSON/YAML object"));
+        return Err(CodegenError::invalid(
+            &file,
+            "",
+            "an OpenAPI document is a JSON/YAML object",
+        ));
     };
     let mut out = Map::new();
     for (key, value) in obj {
@@ -123,10 +133,7 @@ pub fn bundle_value(root: Value, file: &Path) -> Result<Value> {
     }
     let mut components = out_components(&r.docs[&file]);
     if !r.components.is_empty() {
-        components.insert(
-            "schemas".into(),
-            Value::Object(r.components.into_iter().collect()),
-        );
+        components.insert("schemas".into(), Value::Object(r.components.into_iter().collect()));
     }
     if !components.is_empty() {
         out.insert("components".into(), Value::Object(components));
@@ -137,7 +144,17 @@ pub fn bundle_value(root: Value, file: &Path) -> Result<Value> {
 /// The root's components other than schemas and the kinds every use inlines
 /// (security schemes and the like are kept as they are).
 fn out_components(root: &Value) -> Map<String, Value> {
-    let inlined = ["schemas", "parameters", "requestBodies", "responses", "headers", "examples", "pathItems", "links", "callbacks"];
+    let inlined = [
+        "schemas",
+        "parameters",
+        "requestBodies",
+        "responses",
+        "headers",
+        "examples",
+        "pathItems",
+        "links",
+        "callbacks",
+    ];
     root.get("components")
         .and_then(Value::as_object)
         .map(|c| {
@@ -176,11 +193,7 @@ fn percent_decode(s: &str) -> String {
 fn name_hint(file: &Path, fragment: &str) -> String {
     let token = fragment.rsplit('/').next().unwrap_or("");
     if token.is_empty() {
-        return file
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("Schema")
-            .to_owned();
+        return file.file_stem().and_then(|s| s.to_str()).unwrap_or("Schema").to_owned();
     }
     token.replace("~1", "/").replace("~0", "~")
 }
@@ -247,7 +260,8 @@ impl Resolver {
         }
         self.taken.insert(name.clone());
         self.names.insert(key, name.clone());
-        self.pending.push((file.to_path_buf(), fragment.to_owned(), name.clone()));
+        self.pending
+            .push((file.to_path_buf(), fragment.to_owned(), name.clone()));
         name
     }
 

@@ -228,7 +228,10 @@ mod tests {
         .unwrap();
         let s = self_contained(&json!({"$ref": "#/components/schemas/Pet"}), &schemas);
         assert_eq!(s["$ref"], "#/$defs/Pet");
-        assert_eq!(s["$defs"].as_object().unwrap().keys().collect::<Vec<_>>(), ["Pet", "Owner"]);
+        assert_eq!(
+            s["$defs"].as_object().unwrap().keys().collect::<Vec<_>>(),
+            ["Pet", "Owner"]
+        );
         assert_eq!(s["$defs"]["Pet"]["properties"]["kids"]["items"]["$ref"], "#/$defs/Pet");
         let p = inlined(&json!({"$ref": "#/components/schemas/Owner"}), &schemas);
         assert_eq!(p, json!({"type": "object"}));

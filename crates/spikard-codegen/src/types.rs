@@ -31,7 +31,11 @@ pub fn single_type(schema: &Value) -> Option<&str> {
     match schema.get("type")? {
         Value::String(t) => Some(t.as_str()),
         Value::Array(types) => {
-            let non_null: Vec<&str> = types.iter().filter_map(Value::as_str).filter(|t| *t != "null").collect();
+            let non_null: Vec<&str> = types
+                .iter()
+                .filter_map(Value::as_str)
+                .filter(|t| *t != "null")
+                .collect();
             match non_null.as_slice() {
                 [one] => Some(one),
                 _ => None,
@@ -61,7 +65,11 @@ pub fn ref_name(schema: &Value) -> Option<String> {
 /// Whether a schema describes an object with declared properties (a struct), following
 /// `allOf` parts.
 pub fn is_struct(schema: &Value, schemas: &Map<String, Value>) -> bool {
-    if schema.get("properties").and_then(Value::as_object).is_some_and(|p| !p.is_empty()) {
+    if schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .is_some_and(|p| !p.is_empty())
+    {
         return !schema.get("oneOf").is_some() && !schema.get("anyOf").is_some();
     }
     match schema.get("allOf").and_then(Value::as_array) {
@@ -82,7 +90,11 @@ fn optional(ty: Ty) -> Ty {
 /// The type of a schema (a reference stays a [`Ty::Named`]).
 pub fn ty_of(schema: &Value, schemas: &Map<String, Value>) -> Ty {
     if let Some(name) = ref_name(schema) {
-        return if schemas.contains_key(&name) { Ty::Named(name) } else { Ty::Any };
+        return if schemas.contains_key(&name) {
+            Ty::Named(name)
+        } else {
+            Ty::Any
+        };
     }
     let Some(obj) = schema.as_object() else { return Ty::Any };
     for key in ["oneOf", "anyOf"] {
@@ -126,12 +138,20 @@ pub fn ty_of(schema: &Value, schemas: &Map<String, Value>) -> Ty {
         let has_null = values.iter().any(Value::is_null);
         if !strings.is_empty() && strings.len() + usize::from(has_null) == values.len() {
             let ty = Ty::Literal(strings);
-            return if has_null || allows_null(schema) { optional(ty) } else { ty };
+            return if has_null || allows_null(schema) {
+                optional(ty)
+            } else {
+                ty
+            };
         }
     }
     let base = match obj.get("type") {
         Some(Value::Array(types)) => {
-            let non_null: Vec<&str> = types.iter().filter_map(Value::as_str).filter(|t| *t != "null").collect();
+            let non_null: Vec<&str> = types
+                .iter()
+                .filter_map(Value::as_str)
+                .filter(|t| *t != "null")
+                .collect();
             match non_null.as_slice() {
                 [] => Ty::Null,
                 [one] => scalar(one, obj, schemas),
@@ -159,7 +179,9 @@ fn scalar(t: &str, obj: &Map<String, Value>, schemas: &Map<String, Value>) -> Ty
         "null" => Ty::Null,
         "array" => Ty::List(Box::new(obj.get("items").map_or(Ty::Any, |i| ty_of(i, schemas)))),
         "object" => match obj.get("additionalProperties") {
-            Some(extra @ Value::Object(_)) if !obj.contains_key("properties") => Ty::Map(Box::new(ty_of(extra, schemas))),
+            Some(extra @ Value::Object(_)) if !obj.contains_key("properties") => {
+                Ty::Map(Box::new(ty_of(extra, schemas)))
+            }
             _ => Ty::Map(Box::new(Ty::Any)),
         },
         _ => Ty::Any,
@@ -187,7 +209,13 @@ pub fn fields_of(schema: &Value, schemas: &Map<String, Value>) -> Vec<Field> {
     fields
 }
 
-fn collect(schema: &Value, schemas: &Map<String, Value>, fields: &mut Vec<Field>, required: &mut Vec<String>, depth: usize) {
+fn collect(
+    schema: &Value,
+    schemas: &Map<String, Value>,
+    fields: &mut Vec<Field>,
+    required: &mut Vec<String>,
+    depth: usize,
+) {
     if depth > 16 {
         return;
     }
@@ -228,15 +256,22 @@ mod tests {
 
     #[test]
     fn nullable_refs_unions_and_literals() {
-        let schemas: Map<String, Value> =
-            serde_json::from_value(json!({"Cat": {"type": "object", "properties": {"a": {}}}, "Dog": {"type": "object"}}))
-                .unwrap();
+        let schemas: Map<String, Value> = serde_json::from_value(
+            json!({"Cat": {"type": "object", "properties": {"a": {}}}, "Dog": {"type": "object"}}),
+        )
+        .unwrap();
         assert_eq!(
-            ty_of(&json!({"anyOf": [{"$ref": "#/components/schemas/Cat"}, {"type": "null"}]}), &schemas),
+            ty_of(
+                &json!({"anyOf": [{"$ref": "#/components/schemas/Cat"}, {"type": "null"}]}),
+                &schemas
+            ),
             Ty::Optional(Box::new(Ty::Named("Cat".into())))
         );
         assert_eq!(
-            ty_of(&json!({"oneOf": [{"$ref": "#/components/schemas/Cat"}, {"$ref": "#/components/schemas/Dog"}]}), &schemas),
+            ty_of(
+                &json!({"oneOf": [{"$ref": "#/components/schemas/Cat"}, {"$ref": "#/components/schemas/Dog"}]}),
+                &schemas
+            ),
             Ty::Union(vec![Ty::Named("Cat".into()), Ty::Named("Dog".into())])
         );
         assert_eq!(
@@ -244,7 +279,10 @@ mod tests {
             Ty::Optional(Box::new(Ty::Literal(vec!["a".into(), "b".into()])))
         );
         assert_eq!(
-            ty_of(&json!({"type": "object", "additionalProperties": {"type": "integer"}}), &schemas),
+            ty_of(
+                &json!({"type": "object", "additionalProperties": {"type": "integer"}}),
+                &schemas
+            ),
             Ty::Map(Box::new(Ty::Int))
         );
     }

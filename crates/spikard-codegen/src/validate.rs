@@ -14,11 +14,21 @@ const TYPES: [&str; 7] = ["string", "number", "integer", "boolean", "array", "ob
 /// The root: an object with `openapi: 3.0.x|3.1.x` and `info`; returns the version.
 pub fn check_root(root: &Value, file: &Path) -> Result<String> {
     let Some(obj) = root.as_object() else {
-        return Err(CodegenError::invalid(file, "", "an OpenAPI document is a JSON/YAML object"));
+        return Err(CodegenError::invalid(
+            file,
+            "",
+            "an OpenAPI document is a JSON/YAML object",
+        ));
     };
     let version = match obj.get("openapi") {
         Some(Value::String(v)) => v.clone(),
-        Some(_) => return Err(CodegenError::invalid(file, "/openapi", "`openapi` must be a string such as \"3.1.0\"")),
+        Some(_) => {
+            return Err(CodegenError::invalid(
+                file,
+                "/openapi",
+                "`openapi` must be a string such as \"3.1.0\"",
+            ))
+        }
         None if obj.contains_key("swagger") => {
             return Err(CodegenError::invalid(
                 file,
@@ -26,7 +36,13 @@ pub fn check_root(root: &Value, file: &Path) -> Result<String> {
                 "Swagger 2.0 is not supported: convert the document to OpenAPI 3.0 or 3.1",
             ))
         }
-        None => return Err(CodegenError::invalid(file, "", "missing `openapi` (the version, 3.0.x or 3.1.x)")),
+        None => {
+            return Err(CodegenError::invalid(
+                file,
+                "",
+                "missing `openapi` (the version, 3.0.x or 3.1.x)",
+            ))
+        }
     };
     if !(version.starts_with("3.0") || version.starts_with("3.1")) {
         return Err(CodegenError::invalid(
@@ -41,7 +57,11 @@ pub fn check_root(root: &Value, file: &Path) -> Result<String> {
         .ok_or_else(|| CodegenError::invalid(file, "/info", "missing `info` object"))?;
     for key in ["title", "version"] {
         if !info.get(key).is_some_and(Value::is_string) {
-            return Err(CodegenError::invalid(file, child("/info", key), format!("`info.{key}` must be a string")));
+            return Err(CodegenError::invalid(
+                file,
+                child("/info", key),
+                format!("`info.{key}` must be a string"),
+            ));
         }
     }
     Ok(version)
@@ -55,7 +75,11 @@ pub fn check_bundled(doc: &Value, file: &Path) -> Result<()> {
             for (path, item) in paths {
                 let ptr = child("/paths", path);
                 if !path.starts_with('/') {
-                    return Err(CodegenError::invalid(file, ptr, format!("path '{path}' must start with '/'")));
+                    return Err(CodegenError::invalid(
+                        file,
+                        ptr,
+                        format!("path '{path}' must start with '/'"),
+                    ));
                 }
                 check_path_item(item, file, &ptr)?;
             }
@@ -93,7 +117,13 @@ fn check_path_item(item: &Value, file: &Path, ptr: &str) -> Result<()> {
             let body_ptr = child(&op_ptr, "requestBody");
             match body.get("content") {
                 Some(Value::Object(content)) => check_content(content, file, &child(&body_ptr, "content"))?,
-                _ => return Err(CodegenError::invalid(file, body_ptr, "a request body needs a `content` object")),
+                _ => {
+                    return Err(CodegenError::invalid(
+                        file,
+                        body_ptr,
+                        "a request body needs a `content` object",
+                    ))
+                }
             }
         }
         match op.get("responses") {
@@ -114,13 +144,23 @@ fn check_path_item(item: &Value, file: &Path, ptr: &str) -> Result<()> {
                     }
                     if let Some(content) = r.get("content") {
                         let Some(content) = content.as_object() else {
-                            return Err(CodegenError::invalid(file, child(&r_ptr, "content"), "must be an object"));
+                            return Err(CodegenError::invalid(
+                                file,
+                                child(&r_ptr, "content"),
+                                "must be an object",
+                            ));
                         };
                         check_content(content, file, &child(&r_ptr, "content"))?;
                     }
                 }
             }
-            Some(_) => return Err(CodegenError::invalid(file, child(&op_ptr, "responses"), "must be an object")),
+            Some(_) => {
+                return Err(CodegenError::invalid(
+                    file,
+                    child(&op_ptr, "responses"),
+                    "must be an object",
+                ))
+            }
         }
     }
     Ok(())
@@ -133,7 +173,11 @@ fn check_params(params: &Value, file: &Path, ptr: &str) -> Result<()> {
     for (i, p) in params.iter().enumerate() {
         let p_ptr = format!("{ptr}/{i}");
         if !p.get("name").is_some_and(Value::is_string) {
-            return Err(CodegenError::invalid(file, child(&p_ptr, "name"), "a parameter needs a string `name`"));
+            return Err(CodegenError::invalid(
+                file,
+                child(&p_ptr, "name"),
+                "a parameter needs a string `name`",
+            ));
         }
         let location = p.get("in").and_then(Value::as_str);
         if !matches!(location, Some("path" | "query" | "header" | "cookie")) {
@@ -172,7 +216,11 @@ fn check_schema(schema: &Value, file: &Path, ptr: &str) -> Result<()> {
         return if schema.is_boolean() {
             Ok(())
         } else {
-            Err(CodegenError::invalid(file, ptr, "a schema must be an object (or a boolean in 3.1)"))
+            Err(CodegenError::invalid(
+                file,
+                ptr,
+                "a schema must be an object (or a boolean in 3.1)",
+            ))
         };
     };
     if let Some(t) = obj.get("type") {
@@ -206,7 +254,11 @@ fn check_schema(schema: &Value, file: &Path, ptr: &str) -> Result<()> {
             }
             "allOf" | "anyOf" | "oneOf" => {
                 let Some(items) = value.as_array() else {
-                    return Err(CodegenError::invalid(file, p, format!("`{key}` must be a list of schemas")));
+                    return Err(CodegenError::invalid(
+                        file,
+                        p,
+                        format!("`{key}` must be a list of schemas"),
+                    ));
                 };
                 for (i, s) in items.iter().enumerate() {
                     check_schema(s, file, &format!("{p}/{i}"))?;

@@ -22,7 +22,9 @@ impl FromStr for Lang {
         match s {
             "python" | "py" => Ok(Self::Python),
             "rust" | "rs" => Ok(Self::Rust),
-            "typescript" | "ts" | "ruby" | "rb" => Err(format!("--lang {s} is not generated yet (python and rust are)")),
+            "typescript" | "ts" | "ruby" | "rb" => {
+                Err(format!("--lang {s} is not generated yet (python and rust are)"))
+            }
             other => Err(format!("unknown language '{other}' (python, rust)")),
         }
     }

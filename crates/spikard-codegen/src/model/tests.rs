@@ -23,12 +23,14 @@ fn nullable_30_and_type_null_31_give_the_same_model() {
 
 #[test]
 fn parameters_merge_and_paths_get_typed_segments() {
-    let a = api(json!({"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {"/pets/{petId}": {
+    let a = api(
+        json!({"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {"/pets/{petId}": {
         "parameters": [{"name": "petId", "in": "path", "required": true, "schema": {"type": "string"}},
                        {"name": "limit", "in": "query", "schema": {"type": "integer"}}],
         "get": {"parameters": [{"name": "petId", "in": "path", "required": true, "schema": {"type": "integer"}}],
                 "responses": {"200": {"description": "ok"}}},
-        "delete": {"operationId": "drop", "responses": {"204": {"description": "gone"}}}}}}))
+        "delete": {"operationId": "drop", "responses": {"204": {"description": "gone"}}}}}}),
+    )
     .unwrap();
     let get = &a.operations[0];
     assert_eq!(get.id, "get_pets_petId");
@@ -43,8 +45,16 @@ fn parameters_merge_and_paths_get_typed_segments() {
 fn invalid_documents_are_reported_at_their_pointer() {
     let cases = [
         (json!({"swagger": "2.0"}), "#/swagger", "Swagger 2.0"),
-        (json!({"openapi": "4.0.0", "info": {"title": "t", "version": "1"}}), "#/openapi", "unsupported"),
-        (json!({"openapi": "3.1.0", "info": {"title": "t"}}), "#/info/version", "must be a string"),
+        (
+            json!({"openapi": "4.0.0", "info": {"title": "t", "version": "1"}}),
+            "#/openapi",
+            "unsupported",
+        ),
+        (
+            json!({"openapi": "3.1.0", "info": {"title": "t"}}),
+            "#/info/version",
+            "must be a string",
+        ),
         (
             json!({"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {"/a/{id}": {"get": {
                 "parameters": [{"name": "id", "in": "path", "schema": {"type": "integer"}}], "responses": {}}}}}),

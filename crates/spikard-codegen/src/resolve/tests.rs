@@ -104,7 +104,10 @@ fn other_files_are_bundled_and_colliding_names_numbered() {
     .unwrap();
     let b = bundle(&dir.join("api.yaml")).unwrap();
     let op = &b["paths"]["/pets"]["get"];
-    assert_eq!(op["parameters"][0]["schema"], json!({"type": "integer", "maximum": 100}));
+    assert_eq!(
+        op["parameters"][0]["schema"],
+        json!({"type": "integer", "maximum": 100})
+    );
     assert_eq!(
         op["responses"]["200"]["content"]["application/json"]["schema"],
         json!({"$ref": "#/components/schemas/Pet2"})
