@@ -25,9 +25,12 @@ pub fn example(schema: &Value, schemas: &Map<String, Value>) -> Option<Value> {
     if let Some(Value::Array(es)) = schema.get("examples") {
         candidates.extend(es.iter().cloned());
     }
-    candidates.push(synth(schema, schemas, 0));
-    if let Some(Value::Array(variants)) = schema.get("oneOf").or_else(|| schema.get("anyOf")) {
-        candidates.extend(variants.iter().map(|v| synth(v, schemas, 0)));
+    // Required properties only, then every property (which tells `oneOf` variants apart).
+    for full in [false, true] {
+        candidates.push(synth_with(schema, schemas, 0, full));
+        if let Some(Value::Array(variants)) = schema.get("oneOf").or_else(|| schema.get("anyOf")) {
+            candidates.extend(variants.iter().map(|v| synth_with(v, schemas, 0, full)));
+        }
     }
     candidates.into_iter().find(|c| is_valid(schema, schemas, c))
 }
@@ -48,8 +51,14 @@ const FORMATS: [(&str, &str); 13] = [
     ("uri-reference", "/example"),
 ];
 
-/// A value built from the schema's shape (not checked).
+/// A value built from the schema's shape (not checked), objects with their required properties.
 pub fn synth(schema: &Value, schemas: &Map<String, Value>, depth: usize) -> Value {
+    synth_with(schema, schemas, depth, false)
+}
+
+/// As [`synth`]; `full` also fills optional properties (down to a few levels).
+fn synth_with(schema: &Value, schemas: &Map<String, Value>, depth: usize, full: bool) -> Value {
+    let synth = |s: &Value, schemas: &Map<String, Value>, depth: usize| synth_with(s, schemas, depth, full);
     if depth > 12 {
         return Value::Null;
     }
@@ -95,7 +104,7 @@ pub fn synth(schema: &Value, schemas: &Map<String, Value>, depth: usize) -> Valu
             }
         }
         if obj.get("properties").is_some() {
-            if let Value::Object(o) = object(obj, schemas, depth) {
+            if let Value::Object(o) = object(obj, schemas, depth, full) {
                 merged.extend(o);
             }
         }
@@ -128,7 +137,7 @@ pub fn synth(schema: &Value, schemas: &Map<String, Value>, depth: usize) -> Valu
             let n = obj.get("maxItems").and_then(Value::as_u64).map_or(n, |m| n.min(m));
             Value::Array((0..n).map(|_| item.clone()).collect())
         }
-        Some("object") => object(obj, schemas, depth),
+        Some("object") => object(obj, schemas, depth, full),
         _ => match obj.get("type") {
             Some(Value::Array(types)) if types.iter().any(|t| t == "null") => Value::Null,
             _ => json!({}),
@@ -183,7 +192,7 @@ fn number(obj: &Map<String, Value>, integer: bool) -> f64 {
     }
 }
 
-fn object(obj: &Map<String, Value>, schemas: &Map<String, Value>, depth: usize) -> Value {
+fn object(obj: &Map<String, Value>, schemas: &Map<String, Value>, depth: usize, full: bool) -> Value {
     let required: Vec<&str> = obj
         .get("required")
         .and_then(Value::as_array)
@@ -192,8 +201,8 @@ fn object(obj: &Map<String, Value>, schemas: &Map<String, Value>, depth: usize) 
     let mut out = Map::new();
     if let Some(Value::Object(props)) = obj.get("properties") {
         for (name, s) in props {
-            if required.contains(&name.as_str()) {
-                out.insert(name.clone(), synth(s, schemas, depth + 1));
+            if required.contains(&name.as_str()) || (full && depth < 4) {
+                out.insert(name.clone(), synth_with(s, schemas, depth + 1, full));
             }
         }
     }

@@ -252,6 +252,7 @@ impl Api {
     /// `/pets/{petId}` with an integer `petId` → `/pets/{petId:int}`.
     fn pattern(&self, path: &str, params: &[Param], file: &Path, ptr: &str) -> Result<String> {
         let mut out = String::new();
+        let mut seen: Vec<&str> = Vec::new();
         for segment in path.split('/').filter(|s| !s.is_empty()) {
             out.push('/');
             let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) else {
@@ -267,6 +268,14 @@ impl Api {
                 out.push_str(segment);
                 continue;
             };
+            if seen.contains(&name) {
+                return Err(CodegenError::invalid(
+                    file,
+                    ptr,
+                    format!("path '{path}' names the parameter '{name}' twice (template names must be unique)"),
+                ));
+            }
+            seen.push(name);
             let Some(param) = params
                 .iter()
                 .find(|p| p.location == ParamLocation::Path && p.name == name)

@@ -172,6 +172,7 @@ def to_builtins(value: Any) -> Any:
     """``value`` as JSON-compatible builtins, every field included: a ``msgspec.Struct``
     declared with ``omit_defaults=True`` (anywhere inside ``value``) keeps the fields equal
     to their default, as a dataclass, ``NamedTuple``, ``TypedDict`` or pydantic model does.
+    Fields holding ``msgspec.UNSET`` are left out, as msgspec leaves them out.
     A response holds what the handler returned; omitting defaults is a storage format's
     economy, not an API's."""
     if is_pydantic_value(value):
@@ -224,7 +225,9 @@ def _every_field(value: Any) -> Any:
         if config.tag_field is not None:
             out[config.tag_field] = config.tag
         for f in fields:
-            out[f.encode_name] = _every_field(getattr(value, f.name))
+            field_value = getattr(value, f.name)
+            if field_value is not msgspec.UNSET:  # UNSET is "absent", never a value to send
+                out[f.encode_name] = _every_field(field_value)
         return out
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _every_field(getattr(value, f.name)) for f in dataclasses.fields(value)}

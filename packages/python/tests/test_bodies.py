@@ -117,3 +117,22 @@ def test_malformed_json_is_a_400_problem() -> None:
     assert res.status_code == 400
     assert res.headers["content-type"] == "application/problem+json"
     assert seen == []
+
+
+class UnsetFields(msgspec.Struct, kw_only=True):
+    name: str
+    note: str | msgspec.UnsetType = msgspec.UNSET
+    extra: Any = None
+
+
+def test_unset_struct_fields_are_left_out_of_responses() -> None:
+    # ``extra: Any`` makes the encoder list every field; UNSET ones must still be absent.
+    app = Spikard()
+
+    @app.get("/items", response_model=None)  # encoded as returned, not through a model
+    def items() -> list[UnsetFields]:
+        return [UnsetFields(name="a"), UnsetFields(name="b", note="n")]
+
+    res = TestClient(app).get("/items")
+    assert res.status_code == 200
+    assert res.json() == [{"name": "a", "extra": None}, {"name": "b", "note": "n", "extra": None}]

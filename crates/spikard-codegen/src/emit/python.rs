@@ -151,12 +151,16 @@ fn handlers_module(group: &str, pkg: &str, annotations: &str, body: &str) -> Str
         py_doc(group)
     );
     out.push_str(&imports_for(annotations, body));
-    out.push('\n');
+    let mut own = String::new();
     if annotations.contains("models.") {
-        let _ = writeln!(out, "from {pkg} import models");
+        let _ = writeln!(own, "from {pkg} import models");
     }
     if body.contains("example(") {
-        let _ = writeln!(out, "from {pkg}._spec import example");
+        let _ = writeln!(own, "from {pkg}._spec import example");
+    }
+    if !own.is_empty() {
+        out.push('\n');
+        out.push_str(&own);
     }
     out.push_str(body);
     out
@@ -334,7 +338,9 @@ fn main_module(api: &Api, pkg: &str, groups: &[String], registrations: &[(String
     );
     let _ = writeln!(out, "from {pkg}._spec import register");
     if !groups.is_empty() {
-        let _ = writeln!(out, "from {pkg}.handlers import {}", groups.join(", "));
+        let mut sorted = groups.to_vec();
+        sorted.sort();
+        let _ = writeln!(out, "from {pkg}.handlers import {}", sorted.join(", "));
     }
     out.push_str("\n\ndef create_app() -> Spikard:\n    \"\"\"The app with every operation of the document.\"\"\"\n");
     out.push_str("    app = Spikard(\n        ServerConfig(\n            openapi=OpenApiConfig(\n");
@@ -345,7 +351,19 @@ fn main_module(api: &Api, pkg: &str, groups: &[String], registrations: &[(String
     }
     out.push_str("            )\n        )\n    )\n");
     for (id, handler) in registrations {
-        let _ = writeln!(out, "    register(app, {}, {handler})", py_str(id));
+        // As `ruff format` writes a call too long for one line.
+        let line = format!("    register(app, {}, {handler})", py_str(id));
+        if line.len() <= 120 {
+            let _ = writeln!(out, "{line}");
+        } else if 8 + format!("app, {}, {handler}", py_str(id)).len() <= 120 {
+            let _ = writeln!(out, "    register(\n        app, {}, {handler}\n    )", py_str(id));
+        } else {
+            let _ = writeln!(
+                out,
+                "    register(\n        app,\n        {},\n        {handler},\n    )",
+                py_str(id)
+            );
+        }
     }
     out.push_str("    return app\n\n\ndef main() -> None:\n    create_app().run(host=os.environ.get(\"HOST\", \"127.0.0.1\"), port=int(os.environ.get(\"PORT\", \"8000\")))\n\n\nif __name__ == \"__main__\":\n    main()\n");
     out

@@ -136,7 +136,7 @@ impl PyModels {
             out.push_str("import msgspec\n");
         }
         if body.is_empty() {
-            out.push_str("\n__all__: list[str] = []\n");
+            out.push_str("__all__: list[str] = []\n");
         } else {
             out.push_str("\n\n");
             out.push_str(body.trim_end());
