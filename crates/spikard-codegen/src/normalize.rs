@@ -57,9 +57,8 @@ pub fn normalize_schema(schema: &mut Value, openapi30: bool) {
             }
         }
     }
-    match obj.remove("nullable") {
-        Some(Value::Bool(true)) => make_nullable(obj),
-        Some(_) | None => {}
+    if let Some(Value::Bool(true)) = obj.remove("nullable") {
+        make_nullable(obj);
     }
 }
 

@@ -70,7 +70,7 @@ pub fn is_struct(schema: &Value, schemas: &Map<String, Value>) -> bool {
         .and_then(Value::as_object)
         .is_some_and(|p| !p.is_empty())
     {
-        return !schema.get("oneOf").is_some() && !schema.get("anyOf").is_some();
+        return schema.get("oneOf").is_none() && schema.get("anyOf").is_none();
     }
     match schema.get("allOf").and_then(Value::as_array) {
         Some(parts) if !parts.is_empty() && schema.get("oneOf").is_none() && schema.get("anyOf").is_none() => parts

@@ -240,11 +240,7 @@ fn check_schema(schema: &Value, file: &Path, ptr: &str) -> Result<()> {
     for (key, value) in obj {
         let p = child(ptr, key);
         match key.as_str() {
-            "items" | "additionalProperties" | "not" => {
-                if value.is_object() {
-                    check_schema(value, file, &p)?;
-                }
-            }
+            "items" | "additionalProperties" | "not" if value.is_object() => check_schema(value, file, &p)?,
             "properties" => {
                 if let Some(props) = value.as_object() {
                     for (name, s) in props {

@@ -95,10 +95,9 @@ impl PyModels {
             }
             Ty::Optional(t) => {
                 let inner = self.annotation(t, prefix);
+                // `Any` (a union that fell back to it, too) already takes None.
                 if inner == "Any" {
                     inner
-                } else if matches!(**t, Ty::Union(_)) && !inner.contains('|') {
-                    inner // a union that fell back to Any
                 } else {
                     format!("{inner} | None")
                 }
