@@ -3,6 +3,7 @@
 //! ```text
 //! spikard init NAME --lang python|rust [--dir DIR]
 //! spikard generate openapi SPEC --lang python|rust --output DIR [--dto msgspec] [--name NAME] [--force]
+//! spikard check SPEC --url http://127.0.0.1:8000   # the served /openapi.json and 422s against SPEC
 //! ```
 //!
 //! An invalid document is reported with its file and JSON pointer and exits with code 2;
@@ -46,6 +47,15 @@ enum Command {
     /// Generate a server from a document.
     #[command(subcommand)]
     Generate(Generate),
+    /// Check a running server against a document: its /openapi.json is equivalent and it
+    /// answers 422 problems to requests the document's schemas reject.
+    Check {
+        /// The document.
+        spec: PathBuf,
+        /// The server, as http://HOST:PORT.
+        #[arg(long)]
+        url: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -85,6 +95,19 @@ fn dir_name(path: &std::path::Path) -> String {
 
 fn run(cli: Cli) -> Result<String, CodegenError> {
     match cli.command {
+        Command::Check { spec, url } => {
+            let failures = spikard_codegen::probe::check_server(&spec, &url)?;
+            if failures.is_empty() {
+                Ok(format!("{url} serves {} as written", spec.display()))
+            } else {
+                Err(CodegenError::Mismatch(format!(
+                    "{url} differs from {} in {} way(s):\n  {}",
+                    spec.display(),
+                    failures.len(),
+                    failures.join("\n  ")
+                )))
+            }
+        }
         Command::Init {
             name,
             lang,

@@ -34,6 +34,9 @@ pub enum CodegenError {
     /// The options asked for something this generator does not do.
     #[error("{0}")]
     Usage(String),
+    /// A server checked against a document does not match it.
+    #[error("{0}")]
+    Mismatch(String),
 }
 
 impl CodegenError {
@@ -54,11 +57,12 @@ impl CodegenError {
         }
     }
 
-    /// The process exit code the CLI uses: 2 for an invalid document or a usage error, 1 for I/O.
+    /// The process exit code the CLI uses: 2 for an invalid document or a usage error, 1 for
+    /// I/O and for a server that does not match its document.
     pub fn exit_code(&self) -> i32 {
         match self {
             Self::Invalid { .. } | Self::Usage(_) => 2,
-            Self::Io { .. } => 1,
+            Self::Io { .. } | Self::Mismatch(_) => 1,
         }
     }
 }

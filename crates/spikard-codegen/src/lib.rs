@@ -20,6 +20,7 @@
 //! assert_eq!(api.operations[0].responses[0].schema, Some(json!({"type": ["string", "null"]})));
 //! ```
 
+pub mod compare;
 pub mod emit;
 pub mod error;
 pub mod example;
@@ -28,6 +29,7 @@ pub mod model;
 pub mod names;
 pub mod normalize;
 pub mod output;
+pub mod probe;
 pub mod requests;
 pub mod resolve;
 pub mod routespec;

@@ -49,7 +49,8 @@ fn texts(value: &Value, separator: Option<&str>) -> Vec<String> {
     }
 }
 
-fn encode(s: &str) -> String {
+/// Percent-encode a query key or value (unreserved characters kept).
+pub fn encode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
