@@ -31,6 +31,14 @@ fn walk_refs(value: &Value, f: &mut impl FnMut(&str)) {
             if let Some(name) = ref_name(value) {
                 f(&name);
             }
+            // Discriminator mappings name components too (kept as `#/components/schemas/X`).
+            if let Some(Value::Object(mapping)) = obj.get("discriminator").and_then(|d| d.get("mapping")) {
+                for target in mapping.values().filter_map(Value::as_str) {
+                    if let Some(name) = target.strip_prefix("#/components/schemas/") {
+                        f(&name.replace("~1", "/").replace("~0", "~"));
+                    }
+                }
+            }
             for (k, v) in obj {
                 if !matches!(k.as_str(), "enum" | "const" | "default" | "example" | "examples") {
                     walk_refs(v, f);

@@ -340,7 +340,12 @@ fn main_module(api: &Api, pkg: &str, groups: &[String], registrations: &[(String
     if !groups.is_empty() {
         let mut sorted = groups.to_vec();
         sorted.sort();
-        let _ = writeln!(out, "from {pkg}.handlers import {}", sorted.join(", "));
+        let line = format!("from {pkg}.handlers import {}", sorted.join(", "));
+        if line.len() <= 120 {
+            let _ = writeln!(out, "{line}");
+        } else {
+            let _ = writeln!(out, "from {pkg}.handlers import (\n    {},\n)", sorted.join(",\n    "));
+        }
     }
     out.push_str("\n\ndef create_app() -> Spikard:\n    \"\"\"The app with every operation of the document.\"\"\"\n");
     out.push_str("    app = Spikard(\n        ServerConfig(\n            openapi=OpenApiConfig(\n");

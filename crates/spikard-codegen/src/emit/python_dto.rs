@@ -234,7 +234,10 @@ impl PyModels {
             // An optional field is left out when unset (`UNSET`): null only where the schema allows it.
             let mut annotation = self.annotation(&f.ty, "");
             if !f.required && annotation != "Any" {
-                annotation = format!("{annotation} | msgspec.UnsetType");
+                annotation = match annotation.strip_suffix(" | None") {
+                    Some(inner) => format!("{inner} | msgspec.UnsetType | None"),
+                    None => format!("{annotation} | msgspec.UnsetType"),
+                };
             }
             let renamed = py != &f.name;
             let default = match (f.required, renamed) {
