@@ -1,4 +1,5 @@
-"""The CLI round trip: for each document of documents.txt and each language, generate a
+"""The CLI round trip: `spikard init` for each language (the new project passes its
+linters and its test), then for each document of documents.txt and each language, generate a
 project with `spikard generate openapi` (twice: the output must be byte-identical), lint it
 (Python: ruff and mypy --strict; Rust: cargo clippy -D warnings, against the workspace's
 crates through a path dependency), run its generated tests, start the generated app as is
@@ -150,6 +151,31 @@ def check(doc: Path, lang: str, known: dict[str, list[str]]) -> list[str]:
     return problems
 
 
+def check_init(lang: str) -> list[str]:
+    """`spikard init`: the new project passes its linters and its test."""
+    out = WORK / "init" / lang
+    shutil.rmtree(out, ignore_errors=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    cmd = [str(SPIKARD), "init", f"hello_{lang}", "--lang", lang, "--dir", str(out)]
+    if lang == "rust":
+        cmd += ["--spikard-dependency", f'{{ path = "{ROOT / "crates" / "spikard"}" }}']
+    ok, output = run(cmd, ROOT)
+    if not ok:
+        return [f"init: {output}"]
+    env = {"CARGO_TARGET_DIR": str(ROOT / "target")} if lang == "rust" else {}
+    if lang == "rust":
+        shutil.copy(ROOT / "Cargo.lock", out / "Cargo.lock")
+    steps = python_steps(out, "") if lang == "python" else rust_steps(out, "")[:2]
+    problems = []
+    for label, step in steps:
+        ok, output = run(step, out, env)
+        if not ok:
+            problems.append(f"{label}:\n{output[-3000:]}")
+        elif "test" in label and "1 passed" not in output:
+            problems.append(f"{label}: the project's one test did not run:\n{output[-3000:]}")
+    return problems
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lang", choices=["python", "rust"], action="append")
@@ -160,6 +186,13 @@ def main() -> int:
     failed = 0
     total = 0
     for lang in args.lang or ["python", "rust"]:
+        if not args.documents:
+            total += 1
+            problems = check_init(lang)
+            print(f"{lang:6} spikard init: {'ok' if not problems else 'FAILED'}", flush=True)
+            for p in problems:
+                print("    " + p.replace("\n", "\n    "), flush=True)
+            failed += bool(problems)
         for doc in documents(args.documents):
             total += 1
             started = time.monotonic()
