@@ -50,12 +50,24 @@ def slug(doc: Path) -> str:
 
 
 def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[bool, str]:
-    proc = subprocess.run(cmd, cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, text=True)
+    proc = subprocess.run(cmd, cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, text=True, check=False)
     return proc.returncode == 0, (proc.stdout + proc.stderr).strip()
 
 
 def generate(doc: Path, lang: str, out: Path, name: str) -> tuple[bool, str]:
-    cmd = [str(SPIKARD), "generate", "openapi", str(doc), "--lang", lang, "--output", str(out), "--name", name, "--force"]
+    cmd = [
+        str(SPIKARD),
+        "generate",
+        "openapi",
+        str(doc),
+        "--lang",
+        lang,
+        "--output",
+        str(out),
+        "--name",
+        name,
+        "--force",
+    ]
     if lang == "rust":
         cmd += ["--spikard-dependency", f'{{ path = "{ROOT / "crates" / "spikard"}" }}']
     return run(cmd, ROOT)
@@ -78,8 +90,14 @@ def free_port() -> int:
 def serve_and_check(cmd: list[str], cwd: Path, doc: Path, env: dict[str, str]) -> tuple[bool, list[str], str]:
     """Start the app, run `spikard check` against it; (ran, differences, output)."""
     port = free_port()
-    proc = subprocess.Popen(cmd, cwd=cwd, env={**os.environ, **env, "PORT": str(port)},
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        cmd,
+        cwd=cwd,
+        env={**os.environ, **env, "PORT": str(port)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -139,7 +157,11 @@ def check(doc: Path, lang: str, known: dict[str, list[str]]) -> list[str]:
             problems.append(f"{label}:\n{output[-3000:]}")
     if problems:
         return problems
-    serve = [str(VENV / "python"), "-m", f"{name}.main"] if lang == "python" else [str(ROOT / "target" / "debug" / name.replace("_", "-"))]
+    serve = (
+        [str(VENV / "python"), "-m", f"{name}.main"]
+        if lang == "python"
+        else [str(ROOT / "target" / "debug" / name.replace("_", "-"))]
+    )
     if lang == "rust" and not Path(serve[0]).exists():
         serve = [str(ROOT / "target" / "debug" / name)]
     started, differences, output = serve_and_check(serve, out, doc, env)
@@ -147,7 +169,9 @@ def check(doc: Path, lang: str, known: dict[str, list[str]]) -> list[str]:
         return [f"serve: {output}"]
     expected = known.get(f"{lang}:{doc.relative_to(ROOT)}", []) + known.get(f"*:{doc.relative_to(ROOT)}", [])
     problems += [f"differs: {d}" for d in differences if d not in expected]
-    problems += [f"listed in known_differences.json but no longer differs: {d}" for d in expected if d not in differences]
+    problems += [
+        f"listed in known_differences.json but no longer differs: {d}" for d in expected if d not in differences
+    ]
     return problems
 
 
@@ -182,7 +206,9 @@ def main() -> int:
     parser.add_argument("documents", nargs="*", help="only documents whose path contains one of these")
     args = parser.parse_args()
     known_file = json.loads((HERE / "known_differences.json").read_text())
-    known: dict[str, list[str]] = {k: [d["difference"] for d in v] for k, v in known_file.items() if not k.startswith("_")}
+    known: dict[str, list[str]] = {
+        k: [d["difference"] for d in v] for k, v in known_file.items() if not k.startswith("_")
+    }
     failed = 0
     total = 0
     for lang in args.lang or ["python", "rust"]:

@@ -1,0 +1,3 @@
+//! The operations' handlers, one module per tag.
+
+pub mod pets;

@@ -1,0 +1,1 @@
+"""The operations' handlers, one module per tag."""

@@ -1,0 +1,4 @@
+//! The operations' handlers, one module per tag.
+
+pub mod shapes;
+pub mod trees;
