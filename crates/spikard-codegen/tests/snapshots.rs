@@ -17,6 +17,11 @@ fn read_tree(dir: &Path, base: &Path, out: &mut BTreeMap<PathBuf, String>) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     for entry in entries.flatten() {
         let path = entry.path();
+        // Tool caches (ruff's, Python's) that linting a snapshot leaves are not part of it.
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') || name == "__pycache__" {
+            continue;
+        }
         if path.is_dir() {
             read_tree(&path, base, out);
         } else {
