@@ -192,6 +192,7 @@ impl Api {
                 api.operations.push(operation);
             }
         }
+        validate::check_compiles(&api, file)?;
         Ok(api)
     }
 

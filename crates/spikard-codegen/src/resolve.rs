@@ -31,8 +31,6 @@ use crate::error::{child, CodegenError, Result};
 
 const SCHEMA_PREFIX: &str = "#/components/schemas/";
 
-/// Keys whose values are data, not schemas or objects with references.
-const DATA_KEYS: [&str; 5] = ["example", "examples", "enum", "const", "default"];
 /// Schema keywords holding one schema.
 const ONE_SCHEMA: [&str; 12] = [
     "items",
@@ -323,7 +321,8 @@ impl Resolver {
             let p = child(ptr, &k);
             let v = match ctx {
                 Ctx::Schema => self.schema_member(&k, v, file, &p)?,
-                Ctx::Other if DATA_KEYS.contains(&k.as_str()) && k != "examples" => v,
+                // Outside schemas only `example` is data (`default` is a response status there).
+                Ctx::Other if k == "example" => v,
                 Ctx::Other if k == "schema" => self.process(v, file, &p, Ctx::Schema)?,
                 Ctx::Other => self.process(v, file, &p, Ctx::Other)?,
             };

@@ -7,7 +7,8 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::error::{child, CodegenError, Result};
-use crate::model::METHODS;
+use crate::model::{Api, METHODS};
+use crate::routespec::self_contained;
 
 const TYPES: [&str; 7] = ["string", "number", "integer", "boolean", "array", "object", "null"];
 
@@ -261,6 +262,47 @@ fn check_schema(schema: &Value, file: &Path, ptr: &str) -> Result<()> {
                 }
             }
             _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Every schema the generated routes register must compile as JSON Schema 2020-12 (as
+/// Spikard's validator compiles it): a `pattern` that is not a regular expression, say, is
+/// reported here, at its document pointer, rather than when the generated app starts.
+pub fn check_compiles(api: &Api, file: &Path) -> Result<()> {
+    let compile = |schema: &Value, pointer: String| -> Result<()> {
+        jsonschema::validator_for(&self_contained(schema, &api.schemas))
+            .map(|_| ())
+            .map_err(|e| CodegenError::invalid(file, pointer, format!("the schema does not compile: {e}")))
+    };
+    for (name, schema) in &api.schemas {
+        compile(schema, child("/components/schemas", name))?;
+    }
+    for op in &api.operations {
+        let at = child(&child("/paths", &op.path), &op.method.to_ascii_lowercase());
+        for p in &op.params {
+            compile(
+                &p.schema,
+                format!("{}/parameters ({} '{}')", at, p.location.as_str(), p.name),
+            )?;
+        }
+        if let Some(body) = &op.body {
+            if let Some(schema) = &body.schema {
+                compile(
+                    schema,
+                    child(
+                        &child(&format!("{at}/requestBody/content"), &body.content_type),
+                        "schema",
+                    ),
+                )?;
+            }
+        }
+        for r in &op.responses {
+            if let (Some(schema), Some(ct)) = (&r.schema, &r.content_type) {
+                let content = child(&child(&format!("{at}/responses"), &r.status), "content");
+                compile(schema, child(&child(&content, ct), "schema"))?;
+            }
         }
     }
     Ok(())

@@ -82,3 +82,16 @@ fn invalid_documents_are_reported_at_their_pointer() {
         assert_eq!(err.exit_code(), 2);
     }
 }
+
+#[test]
+fn schemas_that_do_not_compile_are_reported_at_their_pointer() {
+    let err = api(json!({"openapi": "3.1.0", "info": {"title": "t", "version": "1"},
+        "components": {"schemas": {"Code": {"type": "string", "pattern": "^(?:{[0-9]{4}})$"}}}}))
+    .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("api.json#/components/schemas/Code: the schema does not compile"),
+        "{text}"
+    );
+    assert_eq!(err.exit_code(), 2);
+}

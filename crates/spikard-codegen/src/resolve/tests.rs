@@ -84,7 +84,7 @@ fn other_files_are_bundled_and_colliding_names_numbered() {
     std::fs::create_dir_all(dir.join("schemas")).unwrap();
     std::fs::write(
         dir.join("api.yaml"),
-        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /pets:\n    get:\n      parameters:\n        - $ref: 'params.yaml#/limit'\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {$ref: 'schemas/pet.yaml#/Pet'}\ncomponents:\n  schemas:\n    Pet: {type: string}\n",
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /pets:\n    get:\n      parameters:\n        - $ref: 'params.yaml#/limit'\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {$ref: 'schemas/pet.yaml#/Pet'}\n        default:\n          description: error\n          content:\n            application/json:\n              schema: {$ref: 'schemas/../api.yaml#/components/schemas/Pet'}\ncomponents:\n  schemas:\n    Pet: {type: string}\n",
     )
     .unwrap();
     std::fs::write(
@@ -111,6 +111,11 @@ fn other_files_are_bundled_and_colliding_names_numbered() {
     assert_eq!(
         op["responses"]["200"]["content"]["application/json"]["schema"],
         json!({"$ref": "#/components/schemas/Pet2"})
+    );
+    // A reference back into the root document names the root's component.
+    assert_eq!(
+        op["responses"]["default"]["content"]["application/json"]["schema"],
+        json!({"$ref": "#/components/schemas/Pet"})
     );
     let schemas = b["components"]["schemas"].as_object().unwrap();
     assert_eq!(schemas.keys().collect::<Vec<_>>(), ["Pet", "Pet2", "owner"]);
