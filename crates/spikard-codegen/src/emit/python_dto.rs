@@ -36,25 +36,74 @@ pub struct PyModels {
     pub names: HashMap<String, String>,
     /// Components emitted as classes.
     pub structs: Vec<String>,
+    /// Classes that are variants of a discriminated union: component → (tag field, tag).
+    tags: HashMap<String, (String, String)>,
     schemas: Map<String, Value>,
+}
+
+/// The variants of a discriminated `oneOf`/`anyOf` msgspec can tell apart by a tag: each a
+/// struct whose discriminator property is required and fixed to one string by the schema
+/// (`enum: [v]` or `const: v`), so the tag always agrees with the data.
+fn tagged_variants(
+    schema: &Value,
+    schemas: &Map<String, Value>,
+    structs: &[String],
+) -> Option<Vec<(String, String, String)>> {
+    let field = schema.get("discriminator")?.get("propertyName")?.as_str()?;
+    let variants = schema.get("oneOf").or_else(|| schema.get("anyOf"))?.as_array()?;
+    let mut out = Vec::new();
+    for v in variants {
+        let member = crate::types::ref_name(v).filter(|m| structs.contains(m))?;
+        let fields = fields_of(deref(&schemas[&member], schemas), schemas);
+        let f = fields.iter().find(|f| f.name == field && f.required)?;
+        let Ty::Literal(values) = &f.ty else { return None };
+        let [value] = values.as_slice() else { return None };
+        if out.iter().any(|(_, _, t): &(String, String, String)| t == value) {
+            return None;
+        }
+        out.push((member, field.to_owned(), value.clone()));
+    }
+    Some(out)
 }
 
 impl PyModels {
     pub fn new(api: &Api) -> Self {
         let keys: Vec<String> = api.schemas.keys().cloned().collect();
         let py = unique(keys.iter().map(|k| pascal(k)), &TAKEN);
+        let structs: Vec<String> = keys
+            .iter()
+            .filter(|k| is_struct(&api.schemas[*k], &api.schemas))
+            .cloned()
+            .collect();
+        let mut tags: HashMap<String, (String, String)> = HashMap::new();
+        for (name, schema) in &api.schemas {
+            if structs.contains(name) {
+                continue;
+            }
+            let Some(variants) = tagged_variants(schema, &api.schemas, &structs) else {
+                continue;
+            };
+            // A class takes one tag: a variant of two unions must be tagged alike in both.
+            let agrees = variants
+                .iter()
+                .all(|(m, f, t)| tags.get(m).is_none_or(|(f2, t2)| f2 == f && t2 == t));
+            if agrees {
+                for (m, f, t) in variants {
+                    tags.insert(m, (f, t));
+                }
+            }
+        }
         Self {
             names: keys.iter().cloned().zip(py).collect(),
-            structs: keys
-                .into_iter()
-                .filter(|k| is_struct(&api.schemas[k], &api.schemas))
-                .collect(),
+            structs,
+            tags,
             schemas: api.schemas.clone(),
         }
     }
 
     fn kind(&self, ty: &Ty, depth: usize) -> &'static str {
         match ty {
+            Ty::Named(n) if self.tags.contains_key(n) => "tagged",
             Ty::Map(_) => "object",
             Ty::List(_) => "array",
             Ty::Str | Ty::Literal(_) => "string",
@@ -73,6 +122,18 @@ impl PyModels {
             if n > 1 || (kind == "union" && n > 0) {
                 return false;
             }
+        }
+        // Tagged structs go together when they share the tag field (and no untagged object joins them).
+        let tag_fields: Vec<&String> = tys
+            .iter()
+            .filter_map(|t| match t {
+                Ty::Named(n) => self.tags.get(n).map(|(f, _)| f),
+                _ => None,
+            })
+            .collect();
+        let objects = tys.iter().filter(|t| self.kind(t, 0) == "object").count();
+        if !tag_fields.is_empty() && (objects > 0 || tag_fields.iter().any(|f| *f != tag_fields[0])) {
+            return false;
         }
         !tys.iter().any(|t| matches!(t, Ty::Any))
     }
@@ -221,16 +282,23 @@ impl PyModels {
             fields.iter().map(|f| unreserved(snake(&f.name), &PYTHON_KEYWORDS)),
             &["msgspec"],
         );
-        let mut out = format!("class {}(msgspec.Struct, kw_only=True):\n", self.names[name]);
+        let tag = self.tags.get(name);
+        let options = tag.map_or_else(String::new, |(f, t)| {
+            format!(", tag_field={}, tag={}", py_str(f), py_str(t))
+        });
+        let mut out = format!("class {}(msgspec.Struct, kw_only=True{options}):\n", self.names[name]);
         let doc = schema
             .get("description")
             .and_then(Value::as_str)
             .map_or_else(|| format!("The `{name}` schema."), one_line);
         let _ = writeln!(out, "    \"\"\"{}\"\"\"\n", py_doc(&doc));
-        if fields.is_empty() {
+        if fields.iter().all(|f| tag.is_some_and(|(field, _)| *field == f.name)) {
             out.push_str("    pass\n");
         }
         for (f, py) in fields.iter().zip(&py_names) {
+            if tag.is_some_and(|(field, _)| *field == f.name) {
+                continue; // msgspec writes and checks the tag itself
+            }
             // An optional field is left out when unset (`UNSET`): null only where the schema allows it.
             let mut annotation = self.annotation(&f.ty, "");
             if !f.required && annotation != "Any" {

@@ -3,23 +3,21 @@ component schemas; the routes validate requests against the document's own schem
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypeAlias
+from typing import TypeAlias
 
 import msgspec
 
 
-class Circle(msgspec.Struct, kw_only=True):
+class Circle(msgspec.Struct, kw_only=True, tag_field="kind", tag="circle"):
     """The `Circle` schema."""
 
-    kind: Literal["circle"]
     radius: float
     label: str | msgspec.UnsetType | None = msgspec.UNSET
 
 
-class Square(msgspec.Struct, kw_only=True):
+class Square(msgspec.Struct, kw_only=True, tag_field="kind", tag="square"):
     """The `Square` schema."""
 
-    kind: Literal["square"]
     side: float
     type_: str | msgspec.UnsetType = msgspec.field(default=msgspec.UNSET, name="type")
 
@@ -40,7 +38,7 @@ class PetInput(msgspec.Struct, kw_only=True):
     pet_id2: int | msgspec.UnsetType = msgspec.field(default=msgspec.UNSET, name="pet_id")
 
 
-Shape: TypeAlias = Any
+Shape: TypeAlias = Circle | Square
 
 #: A name that collides with Node once in PascalCase.
 Node2: TypeAlias = str
