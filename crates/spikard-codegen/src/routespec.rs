@@ -185,6 +185,9 @@ pub fn route_spec(op: &Operation, api: &Api) -> Value {
             .as_ref()
             .map_or_else(|| json!({}), |s| self_contained(s, &api.schemas));
         spec.insert("body_schema".into(), schema);
+        if !body.required {
+            spec.insert("body_optional".into(), json!(true));
+        }
         spec.insert("content_type".into(), json!(body.content_type));
     }
     spec.insert("handler_name".into(), json!(op.id));

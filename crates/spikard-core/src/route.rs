@@ -63,6 +63,11 @@ pub struct RouteSpec {
     /// JSON Schema for the body, whatever its encoding.
     #[serde(default)]
     pub body_schema: Option<Value>,
+    /// The body may be left out (OpenAPI's `requestBody.required: false`): a request with an
+    /// empty body skips body decoding and validation (the handler sees no body); one that
+    /// sends a body has it validated against `body_schema` as usual.
+    #[serde(default)]
+    pub body_optional: bool,
     /// The one media type accepted (default: JSON, urlencoded and multipart).
     #[serde(default)]
     pub content_type: Option<String>,

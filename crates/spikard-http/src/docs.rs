@@ -131,6 +131,7 @@ pub fn route_doc(spec: &RouteSpec, server: &ServerConfig) -> RouteDoc {
         cookies: spec.parameters.cookies.clone(),
         files: spec.parameters.files.clone(),
         body_schema: spec.body_schema.clone(),
+        body_optional: spec.body_optional,
         content_type: spec.content_type.clone(),
         handler_name: spec.handler_name.clone(),
         doc: spec.doc.clone(),

@@ -686,7 +686,9 @@ fn validate(route: &CompiledRoute, data: &mut RequestData, path_values: &[(&str,
     let content_type = data.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
     // Routes that declare a body always decode it; others decode JSON/forms/multipart when sent
     // (a raw request's never: its handler reads the bytes).
-    let decode = route.body.is_active()
+    // An optional body that was left out is not decoded (nor validated).
+    let left_out = route.spec.body_optional && data.raw_body.is_empty();
+    let decode = (route.body.is_active() && !left_out)
         || (!route.spec.raw_request && !data.raw_body.is_empty() && content_type.is_some_and(is_structured));
     let decoded = decode.then(|| route.body.decode(content_type, &data.raw_body));
     let (params, body) = match (params, decoded) {

@@ -116,6 +116,26 @@ async fn missing_body_is_a_validation_error() {
 }
 
 #[tokio::test]
+async fn an_optional_body_may_be_left_out_but_is_validated_when_sent() {
+    let mut b = builder();
+    b.route(
+        spec(json!({"method": "PATCH", "path": "/items", "body_optional": true,
+            "body_schema": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}})),
+        arc(Echo),
+    )
+    .unwrap();
+    let c = TestClient::new(b.build().unwrap());
+    let res = c.request("PATCH", "/items").send().await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(res.json()["body"], json!(null));
+    let res = c.request("PATCH", "/items").json(&json!({"other": 1})).send().await;
+    assert_eq!(res.status, 422);
+    assert_eq!(res.json()["errors"][0]["type"], json!("missing"));
+    let res = c.request("PATCH", "/items").json(&json!({"name": "x"})).send().await;
+    assert_eq!(res.json()["body"], json!({"name": "x"}));
+}
+
+#[tokio::test]
 async fn size_limits_answer_413_414_431() {
     let config = ServerConfig {
         max_body_size: 16,

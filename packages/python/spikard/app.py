@@ -95,6 +95,7 @@ class Spikard:
         *,
         parameters: dict[str, dict[str, Any]] | None = None,
         body_schema: dict[str, Any] | None = None,
+        body_optional: bool = False,
         content_type: str | None = None,
         max_body_size: int | None = None,
         max_nesting_depth: int | None = None,
@@ -126,7 +127,8 @@ class Spikard:
 
         Schemas come from the handler's annotations; ``parameters`` (``{"query": {name:
         schema}, "headers": ..., "cookies": ..., "path": ...}``) and ``body_schema`` add
-        or replace JSON Schemas explicitly, as a route spec would; ``middleware`` (per-route
+        or replace JSON Schemas explicitly, as a route spec would (``body_optional=True``: a
+        request may leave the body out, as OpenAPI's ``requestBody.required: false``); ``middleware`` (per-route
         overrides such as ``{"request_timeout": {"seconds": 2}}``) and ``cors`` are passed to
         the core as given (see ``spikard.config`` for the shapes).
 
@@ -177,6 +179,7 @@ class Spikard:
             "path": path,
             "parameters": spec_parameters,
             "body_schema": body_schema if body_schema is not None else plan.body_schema,
+            "body_optional": body_optional,
             "content_type": content_type or plan.content_type,
             "max_body_size": max_body_size,
             "max_nesting_depth": max_nesting_depth,

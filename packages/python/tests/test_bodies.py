@@ -136,3 +136,17 @@ def test_unset_struct_fields_are_left_out_of_responses() -> None:
     res = TestClient(app).get("/items")
     assert res.status_code == 200
     assert res.json() == [{"name": "a", "extra": None}, {"name": "b", "note": "n", "extra": None}]
+
+
+def test_an_optional_body_may_be_left_out() -> None:
+    app = Spikard()
+
+    def patch(item: StructItem | None = None) -> dict[str, Any]:
+        return {"item": None if item is None else item.name}
+
+    schema = {"type": "object", "required": ["name", "price"], "properties": {"name": {"type": "string"}}}
+    app.add_route("PATCH", "/items", patch, body_schema=schema, body_optional=True)
+    client = TestClient(app)
+    assert client.request("PATCH", "/items").json() == {"item": None}
+    assert client.request("PATCH", "/items", json={"name": "a", "price": 1}).json() == {"item": "a"}
+    assert client.request("PATCH", "/items", json={"name": "a"}).status_code == 422

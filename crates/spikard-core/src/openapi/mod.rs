@@ -90,6 +90,8 @@ pub struct RouteDoc {
     /// Multipart file parts (`required`, `content_type` list, size limits).
     pub files: Map<String, Value>,
     pub body_schema: Option<Value>,
+    /// The body may be left out (`requestBody.required: false`).
+    pub body_optional: bool,
     /// The one media type the body is accepted in.
     pub content_type: Option<String>,
     /// Free-form handler name (used for a summary when none is given).

@@ -165,7 +165,7 @@ impl Generator {
         if let Some(schema) = schema {
             media_obj.insert("schema".into(), schema);
         }
-        let required = route.body_schema.is_some()
+        let required = (route.body_schema.is_some() && !route.body_optional)
             || route
                 .files
                 .values()

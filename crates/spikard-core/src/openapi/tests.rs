@@ -87,6 +87,15 @@ fn a_route_without_inputs_has_only_the_success_response() {
 }
 
 #[test]
+fn an_optional_body_is_documented_as_not_required() {
+    let mut r = RouteDoc::new("PATCH", "/items");
+    r.body_schema = Some(json!({"type": "object"}));
+    r.body_optional = true;
+    let d = doc(&[r]);
+    assert_eq!(d["paths"]["/items"]["patch"]["requestBody"]["required"], json!(false));
+}
+
+#[test]
 fn json_body_with_schemars_defs_is_hoisted() {
     let mut r = RouteDoc::new("POST", "/items");
     r.body_schema = Some(json!({

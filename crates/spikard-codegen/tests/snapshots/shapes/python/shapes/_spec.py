@@ -22,6 +22,7 @@ def register(app: Spikard, operation_id: str, handler: Callable[..., Any]) -> No
         handler,
         parameters=spec["parameters"],
         body_schema=spec.get("body_schema"),
+        body_optional=spec.get("body_optional", False),
         content_type=spec.get("content_type"),
         name=spec["handler_name"],
         tags=spec.get("tags"),
