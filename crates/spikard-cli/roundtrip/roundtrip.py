@@ -138,6 +138,11 @@ def rust_steps(out: Path, name: str) -> list[tuple[str, list[str]]]:
     ]
 
 
+#: Cargo settings of the generated Rust projects: the workspace's target directory, so the
+#: workspace crates they depend on are built once.
+RUST_ENV = {"CARGO_TARGET_DIR": str(ROOT / "target")}
+
+
 def check(doc: Path, lang: str, known: dict[str, list[str]]) -> list[str]:
     name = slug(doc)
     out, again = WORK / lang / name, WORK / lang / f"{name}.again"
@@ -147,9 +152,32 @@ def check(doc: Path, lang: str, known: dict[str, list[str]]) -> list[str]:
     ok, output = generate(doc, lang, again, name)
     problems = [] if ok and same_tree(out, again) else ["a second generation is not byte-identical"]
     shutil.rmtree(again, ignore_errors=True)
-    env = {"CARGO_TARGET_DIR": str(ROOT / "target")} if lang == "rust" else {}
+    env = RUST_ENV if lang == "rust" else {}
     if lang == "rust":
         shutil.copy(ROOT / "Cargo.lock", out / "Cargo.lock")  # the workspace's versions, built once
+        try:
+            return check_built(doc, lang, out, env=env, known=known, problems=problems)
+        finally:
+            clean_rust(out)
+    return check_built(doc, lang, out, env=env, known=known, problems=problems)
+
+
+def clean_rust(project: Path) -> None:
+    """Remove a generated crate's own build output (binaries of some 150 MB each, its
+    incremental cache); the workspace dependencies it was built against stay for the next."""
+    run(["cargo", "clean", "--quiet", "-p", project_crate(project)], project, RUST_ENV)
+
+
+def project_crate(project: Path) -> str:
+    match = re.search(r'^name = "([^"]+)"', (project / "Cargo.toml").read_text(), re.M)
+    return match.group(1) if match else project.name
+
+
+def check_built(
+    doc: Path, lang: str, out: Path, *, env: dict[str, str], known: dict[str, list[str]], problems: list[str]
+) -> list[str]:
+    """Lint, test, serve and check a generated project."""
+    name = out.name
     steps = python_steps(out, name) if lang == "python" else rust_steps(out, name)
     for label, cmd in steps:
         ok, output = run(cmd, out, env)
@@ -186,10 +214,18 @@ def check_init(lang: str) -> list[str]:
     ok, output = run(cmd, ROOT)
     if not ok:
         return [f"init: {output}"]
-    env = {"CARGO_TARGET_DIR": str(ROOT / "target")} if lang == "rust" else {}
+    env = RUST_ENV if lang == "rust" else {}
     if lang == "rust":
         shutil.copy(ROOT / "Cargo.lock", out / "Cargo.lock")
     steps = python_steps(out, "") if lang == "python" else rust_steps(out, "")[:2]
+    try:
+        return run_steps(steps, out, env)
+    finally:
+        if lang == "rust":
+            clean_rust(out)
+
+
+def run_steps(steps: list[tuple[str, list[str]]], out: Path, env: dict[str, str]) -> list[str]:
     problems = []
     for label, step in steps:
         ok, output = run(step, out, env)
