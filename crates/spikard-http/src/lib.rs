@@ -13,6 +13,7 @@
 
 pub mod background;
 pub mod client_ip;
+#[cfg(feature = "server")]
 mod connection;
 pub mod cookies;
 pub mod di;
@@ -27,12 +28,15 @@ pub mod pipeline;
 pub mod response;
 pub mod response_model;
 pub mod route;
+pub mod rt;
+#[cfg(feature = "server")]
 pub mod server;
 pub mod service;
 pub mod sse;
 pub mod streaming;
 pub mod testing;
 pub mod websocket;
+#[cfg(feature = "server")]
 pub mod workers;
 
 pub use background::BackgroundTasks;
@@ -49,5 +53,7 @@ pub use route::{ParameterSpecs, RouteKind, RouteSpec};
 pub use spikard_core::config::ServerConfig;
 pub use spikard_core::SpikardError;
 pub use sse::{SseEvent, SseStream};
-pub use testing::{TestClient, TestRequest, TestResponse, TestWebSocket, WsFrame};
+pub use testing::{TestClient, TestRequest, TestResponse};
+#[cfg(feature = "server")]
+pub use testing::{TestWebSocket, WsFrame};
 pub use websocket::{WebSocketHandler, WsConnection, WsMessage};
