@@ -1,20 +1,18 @@
-//! The one shared dispatcher between the server's threads and Node's event loop.
+//! The one shared dispatcher between the core and JavaScript's event loop.
 //!
 //! A call is queued with the id of the JavaScript function and its arguments; the first
-//! call queued after the loop last drained the queue schedules one wake-up (a threadsafe
-//! function call), and that wake-up hands every queued call to the package's dispatch
-//! function as one array. JavaScript settles each call by id (`NativeApp.settle*`), at once
-//! for a sync result (no Promise made) or when its Promise settles. The threadsafe function
-//! is weak: pending calls do not keep the process alive, the package's server handle does.
+//! call queued after the loop last drained the queue schedules one wake-up ([`Wake`]: a
+//! threadsafe function call in Node, a direct call in a WebAssembly module, which runs on
+//! JavaScript's thread), and that wake-up hands every queued call ([`Dispatcher::drain`])
+//! to the package's dispatch function as one array. JavaScript settles each call by id
+//! (`NativeApp.settle*`), at once for a sync result (no Promise made) or when its Promise
+//! settles.
 
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 
-use napi::bindgen_prelude::Function;
-use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
-use napi::Status;
 use serde_json::Value;
 use spikard_core::SpikardError;
 use spikard_http::background::BackgroundTasks;
@@ -24,7 +22,7 @@ use spikard_http::response::HandlerResponse;
 use crate::slot::{Completion, Slot};
 
 /// One call handed to JavaScript.
-#[napi_derive::napi(object)]
+#[derive(Debug, Clone)]
 pub struct JsCall {
     /// Settle it with this id.
     pub id: u32,
@@ -52,7 +50,12 @@ pub struct Waiting {
     pub runtime: Option<tokio::runtime::Handle>,
 }
 
-type Wake = ThreadsafeFunction<(), (), Vec<JsCall>, Status, false, true>;
+/// How a binding gets JavaScript to call [`Dispatcher::drain`] and run what it returns.
+pub trait Wake: Send + Sync + 'static {
+    /// Schedule (or make) the call; `Err` says why JavaScript cannot be reached (its event
+    /// loop is gone): every queued call then fails with it.
+    fn wake(&self) -> Result<(), String>;
+}
 
 /// `func` of the call that hands over handles JavaScript may forget (`args`: their ids).
 pub const RELEASE: u32 = u32::MAX;
@@ -104,7 +107,7 @@ pub struct Dispatcher {
     scheduled: AtomicBool,
     waiting: Mutex<HashMap<u32, Waiting>>,
     next: AtomicU32,
-    wake: Wake,
+    wake: OnceLock<Box<dyn Wake>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -112,35 +115,27 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Dispatcher {
-    /// A dispatcher calling `dispatch(calls)` on the JavaScript thread.
-    pub fn new(dispatch: &Function<'_, Vec<JsCall>, ()>) -> napi::Result<Arc<Self>> {
-        Ok(Arc::new_cyclic(|me: &std::sync::Weak<Self>| {
-            let me = me.clone();
-            let wake = dispatch
-                .build_threadsafe_function::<()>()
-                .weak::<true>()
-                .build_callback(move |_ctx| {
-                    let calls = match me.upgrade() {
-                        Some(d) => d.drain(),
-                        None => Vec::new(),
-                    };
-                    Ok(calls)
-                });
-            Self {
-                queue: Mutex::new(Vec::new()),
-                settled: Mutex::new(Vec::new()),
-                released: Mutex::new(Vec::new()),
-                scheduled: AtomicBool::new(false),
-                waiting: Mutex::new(HashMap::new()),
-                next: AtomicU32::new(1),
-                // The builder only fails when Node-API does; then nothing can be called.
-                wake: wake.expect("a threadsafe function for the dispatcher"),
-            }
-        }))
+    /// A dispatcher whose wake-up is set next ([`Dispatcher::set_wake`]; it usually holds a
+    /// weak reference to the dispatcher, to drain it).
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self {
+            queue: Mutex::new(Vec::new()),
+            settled: Mutex::new(Vec::new()),
+            released: Mutex::new(Vec::new()),
+            scheduled: AtomicBool::new(false),
+            waiting: Mutex::new(HashMap::new()),
+            next: AtomicU32::new(1),
+            wake: OnceLock::new(),
+        })
+    }
+
+    /// How JavaScript is woken (only the first one set counts).
+    pub fn set_wake(&self, wake: impl Wake) {
+        let _ = self.wake.set(Box::new(wake));
     }
 
     /// The calls queued since the last wake-up.
-    fn drain(&self) -> Vec<JsCall> {
+    pub fn drain(&self) -> Vec<JsCall> {
         self.scheduled.store(false, Ordering::Release);
         let mut calls = std::mem::take(&mut *lock(&self.queue));
         let released = std::mem::take(&mut *lock(&self.released));
@@ -235,10 +230,11 @@ impl Dispatcher {
         if lock(&self.queue).is_empty() || self.scheduled.swap(true, Ordering::AcqRel) {
             return;
         }
-        let status = self.wake.call((), ThreadsafeFunctionCallMode::NonBlocking);
-        if status == Status::Ok {
-            return;
-        }
+        let status = match self.wake.get() {
+            Some(wake) => wake.wake(),
+            None => Err("no wake-up was set".to_owned()),
+        };
+        let Err(status) = status else { return };
         self.scheduled.store(false, Ordering::Release);
         // The event loop is gone: every queued call fails.
         for call in std::mem::take(&mut *lock(&self.queue)) {

@@ -72,7 +72,8 @@ fn handle_arg(value: &JsValue) -> Value {
 
 /// An object the package registers with a declaration: a function's index, or a value's
 /// handle with the JSON type it stands for.
-#[napi_derive::napi(object)]
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ObjectRef {
     pub id: u32,
     pub json_type: Option<String>,
@@ -140,9 +141,9 @@ fn failure_value(failure: &Failure) -> Value {
 
 /// The JavaScript binding: functions are indexes into the package's function table,
 /// values handles into its value table.
-pub struct NodeBinding(pub Arc<Dispatcher>);
+pub struct JsBinding(pub Arc<Dispatcher>);
 
-impl Binding for NodeBinding {
+impl Binding for JsBinding {
     type Object = ObjectRef;
 
     fn function(

@@ -1,6 +1,7 @@
-//! Values between JavaScript and the core: the request as a plain object (built natively
-//! by napi from a `serde_json::Value`, no JSON text), and what a call is settled with, read
-//! from napi's objects (the core's `foreign::described` turns it into its values).
+//! Values between JavaScript and the core: the request as a plain object (a
+//! `serde_json::Value` the binding hands over as it likes), and what a call is settled
+//! with, as plain structs each binding reads from its objects (the core's
+//! `foreign::described` turns them into its values).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,7 +35,8 @@ pub fn request_object(data: &Arc<RequestData>) -> Value {
 }
 
 /// A response JavaScript built: status, header pairs and one body.
-#[napi_derive::napi(object)]
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ResponseInit {
     pub status: u32,
     /// `[name, value]` pairs, in order (a repeated name sends several values).
@@ -44,7 +46,8 @@ pub struct ResponseInit {
     /// iterator's handle).
     pub kind: String,
     pub text: Option<String>,
-    pub bytes: Option<napi::bindgen_prelude::Buffer>,
+    #[serde(default)]
+    pub bytes: Option<Bytes>,
     /// The handle of the (async) iterator of a streamed body or an event stream.
     pub stream: Option<u32>,
     /// For an event stream: a keep-alive comment after this many seconds of silence.
@@ -52,7 +55,7 @@ pub struct ResponseInit {
 }
 
 /// What a call did to the request object it was given.
-#[napi_derive::napi(object)]
+#[derive(Debug, Default, serde::Deserialize)]
 pub struct Effects {
     /// The request's `state` as JSON text, when it is not empty.
     pub state: Option<String>,
@@ -90,7 +93,7 @@ pub fn from_init(
     let body = match init.kind.as_str() {
         "json" => Body::Json(Bytes::from(init.text.unwrap_or_else(|| "null".into()))),
         "text" => Body::Bytes(Bytes::from(init.text.unwrap_or_default())),
-        "bytes" => Body::Bytes(init.bytes.map(|b| Bytes::copy_from_slice(&b)).unwrap_or_default()),
+        "bytes" => Body::Bytes(init.bytes.unwrap_or_default()),
         "keep" => Body::Keep,
         "stream" | "sse" => {
             let handle = init
