@@ -1,6 +1,7 @@
 // @spikard/node: Spikard's Rust HTTP core with handlers in TypeScript.
 export { Spikard } from "./app";
-export { CONFIG_FIELDS } from "./config";
+export type { NodeNativeApp } from "./native";
+export { CONFIG_FIELDS } from "@spikard/js";
 export type {
   ApiKeyConfig,
   BackgroundConfig,
@@ -15,20 +16,20 @@ export type {
   ServerConfig,
   StaticFile,
   StaticFilesConfig,
-} from "./config";
-export { Provide } from "./di";
-export type { Infer, JsonSchema, Schema, ZodLike } from "./schema";
-export type { Factory, Lifetime, ProvideOptions } from "./di";
-export { RequestFailed } from "./dispatch";
-export type { Handler, HookOptions, ListenOptions, RequestHook, RouteDefinition, RouteOptions } from "./app";
-export type { HookRequest, HookResponse, ResponseHook } from "./hooks";
-export { ConfigError, HttpError, RouteError, ServerError, SpikardError } from "./errors";
-export { Request } from "./request";
-export { Response } from "./response";
-export type { HeadersInit, ResponseOptions } from "./response";
-export { EventSourceResponse, StreamingResponse } from "./streams";
-export type { EventStreamOptions, Items, SseEvent, StreamOptions } from "./streams";
-export { TestClient, TestResponse, TestStream, TestWebSocket } from "./testing";
-export type { RequestOptions, SseMessage, WsFrame } from "./testing";
-export { WebSocket } from "./websocket";
-export type { WebSocketHandlers } from "./websocket";
+} from "@spikard/js";
+export { Provide } from "@spikard/js";
+export type { Infer, JsonSchema, Schema, ZodLike } from "@spikard/js";
+export type { Factory, Lifetime, ProvideOptions } from "@spikard/js";
+export { RequestFailed } from "@spikard/js";
+export type { Handler, HookOptions, ListenOptions, RequestHook, RouteDefinition, RouteOptions } from "@spikard/js";
+export type { HookRequest, HookResponse, ResponseHook } from "@spikard/js";
+export { ConfigError, HttpError, RouteError, ServerError, SpikardError } from "@spikard/js";
+export { Request } from "@spikard/js";
+export { Response } from "@spikard/js";
+export type { HeadersInit, ResponseOptions } from "@spikard/js";
+export { EventSourceResponse, StreamingResponse } from "@spikard/js";
+export type { EventStreamOptions, Items, SseEvent, StreamOptions } from "@spikard/js";
+export { TestClient, TestResponse, TestStream, TestWebSocket } from "@spikard/js";
+export type { RequestOptions, SseMessage, WsFrame } from "@spikard/js";
+export { WebSocket } from "@spikard/js";
+export type { WebSocketHandlers } from "@spikard/js";

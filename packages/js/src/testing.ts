@@ -1,5 +1,5 @@
 // The in-memory test client: requests go through the real Rust pipeline, no socket.
-import type { Spikard } from "./app";
+import type { SpikardCore } from "./app";
 import { fromNative } from "./errors";
 import type { NativeStream, NativeWebSocket } from "./native";
 import type { HeadersInit } from "./response";
@@ -17,6 +17,9 @@ export interface RequestOptions {
   body?: string | Uint8Array;
 }
 
+const utf8 = new TextDecoder();
+const encoder = new TextEncoder();
+
 /** A response read whole. */
 export class TestResponse {
   readonly status: number;
@@ -24,9 +27,9 @@ export class TestResponse {
   readonly headers: Record<string, string>;
   /** Every header as sent, in order. */
   readonly headerList: [string, string][];
-  readonly body: Buffer;
+  readonly body: Uint8Array;
 
-  constructor(status: number, headerList: [string, string][], body: Buffer) {
+  constructor(status: number, headerList: [string, string][], body: Uint8Array) {
     this.status = status;
     this.headerList = headerList;
     this.body = body;
@@ -39,7 +42,7 @@ export class TestResponse {
   }
 
   text(): string {
-    return this.body.toString("utf8");
+    return utf8.decode(this.body);
   }
 
   json(): unknown {
@@ -51,7 +54,7 @@ export class TestResponse {
 export interface WsFrame {
   type: "text" | "bytes" | "pong" | "close" | "end";
   text?: string;
-  bytes?: Buffer;
+  bytes?: Uint8Array;
   code?: number;
   reason?: string;
 }
@@ -73,16 +76,16 @@ export class TestWebSocket {
   }
 
   sendBytes(bytes: Uint8Array): Promise<void> {
-    return this.ws.sendBytes(Buffer.from(bytes));
+    return this.ws.sendBytes(bytes);
   }
 
   /** A text frame whose bytes are not UTF-8 (the server must refuse it). */
   sendInvalidText(bytes: Uint8Array): Promise<void> {
-    return this.ws.sendInvalidText(Buffer.from(bytes));
+    return this.ws.sendInvalidText(bytes);
   }
 
-  ping(payload: Uint8Array = Buffer.alloc(0)): Promise<void> {
-    return this.ws.ping(Buffer.from(payload));
+  ping(payload: Uint8Array = new Uint8Array(0)): Promise<void> {
+    return this.ws.ping(payload);
   }
 
   close(code = 1000, reason = ""): Promise<void> {
@@ -134,11 +137,11 @@ export class TestStream {
   constructor(private readonly stream: NativeStream) {
     this.status = stream.status;
     this.headerList = stream.headers;
-    this.headers = new TestResponse(this.status, this.headerList, Buffer.alloc(0)).headers;
+    this.headers = new TestResponse(this.status, this.headerList, new Uint8Array(0)).headers;
   }
 
   /** The next chunk; `null` at the end. Rejects when the stream failed. */
-  nextChunk(): Promise<Buffer | null> {
+  nextChunk(): Promise<Uint8Array | null> {
     return this.stream.nextChunk();
   }
 
@@ -176,7 +179,7 @@ export function parseEvent(raw: string): SseMessage {
 }
 
 export class TestClient {
-  constructor(private readonly app: Spikard) {}
+  constructor(private readonly app: SpikardCore) {}
 
   /** Send a request and read its response as it arrives (streams, server-sent events). */
   async stream(method: string, path: string, options: Pick<RequestOptions, "query" | "headers" | "cookies"> = {}): Promise<TestStream> {
@@ -192,7 +195,9 @@ export class TestClient {
     const headers = headerList(options);
     let ws: NativeWebSocket;
     try {
-      ws = await this.app.native.connectWebsocket(withQuery(path, options.query), headers);
+      const connect = this.app.native.connectWebsocket?.bind(this.app.native);
+      if (connect === undefined) throw new Error("this runtime has no WebSocket routes to connect to");
+      ws = await connect(withQuery(path, options.query), headers);
     } catch (err) {
       throw fromNative(err);
     }
@@ -206,16 +211,16 @@ export class TestClient {
   async request(method: string, path: string, options: RequestOptions = {}): Promise<TestResponse> {
     const headers = headerList(options);
     const has = (name: string): boolean => headers.some(([k]) => k.toLowerCase() === name);
-    let body: Buffer | undefined;
+    let body: Uint8Array | undefined;
     if (options.json !== undefined) {
-      body = Buffer.from(JSON.stringify(options.json));
+      body = encoder.encode(JSON.stringify(options.json));
       if (!has("content-type")) headers.push(["content-type", "application/json"]);
     } else if (options.form !== undefined) {
       const form = new URLSearchParams(Object.entries(options.form).map(([k, v]): [string, string] => [k, String(v)]));
-      body = Buffer.from(form.toString());
+      body = encoder.encode(form.toString());
       if (!has("content-type")) headers.push(["content-type", "application/x-www-form-urlencoded"]);
     } else if (options.body !== undefined) {
-      body = typeof options.body === "string" ? Buffer.from(options.body) : Buffer.from(options.body);
+      body = typeof options.body === "string" ? encoder.encode(options.body) : options.body;
     }
     const uri = withQuery(path, options.query);
     try {

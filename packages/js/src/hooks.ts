@@ -44,6 +44,6 @@ export function leftAs(res: HookResponse, shown: ShownResponse, original: unknow
   }
   if (body === null || body === undefined) return { status, headers, kind: "empty" };
   if (typeof body === "string") return { status, headers, kind: "text", text: body };
-  if (body instanceof Uint8Array) return { status, headers, kind: "bytes", bytes: Buffer.from(body) };
+  if (body instanceof Uint8Array) return { status, headers, kind: "bytes", bytes: body };
   return { status, headers, kind: "json", text: stringify(body) };
 }

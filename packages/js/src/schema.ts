@@ -19,10 +19,17 @@ function isZod(schema: unknown): schema is ZodLike {
   return typeof schema === "object" && schema !== null && "_zod" in schema && typeof (schema as ZodLike).safeParse === "function";
 }
 
-/** `schema` as JSON Schema (a Zod schema converted by Zod, which must be installed). */
+/** CommonJS's `require`, where the package runs as CommonJS (Node, Bun); an ES module bundle
+ * (a worker) has none. */
+declare const require: ((id: string) => unknown) | undefined;
+
+/** `schema` as JSON Schema (a Zod schema converted by Zod, which must be installed and
+ * loadable with `require`; elsewhere convert it first with `z.toJSONSchema`). */
 export function toJsonSchema(schema: Schema): JsonSchema {
   if (!isZod(schema)) return schema;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  if (typeof require !== "function") {
+    throw new TypeError("a Zod schema cannot be converted here (no require): pass z.toJSONSchema(schema) instead");
+  }
   const zod = require("zod") as { toJSONSchema?: (s: unknown) => JsonSchema };
   if (typeof zod.toJSONSchema !== "function") {
     throw new TypeError("Zod schemas need zod 4 (its toJSONSchema)");

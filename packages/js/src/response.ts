@@ -100,8 +100,7 @@ function bodyInit(body: unknown, status: number, headers: string[][]): NativeIni
     if (!hasHeader(pairs, "content-type")) {
       headers.push(["content-type", "application/octet-stream"]);
     }
-    const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-    return { status, headers, kind: "bytes", bytes };
+    return { status, headers, kind: "bytes", bytes: body };
   }
   return { status, headers, kind: "json", text: stringify(body) };
 }

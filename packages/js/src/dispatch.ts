@@ -9,7 +9,7 @@ import type { Effects, NativeApp, NativeCall } from "./native";
 import { Request, type RequestData } from "./request";
 import { toInit } from "./response";
 import { chunkBytes, eventOf } from "./streams";
-import { messageData, WebSocket, type WebSocketHandlers } from "./websocket";
+import { messageData, socketsOf, WebSocket, type WebSocketHandlers } from "./websocket";
 
 /** `func` of a batch entry listing value handles the core let go of. */
 const RELEASE = 0xffffffff;
@@ -205,14 +205,14 @@ export class Dispatcher {
     const { ws: id, request } = call.args[0] as { ws: number; request?: RequestData };
     let socket = this.sockets.get(id);
     if (socket === undefined) {
-      socket = new WebSocket(this.native, id, new Request(request ?? emptyRequest()));
+      socket = new WebSocket(socketsOf(this.native), id, new Request(request ?? emptyRequest()));
       this.sockets.set(id, socket);
     }
     const done = (): void => this.settled().settleJson(call.id, "null", null);
     const finish = (): void => {
       if (role === "close") {
         this.sockets.delete(id);
-        this.native.wsRelease(id);
+        socketsOf(this.native).wsRelease(id);
       }
     };
     try {

@@ -5,6 +5,18 @@ import { stringify } from "./json";
 import type { NativeApp } from "./native";
 import type { Request } from "./request";
 
+/** The module's side of server-side connections. */
+export type NativeSockets = Required<Pick<NativeApp, "wsSend" | "wsClose" | "wsRelease">>;
+
+/** `native`'s connections: only a runtime with WebSocket routes has them (and only there
+ * are handlers called with a socket). */
+export function socketsOf(native: NativeApp): NativeSockets {
+  if (!native.wsSend || !native.wsClose || !native.wsRelease) {
+    throw new Error("this runtime has no WebSocket connections");
+  }
+  return native as NativeSockets;
+}
+
 /** A server-side connection. */
 export class WebSocket {
   /** Per-connection values the handlers share. */
@@ -12,7 +24,7 @@ export class WebSocket {
 
   /** @internal */
   constructor(
-    private readonly native: NativeApp,
+    private readonly native: NativeSockets,
     private readonly id: number,
     /** The upgrade request (path parameters, query, headers, cookies). */
     readonly request: Request,
@@ -21,7 +33,7 @@ export class WebSocket {
   /** Send a text frame (a string), a binary one (bytes), or a value as JSON text; resolves once queued. */
   send(data: unknown): Promise<void> {
     if (data instanceof Uint8Array) {
-      return this.native.wsSend(this.id, null, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+      return this.native.wsSend(this.id, null, data);
     }
     return this.native.wsSend(this.id, typeof data === "string" ? data : stringify(data), null);
   }
@@ -41,7 +53,7 @@ export interface WebSocketHandlers {
 
 /** A message as the core hands it over. */
 export function messageData(message: { text?: string; json?: unknown; binary?: string }): unknown {
-  if (message.binary !== undefined) return Buffer.from(message.binary, "base64");
+  if (message.binary !== undefined) return Uint8Array.from(atob(message.binary), (c) => c.charCodeAt(0));
   if (message.text !== undefined) return message.text;
   return message.json;
 }

@@ -48,10 +48,12 @@ export function iteratorOf(content: Items<unknown>): AsyncIterator<unknown> | It
   return content[Symbol.iterator]();
 }
 
+const utf8 = new TextEncoder();
+
 /** A chunk as bytes, or an error message. */
-export function chunkBytes(item: unknown): Buffer | string {
-  if (typeof item === "string") return Buffer.from(item);
-  if (item instanceof Uint8Array) return Buffer.from(item.buffer, item.byteOffset, item.byteLength);
+export function chunkBytes(item: unknown): Uint8Array | string {
+  if (typeof item === "string") return utf8.encode(item);
+  if (item instanceof Uint8Array) return item;
   return `a streamed chunk must be a string or bytes, not ${item === null ? "null" : typeof item}`;
 }
 
