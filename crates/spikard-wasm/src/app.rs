@@ -13,7 +13,7 @@ use spikard_js::convert::{Effects, ResponseInit};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use crate::host::{dispatcher, from_json, js_error, read, to_json};
+use crate::host::{dispatcher, from_json, js_error, log_panics, read, to_json};
 use crate::response::{pairs_array, read_pairs, request, NativeResponse, NativeStream};
 
 /// The default of every config struct, by struct name (the package's drift test).
@@ -37,6 +37,7 @@ impl NativeApp {
     /// are handed to `dispatch(calls)`.
     #[wasm_bindgen(constructor)]
     pub fn new(config: JsValue, dispatch: Function) -> Result<NativeApp, JsValue> {
+        log_panics();
         let config = to_json(config, "config")?;
         let js = JsApp::new(config, dispatcher(dispatch)).map_err(|e| js_error(&e))?;
         Ok(Self { js })

@@ -107,6 +107,15 @@ pub fn web_log(message: &str) {
         });
 }
 
+/// Log a panic's message and place with `console.error` before the module traps (a panic
+/// aborts: the package turns the trap into a 500 problem and starts a fresh instance).
+pub fn log_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        std::panic::set_hook(Box::new(|info| web_log(&format!("spikard (wasm) panicked: {info}"))));
+    });
+}
+
 /// A dispatcher handing its calls to `dispatch(calls)`.
 pub fn dispatcher(dispatch: Function) -> Arc<Dispatcher> {
     let dispatcher = Dispatcher::new();

@@ -1,6 +1,10 @@
 // The compiled module (crates/spikard-wasm, built by wasm-bindgen into ../pkg): the shared
 // protocol's app (@spikard/js) plus `handle`, a request from the host's `fetch`.
-import type { NativeApp, NativeModule } from "@spikard/js";
+import type { NativeApp, NativeCall, NativeModule } from "@spikard/js";
+
+export type { NativeCall };
+/** A function's index, or a value's handle, handed over with a registration. */
+export type ObjectRefLike = Parameters<NativeApp["addRoute"]>[1][number];
 
 /** A response as the module hands it over: the body whole, or pulled chunk by chunk. */
 export interface NativeResponse {
