@@ -1,0 +1,2 @@
+//! A BlueLibs Runner tunnel server on Spikard.
+pub mod serializer;
