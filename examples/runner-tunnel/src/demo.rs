@@ -12,8 +12,8 @@
 //! - `app.events.log`: records the payload; an object payload comes back with `logged: true`
 //! - `app.events.parallel`: a parallel event (cannot return its payload)
 //!
-//! Exposed: those, plus `app.tasks.ghost` / `app.events.ghost` (listed, never registered:
-//! "not found"); `app.tasks.secret` is registered but not exposed.
+//! Exposed: those; `app.tasks.secret` is registered but not exposed. (The reference refuses
+//! to start with an id listed but not registered, so an unknown id is "not exposed" in both.)
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -28,7 +28,7 @@ use crate::config::Exposure;
 use crate::registry::{ByteStream, Input, Output, Registry, TaskError};
 use crate::serializer::Value;
 
-pub const TASKS: [&str; 11] = [
+pub const TASKS: [&str; 10] = [
     "app.tasks.add",
     "app.tasks.echo",
     "app.tasks.fail",
@@ -39,9 +39,8 @@ pub const TASKS: [&str; 11] = [
     "app.tasks.upper",
     "app.tasks.count",
     "app.tasks.download",
-    "app.tasks.ghost",
 ];
-pub const EVENTS: [&str; 3] = ["app.events.log", "app.events.parallel", "app.events.ghost"];
+pub const EVENTS: [&str; 2] = ["app.events.log", "app.events.parallel"];
 
 /// What the demo's stats task reports.
 #[derive(Default)]
