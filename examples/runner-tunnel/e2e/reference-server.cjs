@@ -8,7 +8,7 @@
 "use strict";
 
 const crypto = require("node:crypto");
-const { Readable, Transform } = require("node:stream");
+const { Transform } = require("node:stream");
 const {
   r,
   run,
@@ -33,7 +33,6 @@ function args(argv) {
 const TASKS = [
   "app.tasks.add", "app.tasks.echo", "app.tasks.fail", "app.tasks.crash", "app.tasks.slow",
   "app.tasks.stats", "app.tasks.upload", "app.tasks.upper", "app.tasks.count",
-  "app.tasks.download",
 ];
 const EVENTS = ["app.events.log", "app.events.parallel"];
 
@@ -124,17 +123,6 @@ function build(options) {
         hash.update(chunk);
       });
       return { bytes, sha256: hash.digest("hex") };
-    }).build(),
-    r.task("app.tasks.download").run(async (input) => {
-      const size = number(input, "size");
-      return Readable.from((function* chunks() {
-        for (let start = 0; start < size; start += 16 * 1024) {
-          const end = Math.min(start + 16 * 1024, size);
-          const chunk = Buffer.alloc(end - start);
-          for (let i = start; i < end; i += 1) chunk[i - start] = i % 251;
-          yield chunk;
-        }
-      })());
     }).build(),
   ];
   const log = r.event("app.events.log").build();

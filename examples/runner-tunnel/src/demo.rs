@@ -8,7 +8,6 @@
 //! - `app.tasks.upload` (multipart): `{note, files: [sentinel...]}` → each file's name, type, size, SHA-256
 //! - `app.tasks.upper` (octet-stream in and out): the body with ASCII letters upper-cased, streamed back
 //! - `app.tasks.count` (octet-stream in): `{bytes, sha256}` of the body
-//! - `app.tasks.download`: `{size}` → a stream of `size` bytes (`i % 251`)
 //! - `app.events.log`: records the payload; an object payload comes back with `logged: true`
 //! - `app.events.parallel`: a parallel event (cannot return its payload)
 //!
@@ -28,7 +27,7 @@ use crate::config::Exposure;
 use crate::registry::{ByteStream, Input, Output, Registry, TaskError};
 use crate::serializer::Value;
 
-pub const TASKS: [&str; 10] = [
+pub const TASKS: [&str; 9] = [
     "app.tasks.add",
     "app.tasks.echo",
     "app.tasks.fail",
@@ -38,7 +37,6 @@ pub const TASKS: [&str; 10] = [
     "app.tasks.upload",
     "app.tasks.upper",
     "app.tasks.count",
-    "app.tasks.download",
 ];
 pub const EVENTS: [&str; 2] = ["app.events.log", "app.events.parallel"];
 
@@ -148,7 +146,6 @@ pub fn registry() -> Registry {
                 hasher.update(&chunk);
             }
             described.push(Value::object([
-                ("id", Value::from(id)),
                 ("name", Value::from(file.meta.name.clone())),
                 (
                     "type",
@@ -189,14 +186,6 @@ pub fn registry() -> Registry {
             ("bytes", Value::from(size as f64)),
             ("sha256", Value::from(hex(&hasher.finalize()))),
         ])))
-    });
-    r.task("app.tasks.download", |input, _| async move {
-        let size = number(&input.value, "size")? as usize;
-        let chunks = (0..size).step_by(16 * 1024).map(move |start| {
-            let end = (start + 16 * 1024).min(size);
-            Ok(Bytes::from((start..end).map(|i| (i % 251) as u8).collect::<Vec<u8>>()))
-        });
-        Ok(Output::stream(Box::pin(futures_util::stream::iter(chunks))))
     });
     let s = stats;
     r.event("app.events.log").listen(move |payload, _| {
