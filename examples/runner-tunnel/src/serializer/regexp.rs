@@ -161,10 +161,10 @@ fn is_safe(p: &[char]) -> bool {
             }),
             ')' => {
                 let Some(group) = groups.pop() else { continue };
-                if is_quantifier_at(p, i + 1) {
-                    if group.has_quantifier || has_overlapping_alternation_prefix(&p[group.start + 1..i]) {
-                        return false;
-                    }
+                if is_quantifier_at(p, i + 1)
+                    && (group.has_quantifier || has_overlapping_alternation_prefix(&p[group.start + 1..i]))
+                {
+                    return false;
                 }
                 if group.has_quantifier {
                     if let Some(outer) = groups.last_mut() {
