@@ -33,6 +33,7 @@ function args(argv) {
 const TASKS = [
   "app.tasks.add", "app.tasks.echo", "app.tasks.fail", "app.tasks.crash", "app.tasks.slow",
   "app.tasks.stats", "app.tasks.upload", "app.tasks.upper", "app.tasks.count",
+  "app.tasks.whoami",
 ];
 const EVENTS = ["app.events.log", "app.events.parallel"];
 
@@ -41,6 +42,7 @@ const InvalidInput = r
   .httpCode(400)
   .format((d) => `Invalid input: ${d.field} must be a number`)
   .build();
+const Tenant = r.asyncContext("app.ctx.tenant").build();
 const Overdraft = r
   .error("app.errors.Overdraft")
   .httpCode(409)
@@ -68,6 +70,13 @@ function build(options) {
     }).build(),
     r.task("app.tasks.crash").run(async () => {
       throw new Error("the demo crashes on purpose");
+    }).build(),
+    r.task("app.tasks.whoami").run(async () => {
+      try {
+        return Tenant.use();
+      } catch {
+        return undefined;
+      }
     }).build(),
     r.task("app.tasks.slow").run(async (input) => {
       const { signal } = useExposureContext();
@@ -140,7 +149,7 @@ function build(options) {
   return r
     .resource("app")
     .register([
-      ...tasks, log, parallel, onLog, onParallel, InvalidInput, Overdraft, tunnel,
+      ...tasks, log, parallel, onLog, onParallel, InvalidInput, Overdraft, Tenant, tunnel,
       nodeExposure.with({
         http: {
           basePath: "/__runner",
@@ -165,7 +174,7 @@ async function main() {
   console.log(`listening on http://127.0.0.1:${options.port}/__runner`);
 }
 
-module.exports = { InvalidInput, Overdraft, TASKS, EVENTS };
+module.exports = { InvalidInput, Overdraft, Tenant, TASKS, EVENTS };
 
 if (require.main === module) {
   main().catch((error) => {

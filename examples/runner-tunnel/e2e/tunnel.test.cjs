@@ -21,7 +21,7 @@ const {
   createNodeFile,
   Serializer,
 } = require("@bluelibs/runner/node");
-const { InvalidInput, Overdraft } = require("./reference-server.cjs");
+const { InvalidInput, Overdraft, Tenant } = require("./reference-server.cjs");
 
 const TOKEN = "e2e-secret";
 const JSON_LIMIT = 64 * 1024;
@@ -143,6 +143,11 @@ async function scenarios(baseUrl) {
   seen.noToken = await outcome(noToken.task("app.tasks.add", { a: 1, b: 1 }));
   seen.tooLarge = await outcome(client.task("app.tasks.echo", { blob: "x".repeat(JSON_LIMIT + 1) }));
 
+  // Async contexts the client propagates (x-runner-context).
+  const withContexts = createHttpClient({ baseUrl, auth: { token: TOKEN }, serializer, contexts: [Tenant] });
+  seen.context = await outcome(Tenant.provide({ id: "acme", since: new Date(3) }, () => withContexts.task("app.tasks.whoami")));
+  seen.noContext = await outcome(client.task("app.tasks.whoami"));
+
   // Events, fire-and-forget and with result.
   seen.event = await outcome(client.event("app.events.log", { n: 1, at: new Date(7) }));
   seen.eventWithResult = await outcome(client.eventWithResult("app.events.log", { n: 2 }));
@@ -229,6 +234,8 @@ function check(seen) {
   assert.deepStrictEqual(seen.authEvent.error, tunnelError("UNAUTHORIZED", "Unauthorized"));
   assert.deepStrictEqual(seen.noToken.error, tunnelError("UNAUTHORIZED", "Unauthorized"));
   assert.deepStrictEqual(seen.tooLarge.error, tunnelError("PAYLOAD_TOO_LARGE", "Payload too large"));
+  assert.deepStrictEqual(seen.context, { ok: { id: "acme", since: new Date(3) } });
+  assert.deepStrictEqual(seen.noContext, { ok: undefined });
   assert.deepStrictEqual(seen.event, { ok: undefined });
   assert.deepStrictEqual(seen.eventWithResult, { ok: { n: 2, logged: true } });
   assert.deepStrictEqual(seen.parallelEvent, { ok: undefined });
@@ -257,6 +264,7 @@ function check(seen) {
           tasks: [
             "app.tasks.add", "app.tasks.count", "app.tasks.crash", "app.tasks.echo",
             "app.tasks.fail", "app.tasks.slow", "app.tasks.stats", "app.tasks.upload", "app.tasks.upper",
+            "app.tasks.whoami",
           ],
           events: ["app.events.log", "app.events.parallel"],
         },

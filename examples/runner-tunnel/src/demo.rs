@@ -8,6 +8,7 @@
 //! - `app.tasks.upload` (multipart): `{note, files: [sentinel...]}` → each file's name, type, size, SHA-256
 //! - `app.tasks.upper` (octet-stream in and out): the body with ASCII letters upper-cased, streamed back
 //! - `app.tasks.count` (octet-stream in): `{bytes, sha256}` of the body
+//! - `app.tasks.whoami`: the `app.ctx.tenant` async context the client propagated (or `undefined`)
 //! - `app.events.log`: records the payload; an object payload comes back with `logged: true`
 //! - `app.events.parallel`: a parallel event (cannot return its payload)
 //!
@@ -27,7 +28,8 @@ use crate::config::Exposure;
 use crate::registry::{ByteStream, Input, Output, Registry, TaskError};
 use crate::serializer::Value;
 
-pub const TASKS: [&str; 9] = [
+pub const TASKS: [&str; 10] = [
+    "app.tasks.whoami",
     "app.tasks.add",
     "app.tasks.echo",
     "app.tasks.fail",
@@ -102,6 +104,11 @@ pub fn registry() -> Registry {
     });
     r.task("app.tasks.crash", |_, _| async move {
         Err(TaskError::internal("the demo crashes on purpose"))
+    });
+    r.task("app.tasks.whoami", |_, ctx| async move {
+        Ok(Output::from(
+            ctx.async_context("app.ctx.tenant").unwrap_or(Value::Undefined),
+        ))
     });
     let s = stats.clone();
     r.task("app.tasks.slow", move |input, ctx| {

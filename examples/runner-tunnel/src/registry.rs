@@ -50,6 +50,16 @@ impl CallContext {
     pub async fn cancelled(&self) {
         self.cancel.cancelled().await;
     }
+
+    /// The value of an async context the client propagated (its `contexts` option): the
+    /// `x-runner-context` header maps context ids to each context's serialized value
+    /// (the Runner serializer's text by default). `None` when absent or unreadable, which
+    /// the reference ignores too.
+    pub fn async_context(&self, id: &str) -> Option<Value> {
+        let header = self.headers.get("x-runner-context")?.as_bytes();
+        let map = crate::serializer::parse(header).ok()?;
+        crate::serializer::parse(map.get(id)?.as_str()?.as_bytes()).ok()
+    }
 }
 
 /// A task's input: the deserialized value (JSON and multipart calls), the files a
@@ -337,6 +347,21 @@ mod tests {
         assert_eq!(payload, Value::from(21.0));
         assert_eq!(r.task_ids(), ["sum"]);
         assert_eq!(r.event_ids(), ["e"]);
+    }
+
+    #[test]
+    fn async_contexts_come_from_the_context_header() {
+        let mut c = ctx();
+        assert_eq!(c.async_context("app.ctx.tenant"), None);
+        let header = r#"{"app.ctx.tenant":"{\"id\":\"acme\"}","other":"not json"}"#;
+        c.headers
+            .insert("x-runner-context", http::HeaderValue::from_static(header));
+        assert_eq!(
+            c.async_context("app.ctx.tenant"),
+            Some(Value::object([("id", Value::from("acme"))]))
+        );
+        assert_eq!(c.async_context("other"), None);
+        assert_eq!(c.async_context("missing"), None);
     }
 
     #[tokio::test]
