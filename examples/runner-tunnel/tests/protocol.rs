@@ -349,3 +349,47 @@ async fn an_open_exposure_serves_every_registered_id_and_reports_no_list() {
         serde_json::json!({"enabled": false, "tasks": [], "events": []})
     );
 }
+
+#[tokio::test]
+async fn a_panicking_task_answers_500_and_the_server_keeps_serving() {
+    let mut registry = demo::registry();
+    registry.task("app.tasks.add", |_input, _ctx| async move {
+        if true {
+            panic!("task bug");
+        }
+        Ok(Output::from(Value::Null))
+    });
+    let c = client_with(registry, config());
+    let res = call(&c, "/task/app.tasks.add", "{}").await;
+    assert_eq!(
+        (res.status, res.text().as_str()),
+        (
+            500,
+            r#"{"ok":false,"error":{"message":"Internal Error","code":"INTERNAL_ERROR"}}"#
+        )
+    );
+    let res = call(&c, "/task/app.tasks.echo", r#"{"input":1}"#).await;
+    assert_eq!(res.text(), r#"{"ok":true,"result":1}"#);
+}
+
+#[tokio::test]
+async fn bytes_that_are_not_utf8_json_are_invalid_json() {
+    let c = client();
+    let res = c
+        .post("/__runner/task/app.tasks.echo")
+        .header("x-runner-token", TOKEN)
+        .header("content-type", "application/json")
+        .body(vec![b'{', 0xff, 0xfe, b'}'])
+        .send()
+        .await;
+    assert_eq!(
+        (res.status, res.text().as_str()),
+        (
+            400,
+            r#"{"ok":false,"error":{"message":"Invalid JSON body","code":"INVALID_JSON"}}"#
+        )
+    );
+    let deep = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
+    let res = call(&c, "/task/app.tasks.echo", &deep).await;
+    assert_eq!(res.status, 400);
+}
