@@ -12,6 +12,7 @@
 //! ```
 
 pub mod background;
+pub mod body_stream;
 pub mod client_ip;
 #[cfg(feature = "server")]
 mod connection;
@@ -40,6 +41,7 @@ pub mod websocket;
 pub mod workers;
 
 pub use background::BackgroundTasks;
+pub use body_stream::{BodyStream, StreamedBody};
 pub use cookies::Cookie;
 pub use di::{Dependencies, Dependency, DependencyFactory, DependencyRegistry, Resolved, RouteDependencies};
 pub use handler::{BoxFuture, Handler, HandlerResult, RawTarget, RequestData};

@@ -84,6 +84,11 @@ where
     }
 }
 
+/// How long the body stalled, when a [`BodyStalled`] is in an error's source chain.
+pub(crate) fn stalled_for(err: &(dyn std::error::Error + 'static)) -> Option<f64> {
+    stalled(err).map(|s| s.0.as_secs_f64())
+}
+
 /// The [`BodyStalled`] in an error's source chain.
 fn stalled<'a>(mut err: &'a (dyn std::error::Error + 'static)) -> Option<&'a BodyStalled> {
     loop {

@@ -21,6 +21,7 @@ use spikard_core::router::Router;
 use spikard_core::SpikardError;
 
 use crate::background::BackgroundTasks;
+use crate::body_stream::{BodyStream, StreamedBody};
 use crate::client_ip::{peer_ip, TrustedProxies};
 use crate::di::{merge_inputs, Cleanups, DependencyRegistry, Failure, RouteDependencies, RouteDi};
 use crate::handler::{Handler, RawTarget, RequestData};
@@ -594,7 +595,12 @@ impl Pipeline {
                     }
                 }
             }
-            data.raw_body = read_body(body, &data.headers, route.max_body_size).await?;
+            if route.spec.stream_body {
+                let stream = BodyStream::new(body, &data.headers, route.max_body_size)?;
+                data.extensions.insert(StreamedBody::new(stream));
+            } else {
+                data.raw_body = read_body(body, &data.headers, route.max_body_size).await?;
+            }
             Ok(())
         };
         if let Err(e) = step.await {
