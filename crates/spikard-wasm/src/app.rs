@@ -2,6 +2,8 @@
 //! in every JavaScript host (`spikard_js::app::JsApp`), `handle` for the host's `fetch`,
 //! and the in-memory test client (`request`, `stream`).
 
+use std::time::Duration;
+
 use js_sys::{Array, Function, Promise, Uint8Array};
 use serde_json::Value;
 use spikard_core::SpikardError;
@@ -143,6 +145,27 @@ impl NativeApp {
         Ok(future_to_promise(async move {
             let response = pipeline.handle(request).await;
             Ok(NativeResponse::read(response).await.into())
+        }))
+    }
+
+    /// Background tasks started and not yet finished.
+    #[wasm_bindgen(js_name = backgroundPending)]
+    pub fn background_pending(&self) -> Result<usize, JsValue> {
+        Ok(self.pipeline()?.background().pending())
+    }
+
+    /// Resolves once no background task is pending, or after the configured drain timeout:
+    /// for a worker's `ctx.waitUntil`, so the host keeps the isolate until they finish.
+    pub fn idle(&self) -> Result<Promise, JsValue> {
+        let tasks = self.pipeline()?.background().clone();
+        Ok(future_to_promise(async move {
+            let until_idle = async {
+                while tasks.pending() > 0 {
+                    spikard_http::rt::sleep(Duration::from_millis(5)).await;
+                }
+            };
+            let _ = spikard_http::rt::timeout(tasks.drain_timeout(), until_idle).await;
+            Ok(JsValue::UNDEFINED)
         }))
     }
 

@@ -16,17 +16,21 @@ export class Spikard extends SpikardCore<WasmNativeApp> {
   }
 
   /**
-   * The WHATWG fetch handler, Hono's signature (`env` and `ctx` are accepted for the
-   * host's sake). Bound to the app: `export default { fetch: app.fetch }`,
+   * The WHATWG fetch handler, Hono's signature (`env` is accepted for the host's sake; with
+   * a `ctx`, background tasks are handed to `ctx.waitUntil`). Bound to the app: `export default { fetch: app.fetch }`,
    * `Deno.serve(app.fetch)`, `Bun.serve({ fetch: app.fetch })`.
    */
-  readonly fetch = async (request: Request, _env?: unknown, _ctx?: ExecutionContext): Promise<Response> => {
+  readonly fetch = async (request: Request, _env?: unknown, ctx?: ExecutionContext): Promise<Response> => {
     const url = new URL(request.url);
     const headers: [string, string][] = [];
     request.headers.forEach((value, name) => headers.push([name, value]));
     if (!request.headers.has("host")) headers.push(["host", url.host]);
     const body = request.body === null ? undefined : new Uint8Array(await request.arrayBuffer());
     const answer = await this.native.handle(request.method, url.pathname + url.search, headers, body);
+    // Background tasks (`req.addTask`) outlive the response: the host keeps the isolate for them.
+    if (ctx !== undefined && typeof ctx.waitUntil === "function" && this.native.backgroundPending() > 0) {
+      ctx.waitUntil(this.native.idle());
+    }
     return toResponse(answer, request.method);
   };
 

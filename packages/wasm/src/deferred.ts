@@ -81,6 +81,12 @@ export function deferRegistrations(module: WasmModule): WasmModule {
     settleError(...args: Parameters<WasmNativeApp["settleError"]>): void {
       this.app.settleError(...args);
     }
+    backgroundPending(): number {
+      return this.pending === undefined ? this.app.backgroundPending() : 0;
+    }
+    idle(): Promise<void> {
+      return this.ready().idle();
+    }
     handle(...args: Parameters<WasmNativeApp["handle"]>): Promise<NativeResponse> {
       return this.ready().handle(...args);
     }

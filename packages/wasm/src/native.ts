@@ -21,6 +21,10 @@ export interface NativeResponse {
 /** The WebAssembly module's app. */
 export interface WasmNativeApp extends NativeApp {
   handle(method: string, uri: string, headers: [string, string][], body: Uint8Array | undefined | null): Promise<NativeResponse>;
+  /** Background tasks started and not yet finished. */
+  backgroundPending(): number;
+  /** Resolves once none is pending (or after the drain timeout). */
+  idle(): Promise<void>;
 }
 
 export type WasmModule = NativeModule<WasmNativeApp>;

@@ -146,3 +146,26 @@ test("what needs a server is refused at registration with a ConfigError", () => 
     assert.match(String(err.message ?? err), /no file system here/);
   });
 });
+
+test("with a worker's ctx, background tasks are handed to ctx.waitUntil", async () => {
+  const app = new Spikard();
+  const done = [];
+  app.post("/jobs", (req) => {
+    req.addTask(async () => {
+      await new Promise((r) => setTimeout(r, 20));
+      done.push("sent");
+    });
+    return { queued: true };
+  });
+  app.get("/plain", () => ({ ok: true }));
+  const waited = [];
+  const ctx = { waitUntil: (promise) => waited.push(promise) };
+  let res = await app.fetch(new Request("http://worker/plain"), {}, ctx);
+  assert.equal(res.status, 200);
+  assert.equal(waited.length, 0, "no task, nothing to wait for");
+  res = await app.fetch(new Request("http://worker/jobs", { method: "POST" }), {}, ctx);
+  assert.deepEqual(await res.json(), { queued: true });
+  assert.equal(waited.length, 1);
+  await waited[0];
+  assert.deepEqual(done, ["sent"]);
+});
