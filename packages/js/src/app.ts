@@ -71,15 +71,6 @@ export interface HookOptions {
   dependencies?: string[];
 }
 
-/** Options of a runtime package's `listen` (where there is a server). */
-export interface ListenOptions {
-  host?: string;
-  port?: number;
-  /** Processes sharing the port (SO_REUSEPORT): this script runs again in each, supervised
-   * by this process, which forwards SIGINT/SIGTERM and `close()` to them. */
-  workers?: number;
-}
-
 /** An app over a runtime's compiled module: `Spikard` of @spikard/node (a server) and of
  * @spikard/wasm (a `fetch` handler) extend it. */
 export class SpikardCore<N extends NativeApp = NativeApp> {

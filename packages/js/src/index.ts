@@ -1,4 +1,6 @@
-// @spikard/js: what @spikard/node and @spikard/wasm share (each adds its runtime: a server, or a fetch handler).
+// @spikard/js: what @spikard/node and @spikard/wasm share (each adds its runtime: a server,
+// or a fetch handler, and re-exports this API as its own). What only the runtime packages
+// use is in `@spikard/js/runtime`.
 export { SpikardCore } from "./app";
 export { CONFIG_FIELDS } from "./config";
 export type {
@@ -20,7 +22,7 @@ export { Provide } from "./di";
 export type { Infer, JsonSchema, Schema, ZodLike } from "./schema";
 export type { Factory, Lifetime, ProvideOptions } from "./di";
 export { RequestFailed } from "./dispatch";
-export type { Handler, HookOptions, ListenOptions, RequestHook, RouteDefinition, RouteOptions } from "./app";
+export type { Handler, HookOptions, RequestHook, RouteDefinition, RouteOptions } from "./app";
 export type { HookRequest, HookResponse, ResponseHook } from "./hooks";
 export { ConfigError, HttpError, RouteError, ServerError, SpikardError } from "./errors";
 export { Request } from "./request";
@@ -32,6 +34,3 @@ export { TestClient, TestResponse, TestStream, TestWebSocket } from "./testing";
 export type { RequestOptions, SseMessage, WsFrame } from "./testing";
 export { WebSocket } from "./websocket";
 export type { WebSocketHandlers } from "./websocket";
-export { camelCase, renameKeys, snakeCase } from "./config";
-export { fromNative, native as guarded } from "./errors";
-export type { NativeApp, NativeCall, NativeModule, NativeResult, NativeStream, NativeWebSocket } from "./native";

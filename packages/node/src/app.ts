@@ -1,7 +1,16 @@
 // The app on Node and Bun: everything of @spikard/js's SpikardCore, served by the Rust
 // server on a thread of its own (or by worker processes).
-import { fromNative, type ListenOptions, type ServerConfig, SpikardCore } from "@spikard/js";
+import { type ServerConfig, SpikardCore } from "@spikard/js";
+import { fromNative } from "@spikard/js/runtime";
 import { native, type NodeNativeApp } from "./native";
+
+export interface ListenOptions {
+  host?: string;
+  port?: number;
+  /** Processes sharing the port (SO_REUSEPORT): this script runs again in each, supervised
+   * by this process, which forwards SIGINT/SIGTERM and `close()` to them. */
+  workers?: number;
+}
 
 export class Spikard extends SpikardCore<NodeNativeApp> {
   private keepAlive: NodeJS.Timeout | undefined;

@@ -1,6 +1,6 @@
 // The compiled module (crates/spikard-node, built to ../spikard.node): the shared protocol's
 // app (@spikard/js) plus what a server has.
-import type { NativeApp, NativeModule, NativeResult } from "@spikard/js";
+import type { NativeApp, NativeModule, NativeResult } from "@spikard/js/runtime";
 
 /** The Node module's app: a server, and WebSocket routes. */
 export interface NodeNativeApp extends NativeApp {

@@ -1,6 +1,6 @@
 // The compiled module (crates/spikard-wasm, built by wasm-bindgen into ../pkg): the shared
 // protocol's app (@spikard/js) plus `handle`, a request from the host's `fetch`.
-import type { NativeApp, NativeCall, NativeModule } from "@spikard/js";
+import type { NativeApp, NativeCall, NativeModule } from "@spikard/js/runtime";
 
 export type { NativeCall };
 /** A function's index, or a value's handle, handed over with a registration. */
