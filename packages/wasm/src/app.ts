@@ -44,9 +44,7 @@ export class Spikard extends SpikardCore<WasmNativeApp> {
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
 function toResponse(answer: NativeResponse, method: string): Response {
-  const headers = new Headers();
-  for (const [name, value] of answer.headers) headers.append(name, value);
-  const init = { status: answer.status, headers };
+  const init = { status: answer.status, headers: answer.headers };
   if (NULL_BODY.has(answer.status) || method === "HEAD") return new Response(null, init);
   const whole = answer.body;
   if (whole !== undefined) return new Response(whole, init);
