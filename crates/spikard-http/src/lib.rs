@@ -3,6 +3,11 @@
 //! the in-memory test client. The pipeline is a tower `Service` and takes any tower
 //! `Layer` around it ([`service`]).
 //!
+//! Cargo features, all on by default and for every member that serves, all off for the
+//! WebAssembly module (spikard-wasm): `server` (sockets, workers, WebSockets, static
+//! directories, timers), `brotli` (brotli in [`middleware::compression`]) and
+//! `docs-assets` (the Swagger UI and Redoc bundles of [`docs`], 3 MB).
+//!
 //! ```
 //! use spikard_http::{PipelineBuilder, RouteSpec};
 //! let builder = PipelineBuilder::new(Default::default());

@@ -256,13 +256,15 @@ pub fn encode_component(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
-/// The decoded body of a `gzip`/`br` response (`None`: not encoded, or not decodable).
+/// The decoded body of a `gzip`/`br` response (`None`: not encoded, or not decodable;
+/// `br` is decoded only with the `brotli` feature).
 fn decode_content(headers: &HeaderMap, raw: &[u8]) -> Option<Bytes> {
     use std::io::Read;
     let coding = headers.get(http::header::CONTENT_ENCODING)?.to_str().ok()?.trim();
     let mut out = Vec::new();
     match coding {
         "gzip" => flate2::read::GzDecoder::new(raw).read_to_end(&mut out).ok()?,
+        #[cfg(feature = "brotli")]
         "br" => brotli::Decompressor::new(raw, 4096).read_to_end(&mut out).ok()?,
         _ => return None,
     };
