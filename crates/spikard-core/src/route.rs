@@ -110,6 +110,13 @@ pub struct RouteSpec {
     /// `RawTarget` (spikard-http).
     #[serde(default)]
     pub raw_request: bool,
+    /// Hand the body to the handler unread, as a stream it pulls chunk by chunk
+    /// (`BodyStream` in the request's extensions, spikard-http), for uploads and proxies
+    /// that must not hold a whole body in memory. The body is neither decoded nor validated
+    /// (the route declares no body); the size limit (`max_body_size`) is checked against
+    /// `Content-Length` before the handler and against the bytes as they are read.
+    #[serde(default)]
+    pub stream_body: bool,
     /// OpenAPI documentation: `tags`, `summary`, `description`, `operation_id`, `deprecated`,
     /// `include_in_schema`, `response_schema`, `responses` (flattened: the same keys as the route's).
     #[serde(flatten)]
@@ -145,6 +152,13 @@ impl RoutePlan {
         {
             return Err(invalid(
                 "raw_request hands the body over as received: it declares no body_schema, content_type or files".into(),
+            ));
+        }
+        if spec.stream_body
+            && (spec.body_schema.is_some() || spec.content_type.is_some() || !spec.parameters.files.is_empty())
+        {
+            return Err(invalid(
+                "stream_body hands the body over unread: it declares no body_schema, content_type or files".into(),
             ));
         }
         let mut specs = Vec::new();

@@ -96,29 +96,26 @@ impl BackgroundTasks {
             tracing::warn!("background task refused: the server is shutting down");
             return false;
         }
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            tracing::error!("background task refused: no tokio runtime");
-            return false;
-        };
         let permits = Arc::clone(&self.inner.permits);
-        self.inner.tracker.spawn_on(
-            async move {
-                let Ok(_permit) = permits.acquire_owned().await else {
-                    return;
-                };
-                match AssertUnwindSafe(task).catch_unwind().await {
-                    Ok(outcome) => {
-                        if let Some(err) = outcome.failure() {
-                            tracing::error!(error = %err, "background task failed");
-                        }
-                    }
-                    Err(panic) => {
-                        tracing::error!(panic = %panic_text(&panic), "background task panicked");
+        let tracked = self.inner.tracker.track_future(async move {
+            let Ok(_permit) = permits.acquire_owned().await else {
+                return;
+            };
+            match AssertUnwindSafe(task).catch_unwind().await {
+                Ok(outcome) => {
+                    if let Some(err) = outcome.failure() {
+                        tracing::error!(error = %err, "background task failed");
                     }
                 }
-            },
-            &runtime,
-        );
+                Err(panic) => {
+                    tracing::error!(panic = %panic_text(&panic), "background task panicked");
+                }
+            }
+        });
+        if !crate::rt::spawn(Box::pin(tracked)) {
+            tracing::error!("background task refused: no runtime to run it");
+            return false;
+        }
         true
     }
 
@@ -136,7 +133,7 @@ impl BackgroundTasks {
     /// Returns `false` (after logging a warning) when some were abandoned.
     pub async fn drain(&self, timeout: Duration) -> bool {
         self.inner.tracker.close();
-        if tokio::time::timeout(timeout, self.inner.tracker.wait()).await.is_ok() {
+        if crate::rt::timeout(timeout, self.inner.tracker.wait()).await.is_ok() {
             return true;
         }
         tracing::warn!(

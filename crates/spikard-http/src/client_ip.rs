@@ -4,7 +4,16 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use axum::extract::ConnectInfo;
+/// The peer's address in a request's extensions: axum's type (set by the server, and by
+/// axum's `into_make_service_with_connect_info`), or, without the `server` feature, the
+/// same shape for a host that knows its client's address (an edge worker).
+#[cfg(feature = "server")]
+pub use axum::extract::ConnectInfo;
+
+/// The peer's address in a request's extensions (see the `server` feature's axum type).
+#[cfg(not(feature = "server"))]
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectInfo<T>(pub T);
 use http::request::Parts;
 
 /// A set of trusted proxy addresses and CIDR ranges, parsed once.

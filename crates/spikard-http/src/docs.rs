@@ -9,8 +9,11 @@
 //! `If-None-Match` gets `304`. The pages' scripts and styles are embedded in the
 //! binary (`assets/docs/`, vendored from the npm packages `swagger-ui-dist` and
 //! `redoc` by `tools/openapi-assets/vendor.sh`) and served next to the pages when
-//! `offline_assets` is on; otherwise the pages load them from a CDN. The docs
-//! routes are public: the server's JWT/API-key settings are switched off for them.
+//! `offline_assets` is on; otherwise the pages load them from a CDN. The bundles
+//! (3 MB) are embedded only with the crate's `docs-assets` feature (on for the
+//! servers, off for the WebAssembly module): without it the pages always load them
+//! from the CDN, as if `offline_assets` were off. The docs routes are public: the
+//! server's JWT/API-key settings are switched off for them.
 //!
 //! ```
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
@@ -43,17 +46,28 @@ pub const SWAGGER_UI_VERSION: &str = "5.35.0";
 /// Version of the vendored `redoc` (also used for CDN URLs).
 pub const REDOC_VERSION: &str = "2.5.4";
 
+#[cfg(feature = "docs-assets")]
 static SWAGGER_UI_JS: &[u8] = include_bytes!("../assets/docs/swagger-ui-bundle.js");
+#[cfg(feature = "docs-assets")]
 static SWAGGER_UI_CSS: &[u8] = include_bytes!("../assets/docs/swagger-ui.css");
+#[cfg(feature = "docs-assets")]
 static REDOC_JS: &[u8] = include_bytes!("../assets/docs/redoc.standalone.js");
+
+/// Whether the pages are served with their assets: `offline_assets`, when this build embeds them.
+fn offline(config: &OpenApiConfig) -> bool {
+    config.offline_assets && cfg!(feature = "docs-assets")
+}
 
 const JSON: &str = "application/json";
 const HTML: &str = "text/html; charset=utf-8";
+#[cfg(feature = "docs-assets")]
 const JS: &str = "text/javascript; charset=utf-8";
+#[cfg(feature = "docs-assets")]
 const CSS: &str = "text/css; charset=utf-8";
 /// Documents and pages change with the app: always revalidate.
 const REVALIDATE: &str = "no-cache";
 /// Vendored assets change only with a new build.
+#[cfg(feature = "docs-assets")]
 const LONG_LIVED: &str = "public, max-age=86400";
 
 /// A fixed body served with its content type, cache policy and strong `ETag`.
@@ -195,7 +209,7 @@ fn js_string(s: &str) -> String {
 }
 
 fn swagger_page(config: &OpenApiConfig, page_path: &str) -> String {
-    let (js, css) = if config.offline_assets {
+    let (js, css) = if offline(config) {
         (
             join(page_path, "swagger-ui-bundle.js"),
             join(page_path, "swagger-ui.css"),
@@ -236,7 +250,7 @@ window.ui = SwaggerUIBundle({{
 }
 
 fn redoc_page(config: &OpenApiConfig, page_path: &str) -> String {
-    let js = if config.offline_assets {
+    let js = if offline(config) {
         join(page_path, "redoc.standalone.js")
     } else {
         format!("https://cdn.jsdelivr.net/npm/redoc@{REDOC_VERSION}/bundles/redoc.standalone.js")
@@ -303,6 +317,7 @@ pub fn mount(builder: &mut PipelineBuilder) -> Result<(), SpikardError> {
             path.clone(),
             StaticAsset::new(swagger_page(&config, path), HTML, REVALIDATE),
         ));
+        #[cfg(feature = "docs-assets")]
         if config.offline_assets {
             assets.push((
                 join(path, "swagger-ui-bundle.js"),
@@ -319,6 +334,7 @@ pub fn mount(builder: &mut PipelineBuilder) -> Result<(), SpikardError> {
             path.clone(),
             StaticAsset::new(redoc_page(&config, path), HTML, REVALIDATE),
         ));
+        #[cfg(feature = "docs-assets")]
         if config.offline_assets {
             assets.push((
                 join(path, "redoc.standalone.js"),
@@ -362,7 +378,10 @@ mod tests {
         };
         let page = swagger_page(&config, "/docs/");
         assert!(page.contains("<title>&lt;/script&gt;&lt;b&gt; - Swagger UI</title>"));
+        #[cfg(feature = "docs-assets")]
         assert!(page.contains(r#"<script src="/docs/swagger-ui-bundle.js"></script>"#));
+        #[cfg(not(feature = "docs-assets"))]
+        assert!(page.contains("https://cdn.jsdelivr.net/npm/swagger-ui-dist@"));
         assert!(page.contains(r#"url: "/openapi.json","#));
         let cdn = OpenApiConfig {
             offline_assets: false,
@@ -375,6 +394,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "docs-assets")]
     fn vendored_assets_are_the_real_bundles() {
         assert!(SWAGGER_UI_JS.len() > 500_000 && REDOC_JS.len() > 500_000);
         assert!(std::str::from_utf8(SWAGGER_UI_JS).unwrap().contains("SwaggerUIBundle"));

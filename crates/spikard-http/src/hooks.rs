@@ -100,7 +100,7 @@ pub struct HookRequest {
     pub method: Method,
     pub path: String,
     /// When the pipeline received the request (for timing headers).
-    pub received: std::time::Instant,
+    pub received: crate::rt::Instant,
     /// The request's `state` as it was handed to the handler (or as the last phase left it).
     pub state: Map<String, Value>,
 }
@@ -327,7 +327,7 @@ mod tests {
         let view = HookRequest {
             method: Method::GET,
             path: "/".into(),
-            received: std::time::Instant::now(),
+            received: crate::rt::Instant::now(),
             state: Map::new(),
         };
         let ok = run_response_hooks(&hooks, HandlerResponse::text("x"), &view)

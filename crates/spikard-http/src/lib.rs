@@ -3,6 +3,11 @@
 //! the in-memory test client. The pipeline is a tower `Service` and takes any tower
 //! `Layer` around it ([`service`]).
 //!
+//! Cargo features, all on by default and for every member that serves, all off for the
+//! WebAssembly module (spikard-wasm): `server` (sockets, workers, WebSockets, static
+//! directories, timers), `brotli` (brotli in [`middleware::compression`]) and
+//! `docs-assets` (the Swagger UI and Redoc bundles of [`docs`], 3 MB).
+//!
 //! ```
 //! use spikard_http::{PipelineBuilder, RouteSpec};
 //! let builder = PipelineBuilder::new(Default::default());
@@ -12,7 +17,9 @@
 //! ```
 
 pub mod background;
+pub mod body_stream;
 pub mod client_ip;
+#[cfg(feature = "server")]
 mod connection;
 pub mod cookies;
 pub mod di;
@@ -27,15 +34,19 @@ pub mod pipeline;
 pub mod response;
 pub mod response_model;
 pub mod route;
+pub mod rt;
+#[cfg(feature = "server")]
 pub mod server;
 pub mod service;
 pub mod sse;
 pub mod streaming;
 pub mod testing;
 pub mod websocket;
+#[cfg(feature = "server")]
 pub mod workers;
 
 pub use background::BackgroundTasks;
+pub use body_stream::{BodyStream, StreamedBody};
 pub use cookies::Cookie;
 pub use di::{Dependencies, Dependency, DependencyFactory, DependencyRegistry, Resolved, RouteDependencies};
 pub use handler::{BoxFuture, Handler, HandlerResult, RawTarget, RequestData};
@@ -49,5 +60,7 @@ pub use route::{ParameterSpecs, RouteKind, RouteSpec};
 pub use spikard_core::config::ServerConfig;
 pub use spikard_core::SpikardError;
 pub use sse::{SseEvent, SseStream};
-pub use testing::{TestClient, TestRequest, TestResponse, TestWebSocket, WsFrame};
+pub use testing::{TestClient, TestRequest, TestResponse};
+#[cfg(feature = "server")]
+pub use testing::{TestWebSocket, WsFrame};
 pub use websocket::{WebSocketHandler, WsConnection, WsMessage};

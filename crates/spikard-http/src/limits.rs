@@ -26,7 +26,11 @@ pub struct BodyStalled(pub Duration);
 /// The request body as the pipeline reads it: an error ([`BodyStalled`], answered as a 408
 /// problem by [`read_body`]) when no byte arrives for `timeout` while it is being read. The
 /// clock runs only while a reader waits, so a handler that reads late is not penalised.
-pub fn progress_body(body: hyper::body::Incoming, timeout: Duration) -> Body {
+pub fn progress_body<B>(body: B, timeout: Duration) -> Body
+where
+    B: http_body::Body<Data = Bytes> + Send + Unpin + 'static,
+    B::Error: Into<crate::BoxError>,
+{
     if http_body::Body::is_end_stream(&body) {
         // Nothing to read (a GET): no box, no timer.
         return Body::empty();
@@ -38,14 +42,18 @@ pub fn progress_body(body: hyper::body::Incoming, timeout: Duration) -> Body {
     })
 }
 
-struct ProgressBody {
-    inner: hyper::body::Incoming,
+struct ProgressBody<B> {
+    inner: B,
     timeout: Duration,
     /// The deadline of the current wait (none until a read has to wait).
-    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+    sleep: Option<crate::rt::Timer>,
 }
 
-impl http_body::Body for ProgressBody {
+impl<B> http_body::Body for ProgressBody<B>
+where
+    B: http_body::Body<Data = Bytes> + Unpin,
+    B::Error: Into<crate::BoxError>,
+{
     type Data = Bytes;
     type Error = crate::BoxError;
 
@@ -58,8 +66,8 @@ impl http_body::Body for ProgressBody {
             }
             Poll::Pending => {
                 let timeout = this.timeout;
-                let sleep = this.sleep.get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
-                match sleep.as_mut().poll(cx) {
+                let sleep = this.sleep.get_or_insert_with(|| crate::rt::sleep(timeout));
+                match Pin::new(sleep).poll(cx) {
                     Poll::Ready(()) => Poll::Ready(Some(Err(Box::new(BodyStalled(timeout))))),
                     Poll::Pending => Poll::Pending,
                 }
@@ -74,6 +82,11 @@ impl http_body::Body for ProgressBody {
     fn size_hint(&self) -> http_body::SizeHint {
         self.inner.size_hint()
     }
+}
+
+/// How long the body stalled, when a [`BodyStalled`] is in an error's source chain.
+pub(crate) fn stalled_for(err: &(dyn std::error::Error + 'static)) -> Option<f64> {
+    stalled(err).map(|s| s.0.as_secs_f64())
 }
 
 /// The [`BodyStalled`] in an error's source chain.

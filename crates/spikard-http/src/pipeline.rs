@@ -21,6 +21,7 @@ use spikard_core::router::Router;
 use spikard_core::SpikardError;
 
 use crate::background::BackgroundTasks;
+use crate::body_stream::{BodyStream, StreamedBody};
 use crate::client_ip::{peer_ip, TrustedProxies};
 use crate::di::{merge_inputs, Cleanups, DependencyRegistry, Failure, RouteDependencies, RouteDi};
 use crate::handler::{Handler, RawTarget, RequestData};
@@ -32,8 +33,12 @@ use crate::limits::{check_head, read_body};
 use crate::middleware::static_files::StaticMounts;
 use crate::middleware::{Chain, Context};
 use crate::response::{error_response, HandlerResponse};
-use crate::route::{CompiledRoute, RouteKind, RouteSpec};
-use crate::websocket::{Handshake, WebSocketHandler, WebSocketRoute};
+#[cfg(feature = "server")]
+use crate::route::RouteKind;
+use crate::route::{CompiledRoute, RouteSpec};
+use crate::websocket::WebSocketHandler;
+#[cfg(feature = "server")]
+use crate::websocket::{Handshake, WebSocketRoute};
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
@@ -135,6 +140,7 @@ impl PipelineBuilder {
 
     /// Register a WebSocket route: `GET`, kind `websocket`, incoming messages validated
     /// against `spec.message_schema` (compiled now).
+    #[cfg(feature = "server")]
     pub fn websocket(
         &mut self,
         mut spec: RouteSpec,
@@ -146,6 +152,21 @@ impl PipelineBuilder {
         let route = WebSocketRoute::new(handler, spec.message_schema.as_ref(), max, self.sessions.clone())
             .map_err(|e| SpikardError::InvalidRoute(format!("GET {}: message_schema: {e}", spec.path)))?;
         self.route(spec, Arc::new(route))
+    }
+
+    /// Without the `server` feature (an edge worker) a WebSocket route is refused: the
+    /// host's fetch handler serves requests, and upgrades belong to the runtime's own API.
+    #[cfg(not(feature = "server"))]
+    pub fn websocket(
+        &mut self,
+        spec: RouteSpec,
+        _handler: Arc<dyn WebSocketHandler>,
+    ) -> Result<&mut Self, SpikardError> {
+        Err(SpikardError::InvalidRoute(format!(
+            "GET {}: WebSocket routes need Spikard's server; in a worker use the runtime's own \
+             WebSocket API",
+            spec.path
+        )))
     }
 
     /// Compile and register a route. Conflicts and invalid schemas are errors naming the route.
@@ -446,7 +467,7 @@ impl Pipeline {
             view: hooks.needs_request_view().then(|| HookRequest {
                 method: data.method.clone(),
                 path: data.path.clone(),
-                received: std::time::Instant::now(),
+                received: crate::rt::Instant::now(),
                 state: serde_json::Map::new(),
             }),
             reply_headers: None,
@@ -463,7 +484,7 @@ impl Pipeline {
             (Some(route), _) => {
                 let future = self.serve_route(route, data, parts, body, path_values, &mut carry);
                 match route.timeout {
-                    Some(limit) => tokio::time::timeout(limit, future).await.unwrap_or_else(|_| {
+                    Some(limit) => crate::rt::timeout(limit, future).await.unwrap_or_else(|_| {
                         Err(SpikardError::RequestTimeout {
                             seconds: limit.as_secs_f64(),
                         })
@@ -529,11 +550,14 @@ impl Pipeline {
         &self,
         route: &CompiledRoute,
         mut data: RequestData,
-        mut parts: http::request::Parts,
+        parts: http::request::Parts,
         body: Body,
         path_values: Vec<(&str, String)>,
         carry: &mut Carry,
     ) -> Result<HandlerResponse, SpikardError> {
+        #[cfg(feature = "server")]
+        let mut parts = parts;
+        #[cfg(feature = "server")]
         let handshake = match route.spec.kind {
             RouteKind::WebSocket => {
                 match Handshake::from_request(&parts.method, &data.headers, &mut parts.extensions) {
@@ -571,7 +595,12 @@ impl Pipeline {
                     }
                 }
             }
-            data.raw_body = read_body(body, &data.headers, route.max_body_size).await?;
+            if route.spec.stream_body {
+                let stream = BodyStream::new(body, &data.headers, route.max_body_size)?;
+                data.extensions.insert(StreamedBody::new(stream));
+            } else {
+                data.raw_body = read_body(body, &data.headers, route.max_body_size).await?;
+            }
             Ok(())
         };
         if let Err(e) = step.await {
@@ -613,7 +642,10 @@ impl Pipeline {
                 response.status = status;
             }
         }
-        Ok(crate::websocket::finish(handshake, response))
+        #[cfg(feature = "server")]
+        return Ok(crate::websocket::finish(handshake, response));
+        #[cfg(not(feature = "server"))]
+        Ok(response)
     }
 }
 

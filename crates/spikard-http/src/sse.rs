@@ -189,7 +189,7 @@ pub struct SseStream {
 struct KeepAlive {
     every: Duration,
     text: String,
-    timer: Pin<Box<tokio::time::Sleep>>,
+    timer: crate::rt::Timer,
 }
 
 impl std::fmt::Debug for SseStream {
@@ -226,7 +226,7 @@ impl SseStream {
         self.keep_alive = (!every.is_zero()).then(|| KeepAlive {
             every,
             text: one_line(text),
-            timer: Box::pin(tokio::time::sleep(every)),
+            timer: crate::rt::sleep(every),
         });
         self
     }
@@ -244,7 +244,7 @@ impl Stream for SseStream {
                     return Poll::Ready(Some(Err(refusal.into())));
                 }
                 if let Some(k) = &mut this.keep_alive {
-                    k.timer.as_mut().reset(tokio::time::Instant::now() + k.every);
+                    k.timer.reset(k.every);
                 }
                 return Poll::Ready(Some(Ok(Bytes::from(event.encode()))));
             }
@@ -253,8 +253,8 @@ impl Stream for SseStream {
             Poll::Pending => {}
         }
         if let Some(k) = &mut this.keep_alive {
-            if k.timer.as_mut().poll(cx).is_ready() {
-                k.timer.as_mut().reset(tokio::time::Instant::now() + k.every);
+            if Pin::new(&mut k.timer).poll(cx).is_ready() {
+                k.timer.reset(k.every);
                 return Poll::Ready(Some(Ok(Bytes::from(format!(": {}\n\n", k.text)))));
             }
         }

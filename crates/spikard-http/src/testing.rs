@@ -31,15 +31,23 @@ use serde_json::Value;
 use spikard_core::body::multipart::{encode_multipart, UploadedFile};
 
 use crate::pipeline::Pipeline;
+#[cfg(feature = "server")]
 use crate::websocket::InMemoryUpgrade;
 
+#[cfg(feature = "server")]
 mod blocking;
-mod realtime;
+mod stream;
+#[cfg(feature = "server")]
+mod websocket;
 
-pub use blocking::{header_list, BlockingClient, BlockingStream, BlockingWebSocket, ClientError, Pairs, RequestBody};
-pub use realtime::{SseMessage, TestStreamResponse, TestWebSocket, WsFrame};
+#[cfg(feature = "server")]
+pub use blocking::{BlockingClient, BlockingStream, BlockingWebSocket, ClientError, Pairs, RequestBody};
+pub use stream::{SseMessage, TestStreamResponse};
+#[cfg(feature = "server")]
+pub use websocket::{TestWebSocket, WsFrame};
 
 /// Bytes the in-memory WebSocket pipe buffers in each direction.
+#[cfg(feature = "server")]
 const WS_PIPE_CAPACITY: usize = 64 * 1024;
 
 /// Drives a [`Pipeline`] in memory.
@@ -192,6 +200,7 @@ impl TestRequest {
 
     /// Open a WebSocket: the handshake goes through the pipeline; anything but `101`
     /// comes back as the error (the refusal response).
+    #[cfg(feature = "server")]
     pub async fn connect(mut self) -> Result<TestWebSocket, TestResponse> {
         for (k, v) in [
             ("connection", "upgrade"),
@@ -229,18 +238,33 @@ impl TestRequest {
     }
 }
 
+/// Every header as `(lowercase name, value)`, in order.
+pub fn header_list(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
 /// Percent-encode a query or form component.
 pub fn encode_component(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
-/// The decoded body of a `gzip`/`br` response (`None`: not encoded, or not decodable).
+/// The decoded body of a `gzip`/`br` response (`None`: not encoded, or not decodable;
+/// `br` is decoded only with the `brotli` feature).
 fn decode_content(headers: &HeaderMap, raw: &[u8]) -> Option<Bytes> {
     use std::io::Read;
     let coding = headers.get(http::header::CONTENT_ENCODING)?.to_str().ok()?.trim();
     let mut out = Vec::new();
     match coding {
         "gzip" => flate2::read::GzDecoder::new(raw).read_to_end(&mut out).ok()?,
+        #[cfg(feature = "brotli")]
         "br" => brotli::Decompressor::new(raw, 4096).read_to_end(&mut out).ok()?,
         _ => return None,
     };

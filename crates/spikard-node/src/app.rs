@@ -1,43 +1,35 @@
-//! The `NativeApp` class the package's `Spikard` class wraps: the core's [`ForeignApp`]
-//! fed one plain object per registration (`docs/bindings.md`), the settling side of the
-//! [`Dispatcher`], the server (`listen`/`close`) and the in-memory test client (`request`).
+//! The `NativeApp` class the package's `Spikard` class wraps: registration and settling
+//! as in every JavaScript host (`spikard_js::app::JsApp`), the server (`listen`/`close`),
+//! WebSocket routes and the in-memory test client (`request`, `stream`).
 
 use std::sync::Arc;
 
 use napi::bindgen_prelude::{Buffer, Function, PromiseRaw};
 use napi::{Env, Status};
 use serde_json::Value;
-use spikard_core::config::ServerConfig;
 use spikard_core::SpikardError;
-use spikard_http::foreign::{decl, FnGenerator, ForeignApp, ForeignWebSocket, Outcome, Returned, RouteDecl};
+use spikard_http::foreign::{decl, ForeignWebSocket};
 use spikard_http::testing::{header_list, TestClient, TestRequest, TestResponse};
 use spikard_http::Pipeline;
 use spikard_http::RouteSpec;
+use spikard_js::app::{described_error, JsApp};
+use spikard_js::dispatch::Dispatcher;
+use spikard_js::websocket::{outgoing, Connections, JsSessions};
 use tokio::sync::oneshot;
 
-use crate::call::{JsFn, JsValue, NodeBinding, ObjectRef, RUN_TASK};
-use crate::convert::{from_init, from_thrown, outcome, Effects, ResponseInit};
-use crate::dispatch::Waiting;
-use crate::dispatch::{Dispatcher, JsCall};
+use crate::objects::{dispatcher, object_refs, Effects, JsCall, ObjectRef, ResponseInit};
 use crate::testing::{NativeStream, NativeWebSocket};
-use crate::websocket::{outgoing, Connections, JsSessions};
-use spikard_http::foreign::described;
 
 /// The default of every config struct, by struct name (the package's drift test).
 #[napi_derive::napi]
 pub fn default_configs() -> Value {
-    Value::Object(spikard_core::config::defaults())
+    spikard_js::app::default_configs()
 }
 
 /// A core error as a JavaScript error whose message is `{"class", "code", "message"}`
 /// (the package throws the matching class).
 pub fn js_error(err: &SpikardError) -> napi::Error {
-    let described = serde_json::json!({
-        "class": err.class().name(),
-        "code": err.code(),
-        "message": err.to_string(),
-    });
-    napi::Error::new(Status::GenericFailure, described.to_string())
+    napi::Error::new(Status::GenericFailure, described_error(err))
 }
 
 fn server_error(err: &std::io::Error) -> napi::Error {
@@ -64,8 +56,7 @@ pub struct TestResult {
 
 #[napi_derive::napi]
 pub struct NativeApp {
-    app: ForeignApp,
-    dispatcher: Arc<Dispatcher>,
+    js: JsApp,
     connections: Arc<Connections>,
     server: Option<Server>,
 }
@@ -84,9 +75,9 @@ impl NativeApp {
                     .unwrap_or_else(|_| "spikard_http=info,warn".into()),
             )
             .try_init();
+        let dispatcher = dispatcher(&dispatch)?;
         Ok(Self {
-            app: ForeignApp::new(read_config(config)?),
-            dispatcher: Dispatcher::new(&dispatch)?,
+            js: JsApp::new(config, dispatcher).map_err(|e| js_error(&e))?,
             connections: Arc::default(),
             server: None,
         })
@@ -94,65 +85,50 @@ impl NativeApp {
 
     #[napi]
     pub fn configure(&mut self, config: Value) -> napi::Result<()> {
-        self.app.configure(read_config(config)?);
-        Ok(())
+        self.js.configure(config).map_err(|e| js_error(&e))
     }
 
     #[napi]
     pub fn config(&self) -> napi::Result<Value> {
-        serde_json::to_value(self.app.config()).map_err(|e| js_error(&decl::config_error("config", e)))
+        self.js.config().map_err(|e| js_error(&e))
     }
 
     /// Register a route declaration; `objects` are function indexes it refers to.
     #[napi]
     pub fn add_route(&mut self, decl: Value, objects: Vec<ObjectRef>) -> napi::Result<()> {
-        let decl = RouteDecl::from_json(decl).map_err(|e| js_error(&e))?;
-        let binding = NodeBinding(Arc::clone(&self.dispatcher));
-        self.app.add_route(&binding, decl, &objects).map_err(|e| js_error(&e))
+        self.js.add_route(decl, &object_refs(objects)).map_err(|e| js_error(&e))
     }
 
     /// Register an app-wide hook declaration.
     #[napi]
     pub fn add_hook(&mut self, decl: Value, objects: Vec<ObjectRef>) -> napi::Result<()> {
-        let decl = decl::read("hook", decl).map_err(|e| js_error(&e))?;
-        let binding = NodeBinding(Arc::clone(&self.dispatcher));
-        self.app.add_hook(&binding, decl, &objects).map_err(|e| js_error(&e))
+        self.js.add_hook(decl, &object_refs(objects)).map_err(|e| js_error(&e))
     }
 
     /// Wake the requests whose calls were settled since the last flush (the package calls
     /// it once per turn of the event loop).
     #[napi]
     pub fn flush(&self) {
-        self.dispatcher.flush();
+        self.js.dispatcher.flush();
     }
 
     /// Settle call `id` with a result given as JSON text (`JSON.stringify`).
     #[napi]
     pub fn settle_json(&self, id: u32, json: String, effects: Option<Effects>) {
-        if let Some(w) = self.dispatcher.take(id) {
-            self.start_tasks(&w, effects.as_ref());
-            let result =
-                described::from_json(w.expect, bytes::Bytes::from(json)).and_then(|r| outcome(r, effects.as_ref()));
-            w.settle.settle(result);
-        }
+        self.js.settle_json(id, json, effects.map(Into::into).as_ref());
     }
 
     /// Settle a streamed body's `next` call: the chunk, or nothing at the end.
     #[napi]
     pub fn settle_chunk(&self, id: u32, chunk: Option<Buffer>) {
-        if let Some(w) = self.dispatcher.take(id) {
-            let bytes = chunk.map(|b| bytes::Bytes::copy_from_slice(&b));
-            w.settle.settle(Ok(Outcome::new(described::chunk(bytes))));
-        }
+        self.js
+            .settle_chunk(id, chunk.map(|b| bytes::Bytes::copy_from_slice(&b)));
     }
 
     /// Settle an event stream's `next` call: the event as JSON text, or nothing at the end.
     #[napi]
     pub fn settle_event(&self, id: u32, json: Option<String>) {
-        if let Some(w) = self.dispatcher.take(id) {
-            w.settle
-                .settle(described::event(json.as_deref().map(str::as_bytes)).map(Outcome::new));
-        }
+        self.js.settle_event(id, json.as_deref());
     }
 
     /// Register a WebSocket route (`spec`: the core's RouteSpec) with the indexes of its
@@ -172,11 +148,11 @@ impl NativeApp {
                 .clone()
                 .unwrap_or_else(|| format!("WS {}", spec.path))
                 .into(),
-            dispatcher: Arc::clone(&self.dispatcher),
+            dispatcher: Arc::clone(&self.js.dispatcher),
             connections: Arc::clone(&self.connections),
         };
         let handler = Arc::new(ForeignWebSocket::new(sessions));
-        self.app.add_websocket(spec, handler).map_err(|e| js_error(&e))
+        self.js.app.add_websocket(spec, handler).map_err(|e| js_error(&e))
     }
 
     /// Send a text (or binary) message on server-side connection `ws`; resolves once queued.
@@ -266,10 +242,8 @@ impl NativeApp {
     /// Register an app-wide dependency declaration (a later one of the same name replaces it).
     #[napi]
     pub fn provide(&mut self, name: String, decl: Value, objects: Vec<ObjectRef>) -> napi::Result<()> {
-        let decl = decl::read(&format!("dependency {name}"), decl).map_err(|e| js_error(&e))?;
-        let binding = NodeBinding(Arc::clone(&self.dispatcher));
-        self.app
-            .provide(&binding, &name, decl, &objects)
+        self.js
+            .provide(&name, decl, &object_refs(objects))
             .map_err(|e| js_error(&e))
     }
 
@@ -277,42 +251,20 @@ impl NativeApp {
     /// dependency, the handle of the generator to resume after the response).
     #[napi]
     pub fn settle_dependency(&self, id: u32, handle: u32, json_type: Option<String>, generator: Option<u32>) {
-        if let Some(w) = self.dispatcher.take(id) {
-            let value = JsValue::new(handle, Some(&self.dispatcher)).resolved(json_type.as_deref());
-            let returned = match generator {
-                Some(g) => {
-                    let generator = JsValue::new(g, Some(&self.dispatcher));
-                    let cleanup = Arc::new(JsFn::resume(&self.dispatcher, generator, &w.name));
-                    Returned::Generator(value, Box::new(FnGenerator(cleanup)))
-                }
-                None => Returned::Value(value),
-            };
-            w.settle.settle(Ok(Outcome::new(returned)));
-        }
+        self.js.settle_dependency(id, handle, json_type.as_deref(), generator);
     }
 
     /// Settle call `id` with a response JavaScript built.
     #[napi]
     pub fn settle_response(&self, id: u32, init: ResponseInit, effects: Option<Effects>) {
-        if let Some(w) = self.dispatcher.take(id) {
-            self.start_tasks(&w, effects.as_ref());
-            // A stream's timers (SSE keep-alive) belong to the runtime the call came from.
-            let _entered = w.runtime.as_ref().map(tokio::runtime::Handle::enter);
-            let result = from_init(init, w.shown, &self.dispatcher).and_then(|r| outcome(r, effects.as_ref()));
-            w.settle.settle(result);
-        }
+        self.js
+            .settle_response(id, init.into(), effects.map(Into::into).as_ref());
     }
 
     /// Settle call `id` with a thrown error, described as plain data.
     #[napi]
     pub fn settle_error(&self, id: u32, described: Value, exception: Option<u32>) {
-        if let Some(w) = self.dispatcher.take(id) {
-            let mut err = from_thrown(&w.name, &described);
-            if let Some(handle) = exception {
-                err.exception = Some(Arc::new(JsValue::new(handle, Some(&self.dispatcher))));
-            }
-            w.settle.settle(Err(err));
-        }
+        self.js.settle_error(id, &described, exception);
     }
 
     /// Serve on `host:port` (port 0: any free port) on a thread of its own; resolves with
@@ -337,7 +289,7 @@ impl NativeApp {
         let (shutdown, shutdown_rx) = oneshot::channel::<()>();
         let (bound_tx, bound_rx) = oneshot::channel::<std::io::Result<u16>>();
         let (done_tx, done) = oneshot::channel();
-        let dispatcher = Arc::clone(&self.dispatcher);
+        let dispatcher = Arc::clone(&self.js.dispatcher);
         std::thread::Builder::new()
             .name("spikard-server".into())
             .spawn(move || {
@@ -390,16 +342,6 @@ impl NativeApp {
 }
 
 impl NativeApp {
-    /// Start the background tasks a call added (`req.addTask`) on its request's runner.
-    fn start_tasks(&self, w: &Waiting, effects: Option<&Effects>) {
-        let tasks = effects.and_then(|e| e.tasks.as_deref()).unwrap_or_default();
-        for &task in tasks {
-            let value = JsValue::new(task, Some(&self.dispatcher));
-            let run = Arc::new(JsFn::bound(&self.dispatcher, RUN_TASK, value, "background task"));
-            described::spawn_task(w.background.as_ref(), w.runtime.as_ref(), run, &w.name);
-        }
-    }
-
     /// Start `workers` processes running this script again (each one listens on `port`
     /// with `SO_REUSEPORT`) and supervise them on a thread; `close()` stops them.
     fn supervise<'env>(&mut self, env: &'env Env, port: u16, workers: usize) -> napi::Result<PromiseRaw<'env, u32>> {
@@ -423,7 +365,7 @@ impl NativeApp {
     }
 
     fn pipeline(&self) -> napi::Result<Pipeline> {
-        self.app.pipeline().map_err(|e| js_error(&e))
+        self.js.pipeline().map_err(|e| js_error(&e))
     }
 }
 
@@ -450,13 +392,6 @@ async fn queued(rx: oneshot::Receiver<Option<String>>) -> napi::Result<()> {
         Ok(Some(e)) => Err(napi::Error::from_reason(e)),
         Err(_) => Err(napi::Error::from_reason("the connection is gone")),
     }
-}
-
-fn read_config(config: Value) -> napi::Result<ServerConfig> {
-    if config.is_null() {
-        return Ok(ServerConfig::default());
-    }
-    serde_json::from_value(config).map_err(|e| js_error(&decl::config_error("ServerConfig", e)))
 }
 
 /// The server thread: bind, report the port, serve until `shutdown`, drain.

@@ -111,6 +111,12 @@ impl Ctx {
         &self.data.raw_body
     }
 
+    /// The body of a route declared [`stream_body`](crate::RouteBuilder::stream_body), as a
+    /// stream of chunks under the route's size limit; `None` on other routes and once taken.
+    pub fn body_stream(&self) -> Option<spikard_http::BodyStream> {
+        self.data.extensions.get::<spikard_http::StreamedBody>()?.take()
+    }
+
     pub fn files(&self) -> &[UploadedFile] {
         &self.data.files
     }

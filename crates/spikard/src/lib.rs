@@ -57,7 +57,7 @@ pub use spikard_http::middleware::auth::{ApiKeyAuthenticated, JwtClaims};
 /// What [`App::layer`] takes: tower layers around the whole app, and the service they wrap.
 pub use spikard_http::{AppLayer, AppService};
 pub use spikard_http::{
-    BackgroundTasks, Cookie, ServerConfig, SseEvent, TestClient, TestResponse, TestWebSocket, WsFrame,
+    BackgroundTasks, BodyStream, Cookie, ServerConfig, SseEvent, TestClient, TestResponse, TestWebSocket, WsFrame,
 };
 pub use sse::Sse;
 

@@ -313,6 +313,33 @@ impl RouteBuilder {
         self
     }
 
+    /// Hand the body to the handler unread: it pulls it with [`crate::Ctx::body_stream`],
+    /// chunk by chunk, under the route's size limit (uploads and proxies that must not
+    /// hold a whole body in memory). The body is not decoded or validated.
+    ///
+    /// ```
+    /// use futures_util::StreamExt;
+    /// use spikard::{post, App, Ctx, Error, Json};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let mut app = App::new();
+    /// app.route(post("/upload").stream_body().max_body_size(1 << 20).handler(|ctx: Ctx| async move {
+    ///     let mut body = ctx.body_stream().ok_or_else(|| Error::internal("body already taken"))?;
+    ///     let mut bytes = 0;
+    ///     while let Some(chunk) = body.next().await {
+    ///         bytes += chunk?.len();
+    ///     }
+    ///     Ok::<_, Error>(Json(serde_json::json!({"bytes": bytes})))
+    /// })).unwrap();
+    /// let res = app.test_client().post("/upload").body("hello").send().await;
+    /// assert_eq!(res.json(), serde_json::json!({"bytes": 5}));
+    /// # });
+    /// ```
+    pub fn stream_body(mut self) -> Self {
+        self.spec.stream_body = true;
+        self
+    }
+
     pub fn max_nesting_depth(mut self, depth: usize) -> Self {
         self.spec.max_nesting_depth = Some(depth);
         self

@@ -216,12 +216,13 @@ export interface Answer {
 export function answerOf(res: TestResponse): Answer {
   const headerList = res.headerList.map(([k, v]): [string, string] => [k.toLowerCase(), v]);
   const coding = headerList.find(([k]) => k === "content-encoding")?.[1].trim();
-  let body = res.body;
+  const raw = Buffer.from(res.body.buffer, res.body.byteOffset, res.body.byteLength);
+  let body = raw;
   try {
-    if (coding === "gzip") body = zlib.gunzipSync(res.body);
-    else if (coding === "br") body = zlib.brotliDecompressSync(res.body);
+    if (coding === "gzip") body = zlib.gunzipSync(raw);
+    else if (coding === "br") body = zlib.brotliDecompressSync(raw);
   } catch {
-    body = res.body;
+    body = raw;
   }
   return { status: res.status, headerList, body };
 }

@@ -1,6 +1,7 @@
 /**
- * Known failures (`e2e/known_failures.json`, shared with the Rust and Python runners, and
- * `e2e/node/known_failures.json`, what only JavaScript cannot do):
+ * Known failures (`e2e/known_failures.json`, shared with the Rust and Python runners,
+ * `e2e/node/known_failures.json`, what only JavaScript cannot do, and the list of the
+ * runtime the runner was built for, `e2e/wasm/known_failures.json`):
  * fixtures or whole categories that cannot pass yet, each with its reason. A listed
  * fixture that fails is counted as skipped; one that passes fails the run, so the list
  * never goes stale (mirrors `e2e/rust/src/known.rs`).
@@ -15,8 +16,12 @@ import { Fixture, ROOT } from "./fixture";
 import { obj, parseJson, str } from "./json";
 
 export const KNOWN_FAILURES = path.join(ROOT, "e2e", "known_failures.json");
-/** Fixtures only JavaScript cannot pass (its numbers have no integral floats: `42.0` is `42`). */
+/** Fixtures only JavaScript cannot pass (its numbers have no integral floats: `42.0` is `42`):
+ * every JavaScript runtime's runner reads it. */
 export const NODE_KNOWN_FAILURES = path.join(ROOT, "e2e", "node", "known_failures.json");
+/** What only the runtime this runner was built for cannot do: the list beside the runner's
+ * build (`e2e/wasm/known_failures.json` for the WebAssembly build; Node's is the one above). */
+export const RUNNER_KNOWN_FAILURES = path.join(__dirname, "..", "known_failures.json");
 
 export class KnownFailures {
   /** Category name -> reason. */
@@ -25,9 +30,9 @@ export class KnownFailures {
   readonly fixtures = new Map<string, string>();
 
   /** The shared list and the Node runner's own. */
-  static load(files: readonly string[] = [KNOWN_FAILURES, NODE_KNOWN_FAILURES]): KnownFailures {
+  static load(files: readonly string[] = [KNOWN_FAILURES, NODE_KNOWN_FAILURES, RUNNER_KNOWN_FAILURES]): KnownFailures {
     const known = new KnownFailures();
-    for (const file of files) known.read(file);
+    for (const file of new Set(files.map((f) => path.resolve(f)))) known.read(file);
     return known;
   }
 

@@ -1,34 +1,6 @@
-// @spikard/node: Spikard's Rust HTTP core with handlers in TypeScript.
+// @spikard/node: Spikard's Rust HTTP core with handlers in TypeScript, served on Node or Bun.
+// The API is @spikard/js's (shared with @spikard/wasm); this package adds the server.
+export * from "@spikard/js";
 export { Spikard } from "./app";
-export { CONFIG_FIELDS } from "./config";
-export type {
-  ApiKeyConfig,
-  BackgroundConfig,
-  BodyLimitConfig,
-  CompressionConfig,
-  CorsConfig,
-  JwtConfig,
-  OpenApiConfig,
-  RateLimitConfig,
-  RequestIdConfig,
-  RequestTimeoutConfig,
-  ServerConfig,
-  StaticFile,
-  StaticFilesConfig,
-} from "./config";
-export { Provide } from "./di";
-export type { Infer, JsonSchema, Schema, ZodLike } from "./schema";
-export type { Factory, Lifetime, ProvideOptions } from "./di";
-export { RequestFailed } from "./dispatch";
-export type { Handler, HookOptions, ListenOptions, RequestHook, RouteDefinition, RouteOptions } from "./app";
-export type { HookRequest, HookResponse, ResponseHook } from "./hooks";
-export { ConfigError, HttpError, RouteError, ServerError, SpikardError } from "./errors";
-export { Request } from "./request";
-export { Response } from "./response";
-export type { HeadersInit, ResponseOptions } from "./response";
-export { EventSourceResponse, StreamingResponse } from "./streams";
-export type { EventStreamOptions, Items, SseEvent, StreamOptions } from "./streams";
-export { TestClient, TestResponse, TestStream, TestWebSocket } from "./testing";
-export type { RequestOptions, SseMessage, WsFrame } from "./testing";
-export { WebSocket } from "./websocket";
-export type { WebSocketHandlers } from "./websocket";
+export type { ListenOptions } from "./app";
+export type { NodeNativeApp } from "./native";

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { camelCase } from "../src/config";
+import { camelCase } from "@spikard/js/runtime";
 import { CONFIG_FIELDS, Spikard, TestClient } from "../src/index";
 import { native } from "../src/native";
 

@@ -223,7 +223,7 @@ mod tests {
             let app = l.cwd.unwrap().join(
                 l.args
                     .iter()
-                    .find(|a| [".py", ".js", ".ru", ".rb"].iter().any(|e| a.ends_with(e)) || a.contains(":app"))
+                    .find(|a| [".py", ".js", ".mjs", ".ru", ".rb"].iter().any(|e| a.ends_with(e)) || a.contains(":app"))
                     .unwrap()
                     .split(':')
                     .next()

@@ -88,11 +88,8 @@ impl Cleanups {
 }
 
 fn spawn(future: BoxFuture<()>) {
-    match tokio::runtime::Handle::try_current() {
-        Ok(handle) => {
-            handle.spawn(future);
-        }
-        Err(_) => tracing::warn!("dependency cleanups dropped: no runtime to run them"),
+    if !crate::rt::spawn(future) {
+        tracing::warn!("dependency cleanups dropped: no runtime to run them");
     }
 }
 

@@ -178,19 +178,20 @@ pub fn hook_request(request: &HookRequest) -> Value {
     })
 }
 
-/// Run `task` (a background task a call added) on its request's runner, in the runtime
-/// the call came from; without them it is dropped, with a warning naming `handler`.
+/// Run `task` (a background task a call added) on its request's runner, in the tokio
+/// runtime the call came from when there is one (on wasm32 there is none: the host's event
+/// loop runs it); without a runner it is dropped, with a warning naming `handler`.
 pub fn spawn_task(
     background: Option<&BackgroundTasks>,
     runtime: Option<&tokio::runtime::Handle>,
     task: Arc<dyn ForeignFn>,
     handler: &str,
 ) {
-    let (Some(runner), Some(runtime)) = (background, runtime) else {
+    let Some(runner) = background else {
         tracing::warn!(handler, "background task dropped: the call has no background runner");
         return;
     };
-    let _entered = runtime.enter();
+    let _entered = runtime.map(tokio::runtime::Handle::enter);
     runner.spawn(async move {
         let call = Call {
             input: Input::Args(Vec::new()),

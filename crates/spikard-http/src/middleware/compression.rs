@@ -11,6 +11,11 @@
 //! stream is never held back); a body whose whole content is one frame is
 //! compressed in one go.
 //!
+//! Brotli needs the crate's `brotli` feature (on for the servers; its encoder and
+//! dictionary are most of a megabyte, so the WebAssembly module leaves it out, the
+//! edge host usually compressing responses itself): without it `brotli: true` is
+//! ignored and gzip is negotiated alone.
+//!
 //! Why hand-written, not tower-http's `CompressionLayer`: configured per route from serde
 //! config, honours `no-transform`, skips HEAD/204/304 and compressed media types, never
 //! answers 406, and costs less per request it passes through; compressing costs the same
@@ -140,7 +145,7 @@ impl Compression {
     pub fn new(config: &CompressionConfig) -> Self {
         Self {
             gzip: config.gzip,
-            brotli: config.brotli,
+            brotli: config.brotli && cfg!(feature = "brotli"),
             min_size: config.min_size as u64,
             quality: config.quality,
         }
@@ -196,7 +201,9 @@ impl Middleware for Compression {
             return;
         }
         super::cors::add_vary(response.headers_mut(), "Accept-Encoding");
-        let Some(encoding) = ctx.encoding else { return };
+        let Some((encoding, encoder)) = ctx.encoding.and_then(|e| Some((e, Encoder::new(e, self.quality)?))) else {
+            return;
+        };
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_ENCODING, encoding.header_value());
         headers.remove(header::CONTENT_LENGTH);
@@ -212,29 +219,34 @@ impl Middleware for Compression {
         let body = std::mem::take(response.body_mut());
         *response.body_mut() = Body::new(CompressedBody {
             inner: body,
-            encoder: Some(Encoder::new(encoding, self.quality)),
+            encoder: Some(encoder),
         });
     }
 }
 
 enum Encoder {
     Gzip(flate2::write::GzEncoder<Vec<u8>>),
+    #[cfg(feature = "brotli")]
     Brotli(Box<brotli::CompressorWriter<Vec<u8>>>),
 }
 
 impl Encoder {
-    fn new(encoding: Encoding, quality: u32) -> Self {
+    /// An encoder for `encoding` (`None`: this build has no encoder for it).
+    fn new(encoding: Encoding, quality: u32) -> Option<Self> {
         match encoding {
-            Encoding::Gzip => Self::Gzip(flate2::write::GzEncoder::new(
+            Encoding::Gzip => Some(Self::Gzip(flate2::write::GzEncoder::new(
                 Vec::new(),
                 flate2::Compression::new(quality.min(9)),
-            )),
-            Encoding::Brotli => Self::Brotli(Box::new(brotli::CompressorWriter::new(
+            ))),
+            #[cfg(feature = "brotli")]
+            Encoding::Brotli => Some(Self::Brotli(Box::new(brotli::CompressorWriter::new(
                 Vec::new(),
                 4096,
                 quality.min(11),
                 22,
-            ))),
+            )))),
+            #[cfg(not(feature = "brotli"))]
+            Encoding::Brotli => None,
         }
     }
 
@@ -246,6 +258,7 @@ impl Encoder {
                 e.flush()?;
                 Ok(Bytes::from(std::mem::take(e.get_mut())))
             }
+            #[cfg(feature = "brotli")]
             Self::Brotli(e) => {
                 e.write_all(data)?;
                 e.flush()?;
@@ -261,6 +274,7 @@ impl Encoder {
                 e.write_all(data)?;
                 e.finish().map(Bytes::from)
             }
+            #[cfg(feature = "brotli")]
             Self::Brotli(mut e) => {
                 e.write_all(data)?;
                 Ok(Bytes::from(e.into_inner()))
@@ -372,7 +386,7 @@ mod tests {
         let chunks: Vec<Result<Bytes, std::io::Error>> = vec![Ok(Bytes::from("hello ")), Ok(Bytes::from("world"))];
         let mut body = CompressedBody {
             inner: Body::from_stream(futures_util::stream::iter(chunks)),
-            encoder: Some(Encoder::new(Encoding::Gzip, 4)),
+            encoder: Encoder::new(Encoding::Gzip, 4),
         };
         let mut frames = 0;
         let mut out = Vec::new();
@@ -385,11 +399,12 @@ mod tests {
     }
 
     #[tokio::test]
+    #[cfg(feature = "brotli")]
     async fn full_bodies_in_one_go_and_brotli_round_trip() {
         let text = "spikard ".repeat(200);
         let body = CompressedBody {
             inner: Body::from(text.clone()),
-            encoder: Some(Encoder::new(Encoding::Brotli, 4)),
+            encoder: Encoder::new(Encoding::Brotli, 4),
         };
         let bytes = body.collect().await.unwrap().to_bytes();
         assert!(bytes.len() < text.len());

@@ -15,9 +15,9 @@ pub mod rate_limit;
 pub mod request_id;
 pub mod static_files;
 
+use crate::rt::Instant;
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::body::Body;
 use http::{Extensions, HeaderValue, Method, Response};

@@ -24,11 +24,11 @@
 //! or answers a 429 problem with `Retry-After` (`tower::limit::RateLimit` delays requests
 //! instead); see `docs/middleware.md`.
 
+use crate::rt::Instant;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Mutex;
-use std::time::Instant;
 
 use axum::body::Body;
 use http::Response;

@@ -73,19 +73,6 @@ pub enum RequestBody {
     Multipart(Pairs, Vec<UploadedFile>),
 }
 
-/// Every header as `(lowercase name, value)`, in order.
-pub fn header_list(headers: &HeaderMap) -> Pairs {
-    headers
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.as_str().to_owned(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
-        .collect()
-}
-
 /// A client's runtime, shared with the streams and WebSockets it opened. Dropped without
 /// waiting for its tasks: a task still awaiting the language (an SSE stream, a WebSocket's
 /// `on_close`) is dropped on a worker thread, which may need the lock the dropping
@@ -304,6 +291,8 @@ mod tests {
     use std::time::Duration;
 
     use serde_json::json;
+
+    use crate::testing::header_list;
 
     use super::*;
     use crate::response::ByteStream;

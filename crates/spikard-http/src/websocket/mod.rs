@@ -22,7 +22,9 @@
 //! }
 //! ```
 
+#[cfg(feature = "server")]
 mod handshake;
+#[cfg(feature = "server")]
 mod session;
 
 use std::sync::Arc;
@@ -39,6 +41,7 @@ use crate::handler::{BoxFuture, Handler, HandlerResult, RequestData};
 use crate::response::{HandlerResponse, ResponseBody};
 use crate::streaming::Disconnected;
 
+#[cfg(feature = "server")]
 pub use handshake::{finish, Handshake, InMemoryUpgrade};
 
 /// Close codes the core uses (RFC 6455 section 7.4.1).
@@ -96,6 +99,7 @@ pub trait WebSocketHandler: Send + Sync + 'static {
 }
 
 /// What the session's writer sends.
+#[cfg_attr(not(feature = "server"), allow(dead_code))]
 #[derive(Debug)]
 pub(crate) enum Outgoing {
     Message(WsMessage),
@@ -122,6 +126,7 @@ impl std::fmt::Debug for WsConnection {
 }
 
 impl WsConnection {
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
     pub(crate) fn new(tx: mpsc::Sender<Outgoing>, request: RequestData) -> Self {
         Self {
             inner: Arc::new(ConnInner { tx, request }),
@@ -177,6 +182,7 @@ fn truncate_reason(reason: &str) -> String {
 }
 
 /// Settings of a WebSocket route, decided at registration.
+#[cfg_attr(not(feature = "server"), allow(dead_code))]
 pub(crate) struct WsSettings {
     pub validator: Option<SchemaValidator>,
     pub max_message_size: usize,
@@ -186,6 +192,7 @@ pub(crate) struct WsSettings {
 
 /// A WebSocket session about to start: what the route's handler answers with
 /// (`ResponseBody::WebSocket`); the core completes the upgrade and runs it.
+#[cfg_attr(not(feature = "server"), allow(dead_code))]
 pub struct WebSocketUpgrade {
     pub(crate) handler: Arc<dyn WebSocketHandler>,
     pub(crate) settings: Arc<WsSettings>,

@@ -1,5 +1,5 @@
 //! JWT bearer tokens: extraction from the configured header, structure, algorithm,
-//! signature (the `jsonwebtoken` crate's RustCrypto backend) and claims.
+//! signature ([`JwsVerifier`](super::JwsVerifier), on RustCrypto) and claims.
 //!
 //! Checks run in this order, the first failure answering: bearer scheme, three
 //! base64url parts with JSON objects for header and payload, `alg` (never `none`,
@@ -17,12 +17,12 @@
 //! ```
 
 use std::str::FromStr;
-use std::time::{SystemTime, UNIX_EPOCH};
+
+use web_time::{SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use http::{HeaderMap, HeaderName};
-use jsonwebtoken::{Algorithm, DecodingKey};
 use serde_json::{Map, Value};
 use spikard_core::config::{JwtConfig, JWT_ALGORITHMS};
 
@@ -30,6 +30,7 @@ use super::failure::{
     AuthFailure, DETAIL_ALG_NONE, DETAIL_BAD_AUDIENCE, DETAIL_BAD_ISSUER, DETAIL_BAD_SIGNATURE, DETAIL_EXPIRED,
     DETAIL_NOT_YET_VALID, DETAIL_NO_EXP,
 };
+use super::jws::JwsVerifier;
 
 /// The validated claims of the request's token (also in `RequestData.state["jwt_claims"]`).
 #[derive(Debug, Clone, PartialEq)]
@@ -48,9 +49,8 @@ impl JwtClaims {
 
 /// A compiled [`JwtConfig`]: the decoding key is parsed once, at registration.
 pub struct JwtAuth {
-    algorithm: Algorithm,
     algorithm_name: String,
-    key: DecodingKey,
+    verifier: JwsVerifier,
     audience: Vec<String>,
     issuer: Option<String>,
     leeway: f64,
@@ -73,27 +73,11 @@ impl std::fmt::Debug for JwtAuth {
 impl JwtAuth {
     /// Check the config and parse its key; errors name the offending field.
     pub fn compile(config: &JwtConfig) -> Result<Self, String> {
-        config.check()?;
-        let algorithm = Algorithm::from_str(&config.algorithm).map_err(|e| format!("jwt_auth.algorithm: {e}"))?;
-        let key = if config.is_hmac() {
-            DecodingKey::from_secret(config.secret.as_deref().unwrap_or_default().as_bytes())
-        } else {
-            let pem = config.public_key.as_deref().unwrap_or_default().as_bytes();
-            let (kind, parsed) = if config.algorithm.starts_with("ES") {
-                ("EC", DecodingKey::from_ec_pem(pem))
-            } else {
-                ("RSA", DecodingKey::from_rsa_pem(pem))
-            };
-            parsed.map_err(|e| format!("jwt_auth.public_key is not a PEM {kind} public key: {e}"))?
-        };
-        // A verification with a dummy signature parses the key for this algorithm (e.g. a P-384 key for ES256).
-        jsonwebtoken::crypto::verify("AA", b"probe", &key, algorithm)
-            .map_err(|e| format!("jwt_auth.public_key cannot verify {}: {e}", config.algorithm))?;
+        let verifier = JwsVerifier::new(config)?;
         let header = HeaderName::from_str(&config.header_name).map_err(|e| format!("jwt_auth.header_name: {e}"))?;
         Ok(Self {
-            algorithm,
             algorithm_name: config.algorithm.clone(),
-            key,
+            verifier,
             audience: config.audience.clone(),
             issuer: config.issuer.clone(),
             leeway: config.leeway as f64,
@@ -170,11 +154,7 @@ impl JwtAuth {
         }
         let claims = json_object(body, "payload")?;
         let message = &token[..head.len() + 1 + body.len()];
-        let signature = std::str::from_utf8(sig).unwrap_or("!");
-        if !matches!(
-            jsonwebtoken::crypto::verify(signature, message, &self.key, self.algorithm),
-            Ok(true)
-        ) {
+        if !self.verifier.verify(message, sig) {
             return Err(AuthFailure::invalid(DETAIL_BAD_SIGNATURE));
         }
         self.check_claims(&claims, now as f64)?;

@@ -33,10 +33,12 @@
 
 mod api_key;
 mod failure;
+mod jws;
 mod jwt;
 
 pub use api_key::{ApiKeyAuth, ApiKeyAuthenticated};
 pub use failure::{AuthFailure, Challenge};
+pub use jws::JwsVerifier;
 pub use jwt::{JwtAuth, JwtClaims};
 
 use axum::body::Body;

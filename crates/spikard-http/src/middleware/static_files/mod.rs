@@ -36,7 +36,7 @@ mod respond;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use axum::body::Body;
 use bytes::Bytes;
@@ -52,6 +52,7 @@ struct MemFile {
     etag: HeaderValue,
 }
 
+#[cfg_attr(not(feature = "server"), allow(dead_code))]
 struct Mount {
     /// Without a trailing slash (`""` mounts at the root).
     prefix: String,
@@ -74,6 +75,7 @@ pub struct StaticMounts {
 /// What a request under a mount found.
 enum Found {
     Memory(Bytes, HeaderValue, SystemTime, &'static str),
+    #[cfg(feature = "server")]
     Disk(PathBuf, u64, SystemTime, &'static str),
 }
 
@@ -93,6 +95,13 @@ impl StaticMounts {
                 )));
             }
             let dir = match &c.directory {
+                #[cfg(not(feature = "server"))]
+                Some(d) => {
+                    return Err(invalid(format!(
+                        "directory '{d}': there is no file system here; list the files in `files` instead"
+                    )))
+                }
+                #[cfg(feature = "server")]
                 Some(d) => Some(
                     std::fs::canonicalize(d)
                         .ok()
@@ -125,7 +134,7 @@ impl StaticMounts {
                 index: c.index_file.clone().filter(|i| !i.is_empty()),
                 cache_control,
                 follow_symlinks: c.follow_symlinks,
-                built: SystemTime::now(),
+                built: crate::rt::system_now(),
             });
         }
         Ok(Self { mounts })
@@ -217,9 +226,17 @@ impl Mount {
                 )));
             }
         }
-        let Some(root) = &self.dir else { return Ok(None) };
+        #[cfg(feature = "server")]
+        if let Some(root) = &self.dir {
+            return self.find_on_disk(root, &candidates).await;
+        }
+        Ok(None)
+    }
+
+    #[cfg(feature = "server")]
+    async fn find_on_disk(&self, root: &std::path::Path, candidates: &[String]) -> Result<Option<Found>, ()> {
         for name in candidates.iter().filter(|n| !n.is_empty()) {
-            let candidate = name.split('/').fold(root.clone(), |p, s| p.join(s));
+            let candidate = name.split('/').fold(root.to_path_buf(), |p, s| p.join(s));
             let Ok(meta) = tokio::fs::metadata(&candidate).await else {
                 continue;
             };
@@ -232,7 +249,7 @@ impl Mount {
                     return Err(());
                 }
             }
-            let modified = meta.modified().unwrap_or(UNIX_EPOCH);
+            let modified = meta.modified().unwrap_or(std::time::UNIX_EPOCH);
             let content_type = content_type_for(name);
             return Ok(Some(Found::Disk(candidate, meta.len(), modified, content_type)));
         }

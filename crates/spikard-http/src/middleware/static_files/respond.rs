@@ -1,18 +1,17 @@
 //! The answer for a found file: validators, conditional requests, byte ranges, the body.
 
-use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::body::Body;
 use http::{header, HeaderMap, HeaderValue, Method, Response, StatusCode};
 use spikard_core::error::HttpProblem;
 use spikard_core::SpikardError;
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use super::{Found, Mount};
 use crate::response::error_response;
 
 /// Files up to this size are read in one go; larger ones are streamed.
+#[cfg(feature = "server")]
 const READ_WHOLE_LIMIT: u64 = 256 * 1024;
 
 /// Media type by file extension (`application/octet-stream` when unknown).
@@ -55,6 +54,7 @@ pub fn content_type_for(name: &str) -> &'static str {
     }
 }
 
+#[cfg(feature = "server")]
 fn disk_etag(len: u64, modified: SystemTime) -> HeaderValue {
     let nanos = modified.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
     HeaderValue::from_str(&format!("\"{len:x}-{nanos:x}\"")).unwrap_or(HeaderValue::from_static("\"0\""))
@@ -117,7 +117,9 @@ pub fn parse_range(value: &str, len: u64) -> Result<Option<(u64, u64)>, Unsatisf
     Ok(Some(range))
 }
 
-async fn read_disk(path: &Path, start: u64, len: u64) -> std::io::Result<Body> {
+#[cfg(feature = "server")]
+async fn read_disk(path: &std::path::Path, start: u64, len: u64) -> std::io::Result<Body> {
+    use tokio::io::{AsyncReadExt, AsyncSeekExt};
     let mut file = tokio::fs::File::open(path).await?;
     if start > 0 {
         file.seek(std::io::SeekFrom::Start(start)).await?;
@@ -133,6 +135,7 @@ async fn read_disk(path: &Path, start: u64, len: u64) -> std::io::Result<Body> {
 pub(super) async fn respond(mount: &Mount, found: Found, method: &Method, headers: &HeaderMap) -> Response<Body> {
     let (len, modified, etag, content_type) = match &found {
         Found::Memory(bytes, etag, built, ct) => (bytes.len() as u64, *built, etag.clone(), *ct),
+        #[cfg(feature = "server")]
         Found::Disk(_, len, modified, ct) => (*len, *modified, disk_etag(*len, *modified), *ct),
     };
     let mut response = Response::new(Body::empty());
@@ -185,8 +188,9 @@ pub(super) async fn respond(mount: &Mount, found: Found, method: &Method, header
     if method == Method::HEAD {
         return response;
     }
-    let body = match found {
+    let body: std::io::Result<Body> = match found {
         Found::Memory(bytes, ..) => Ok(Body::from(bytes.slice(start as usize..(start + count) as usize))),
+        #[cfg(feature = "server")]
         Found::Disk(path, ..) => read_disk(&path, start, count).await,
     };
     match body {

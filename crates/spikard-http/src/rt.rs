@@ -1,0 +1,156 @@
+//! What the pipeline needs from a runtime, for both hosts it runs on: tokio on a server,
+//! and the JavaScript event loop of an edge worker (wasm32, `spikard-wasm`), where there
+//! are no threads, no tokio timers and `std::time::Instant` panics.
+//!
+//! - [`Instant`]: a monotonic clock (`web-time`: std's on native targets, the host's
+//!   `performance.now()` on wasm32).
+//! - [`spawn`]: run a future to completion in the background (a tokio task, or a
+//!   microtask on the JavaScript loop).
+//! - [`sleep`], [`timeout`] and the resettable [`Timer`]: tokio's timers, or the host's
+//!   `setTimeout`.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+pub use web_time::Instant;
+
+use crate::handler::BoxFuture;
+
+/// The wall clock as std's type (`SystemTime::now()` panics on wasm32; this does not).
+pub fn system_now() -> std::time::SystemTime {
+    let since_epoch = web_time::SystemTime::now()
+        .duration_since(web_time::UNIX_EPOCH)
+        .unwrap_or_default();
+    std::time::UNIX_EPOCH + since_epoch
+}
+
+/// A deadline passed before the future finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Elapsed;
+
+/// Run `future` in the background. `false` when there is nowhere to run it (native, outside
+/// a tokio runtime): the caller decides what that means.
+pub fn spawn(future: BoxFuture<()>) -> bool {
+    imp::spawn(future)
+}
+
+/// A future that finishes after `duration`.
+pub fn sleep(duration: Duration) -> Timer {
+    Timer::new(duration)
+}
+
+/// `future`'s output, or [`Elapsed`] when it takes longer than `limit` (it is then dropped).
+pub async fn timeout<F: Future>(limit: Duration, future: F) -> Result<F::Output, Elapsed> {
+    let mut future = std::pin::pin!(future);
+    let mut timer = sleep(limit);
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(out) = future.as_mut().poll(cx) {
+            return Poll::Ready(Ok(out));
+        }
+        Pin::new(&mut timer).poll(cx).map(|()| Err(Elapsed))
+    })
+    .await
+}
+
+/// A sleep that can be pushed back ([`Timer::reset`]); `Unpin`.
+pub struct Timer(imp::Sleep);
+
+impl Timer {
+    pub fn new(duration: Duration) -> Self {
+        Self(imp::Sleep::new(duration))
+    }
+
+    /// Fire `duration` from now instead.
+    pub fn reset(&mut self, duration: Duration) {
+        self.0.reset(duration);
+    }
+}
+
+impl Future for Timer {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.0.poll(cx)
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod imp {
+    use super::*;
+
+    pub fn spawn(future: BoxFuture<()>) -> bool {
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => {
+                handle.spawn(future);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    pub struct Sleep(Pin<Box<tokio::time::Sleep>>);
+
+    impl Sleep {
+        pub fn new(duration: Duration) -> Self {
+            Self(Box::pin(tokio::time::sleep(duration)))
+        }
+
+        pub fn reset(&mut self, duration: Duration) {
+            self.0.as_mut().reset(tokio::time::Instant::now() + duration);
+        }
+
+        pub fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+            self.0.as_mut().poll(cx)
+        }
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+mod imp {
+    //! The host's `setTimeout` through `js-sys`. A wasm32 module runs on one thread, so the
+    //! JavaScript values are kept in `SendWrapper`s to satisfy the pipeline's `Send` bounds
+    //! (touching one from another thread would panic; there is none).
+    use super::*;
+    use js_sys::{Function, Promise, Reflect};
+    use send_wrapper::SendWrapper;
+    use wasm_bindgen::{JsCast, JsValue};
+    use wasm_bindgen_futures::JsFuture;
+
+    pub fn spawn(future: BoxFuture<()>) -> bool {
+        wasm_bindgen_futures::spawn_local(future);
+        true
+    }
+
+    /// A promise resolved by `setTimeout(resolve, ms)`.
+    fn timeout_promise(duration: Duration) -> Promise {
+        let ms = duration.as_secs_f64() * 1000.0;
+        Promise::new(&mut |resolve, _reject| {
+            let global = js_sys::global();
+            let set_timeout = Reflect::get(&global, &JsValue::from_str("setTimeout"))
+                .ok()
+                .and_then(|f| f.dyn_into::<Function>().ok());
+            // Without timers in the host the deadline never passes.
+            if let Some(f) = set_timeout {
+                let _ = f.call2(&global, &resolve, &JsValue::from_f64(ms));
+            }
+        })
+    }
+
+    pub struct Sleep(SendWrapper<JsFuture>);
+
+    impl Sleep {
+        pub fn new(duration: Duration) -> Self {
+            Self(SendWrapper::new(JsFuture::from(timeout_promise(duration))))
+        }
+
+        pub fn reset(&mut self, duration: Duration) {
+            *self = Self::new(duration);
+        }
+
+        pub fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+            Pin::new(&mut *self.0).poll(cx).map(|_| ())
+        }
+    }
+}
