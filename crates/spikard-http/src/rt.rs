@@ -123,26 +123,42 @@ mod imp {
         true
     }
 
-    /// A promise resolved by `setTimeout(resolve, ms)`.
-    fn timeout_promise(duration: Duration) -> Promise {
-        let ms = duration.as_secs_f64() * 1000.0;
-        Promise::new(&mut |resolve, _reject| {
-            let global = js_sys::global();
-            let set_timeout = Reflect::get(&global, &JsValue::from_str("setTimeout"))
-                .ok()
-                .and_then(|f| f.dyn_into::<Function>().ok());
-            // Without timers in the host the deadline never passes.
-            if let Some(f) = set_timeout {
-                let _ = f.call2(&global, &resolve, &JsValue::from_f64(ms));
-            }
-        })
+    /// `globalThis[name]` as a function, if the host has it.
+    fn global_fn(name: &str) -> Option<Function> {
+        Reflect::get(&js_sys::global(), &JsValue::from_str(name))
+            .ok()
+            .and_then(|f| f.dyn_into::<Function>().ok())
     }
 
-    pub struct Sleep(SendWrapper<JsFuture>);
+    /// A promise resolved by `setTimeout(resolve, ms)`, and the timer's handle (to clear it).
+    fn timeout_promise(duration: Duration) -> (Promise, JsValue) {
+        let ms = duration.as_secs_f64() * 1000.0;
+        let mut handle = JsValue::UNDEFINED;
+        let promise = Promise::new(&mut |resolve, _reject| {
+            // Without timers in the host the deadline never passes.
+            if let Some(f) = global_fn("setTimeout") {
+                handle = f
+                    .call2(&js_sys::global(), &resolve, &JsValue::from_f64(ms))
+                    .unwrap_or(JsValue::UNDEFINED);
+            }
+        });
+        (promise, handle)
+    }
+
+    /// A timer of the host; cleared when dropped, so a deadline that did not pass leaves no
+    /// timer behind (nor a callback into a future that is gone).
+    pub struct Sleep {
+        future: SendWrapper<JsFuture>,
+        handle: SendWrapper<JsValue>,
+    }
 
     impl Sleep {
         pub fn new(duration: Duration) -> Self {
-            Self(SendWrapper::new(JsFuture::from(timeout_promise(duration))))
+            let (promise, handle) = timeout_promise(duration);
+            Self {
+                future: SendWrapper::new(JsFuture::from(promise)),
+                handle: SendWrapper::new(handle),
+            }
         }
 
         pub fn reset(&mut self, duration: Duration) {
@@ -150,7 +166,15 @@ mod imp {
         }
 
         pub fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-            Pin::new(&mut *self.0).poll(cx).map(|_| ())
+            Pin::new(&mut *self.future).poll(cx).map(|_| ())
+        }
+    }
+
+    impl Drop for Sleep {
+        fn drop(&mut self) {
+            if let Some(clear) = global_fn("clearTimeout") {
+                let _ = clear.call1(&js_sys::global(), &self.handle);
+            }
         }
     }
 }

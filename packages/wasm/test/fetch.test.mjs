@@ -169,3 +169,22 @@ test("with a worker's ctx, background tasks are handed to ctx.waitUntil", async 
   await waited[0];
   assert.deepEqual(done, ["sent"]);
 });
+
+test("a request deadline that did not pass leaves no timer behind; one that passes answers 408", async () => {
+  const app = new Spikard({ requestTimeout: { seconds: 30 } });
+  app.get("/quick", () => ({ ok: true }));
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+  await (await app.request("/quick")).arrayBuffer();
+  const before = timers();
+  for (let i = 0; i < 20; i++) assert.equal((await app.request("/quick")).status, 200);
+  assert.equal(timers(), before, "each deadline's timer was cleared with its request");
+
+  const slow = new Spikard({ requestTimeout: { seconds: 0.05 } });
+  slow.get("/slow", async () => {
+    await new Promise((r) => setTimeout(r, 500));
+    return { late: true };
+  });
+  const res = await slow.request("/slow");
+  assert.equal(res.status, 408);
+  assert.equal(res.headers.get("content-type"), "application/problem+json");
+});
