@@ -22,6 +22,7 @@ from spikard.testing import TestClient
 
 _SPEC_KEYS = (
     "body_schema",
+    "body_optional",
     "content_type",
     "max_body_size",
     "max_nesting_depth",

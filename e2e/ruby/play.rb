@@ -17,7 +17,7 @@ require_relative "spikard"
 module E2E
   module Play
     SPEC_KEYS = %w[
-      body_schema content_type max_body_size max_nesting_depth middleware cors response_model response_schema status_code
+      body_schema body_optional content_type max_body_size max_nesting_depth middleware cors response_model response_schema status_code
     ].freeze
 
     module_function

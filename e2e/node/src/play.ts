@@ -15,7 +15,7 @@ import type { Outcome } from "./known";
 import { Spikard, TestClient, type Request, type RouteOptions } from "./spikard";
 
 const SPEC_KEYS = [
-  "body_schema", "content_type", "max_body_size", "max_nesting_depth", "middleware", "cors", "response_model", "response_schema", "status_code",
+  "body_schema", "body_optional", "content_type", "max_body_size", "max_nesting_depth", "middleware", "cors", "response_model", "response_schema", "status_code",
 ];
 
 /** `[method, path, route options]` from the fixture's `handler`. */
