@@ -7,6 +7,7 @@ use std::time::Duration;
 use js_sys::{Array, Function, Promise, Uint8Array};
 use serde_json::Value;
 use spikard_core::SpikardError;
+use spikard_http::response::error_response;
 use spikard_http::testing::{header_list, TestClient, TestRequest};
 use spikard_http::Pipeline;
 use spikard_js::app::JsApp;
@@ -141,9 +142,12 @@ impl NativeApp {
         body: Option<Uint8Array>,
     ) -> Result<Promise, JsValue> {
         let pipeline = self.pipeline()?;
-        let request = request(&method, &uri, &read_pairs(&headers)?, body.map(|b| b.to_vec()))?;
+        let request = request(&method, &uri, &read_pairs(&headers)?, body.map(|b| b.to_vec()));
         Ok(future_to_promise(async move {
-            let response = pipeline.handle(request).await;
+            let response = match request {
+                Ok(request) => pipeline.handle(request).await,
+                Err(err) => error_response(&err).into_http(method == "HEAD"),
+            };
             Ok(NativeResponse::read(response).await.into())
         }))
     }

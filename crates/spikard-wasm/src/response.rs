@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use bytes::Bytes;
+use http::{HeaderName, HeaderValue};
 use http_body::Body as _;
 use http_body_util::BodyExt;
 use js_sys::{Array, Promise, Uint8Array};
@@ -14,8 +15,6 @@ use spikard_http::testing::{header_list, TestStreamResponse};
 use tokio::sync::Mutex;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
-
-use crate::host::js_error;
 
 /// `[[name, value], ...]` from JavaScript.
 pub fn read_pairs(headers: &Array) -> Result<Vec<(String, String)>, JsValue> {
@@ -38,20 +37,31 @@ pub fn pairs_array(pairs: &[(String, String)]) -> Array {
         .collect()
 }
 
-/// The request the host's `fetch` received, for the pipeline (`uri`: path and query).
+/// A header value as the host holds it: a WHATWG ByteString, each character one byte
+/// (`None` when a character is beyond U+00FF, which a Headers object never holds).
+fn byte_string(value: &str) -> Option<HeaderValue> {
+    let bytes: Option<Vec<u8>> = value.chars().map(|c| u8::try_from(u32::from(c)).ok()).collect();
+    HeaderValue::from_bytes(&bytes?).ok()
+}
+
+/// The request the host's `fetch` received, for the pipeline (`uri`: path and query); what
+/// HTTP cannot carry is the client's error (answered with a 400 problem by the caller).
 pub fn request(
     method: &str,
     uri: &str,
     headers: &[(String, String)],
     body: Option<Vec<u8>>,
-) -> Result<http::Request<Body>, JsValue> {
+) -> Result<http::Request<Body>, SpikardError> {
+    let bad = |what: String| SpikardError::BadRequest(format!("the request is not valid HTTP: {what}"));
     let mut builder = http::Request::builder().method(method).uri(uri);
-    for (k, v) in headers {
-        builder = builder.header(k.as_str(), v.as_str());
+    for (name, value) in headers {
+        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| bad(format!("header name {name:?}")))?;
+        let value = byte_string(value).ok_or_else(|| bad(format!("the value of header {name}")))?;
+        builder = builder.header(name, value);
     }
     builder
         .body(body.map_or_else(Body::empty, Body::from))
-        .map_err(|e| js_error(&SpikardError::BadRequest(format!("the request is not valid HTTP: {e}"))))
+        .map_err(|e| bad(e.to_string()))
 }
 
 /// A response for the host: status, headers, and the body whole or as a stream.

@@ -188,3 +188,13 @@ test("a request deadline that did not pass leaves no timer behind; one that pass
   assert.equal(res.status, 408);
   assert.equal(res.headers.get("content-type"), "application/problem+json");
 });
+
+test("a header value's bytes beyond ASCII reach the handler as sent (WHATWG byte strings)", async () => {
+  const app = new Spikard();
+  app.get("/hello", (req) => ({ name: req.headers["x-name"] }));
+  const res = await app.fetch(new Request("http://worker/hello", { headers: { "x-name": "caf\u00e9" } }));
+  assert.equal(res.status, 200);
+  // The byte 0xE9 is not UTF-8 on its own: the core reads the header's bytes lossily as
+  // text, as it does for the same byte over a socket.
+  assert.deepEqual(await res.json(), { name: "caf\ufffd" });
+});
