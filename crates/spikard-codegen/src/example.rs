@@ -3,17 +3,17 @@
 //! checked again; `oneOf` variants are tried until one matches exactly one).
 
 use serde_json::{json, Map, Value};
+use spikard_core::validation::SchemaValidator;
 
 use crate::model::deref;
 use crate::routespec::self_contained;
 use crate::types::{ref_name, single_type};
 
-/// Whether `value` is valid against `schema` (with `schemas` for its references).
+/// Whether `value` is valid against `schema` (with `schemas` for its references), as
+/// Spikard's own validator judges it.
 pub fn is_valid(schema: &Value, schemas: &Map<String, Value>, value: &Value) -> bool {
     let full = self_contained(schema, schemas);
-    jsonschema::validator_for(&full)
-        .map(|v| v.is_valid(value))
-        .unwrap_or(false)
+    SchemaValidator::compile(&full).is_ok_and(|v| v.is_valid(value))
 }
 
 /// An example of `schema`; `None` when none found validates (a `pattern` no synthesis meets).

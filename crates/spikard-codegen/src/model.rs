@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use crate::error::{child, CodegenError, Result};
 use crate::normalize::normalize_schema;
 use crate::validate;
+use spikard_core::openapi::default_operation_id;
 
 /// HTTP methods in the order operations of one path are listed.
 pub const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
@@ -306,26 +307,6 @@ impl Api {
         }
         Ok(out)
     }
-}
-
-/// Spikard's operation id from method and path: `GET /users/{id}` → `get_users_id`.
-pub fn default_operation_id(method: &str, path: &str) -> String {
-    let mut id = method.to_ascii_lowercase();
-    let mut words = 0;
-    for part in path.split('/').filter(|p| !p.is_empty()) {
-        let part: String = part
-            .trim_matches(|c| c == '{' || c == '}')
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-            .collect();
-        id.push('_');
-        id.push_str(&part);
-        words += 1;
-    }
-    if words == 0 {
-        id.push_str("_root");
-    }
-    id
 }
 
 fn parse_param(p: &Value) -> Param {

@@ -272,7 +272,7 @@ fn check_schema(schema: &Value, file: &Path, ptr: &str) -> Result<()> {
 /// reported here, at its document pointer, rather than when the generated app starts.
 pub fn check_compiles(api: &Api, file: &Path) -> Result<()> {
     let compile = |schema: &Value, pointer: String| -> Result<()> {
-        jsonschema::validator_for(&self_contained(schema, &api.schemas))
+        spikard_core::validation::SchemaValidator::compile(&self_contained(schema, &api.schemas))
             .map(|_| ())
             .map_err(|e| CodegenError::invalid(file, pointer, format!("the schema does not compile: {e}")))
     };
