@@ -42,6 +42,13 @@ pub fn sleep(duration: Duration) -> Timer {
 }
 
 /// `future`'s output, or [`Elapsed`] when it takes longer than `limit` (it is then dropped).
+#[cfg(not(target_arch = "wasm32"))]
+pub async fn timeout<F: Future>(limit: Duration, future: F) -> Result<F::Output, Elapsed> {
+    tokio::time::timeout(limit, future).await.map_err(|_| Elapsed)
+}
+
+/// `future`'s output, or [`Elapsed`] when it takes longer than `limit` (it is then dropped).
+#[cfg(target_arch = "wasm32")]
 pub async fn timeout<F: Future>(limit: Duration, future: F) -> Result<F::Output, Elapsed> {
     let mut future = std::pin::pin!(future);
     let mut timer = sleep(limit);
