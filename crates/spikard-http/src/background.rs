@@ -129,6 +129,19 @@ impl BackgroundTasks {
         self.inner.drain_timeout
     }
 
+    /// Wait until no task is pending, at most `limit`, and go on accepting tasks (a worker
+    /// host keeps the isolate alive for this: its `waitUntil`). `false` when some were still
+    /// running at the limit. Checked every few milliseconds: the tracker only signals
+    /// emptiness once closed.
+    pub async fn idle(&self, limit: Duration) -> bool {
+        let until_idle = async {
+            while self.pending() > 0 {
+                crate::rt::sleep(Duration::from_millis(5)).await;
+            }
+        };
+        crate::rt::timeout(limit, until_idle).await.is_ok()
+    }
+
     /// Stop accepting tasks and wait for the pending ones, at most `timeout`.
     /// Returns `false` (after logging a warning) when some were abandoned.
     pub async fn drain(&self, timeout: Duration) -> bool {
@@ -244,5 +257,19 @@ mod tests {
     #[test]
     fn spawn_outside_a_runtime_is_refused() {
         assert!(!tasks(1, 1).spawn(async {}));
+    }
+
+    #[tokio::test]
+    async fn idle_waits_for_the_pending_tasks_and_keeps_accepting() {
+        let t = BackgroundTasks::new(&Default::default());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        assert!(t.spawn(async move {
+            let _ = rx.await;
+        }));
+        assert!(!t.idle(Duration::from_millis(30)).await, "a task is still pending");
+        let _ = tx.send(());
+        assert!(t.idle(Duration::from_secs(5)).await);
+        assert_eq!(t.pending(), 0);
+        assert!(t.spawn(async {}), "idle does not close the runner");
     }
 }

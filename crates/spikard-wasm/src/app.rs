@@ -2,8 +2,6 @@
 //! in every JavaScript host (`spikard_js::app::JsApp`), `handle` for the host's `fetch`,
 //! and the in-memory test client (`request`, `stream`).
 
-use std::time::Duration;
-
 use js_sys::{Array, Function, Promise, Uint8Array};
 use serde_json::Value;
 use spikard_core::SpikardError;
@@ -163,12 +161,7 @@ impl NativeApp {
     pub fn idle(&self) -> Result<Promise, JsValue> {
         let tasks = self.pipeline()?.background().clone();
         Ok(future_to_promise(async move {
-            let until_idle = async {
-                while tasks.pending() > 0 {
-                    spikard_http::rt::sleep(Duration::from_millis(5)).await;
-                }
-            };
-            let _ = spikard_http::rt::timeout(tasks.drain_timeout(), until_idle).await;
+            tasks.idle(tasks.drain_timeout()).await;
             Ok(JsValue::UNDEFINED)
         }))
     }
