@@ -24,6 +24,7 @@ mod connection;
 pub mod cookies;
 pub mod di;
 pub mod docs;
+pub mod file;
 pub mod foreign;
 pub mod handler;
 pub mod hooks;

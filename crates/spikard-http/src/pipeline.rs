@@ -32,7 +32,7 @@ use crate::layer::{AppLayer, AppService};
 use crate::limits::{check_head, read_body};
 use crate::middleware::static_files::StaticMounts;
 use crate::middleware::{Chain, Context};
-use crate::response::{error_response, HandlerResponse};
+use crate::response::{error_response, HandlerResponse, ResponseBody};
 #[cfg(feature = "server")]
 use crate::route::RouteKind;
 use crate::route::{CompiledRoute, RouteSpec};
@@ -453,6 +453,7 @@ impl Pipeline {
 
         let mut data = RequestData::new(parts.method.clone(), path, std::mem::take(&mut parts.headers));
         data.client_ip = client_ip;
+        let conditions = crate::file::Conditions::of(&data.headers);
         // Parsed before the middleware (authentication may read an API key from it); a malformed
         // query is reported after the middleware, by `serve_route`.
         if let Some(Ok(pairs)) = parts
@@ -504,6 +505,9 @@ impl Pipeline {
             });
         }
         let mut response = outcome.unwrap_or_else(|err| error_response(&err));
+        if matches!(response.body, ResponseBody::File(_)) {
+            response = crate::file::answer(response, &conditions).await;
+        }
         if let Some(extra) = carry.reply_headers.take() {
             for (name, value) in extra.iter() {
                 if !response.headers.contains_key(name) {

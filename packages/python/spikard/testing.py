@@ -106,6 +106,11 @@ class TestResponse:
         return [v for k, v in self.header_list if k.lower() == name.lower()]
 
     @property
+    def content(self) -> bytes:
+        """The body bytes (httpx's and Starlette's ``TestClient`` name)."""
+        return self.body_bytes
+
+    @property
     def text(self) -> str:
         """The body decoded as UTF-8 (invalid sequences replaced)."""
         return self.body_bytes.decode("utf-8", errors="replace")
