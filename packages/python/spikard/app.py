@@ -25,7 +25,7 @@ from __future__ import annotations
 import gc
 import inspect
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -35,7 +35,7 @@ from spikard import sse as _sse
 from spikard import websocket as _websocket
 from spikard._spikard import App as _CoreApp
 from spikard.config import ServerConfig, to_rust
-from spikard.di import Provider, as_provide, hook_dependencies
+from spikard.di import Dependencies, Provider, hook_dependencies, split_dependencies
 from spikard.exceptions import ConfigError
 from spikard.responses import Response
 from spikard.routing import Router
@@ -72,15 +72,17 @@ def current_app() -> Spikard | None:
 
 class Spikard:
     """A Spikard application: routes plus a server config and app-level dependencies
-    (``{name: Provide(...) or a value}``, see ``spikard.di``)."""
+    (``{name: Provide(...) or a value}``, see ``spikard.di``; FastAPI's
+    ``dependencies=[Depends(check)]`` runs ``check`` for every route's requests)."""
 
-    def __init__(self, config: ServerConfig | None = None, *, dependencies: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, config: ServerConfig | None = None, *, dependencies: Dependencies | None = None) -> None:
         self.config = config or ServerConfig()
         self._core = _CoreApp(self.config.to_rust())
         self._dependencies: dict[str, Provider] = {}
         #: Request parameter names of registered routes (``name -> "METHOD /path"``).
         self._request_parameters: dict[str, str] = {}
-        for name, dependency in (dependencies or {}).items():
+        named, self._run_dependencies = split_dependencies(dependencies)
+        for name, dependency in named.items():
             self.provide(name, dependency)
         _apps.add(self)
         while _pending:
@@ -115,7 +117,7 @@ class Spikard:
         responses: dict[str | int, dict[str, Any]] | None = None,
         status_code: int | None = None,
         response_class: type[Response] | None = None,
-        dependencies: Mapping[str, Any] | None = None,
+        dependencies: Dependencies | None = None,
         defer_dependency_errors: bool = False,
         on_request: Hooks = None,
         pre_validation: Hooks = None,
@@ -151,7 +153,10 @@ class Spikard:
         200); the core applies it and documents it as the success response.
 
         ``dependencies`` (``{name: Provide(...) or a value}``) replace the app's of the same
-        name for this route (see ``spikard.di``); ``defer_dependency_errors`` answers each
+        name for this route (see ``spikard.di``); FastAPI's ``dependencies=[Depends(check)]``
+        runs ``check`` for every request of the route though the handler does not take it
+        (its parameters read, validated and documented as the route's; a check that raises
+        refuses the request); ``defer_dependency_errors`` answers each
         request with the dependency problem (500) instead of failing when the app is built.
         ``on_request``, ``pre_validation``, ``pre_handler``, ``on_response`` and ``on_error``
         add hooks (a callable or a list) run after the app-wide ones of their phase.
@@ -165,7 +170,7 @@ class Spikard:
             sse = True
         if sse:
             handler = _sse.event_source(handler)
-        route_dependencies = {name: as_provide(d) for name, d in (dependencies or {}).items()}
+        route_dependencies, run = split_dependencies(dependencies, taken=self._dependencies)
         plan = _signature.analyze(
             handler, path, {**self._dependencies, **route_dependencies}, route=f"{method.upper()} {path}"
         )
@@ -224,6 +229,7 @@ class Spikard:
             "expected_types": dict(plan.expected_types),
             "defer_dependency_errors": defer_dependency_errors,
             "response_model": _responses.core_model(response_model),
+            "run_dependencies": [*self._run_dependencies, *run],
         }
         self._core.add_route(decl, objects.items)
         for param in plan.request_parameters:
@@ -298,7 +304,7 @@ class Spikard:
         *,
         prefix: str = "",
         tags: list[str] | None = None,
-        dependencies: Mapping[str, Any] | None = None,
+        dependencies: Dependencies | None = None,
     ) -> None:
         """Register a ``Router``'s routes under ``prefix`` (then the router's own), with
         ``tags`` and ``dependencies`` before the router's (see ``spikard.routing``)."""

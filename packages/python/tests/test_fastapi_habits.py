@@ -722,3 +722,48 @@ def test_the_request_body_is_awaitable_as_in_starlette() -> None:
     assert client.post("/echo", json={"a": 1}).json() == {"json": {"a": 1}, "body": '{"a":1}'}
     assert client.post("/form", data={"title": "T"}).json() == {"title": "T"}
     assert client.post("/sync", json={"a": 1}).json() == {"json": {"a": 1}, "size": 7, "form": {}}
+
+
+def verify_token(x_token: Annotated[str, Header()]) -> None:
+    if x_token != "secret":
+        raise HTTPException(401, "bad token")
+
+
+def test_dependencies_listed_with_depends_run_for_every_request() -> None:
+    calls: list[str] = []
+
+    def audit() -> Iterator[None]:
+        calls.append("opened")
+        try:
+            yield
+        finally:
+            calls.append("closed")
+
+    app = Spikard(ServerConfig(openapi=OpenApiConfig(enabled=True)), dependencies=[Depends(audit)])
+    admin = Router(prefix="/admin", dependencies=[Depends(verify_token)])
+
+    @admin.get("/stats")
+    def stats() -> dict[str, int]:
+        return {"users": 3}
+
+    @app.get("/open", dependencies=[Depends(verify_token), {"db": Provide({"ok": True})}])
+    def open_route(db: dict[str, bool]) -> dict[str, bool]:
+        return db
+
+    app.include_router(admin)
+    client = TestClient(app)
+    assert client.get("/admin/stats").status_code == 422
+    assert client.get("/admin/stats", headers={"x-token": "nope"}).json()["detail"] == "bad token"
+    assert client.get("/admin/stats", headers={"x-token": "secret"}).json() == {"users": 3}
+    assert client.get("/open", headers={"x-token": "secret"}).json() == {"ok": True}
+    # The request refused by validation (422) creates nothing; the others open and close it.
+    assert calls == ["opened", "closed"] * 3
+    doc = client.get("/openapi.json").json()
+    params = doc["paths"]["/admin/stats"]["get"]["parameters"]
+    assert [(p["name"], p["in"], p["required"]) for p in params] == [("x-token", "header", True)]
+
+
+def test_dependencies_list_items_must_be_callables() -> None:
+    app = Spikard()
+    with pytest.raises(TypeError, match="runs callables"):
+        app.add_route("GET", "/x", lambda: 1, dependencies=[Provide(3)])

@@ -256,7 +256,11 @@ impl ForeignApp {
             overrides.insert(name, dependency(binding, objects, &what, &d)?);
         }
         let dependencies = RouteDependencies {
-            needs: handler.dependencies(),
+            needs: handler
+                .dependencies()
+                .into_iter()
+                .chain(decl.run_dependencies.iter().cloned())
+                .collect(),
             overrides,
             expected_types: decl.expected_type_pairs()?,
             defer_errors: decl.defer_dependency_errors,

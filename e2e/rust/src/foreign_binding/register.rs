@@ -314,6 +314,7 @@ pub fn register(f: &Fixture, mode: Mode) -> Result<Registered, String> {
         "expected_types": expected_types,
         "defer_dependency_errors": has_di,
         "response_model": h.get("response_model"),
+        "run_dependencies": h.get("run_dependencies").cloned().unwrap_or(json!([])),
     });
     add_route(&mut app, &binding, declaration, &objects.0)?;
     for (declaration, objects) in extra {
