@@ -31,6 +31,7 @@ pub mod hooks;
 pub mod layer;
 pub mod limits;
 pub mod middleware;
+pub mod mount;
 pub mod pipeline;
 pub mod response;
 pub mod response_model;

@@ -22,14 +22,16 @@ invalid schemas right at the decorator.
 
 from __future__ import annotations
 
+import functools
 import gc
 import inspect
+import os
 import weakref
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
-from spikard import _decl, _responses, _server, _signature
+from spikard import _decl, _responses, _server, _signature, _support
 from spikard import routing as _routing
 from spikard import sse as _sse
 from spikard import websocket as _websocket
@@ -81,6 +83,8 @@ class Spikard:
         self._dependencies: dict[str, Provider] = {}
         #: Request parameter names of registered routes (``name -> "METHOD /path"``).
         self._request_parameters: dict[str, str] = {}
+        #: Lifespans of the mounted ASGI apps, run around serving (and by ``with TestClient``).
+        self._lifespans: list[Any] = []
         named, self._run_dependencies = split_dependencies(dependencies)
         for name, dependency in named.items():
             self.provide(name, dependency)
@@ -298,6 +302,44 @@ class Spikard:
         spec.update({k: v for k, v in doc.items() if v is not None})
         self._core.add_websocket(spec, _websocket.session_factory(handler))
 
+    def mount(
+        self,
+        path: str,
+        app: Any,
+        *,
+        lifespan: Literal["auto", "on", "off"] = "auto",
+        root_path: str = "",
+        start_timeout: float = 30.0,
+    ) -> None:
+        """Mount an ASGI 3 app (FastAPI, Starlette...) at ``path`` (``"/"`` for everything):
+        requests under it that no Spikard route matches go to it, through the server-wide
+        middleware, with ``scope["root_path"]`` the prefix (``root_path`` is prepended, as
+        uvicorn's ``--root-path``). Its lifespan runs when the server starts and stops, and in
+        ``with TestClient(app)``; ``start_timeout``: seconds the app may take to start a
+        response (then a 504 problem). See ``spikard.asgi``."""
+        from spikard import asgi  # noqa: PLC0415 - loaded only by apps that mount one
+
+        cycle = asgi.Lifespan(app, lifespan)
+        self._core.mount_asgi(
+            path,
+            functools.partial(asgi.serve_http, app),
+            asgi._wake,
+            cycle.state,
+            root_path,
+            start_timeout,
+        )
+        self._lifespans.append(cycle)
+
+    def startup(self) -> None:
+        """Run the mounted ASGI apps' lifespan startup (``run`` does it before serving)."""
+        for cycle in self._lifespans:
+            _support.submit(cycle.startup()).result()
+
+    def shutdown(self) -> None:
+        """Run the mounted ASGI apps' lifespan shutdown, last mounted first."""
+        for cycle in reversed(self._lifespans):
+            _support.submit(cycle.shutdown()).result()
+
     def include_router(
         self,
         router: Router,
@@ -398,7 +440,14 @@ class Spikard:
         }
         effective = replace(base, **overrides)
         self._core.configure(effective.to_rust())
-        _server.run(self._core, effective)
+        serves_here = effective.workers <= 1 or bool(os.environ.get("SPIKARD_WORKER"))
+        if serves_here:
+            self.startup()
+        try:
+            _server.run(self._core, effective)
+        finally:
+            if serves_here:
+                self.shutdown()
 
 
 def _hook_decl(phase: str, hook: Callable[..., Any], objects: _decl.Objects) -> dict[str, Any]:
