@@ -7,7 +7,9 @@ and the process group is stopped whatever happens. The run fails when any check 
 for any demo. ``./task test:schemathesis`` builds the demos and calls this; see
 ``tools/schemathesis/README.md`` for the options and the last recorded counts.
 
-Usage: ``python tools/schemathesis/run.py [--demo python|rust ...] [--max-examples N] [--seed N]``
+Usage: ``python tools/schemathesis/run.py [--demo python|rust ...] [--max-examples N] [--seed N]
+[--profile debug|release]`` (the Python demo runs on the extension installed in ``.venv``,
+whichever build that is).
 """
 
 from __future__ import annotations
@@ -29,11 +31,11 @@ VENV = ROOT / ".venv"
 DEMO_KEY = "schemathesis-key"
 
 
-def demo_command(name: str) -> list[str]:
+def demo_command(name: str, profile: str) -> list[str]:
     if name == "python":
         return [str(VENV / "bin" / "python"), str(ROOT / "examples/python/app.py")]
     target = Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target")
-    return [str(target / "release" / "demo")]
+    return [str(target / profile / "demo")]
 
 
 def free_port() -> int:
@@ -75,7 +77,12 @@ def run_demo(name: str, args: argparse.Namespace, log_dir: Path) -> tuple[bool, 
     env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "DEMO_API_KEY": DEMO_KEY}
     log = (log_dir / f"{name}-demo.log").open("wb")
     proc = subprocess.Popen(
-        demo_command(name), env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=ROOT
+        demo_command(name, args.profile),
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        cwd=ROOT,
     )
     try:
         schema = f"http://127.0.0.1:{port}/openapi.json"
@@ -120,6 +127,9 @@ def main() -> int:
     parser.add_argument("--demo", action="append", choices=["python", "rust"], help="default: both")
     parser.add_argument("--max-examples", type=int, default=int(os.environ.get("ST_MAX_EXAMPLES", "150")))
     parser.add_argument("--seed", type=int, default=int(os.environ.get("ST_SEED", "18")))
+    parser.add_argument(
+        "--profile", default="debug", choices=["debug", "release"], help="the cargo profile of the Rust demo binary"
+    )
     args = parser.parse_args()
     log_dir = ROOT / "target" / "schemathesis"
     log_dir.mkdir(parents=True, exist_ok=True)
