@@ -20,6 +20,8 @@
 //! - [`described`]: results a binding describes as plain data (JSON text, a response
 //!   as status, header pairs and a body, an exception, a stream's next item) as the
 //!   core's values.
+//! - [`exchange`]: a request handed to a mounted foreign app as messages and the response
+//!   built from what it sends (ASGI's `receive`/`send`).
 //! - [`app`]: [`ForeignApp`], a binding's registry: declarations in, pipelines out;
 //!   a binding supplies a [`Binding`] to turn its objects into [`ForeignFn`]s.
 //!
@@ -31,6 +33,8 @@ pub mod args;
 pub mod call;
 pub mod decl;
 pub mod described;
+#[cfg(feature = "server")]
+pub mod exchange;
 pub mod handle;
 pub mod items;
 pub mod request;

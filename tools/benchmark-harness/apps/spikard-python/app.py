@@ -65,7 +65,7 @@ def echo_validated(order: Order) -> Order:
 
 @app.post("/echo/raw")
 def echo_raw(request: Request) -> Any:
-    return request.json()
+    return request.get_json()
 
 
 @app.get("/path/one/{name}")
@@ -136,7 +136,7 @@ def form(data: Form) -> Form:
 
 @app.post("/upload")
 def upload(request: Request, file: UploadFile) -> dict:
-    return {"filename": file.filename, "size": file.size, "description": request.form()["description"]}
+    return {"filename": file.filename, "size": file.size, "description": request.get_form()["description"]}
 
 
 @app.post("/items/{id:int}")
