@@ -711,6 +711,12 @@ impl Pipeline {
         if let Some(status) = route.success_status {
             if response.status == http::StatusCode::OK {
                 response.status = status;
+                // A declared 204/205/304 carries no content (as documented), whatever the handler returned.
+                if matches!(status.as_u16(), 204 | 205 | 304) {
+                    response.body = crate::response::ResponseBody::Empty;
+                    response.headers.remove(http::header::CONTENT_TYPE);
+                    response.headers.remove(http::header::CONTENT_LENGTH);
+                }
             }
         }
         #[cfg(feature = "server")]
