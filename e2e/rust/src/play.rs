@@ -87,6 +87,18 @@ pub fn route_builder(f: &Fixture, spec: RouteSpec) -> RouteBuilder {
     }
 }
 
+/// The fixture's route answering every request with `answer()` (a feature's fixed answer).
+pub fn answering<F, R>(f: &Fixture, spec: RouteSpec, answer: F) -> spikard::Route
+where
+    F: Fn() -> R + Send + Sync + 'static,
+    R: spikard::IntoResponse + Send + 'static,
+{
+    route_builder(f, spec).handler(move |_ctx: spikard::Ctx| {
+        let response = answer();
+        async move { response }
+    })
+}
+
 /// The detail of the HTTP error the application raises when the expected body is the
 /// problem the framework builds for one (`type`, `title`, `status`, `detail`, nothing else).
 fn raised_http_error(status: StatusCode, body: &Value) -> Option<String> {

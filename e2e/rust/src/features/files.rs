@@ -7,13 +7,13 @@ use std::path::PathBuf;
 
 use http::{header, HeaderValue, StatusCode};
 use serde_json::Value;
-use spikard::{App, Ctx};
+use spikard::App;
 use spikard_http::file::FileBody;
 use spikard_http::{HandlerResponse, ResponseBody, RouteSpec};
 
 use super::Built;
 use crate::fixture::Fixture;
-use crate::play::route_builder;
+use crate::play::answering;
 
 /// What a `file_response` fixture's handler answers with.
 #[derive(Debug, Clone)]
@@ -71,9 +71,5 @@ pub fn build(f: &Fixture, _app: &mut App, spec: RouteSpec) -> Result<Built, Stri
         return Ok(Built::NotMine(spec));
     };
     let answer = answer?;
-    let route = route_builder(f, spec).handler(move |_ctx: Ctx| {
-        let response = answer.response();
-        async move { response }
-    });
-    Ok(Built::Route(route))
+    Ok(Built::Route(answering(f, spec, move || answer.response())))
 }

@@ -7,12 +7,12 @@
 use base64::Engine;
 use bytes::Bytes;
 use serde_json::Value;
-use spikard::{App, Ctx, IntoResponse, Response, StatusCode};
+use spikard::{App, IntoResponse, Response, StatusCode};
 use spikard_http::{HandlerResponse, RouteSpec};
 
 use super::Built;
 use crate::fixture::Fixture;
-use crate::play::{configures_middleware, route_builder, MIDDLEWARE_HEADERS};
+use crate::play::{answering, configures_middleware, MIDDLEWARE_HEADERS};
 
 /// The chunks of a fixture's `streaming` section, decoded.
 pub fn chunks(f: &Fixture) -> Option<Result<Vec<Bytes>, String>> {
@@ -116,9 +116,5 @@ pub fn build(f: &Fixture, _app: &mut App, spec: RouteSpec) -> Result<Built, Stri
         return Ok(Built::NotMine(spec));
     };
     let answer = answer?;
-    let route = route_builder(f, spec).handler(move |_ctx: Ctx| {
-        let response = answer.response();
-        async move { response }
-    });
-    Ok(Built::Route(route))
+    Ok(Built::Route(answering(f, spec, move || answer.response())))
 }

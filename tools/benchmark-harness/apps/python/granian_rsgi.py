@@ -37,27 +37,6 @@ async def _post(scope, proto, path):
     return None
 
 
-def _get(scope, path):
-    parts = path.split("/")
-    if path.startswith("/path/") and len(parts) >= 4:
-        kind, args = parts[2], parts[3:]
-        if kind == "one" and len(args) == 1:
-            return {"name": args[0]}
-        if kind == "several" and len(args) == 3:
-            return {"org": args[0], "repo": args[1], "branch": args[2]}
-        if kind == "int" and len(args) == 1:
-            return {"id": hw.to_int(args[0], "id")}
-        if kind == "uuid" and len(args) == 1:
-            return {"id": hw.to_uuid(args[0])}
-        if kind == "date" and len(args) == 1:
-            return {"date": hw.to_date(args[0])}
-    if path == "/query/few":
-        return hw.typed(hw.query_dict(scope.query_string).get, hw.QUERY_FEW)
-    if path == "/query/many":
-        return hw.typed(hw.query_dict(scope.query_string).get, hw.QUERY_MANY)
-    return None
-
-
 async def app(scope, proto):
     if scope.proto != "http":
         return
@@ -69,7 +48,7 @@ async def app(scope, proto):
         proto.response_bytes(200, JSON, GET_BODY)
         return
     try:
-        out = await _post(scope, proto, path) if method == "POST" else _get(scope, path)
+        out = await _post(scope, proto, path) if method == "POST" else hw.get_route(path, scope.query_string)
     except hw.Invalid as e:
         proto.response_bytes(422, JSON, hw.dumps({"error": str(e)}).encode())
         return

@@ -1,4 +1,4 @@
-"""Hand validation shared by the peers without a validation layer (Granian RSGI, Robyn).
+"""Hand validation shared by the peers without a validation layer (Granian RSGI, raw ASGI, Robyn).
 
 Every function returns the typed value, or raises Invalid with the message for a 422.
 """
@@ -174,3 +174,26 @@ def upload(fields, files):
         raise Invalid("description and file are required")
     filename, data = files["file"]
     return {"filename": filename, "size": len(data), "description": fields["description"]}
+
+
+def get_route(path, query_string):
+    """The answer of a GET workload route (path parameters, typed queries); None: not found."""
+    parts = path.split("/")
+    if path.startswith("/path/") and len(parts) >= 4:
+        kind, args = parts[2], parts[3:]
+        if kind == "one" and len(args) == 1:
+            return {"name": args[0]}
+        if kind == "several" and len(args) == 3:
+            return {"org": args[0], "repo": args[1], "branch": args[2]}
+        if kind == "int" and len(args) == 1:
+            return {"id": to_int(args[0], "id")}
+        if kind == "uuid" and len(args) == 1:
+            return {"id": to_uuid(args[0])}
+        if kind == "date" and len(args) == 1:
+            return {"date": to_date(args[0])}
+    if path == "/query/few":
+        return typed(query_dict(query_string).get, QUERY_FEW)
+    if path == "/query/many":
+        return typed(query_dict(query_string).get, QUERY_MANY)
+    return None
+

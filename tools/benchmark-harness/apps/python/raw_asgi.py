@@ -3,7 +3,6 @@ The same app runs on uvicorn (asgi-uvicorn), Granian's ASGI interface (asgi-gran
 Spikard's server through its ASGI bridge (asgi-spikard)."""
 
 import json
-from urllib.parse import unquote
 
 import handwork as hw
 
@@ -59,40 +58,19 @@ async def _post(scope, receive, path):
     return None
 
 
-def _get(scope, path):
-    query = scope["query_string"].decode("latin-1")
-    parts = path.split("/")
-    if path.startswith("/path/") and len(parts) >= 4:
-        kind, args = parts[2], [unquote(a) for a in parts[3:]]
-        if kind == "one" and len(args) == 1:
-            return {"name": args[0]}
-        if kind == "several" and len(args) == 3:
-            return {"org": args[0], "repo": args[1], "branch": args[2]}
-        if kind == "int" and len(args) == 1:
-            return {"id": hw.to_int(args[0], "id")}
-        if kind == "uuid" and len(args) == 1:
-            return {"id": hw.to_uuid(args[0])}
-        if kind == "date" and len(args) == 1:
-            return {"date": hw.to_date(args[0])}
-    if path == "/query/few":
-        return hw.typed(hw.query_dict(query).get, hw.QUERY_FEW)
-    if path == "/query/many":
-        return hw.typed(hw.query_dict(query).get, hw.QUERY_MANY)
-    return None
-
-
 async def app(scope, receive, send):
     if scope["type"] != "http":
         return
-    path, method = scope["raw_path"].decode("latin-1"), scope["method"]
+    path, method = scope["path"], scope["method"]
     if method == "GET" and path == "/plaintext":
         await _send(send, 200, TEXT, b"Hello, World!")
         return
     if method == "GET" and path == "/json":
         await _send(send, 200, JSON, GET_BODY)
         return
+    query = scope["query_string"].decode("latin-1")
     try:
-        out = await _post(scope, receive, path) if method == "POST" else _get(scope, path)
+        out = await _post(scope, receive, path) if method == "POST" else hw.get_route(path, query)
     except hw.Invalid as e:
         await _send(send, 422, JSON, hw.dumps({"error": str(e)}).encode())
         return
