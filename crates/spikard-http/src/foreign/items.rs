@@ -79,8 +79,9 @@ impl<T: 'static> Drop for Closing<T> {
 /// arguments and with [`Expect::Chunk`] or [`Expect::Event`]; it answers
 /// [`Returned::Value`] holding the converted item (`Bytes`, [`SseEvent`]), or
 /// [`Returned::Nothing`] once exhausted. `close`, when the iterator has one, is called with
-/// [`Expect::Unit`] when the stream is dropped early; its completion is not awaited (an
-/// asynchronous close is scheduled by the binding's function itself).
+/// [`Expect::Unit`] when the stream is dropped early; its completion is driven on its own
+/// (spawned, not awaited by anyone; an asynchronous close is scheduled by the binding's
+/// function itself).
 pub struct FnItems<T> {
     next: Arc<dyn ForeignFn>,
     close: Option<Arc<dyn ForeignFn>>,
@@ -125,7 +126,13 @@ impl<T: Any + Send + Sync + Clone> ForeignItems<T> for FnItems<T> {
 
     fn close(&self) {
         if let Some(close) = &self.close {
-            drop(close.call(no_args(Expect::Unit)));
+            // Not awaited by the stream, but kept until it is done: a binding that runs the
+            // call on another thread (a `BlockingPool`) skips a call whose completion is
+            // dropped before it starts.
+            let done = close.call(no_args(Expect::Unit));
+            crate::rt::spawn(Box::pin(async move {
+                let _ = done.await;
+            }));
         }
     }
 }

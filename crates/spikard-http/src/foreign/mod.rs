@@ -20,6 +20,8 @@
 //! - [`described`]: results a binding describes as plain data (JSON text, a response
 //!   as status, header pairs and a body, an exception, a stream's next item) as the
 //!   core's values.
+//! - [`pool`]: [`BlockingPool`], the bounded threads a binding runs its sync functions on
+//!   (`ServerConfig::blocking_threads`), so one that blocks holds up nothing else.
 //! - [`app`]: [`ForeignApp`], a binding's registry: declarations in, pipelines out;
 //!   a binding supplies a [`Binding`] to turn its objects into [`ForeignFn`]s.
 //!
@@ -33,6 +35,8 @@ pub mod decl;
 pub mod described;
 pub mod handle;
 pub mod items;
+#[cfg(feature = "server")]
+pub mod pool;
 pub mod request;
 pub mod response;
 pub mod websocket;
@@ -46,6 +50,8 @@ pub use call::{
 pub use decl::{DependencyDecl, DependencyKind, FunctionDecl, HookDecl, HookPhase, RouteDecl};
 pub use handle::{Handle, Releases};
 pub use items::{event_from_json, ForeignItems};
+#[cfg(feature = "server")]
+pub use pool::{BlockingPool, OwnedCall};
 pub use request::RequestView;
 pub use response::{body_view, headers_view, BodyView, ResponseMeta};
 pub use websocket::{Connections, FnSession, ForeignConnection, ForeignSession, ForeignSessions, ForeignWebSocket};
