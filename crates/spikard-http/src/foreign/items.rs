@@ -242,6 +242,39 @@ mod tests {
         assert_eq!(closed.load(Ordering::SeqCst), 1);
     }
 
+    /// A function run on a [`BlockingPool`](crate::foreign::BlockingPool), as Python's sync ones.
+    #[cfg(feature = "server")]
+    struct Pooled(Arc<dyn ForeignFn>, Arc<crate::foreign::BlockingPool>);
+
+    #[cfg(feature = "server")]
+    impl ForeignFn for Pooled {
+        fn call(&self, call: Call<'_>) -> crate::foreign::Completion {
+            let f = Arc::clone(&self.0);
+            self.1.call(call, move |call| f.call(call))
+        }
+    }
+
+    #[cfg(feature = "server")]
+    #[tokio::test]
+    async fn a_close_run_on_a_pool_is_not_skipped() {
+        let pool = Arc::new(crate::foreign::BlockingPool::new(2));
+        let (pull, _) = next(vec![Ok(Bytes::from_static(b"a")), Ok(Bytes::from_static(b"b"))]);
+        let (close, closed) = next::<Bytes>(Vec::new());
+        let mut stream = body(
+            Arc::new(Pooled(pull, pool.clone())),
+            Some(Arc::new(Pooled(close, pool))),
+        );
+        assert_eq!(stream.next().await.unwrap().unwrap(), "a");
+        drop(stream);
+        for _ in 0..1000 {
+            if closed.load(Ordering::SeqCst) == 1 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        assert_eq!(closed.load(Ordering::SeqCst), 1);
+    }
+
     #[tokio::test]
     async fn function_items_end_at_a_failure_or_an_item_of_another_type() {
         let (pull, calls) = next(vec![
