@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from spikard import ServerConfig, Spikard
+from spikard import Provide, Request, ServerConfig, Spikard
 from spikard.testing import TestClient
 
 APP = textwrap.dedent(
@@ -204,3 +204,28 @@ def test_the_test_client_runs_sync_handlers_on_the_pool() -> None:
     assert client.get("/inline").status_code == 200
     assert names[0] != threading.current_thread().name
     assert names[1] == threading.current_thread().name
+
+
+def test_sync_hooks_and_dependency_factories_run_on_the_pool_too() -> None:
+    names: dict[str, str] = {}
+
+    def session() -> str:
+        names["factory"] = threading.current_thread().name
+        return "db"
+
+    app = Spikard(dependencies={"db": Provide(session)})
+
+    @app.on_request
+    def seen(request: Request) -> None:
+        names["hook"] = threading.current_thread().name
+
+    @app.get("/uses", sync_to_thread=False)
+    def uses(db: str) -> dict[str, str]:
+        names["handler"] = threading.current_thread().name
+        return {"db": db}
+
+    assert TestClient(app).get("/uses").json() == {"db": "db"}
+    here = threading.current_thread().name
+    assert names["handler"] == here, "sync_to_thread=False: the handler runs in place"
+    assert names["hook"] != here
+    assert names["factory"] != here
