@@ -21,6 +21,7 @@ end
 
 require_relative "features/background"
 require_relative "features/di"
+require_relative "features/files"
 require_relative "features/hooks"
 require_relative "features/openapi"
 require_relative "features/realtime"
@@ -39,7 +40,7 @@ module E2E
       built = Hooks.build(f, app) || Di.build(f, app)
       return built if built
 
-      handler = Streaming.build(f) || Background.build(f, app, fallback)
+      handler = Files.build(f) || Streaming.build(f) || Background.build(f, app, fallback)
       handler && Built.new(handler, {})
     end
 

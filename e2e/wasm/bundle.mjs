@@ -13,6 +13,8 @@ await build({
   platform: "node",
   target: "node20",
   alias: { "@spikard/node": "@spikard/wasm" },
+  // An edge worker has no file system: the runner's file responses are bytes.
+  define: { __SPIKARD_EDGE__: "true" },
   external: ["@spikard/wasm"],
   // The runner is CommonJS at heart: it finds the repository from its own directory.
   banner: {

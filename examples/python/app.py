@@ -34,6 +34,8 @@ from spikard.config import ApiKeyConfig, OpenApiConfig, ServerConfig
 API_KEY = os.environ.get("DEMO_API_KEY", "demo-key")
 #: Route middleware of the writes: reads stay public.
 WRITES = {"api_key_auth": ApiKeyConfig(keys=[API_KEY], query_param=None)}
+#: Documented for the routes that look a product up (a ``HTTPException(404)`` answers a problem).
+NOT_FOUND = {404: {"description": "No such product"}}
 
 
 class Category(enum.Enum):
@@ -110,18 +112,33 @@ def list_products(
     return {"total": len(matching), "items": matching[offset : offset + limit]}
 
 
-@app.post("/products", middleware=WRITES, tags=["products"], summary="Create a product")
+@app.post(
+    "/products",
+    middleware=WRITES,
+    tags=["products"],
+    summary="Create a product",
+    status_code=201,
+    response_model=Product,
+)
 def create_product(product: NewProduct, products: Catalogue) -> Response:
     created = products.add(product)
-    return Response(created, status_code=201, headers={"location": f"/products/{created.id}"})
+    return Response(created, headers={"location": f"/products/{created.id}"})
 
 
-@app.get("/products/{product_id:int}", tags=["products"], summary="Get a product", response_model=Product)
+@app.get(
+    "/products/{product_id:int}",
+    tags=["products"],
+    summary="Get a product",
+    response_model=Product,
+    responses=NOT_FOUND,
+)
 def get_product(product_id: int, products: Catalogue) -> Product:
     return products.get(product_id)
 
 
-@app.put("/products/{product_id:int}", middleware=WRITES, tags=["products"], summary="Replace a product")
+@app.put(
+    "/products/{product_id:int}", middleware=WRITES, tags=["products"], summary="Replace a product", responses=NOT_FOUND
+)
 def replace_product(product_id: int, product: NewProduct, products: Catalogue) -> Product:
     products.get(product_id)
     replaced = Product(product_id, product.name, product.price, product.category, product.tags)
@@ -129,7 +146,9 @@ def replace_product(product_id: int, product: NewProduct, products: Catalogue) -
     return replaced
 
 
-@app.patch("/products/{product_id:int}", middleware=WRITES, tags=["products"], summary="Update a product")
+@app.patch(
+    "/products/{product_id:int}", middleware=WRITES, tags=["products"], summary="Update a product", responses=NOT_FOUND
+)
 async def update_product(product_id: int, changes: ProductPatch, products: Catalogue) -> Product:
     current = products.get(product_id)
     given = {k: v for k, v in msgspec.structs.asdict(changes).items() if v is not None}
@@ -138,11 +157,17 @@ async def update_product(product_id: int, changes: ProductPatch, products: Catal
     return updated
 
 
-@app.delete("/products/{product_id:int}", middleware=WRITES, tags=["products"], summary="Delete a product")
-def delete_product(product_id: int, products: Catalogue) -> Response:
+@app.delete(
+    "/products/{product_id:int}",
+    middleware=WRITES,
+    tags=["products"],
+    summary="Delete a product",
+    status_code=204,
+    responses=NOT_FOUND,
+)
+def delete_product(product_id: int, products: Catalogue) -> None:
     products.get(product_id)
     del products.products[product_id]
-    return Response(status_code=204)
 
 
 if __name__ == "__main__":

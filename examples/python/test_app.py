@@ -88,3 +88,19 @@ def test_the_demo_runs_a_release_build_and_says_so() -> None:
     plan = dry.stdout + dry.stderr
     assert 'maturin" develop --release' in plan
     assert "Building the Python extension in release mode" in plan
+
+
+def test_docs_list_every_status_the_routes_answer(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    create = paths["/products"]["post"]["responses"]
+    assert set(create) == {"201", "400", "401", "408", "413", "415", "422"}
+    assert create["201"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Product"}
+    remove = paths["/products/{product_id}"]["delete"]["responses"]
+    assert set(remove) == {"204", "400", "401", "404", "422"}
+    assert "content" not in remove["204"]
+    assert remove["404"]["content"]["application/problem+json"]["schema"] == {
+        "$ref": "#/components/schemas/ProblemDetails"
+    }
+    client.post("/products", headers=KEY, json=LAMP)
+    res = client.delete("/products/1", headers=KEY)
+    assert (res.status_code, res.text, res.headers.get("content-type")) == (204, "", None)

@@ -70,6 +70,34 @@ fn same_schema(a: &Value, a_api: &Api, b: &Value, b_api: &Api) -> bool {
     canonical(a, &a_api.schemas, &mut Vec::new()) == canonical(b, &b_api.schemas, &mut Vec::new())
 }
 
+/// Parameter schemas: the server documents the integers it parses as `int64` when the
+/// document gives them no `format` (they are 64-bit signed); that addition is no difference.
+fn same_param_schema(a: &Value, a_api: &Api, b: &Value, b_api: &Api) -> bool {
+    let a = canonical(a, &a_api.schemas, &mut Vec::new());
+    let mut b = canonical(b, &b_api.schemas, &mut Vec::new());
+    drop_added_int64(&a, &mut b);
+    a == b
+}
+
+fn drop_added_int64(a: &Value, b: &mut Value) {
+    let (Value::Object(a), Value::Object(b)) = (a, b) else {
+        return;
+    };
+    if !a.contains_key("format") && b.get("format").and_then(Value::as_str) == Some("int64") {
+        b.remove("format");
+    }
+    if let (Some(ai), Some(bi)) = (a.get("items"), b.get_mut("items")) {
+        drop_added_int64(ai, bi);
+    }
+    for key in ["anyOf", "oneOf"] {
+        if let (Some(Value::Array(aa)), Some(Value::Array(ba))) = (a.get(key), b.get_mut(key)) {
+            for (x, y) in aa.iter().zip(ba.iter_mut()) {
+                drop_added_int64(x, y);
+            }
+        }
+    }
+}
+
 fn media(m: &str) -> String {
     m.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
 }
@@ -131,7 +159,7 @@ fn compare_operation(op: &Operation, input: &Api, other: &Operation, served: &Ap
                 p.name, p.required, q.required
             ));
         }
-        if !same_schema(&p.schema, input, &q.schema, served) {
+        if !same_param_schema(&p.schema, input, &q.schema, served) {
             out.push(format!("{at}: parameter '{}' schema differs", p.name));
         }
     }
@@ -174,7 +202,12 @@ fn compare_operation(op: &Operation, input: &Api, other: &Operation, served: &Ap
             out.push(format!("{at}: response {} not served", r.status));
             continue;
         };
-        if r.content_type.as_deref().map(media) != s.content_type.as_deref().map(media) {
+        // An error response the document declares without content is served as the problem
+        // the framework answers it with (application/problem+json): the same response, told precisely.
+        let problem_told = r.content_type.is_none()
+            && (r.status.starts_with('4') || r.status.starts_with('5') || r.status == "default")
+            && s.content_type.as_deref().map(media).as_deref() == Some("application/problem+json");
+        if !problem_told && r.content_type.as_deref().map(media) != s.content_type.as_deref().map(media) {
             out.push(format!(
                 "{at}: response {} media type {:?} served as {:?}",
                 r.status, r.content_type, s.content_type
@@ -214,6 +247,15 @@ mod tests {
                 "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {"n": {"type": ["integer", "null"]}}}}}},
                 "responses": {"200": {"description": "ok"}, "422": {"description": "problem"}}}}}}));
         assert_eq!(differences(&input, &same), Vec::<String>::new());
+        // Integer parameters served as int64 and error responses served as problems are no difference.
+        let input_q = api(json!({"openapi": "3.1.0", "info": {"title": "t", "version": "1"},
+            "paths": {"/q": {"get": {"parameters": [{"name": "n", "in": "query", "schema": {"type": "integer"}}],
+                "responses": {"200": {"description": "ok"}, "404": {"description": "missing"}}}}}}));
+        let served_q = api(json!({"openapi": "3.1.0", "info": {"title": "t", "version": "1"},
+            "paths": {"/q": {"get": {"parameters": [{"name": "n", "in": "query", "schema": {"type": "integer", "format": "int64"}}],
+                "responses": {"200": {"description": "ok"}, "404": {"description": "missing",
+                    "content": {"application/problem+json": {"schema": {"type": "object"}}}}}}}}}));
+        assert_eq!(differences(&input_q, &served_q), Vec::<String>::new());
         let other = api(json!({"openapi": "3.1.0", "info": {"title": "t", "version": "1"},
             "paths": {"/a": {"post": {"operationId": "b",
                 "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {"n": {"type": "integer"}}}}}},

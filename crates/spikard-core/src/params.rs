@@ -359,6 +359,8 @@ pub fn parse_bool(s: &str) -> Option<bool> {
 }
 
 /// Parse an integer as pydantic does: surrounding spaces, a sign, `_` separators, `42.0`.
+/// Parameter integers are 64-bit signed (OpenAPI's `int64`, as the documents say and as
+/// handlers read them): a larger one does not parse.
 pub fn parse_int(s: &str) -> Option<Value> {
     let t = s.trim();
     let cleaned: String = if t.contains('_') && !t.starts_with('_') && !t.ends_with('_') && !t.contains("__") {
@@ -368,9 +370,6 @@ pub fn parse_int(s: &str) -> Option<Value> {
     };
     if let Ok(i) = cleaned.parse::<i64>() {
         return Some(json!(i));
-    }
-    if let Ok(u) = cleaned.parse::<u64>() {
-        return Some(json!(u));
     }
     let f: f64 = cleaned.parse().ok()?;
     (f.is_finite() && f.fract() == 0.0 && f.abs() < 9.0e15 && cleaned.contains('.')).then(|| json!(f as i64))
@@ -462,6 +461,16 @@ mod tests {
             coerce_str("9007199254740991", &json!({"type": "integer"})),
             json!(9007199254740991_i64)
         );
+    }
+
+    #[test]
+    fn integers_are_64_bit_signed_as_documented() {
+        let int = json!({"type": "integer"});
+        assert_eq!(coerce_str("9223372036854775807", &int), json!(i64::MAX));
+        assert_eq!(coerce_str("-9223372036854775808", &int), json!(i64::MIN));
+        // Past int64 the value stays a string (int_parsing), never a u64 a handler cannot read.
+        assert_eq!(coerce_str("9223372036854775808", &int), json!("9223372036854775808"));
+        assert_eq!(coerce_str("18446744073709551616", &int), json!("18446744073709551616"));
     }
 
     #[test]

@@ -105,6 +105,15 @@ fn shop_app() -> Vec<RouteDoc> {
 
     let mut me = RouteDoc::new("GET", "/me");
     me.jwt_auth = Some(JwtConfig::default());
+    me.rate_limit = true;
+    me.request_timeout = true;
+    me.doc.responses.insert(
+        "404".into(),
+        ResponseDoc {
+            description: Some("No profile yet".into()),
+            ..Default::default()
+        },
+    );
     let mut admin = RouteDoc::new("DELETE", "/admin/{rest:path}");
     admin.api_key_auth = Some(ApiKeyConfig {
         query_param: Some("api_key".into()),

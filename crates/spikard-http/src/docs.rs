@@ -157,6 +157,8 @@ pub fn route_doc(spec: &RouteSpec, server: &ServerConfig) -> RouteDoc {
             .cloned(),
         channel: channel_kind(spec),
         success_status: spec.status_code,
+        rate_limit: pick(&server.rate_limit, Some(&spec.middleware.rate_limit)).is_some(),
+        request_timeout: pick(&server.request_timeout, Some(&spec.middleware.request_timeout)).is_some(),
     }
 }
 

@@ -52,6 +52,24 @@ where
     }
 }
 
+/// Any tower service over `Request<Body>` as an [`AppService`]: its response body boxed into
+/// axum's `Body`, its errors (and readiness errors) answered with a 500 problem. What
+/// [`PipelineBuilder::mount_service`](crate::PipelineBuilder::mount_service) takes: an axum
+/// `Router`, a tower-http service, a binding's bridge.
+pub fn app_service<S, B>(service: S) -> AppService
+where
+    S: Service<Request<Body>, Response = Response<B>> + Clone + Send + Sync + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    AppService::new(Normalize {
+        inner: service,
+        not_ready: None,
+    })
+}
+
 /// A layer's service brought back to `Response<Body>` and `Infallible`.
 #[derive(Clone)]
 struct Normalize<S> {

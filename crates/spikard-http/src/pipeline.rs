@@ -32,7 +32,8 @@ use crate::layer::{AppLayer, AppService};
 use crate::limits::{check_head, read_body};
 use crate::middleware::static_files::StaticMounts;
 use crate::middleware::{Chain, Context};
-use crate::response::{error_response, HandlerResponse};
+use crate::mount::{LocalAddr, MountPrefix, Mounts};
+use crate::response::{error_response, HandlerResponse, ResponseBody};
 #[cfg(feature = "server")]
 use crate::route::RouteKind;
 use crate::route::{CompiledRoute, RouteSpec};
@@ -65,6 +66,10 @@ struct Inner {
     sessions: CancellationToken,
     /// Static file mounts (server-wide and declared next to routes), served before routing.
     statics: StaticMounts,
+    /// Services mounted under a prefix, for requests no route matches.
+    mounts: Mounts,
+    /// The address the server bound (set when it starts).
+    local_addr: std::sync::OnceLock<std::net::SocketAddr>,
 }
 
 /// Collects routes, rejecting conflicts at registration.
@@ -85,6 +90,8 @@ pub struct PipelineBuilder {
     specs: Vec<RouteSpec>,
     /// Tower layers around the whole app, innermost first.
     layers: Vec<Box<dyn AppLayer>>,
+    /// Services mounted under a prefix.
+    mounts: Mounts,
     /// Routes with dependencies, recompiled at `build` when dependencies registered since
     /// add request inputs (parameters, body) to them.
     with_dependencies: Vec<DependentRoute>,
@@ -118,8 +125,23 @@ impl PipelineBuilder {
             shared_limit: None,
             specs: Vec::new(),
             layers: Vec::new(),
+            mounts: Mounts::default(),
             with_dependencies: Vec::new(),
         }
+    }
+
+    /// The services mounted so far (to carry them over to a rebuilt builder).
+    pub fn mounts_mut(&mut self) -> &mut Mounts {
+        &mut self.mounts
+    }
+
+    /// Mount a service (an axum `Router`, any tower service through
+    /// [`app_service`](crate::layer::app_service), a binding's bridge) at `prefix`: requests
+    /// under it that no route matches go to it, through the server-wide middleware (see
+    /// [`crate::mount`]). A prefix without a leading `/` or mounted twice is refused.
+    pub fn mount_service(&mut self, prefix: &str, service: AppService) -> Result<&mut Self, SpikardError> {
+        self.mounts.add(prefix, service)?;
+        Ok(self)
     }
 
     /// Put a tower [`Layer`](tower::Layer) around the whole app (tower-http's `TraceLayer`,
@@ -328,6 +350,8 @@ impl PipelineBuilder {
                 hooks: self.hooks,
                 trusted_proxies,
                 statics,
+                mounts: self.mounts,
+                local_addr: std::sync::OnceLock::new(),
             }),
             layered: None,
         };
@@ -377,6 +401,11 @@ impl Pipeline {
     /// The app's background task runner (drained by the server on shutdown).
     pub fn background(&self) -> &BackgroundTasks {
         &self.inner.background
+    }
+
+    /// Record the address the server bound (mounted services see it as [`LocalAddr`]).
+    pub fn set_local_addr(&self, addr: std::net::SocketAddr) {
+        let _ = self.inner.local_addr.set(addr);
     }
 
     /// Close every open WebSocket session with 1001 (going away); called on shutdown.
@@ -439,6 +468,12 @@ impl Pipeline {
             },
             None => inner.router.resolve(parts.method.as_str(), &path),
         };
+        if !inner.mounts.is_empty() && found.is_err() {
+            if let Some((prefix, service)) = inner.mounts.find(&path) {
+                let (prefix, service) = (prefix.to_owned(), service.clone());
+                return self.serve_mounted(parts, body, path, ctx, prefix, service).await;
+            }
+        }
         let (route, path_values, routing_error) = match found {
             Ok((route, values)) => (Some(route), values, None),
             Err(err) => (None, Vec::new(), Some(err)),
@@ -453,6 +488,7 @@ impl Pipeline {
 
         let mut data = RequestData::new(parts.method.clone(), path, std::mem::take(&mut parts.headers));
         data.client_ip = client_ip;
+        let conditions = crate::file::Conditions::of(&data.headers);
         // Parsed before the middleware (authentication may read an API key from it); a malformed
         // query is reported after the middleware, by `serve_route`.
         if let Some(Ok(pairs)) = parts
@@ -504,6 +540,9 @@ impl Pipeline {
             });
         }
         let mut response = outcome.unwrap_or_else(|err| error_response(&err));
+        if matches!(response.body, ResponseBody::File(_)) {
+            response = crate::file::answer(response, &conditions).await;
+        }
         if let Some(extra) = carry.reply_headers.take() {
             for (name, value) in extra.iter() {
                 if !response.headers.contains_key(name) {
@@ -542,6 +581,38 @@ impl Pipeline {
             }
         };
         chain.on_response(ran, &ctx, &mut response);
+        response
+    }
+
+    /// A request for a mounted service, through the server-wide chain (which may answer
+    /// first: a preflight, a rate limit); the service sees the headers as the chain left them.
+    async fn serve_mounted(
+        &self,
+        mut parts: http::request::Parts,
+        body: Body,
+        path: String,
+        mut ctx: Context,
+        prefix: String,
+        service: AppService,
+    ) -> Response<Body> {
+        let chain = &self.inner.chain;
+        let mut data = RequestData::new(parts.method.clone(), path, std::mem::take(&mut parts.headers));
+        data.client_ip = ctx.client_ip;
+        if let Err((early, ran)) = chain.on_request(&mut data, &mut ctx) {
+            let mut response = *early;
+            chain.on_response(ran, &ctx, &mut response);
+            return response;
+        }
+        parts.headers = std::mem::take(&mut data.headers);
+        parts.extensions.insert(MountPrefix(prefix));
+        if let Some(addr) = self.inner.local_addr.get() {
+            parts.extensions.insert(LocalAddr(*addr));
+        }
+        let mut response = match service.oneshot(Request::from_parts(parts, body)).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        };
+        chain.on_response(chain.len(), &ctx, &mut response);
         response
     }
 
@@ -640,6 +711,12 @@ impl Pipeline {
         if let Some(status) = route.success_status {
             if response.status == http::StatusCode::OK {
                 response.status = status;
+                // A declared 204/205/304 carries no content (as documented), whatever the handler returned.
+                if matches!(status.as_u16(), 204 | 205 | 304) {
+                    response.body = crate::response::ResponseBody::Empty;
+                    response.headers.remove(http::header::CONTENT_TYPE);
+                    response.headers.remove(http::header::CONTENT_LENGTH);
+                }
             }
         }
         #[cfg(feature = "server")]

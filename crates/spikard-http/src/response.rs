@@ -28,6 +28,8 @@ pub enum ResponseBody {
     Sse(crate::sse::SseStream),
     /// A WebSocket session: only valid from a route registered as a WebSocket route.
     WebSocket(Box<crate::websocket::WebSocketUpgrade>),
+    /// A file, answered with validators, conditional requests and ranges ([`crate::file`]).
+    File(Box<crate::file::FileBody>),
 }
 
 impl std::fmt::Debug for ResponseBody {
@@ -40,6 +42,7 @@ impl std::fmt::Debug for ResponseBody {
             Self::Stream(_) => f.write_str("Stream(..)"),
             Self::Sse(s) => f.debug_tuple("Sse").field(s).finish(),
             Self::WebSocket(w) => f.debug_tuple("WebSocket").field(w).finish(),
+            Self::File(file) => f.debug_tuple("File").field(file).finish(),
         }
     }
 }
@@ -129,6 +132,12 @@ impl HandlerResponse {
             ResponseBody::WebSocket(_) => {
                 return error_response(&SpikardError::Internal(
                     "a WebSocket session can only be answered on a WebSocket route".into(),
+                ))
+                .into_http(false)
+            }
+            ResponseBody::File(_) => {
+                return error_response(&SpikardError::Internal(
+                    "a file response reached the wire without being answered".into(),
                 ))
                 .into_http(false)
             }

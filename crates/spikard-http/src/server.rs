@@ -118,6 +118,7 @@ pub async fn serve_listener(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let addr: SocketAddr = listener.local_addr()?;
+    pipeline.set_local_addr(addr);
     tracing::info!(%addr, "spikard listening");
     let config = pipeline.config().clone();
     let mut builder = Builder::new(TokioExecutor::new());

@@ -69,12 +69,13 @@ async fn serves_the_generated_document() {
             "tags": ["users"],
             "summary": "Get a user",
             "parameters": [
-                {"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}},
+                {"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "format": "int64"}},
                 {"name": "verbose", "in": "query", "required": false, "schema": {"type": "boolean", "default": false}}
             ],
             "responses": {
                 "200": {"description": "Successful Response",
                         "content": {"application/json": {"schema": {"type": "object", "properties": {"id": {"type": "integer"}}}}}},
+                "400": {"$ref": "#/components/responses/BadRequest"},
                 "422": {"$ref": "#/components/responses/ValidationProblem"}
             },
             "operationId": "getUser"

@@ -42,8 +42,9 @@ pub struct ResponseInit {
     /// `[name, value]` pairs, in order (a repeated name sends several values).
     pub headers: Vec<Vec<String>>,
     /// `json` (`text` holds the JSON), `text`, `bytes`, `empty`, `keep` (a response
-    /// hook's response keeps the body it was shown), `stream` or `sse` (`stream` holds the
-    /// iterator's handle).
+    /// hook's response keeps the body it was shown), `file` (`text` describes it as
+    /// `described::file` reads, `bytes` are an in-memory file's), `stream` or `sse`
+    /// (`stream` holds the iterator's handle).
     pub kind: String,
     pub text: Option<String>,
     #[serde(default)]
@@ -95,6 +96,8 @@ pub fn from_init(
         "text" => Body::Bytes(Bytes::from(init.text.unwrap_or_default())),
         "bytes" => Body::Bytes(init.bytes.unwrap_or_default()),
         "keep" => Body::Keep,
+        // `text` describes the file (`described::file`), `bytes` hold an in-memory one.
+        "file" => described::file(init.text.unwrap_or_default().as_bytes(), init.bytes)?,
         "stream" | "sse" => {
             let handle = init
                 .stream

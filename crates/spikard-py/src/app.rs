@@ -75,6 +75,35 @@ impl App {
         self.app.add_websocket(spec, handler).map_err(|e| to_py(&e))
     }
 
+    /// Mount an ASGI app at `prefix` (`crate::asgi`): `runner(scope, channel)` runs it,
+    /// `wake(future, value)` resolves the loop's futures, `state` is the lifespan state.
+    #[pyo3(signature = (prefix, runner, wake, state = None, root_path = String::new(), start_timeout = 30.0))]
+    fn mount_asgi(
+        &mut self,
+        prefix: &str,
+        runner: Py<PyAny>,
+        wake: Py<PyAny>,
+        state: Option<Py<PyDict>>,
+        root_path: String,
+        start_timeout: f64,
+    ) -> PyResult<()> {
+        if !(start_timeout.is_finite() && start_timeout > 0.0) {
+            return Err(pyo3::exceptions::PyValueError::new_err(
+                "start_timeout must be a positive number of seconds",
+            ));
+        }
+        let app = crate::asgi::AsgiApp {
+            runner,
+            wake,
+            state,
+            root_path: root_path.trim_end_matches('/').to_owned(),
+            max_body_size: self.app.config().max_body_size,
+            start_timeout: std::time::Duration::from_secs_f64(start_timeout),
+        };
+        let service = spikard_http::layer::app_service(crate::asgi::AsgiService(std::sync::Arc::new(app)));
+        self.app.mount(prefix, service).map_err(|e| to_py(&e))
+    }
+
     fn __len__(&self) -> usize {
         self.app.len()
     }

@@ -14,6 +14,7 @@
 //! ```
 
 pub mod app;
+pub mod asgi;
 pub mod background;
 pub mod bridge;
 pub mod call;
@@ -35,6 +36,8 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _spikard(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<app::App>()?;
+    m.add_class::<asgi::AsgiChannel>()?;
+    m.add("ClientDisconnected", m.py().get_type::<asgi::ClientDisconnected>())?;
     m.add_class::<request::View>()?;
     m.add_class::<websocket::WebSocketConnection>()?;
     m.add_class::<testing::TestClient>()?;

@@ -8,6 +8,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
+use spikard_http::file::FileBody;
 use spikard_http::foreign::{body_view, headers_view, BodyView, ResponseMeta};
 use spikard_http::{Cookie, HandlerResponse, ResponseBody};
 
@@ -51,7 +52,9 @@ pub fn to_handler_response(value: &Bound<'_, PyAny>) -> PyResult<HandlerResponse
         return plain_response(value);
     }
     let types = support(value.py())?;
-    if is(value, &types.response) {
+    if is(value, &types.file_response) {
+        file_response(value)
+    } else if is(value, &types.response) {
         explicit_response(value)
     } else if is(value, &types.streaming_response) {
         crate::streams::streaming_response(value)
@@ -70,6 +73,24 @@ pub fn explicit_response(r: &Bound<'_, PyAny>) -> PyResult<HandlerResponse> {
     } else {
         plain_response(&content)?
     };
+    finish_response(response, r)
+}
+
+/// A `FileResponse`: the core answers the file (validators, conditions, ranges).
+fn file_response(r: &Bound<'_, PyAny>) -> PyResult<HandlerResponse> {
+    let py = r.py();
+    let path: String = r.getattr(intern!(py, "path"))?.extract()?;
+    let mut file = FileBody::path(path);
+    if let Some(name) = r.getattr(intern!(py, "filename"))?.extract::<Option<String>>()? {
+        file = file.download(name);
+    }
+    if r.getattr(intern!(py, "content_disposition_type"))?
+        .extract::<String>()?
+        == "inline"
+    {
+        file = file.inline();
+    }
+    let response = HandlerResponse::new(StatusCode::OK, ResponseBody::File(Box::new(file)));
     finish_response(response, r)
 }
 

@@ -34,6 +34,7 @@ macro_rules! support {
 support! {
     encoder: "encoder",
     response: "Response",
+    file_response: "FileResponse",
     streaming_response: "StreamingResponse",
     event_source_response: "EventSourceResponse",
     sse_event: "SseEvent",

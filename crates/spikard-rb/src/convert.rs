@@ -11,7 +11,7 @@ use magnus::value::ReprValue;
 use magnus::{IntoValue, RArray, RHash, RString, Ruby, Value as RValue};
 use serde_json::{Map, Value};
 use spikard_core::SpikardError;
-use spikard_http::foreign::described::Body;
+use spikard_http::foreign::described::{self, Body};
 use spikard_http::foreign::{items, ForeignError};
 
 use crate::call::{Detached, RbFn, RbValue};
@@ -80,7 +80,8 @@ pub fn pairs(ruby: &Ruby, pairs: &[(String, String)]) -> RArray {
 }
 
 /// The body of a response Ruby described: `kind` is `json` (JSON text), `text`, `bytes`,
-/// `empty`, `keep` (a response hook keeps the body it was shown), `stream` or `sse`
+/// `empty`, `keep` (a response hook keeps the body it was shown), `file` (the bytes
+/// describe it as JSON), `stream` or `sse`
 /// (`stream` is the enumerator's handle; `keep_alive` the seconds of silence before an
 /// event stream's keep-alive comment).
 pub fn body(
@@ -94,6 +95,8 @@ pub fn body(
         "json" => Body::Json(bytes.unwrap_or_else(|| Bytes::from_static(b"null"))),
         "text" | "bytes" => Body::Bytes(bytes.unwrap_or_default()),
         "keep" => Body::Keep,
+        // `bytes` describe the file as JSON (`described::file`).
+        "file" => described::file(&bytes.unwrap_or_default(), None)?,
         "stream" | "sse" => {
             let handle =
                 stream.ok_or_else(|| SpikardError::Internal("a streamed response without its enumerator".into()))?;

@@ -89,6 +89,41 @@ impl App {
         self
     }
 
+    /// Mount any tower service (an axum `Router`, a tower-http `ServeDir`...) at `prefix`:
+    /// requests under it that no route of this app matches go to it, through the
+    /// server-wide middleware (see `spikard_http::mount`); the service sees the path
+    /// unchanged. Routes win, so a service mounted at `/` can be replaced route by route.
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// use spikard::{get, App, Ctx};
+    /// let legacy = axum::Router::new().route("/legacy/hello", axum::routing::get(|| async { "from axum" }));
+    /// let mut app = App::new();
+    /// app.route(get("/legacy/new").handler(|_ctx: Ctx| async { "native" })).unwrap();
+    /// app.mount_service("/legacy", legacy).unwrap();
+    /// let client = app.test_client();
+    /// assert_eq!(client.get("/legacy/hello").send().await.text(), "from axum");
+    /// assert_eq!(client.get("/legacy/new").send().await.text(), "native");
+    /// assert_eq!(client.get("/elsewhere").send().await.status, 404);
+    /// # });
+    /// ```
+    pub fn mount_service<S, B>(&mut self, prefix: &str, service: S) -> Result<&mut Self, Error>
+    where
+        S: tower::Service<http::Request<axum::body::Body>, Response = http::Response<B>>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Future: Send + 'static,
+        S::Error: Into<spikard_http::BoxError>,
+        B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+        B::Error: Into<spikard_http::BoxError>,
+    {
+        self.builder
+            .mount_service(prefix, spikard_http::layer::app_service(service))?;
+        Ok(self)
+    }
+
     pub(crate) fn builder_mut(&mut self) -> &mut PipelineBuilder {
         &mut self.builder
     }

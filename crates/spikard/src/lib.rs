@@ -41,7 +41,7 @@ pub use app::App;
 pub use ctx::Ctx;
 pub use error::Error;
 pub use hooks::HookFlow;
-pub use response::{IntoResponse, Json, Response};
+pub use response::{FileResponse, IntoResponse, Json, Response};
 pub use route::{delete, get, head, options, patch, post, put, schema_of, trace, Route, RouteBuilder};
 pub use spikard_core::body::multipart::UploadedFile;
 pub use spikard_core::config::OpenApiConfig;

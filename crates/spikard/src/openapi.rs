@@ -210,7 +210,11 @@ mod tests {
         let remove = &doc["paths"]["/users/{id}"]["delete"];
         assert_eq!(remove["deprecated"], true);
         assert_eq!(remove["responses"]["204"], json!({"description": "Deleted"}));
-        assert_eq!(remove["responses"]["404"], json!({"description": "No such user"}));
+        assert_eq!(
+            remove["responses"]["404"],
+            json!({"description": "No such user",
+                   "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}}})
+        );
         assert!(doc["paths"].get("/internal").is_none());
     }
 }

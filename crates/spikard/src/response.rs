@@ -154,6 +154,50 @@ impl Response {
     }
 }
 
+/// A file as the answer: `ETag`/`Last-Modified`, 304s, byte ranges and the content type
+/// by extension come from the core (`spikard_http::file`); read when the response is sent.
+///
+/// ```no_run
+/// # use spikard::{get, App, Ctx, FileResponse};
+/// let mut app = App::new();
+/// app.route(get("/report").handler(|_ctx: Ctx| async { FileResponse::new("reports/latest.pdf").download("report.pdf") }));
+/// ```
+#[derive(Debug)]
+pub struct FileResponse(spikard_http::file::FileBody);
+
+impl FileResponse {
+    /// The file at `path` (a path that is not a readable file is a logged 500).
+    pub fn new(path: impl Into<std::path::PathBuf>) -> Self {
+        Self(spikard_http::file::FileBody::path(path))
+    }
+
+    /// Bytes in memory, answered as a file last modified at `modified`.
+    pub fn bytes(bytes: impl Into<Bytes>, modified: std::time::SystemTime) -> Self {
+        Self(spikard_http::file::FileBody::bytes(bytes, modified))
+    }
+
+    /// Offered as a download named `name` (`Content-Disposition: attachment`).
+    #[must_use]
+    pub fn download(self, name: impl Into<String>) -> Self {
+        Self(self.0.download(name))
+    }
+
+    /// Named `name` but shown by the browser (`Content-Disposition: inline`).
+    #[must_use]
+    pub fn inline(self, name: impl Into<String>) -> Self {
+        Self(self.0.download(name).inline())
+    }
+}
+
+impl IntoResponse for FileResponse {
+    fn into_response(self) -> Result<HandlerResponse, Error> {
+        Ok(HandlerResponse::new(
+            StatusCode::OK,
+            ResponseBody::File(Box::new(self.0)),
+        ))
+    }
+}
+
 impl IntoResponse for Response {
     fn into_response(self) -> Result<HandlerResponse, Error> {
         match self.error {

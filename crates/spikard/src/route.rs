@@ -227,6 +227,26 @@ impl RouteBuilder {
         self
     }
 
+    /// The status the handler's `200` results are sent with, FastAPI's `status_code=`
+    /// (`201` for a creation, `204` for an answer without content): documented as the
+    /// operation's success response. Results built with another status keep theirs; a
+    /// `204` (or `205`, `304`) is sent without a body.
+    ///
+    /// ```
+    /// use spikard::{post, App, Ctx, Json};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let mut app = App::new();
+    /// app.route(post("/items").status_code(201).handler(|_ctx: Ctx| async { Json(serde_json::json!({"id": 1})) }))
+    ///     .unwrap();
+    /// assert_eq!(app.test_client().post("/items").send().await.status, 201);
+    /// # });
+    /// ```
+    pub fn status_code(mut self, status: u16) -> Self {
+        self.spec.status_code = Some(status);
+        self
+    }
+
     /// Answer through a response model, FastAPI's `response_model=`: the JSON Schema of
     /// `T` (schemars). When the route is registered the schema is compiled (a bad one is
     /// an error naming the route); then each JSON result of status 200 the handler

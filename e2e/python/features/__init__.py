@@ -1,6 +1,6 @@
 """Fixture features that need more than the default "answer as the fixture expects"
 handler (mirrors ``e2e/rust/src/features``): lifecycle hooks and dependency injection
-named by the fixture, streamed bodies, background work, SSE and WebSocket message
+named by the fixture, file responses, streamed bodies, background work, SSE and WebSocket message
 fixtures. Each module recognises its fixtures and builds their
 handlers; the default handler plays the rest."""
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from features import background, di, hooks, realtime, streaming
+from features import background, di, files, hooks, realtime, streaming
 from fixture import Fixture
 from spikard import Spikard
 from spikard.testing import TestClient
@@ -25,7 +25,7 @@ def build_route(f: Fixture, app: Spikard, default: Handler) -> tuple[Handler, di
     built = hooks.build(f, app) or di.build(f, app)
     if built is not None:
         return built
-    handler = streaming.build(f, app) or background.build(f, app, default)
+    handler = files.build(f) or streaming.build(f, app) or background.build(f, app, default)
     return None if handler is None else (handler, {})
 
 

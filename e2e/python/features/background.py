@@ -67,7 +67,7 @@ def build(f: Fixture, app: Spikard, default: Callable[[Request], Any]) -> Callab
 
     def handler(request: Request) -> Any:
         try:
-            body = request.json()
+            body = request.get_json()
         except ValueError:
             body = None
         if isinstance(body, dict) and sec.value_field in body:

@@ -1,6 +1,7 @@
 """Fixtures with dependency injection (mirrors ``e2e/rust/src/features/di.rs``:
 ``handler.dependencies``, ``handler_dependencies``, ``route_overrides``,
-``expected_types``, hooks' ``dependencies``). The runner registers them through the
+``run_dependencies`` (as ``dependencies=[Depends(...)]``), ``expected_types``, hooks'
+``dependencies``). The runner registers them through the
 public API as an application would, with the vocabulary of ``testing_data/README.md``:
 
 - values are ``Provide(value)``; with ``injection_strategy: "type"`` a value with a
@@ -55,7 +56,7 @@ JSON_CLASSES: dict[str, type] = {
 
 
 def has_dependencies(f: Fixture) -> bool:
-    return any(k in f.handler for k in ("dependencies", "handler_dependencies", "route_overrides"))
+    return any(k in f.handler for k in ("dependencies", "handler_dependencies", "route_overrides", "run_dependencies"))
 
 
 def names(value: Any) -> list[str]:
@@ -211,7 +212,11 @@ def configure(f: Fixture, app: Spikard) -> dict[str, Any]:
             return {key: list(log)}
 
         app.add_route("GET", bg["state_path"], read_state)
-    return {"dependencies": overrides, "defer_dependency_errors": True}
+    # ``run_dependencies`` as FastAPI's ``dependencies=[Depends(check)]``: the registrations
+    # themselves, run for every request though the handler does not take them.
+    registered = {**app.dependencies, **overrides}
+    run = [registered[name] for name in names(f.handler.get("run_dependencies")) if name in registered]
+    return {"dependencies": [overrides, *run], "defer_dependency_errors": True}
 
 
 def handler_parameters(f: Fixture, app: Spikard) -> list[inspect.Parameter]:

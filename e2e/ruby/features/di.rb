@@ -57,7 +57,7 @@ module E2E
       module_function
 
       def dependencies?(f)
-        %w[dependencies handler_dependencies route_overrides].any? { |k| f.handler.key?(k) }
+        %w[dependencies handler_dependencies route_overrides run_dependencies].any? { |k| f.handler.key?(k) }
       end
 
       def names(value)
@@ -212,7 +212,8 @@ module E2E
           path, key = state
           app.get(path) { |_req| { key => log.dup } }
         end
-        { dependencies: overrides, expected_types: expected_types, defer_dependency_errors: true }
+        { dependencies: overrides, run_dependencies: names(f.handler["run_dependencies"]),
+          expected_types: expected_types, defer_dependency_errors: true }
       end
 
       # The handler and route options of a DI fixture without hooks (`Hooks` builds DI fixtures with hooks).

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use spikard::{delete, get, post, App, Ctx, Error, Json, OpenApiConfig, StatusCode};
+use spikard::{delete, get, post, App, Ctx, Error, Json, OpenApiConfig};
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 struct NewItem {
@@ -103,6 +103,7 @@ fn build_app(store: Store) -> Result<App, Error> {
             .body::<NewItem>()
             .tags(["items"])
             .summary("Create an item")
+            .status_code(201)
             .response::<Item>(201)
             .handler(move |ctx: Ctx| {
                 let s = s.clone();
@@ -112,7 +113,7 @@ fn build_app(store: Store) -> Result<App, Error> {
                     let id = guard.keys().next_back().copied().unwrap_or(0) + 1;
                     let item = Item { id, item: new };
                     guard.insert(id, item.clone());
-                    Ok::<_, Error>((StatusCode::CREATED, Json(item)))
+                    Ok::<_, Error>(Json(item))
                 }
             }),
     )?;
@@ -120,6 +121,7 @@ fn build_app(store: Store) -> Result<App, Error> {
         delete("/items/{id:int}")
             .tags(["items"])
             .summary("Delete an item")
+            .status_code(204)
             .response_description(204, "Deleted")
             .response_description(404, "No such item")
             .handler(move |ctx: Ctx| {
@@ -127,7 +129,7 @@ fn build_app(store: Store) -> Result<App, Error> {
                 async move {
                     let id: i64 = ctx.path("id")?;
                     match s.lock().map_err(|_| Error::internal("store poisoned"))?.remove(&id) {
-                        Some(_) => Ok(StatusCode::NO_CONTENT),
+                        Some(_) => Ok(()),
                         None => Err(Error::not_found(format!("Item {id} not found"))),
                     }
                 }
@@ -183,7 +185,14 @@ mod tests {
         let missing = client.get("/items/99").send().await;
         assert_eq!(missing.status, 404);
         assert_eq!(missing.json()["detail"], json!("Item 99 not found"));
-        assert_eq!(client.request("DELETE", "/items/1").send().await.status, 204);
+        let deleted = client.request("DELETE", "/items/1").send().await;
+        assert_eq!((deleted.status, deleted.body.len()), (204, 0));
+        // Past int64 the segment does not parse: a 422, never a 500 from `ctx.path::<i64>`.
+        let huge = client.get("/items/9223372036854775808").send().await;
+        assert_eq!(
+            (huge.status, huge.json()["errors"][0]["type"].clone()),
+            (422, json!("int_parsing"))
+        );
         assert_eq!(
             client.get("/items/abc").send().await.json()["errors"][0]["type"],
             json!("int_parsing")

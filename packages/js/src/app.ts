@@ -53,6 +53,9 @@ export interface RouteOptions {
   dependencies?: string[];
   /** Dependencies for this route only (values or `Provide`), replacing the app's of the same name. */
   dependency_overrides?: Record<string, unknown>;
+  /** Dependencies resolved for every request though the handler does not take them (FastAPI's
+   * `dependencies=[Depends(check)]`): a check that throws refuses the request. */
+  run_dependencies?: string[];
   /** The JSON type each dependency must stand for (`object`, `integer`, ...): checked by the core. */
   expected_types?: Record<string, string>;
   /** Answer a broken dependency graph (a cycle, a missing dependency) per request, not at registration. */
@@ -88,7 +91,8 @@ export class SpikardCore<N extends NativeApp = NativeApp> {
 
   /** Register a route: `method`, `path` (`/users/{id:int}`) and the core's route settings. */
   route<O extends RouteDefinition>(definition: O, handler: Handler<O>): this {
-    const { method, path, dependencies, dependency_overrides, expected_types, defer_dependency_errors, ...rest } = definition;
+    const { method, path, dependencies, dependency_overrides, run_dependencies, expected_types, defer_dependency_errors, ...rest } =
+      definition;
     const { spec, response_model } = routeSpec(rest);
     const deps = dependencies ?? [];
     const f = handler as (req: Request) => unknown;
@@ -100,6 +104,7 @@ export class SpikardCore<N extends NativeApp = NativeApp> {
     if (response_model !== undefined) decl.response_model = response_model;
     if (expected_types !== undefined) decl.expected_types = expected_types;
     if (defer_dependency_errors !== undefined) decl.defer_dependency_errors = defer_dependency_errors;
+    if (run_dependencies !== undefined) decl.run_dependencies = run_dependencies;
     if (dependency_overrides !== undefined) {
       const overrides: Record<string, unknown> = {};
       for (const [name, given] of Object.entries(dependency_overrides)) {

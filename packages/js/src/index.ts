@@ -26,8 +26,8 @@ export type { Handler, HookOptions, RequestHook, RouteDefinition, RouteOptions }
 export type { HookRequest, HookResponse, ResponseHook } from "./hooks";
 export { ConfigError, HttpError, RouteError, ServerError, SpikardError } from "./errors";
 export { Request } from "./request";
-export { Response } from "./response";
-export type { HeadersInit, ResponseOptions } from "./response";
+export { FileResponse, Response } from "./response";
+export type { FileResponseOptions, HeadersInit, ResponseOptions } from "./response";
 export { EventSourceResponse, StreamingResponse } from "./streams";
 export type { EventStreamOptions, Items, SseEvent, StreamOptions } from "./streams";
 export { TestClient, TestResponse, TestStream, TestWebSocket } from "./testing";

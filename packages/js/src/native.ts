@@ -15,8 +15,8 @@ export interface NativeCall {
 export interface ResponseInit {
   status: number;
   headers: string[][];
-  kind: "json" | "text" | "bytes" | "empty" | "keep" | "stream" | "sse";
-  /** The body text (JSON text for `json`). */
+  kind: "json" | "text" | "bytes" | "empty" | "keep" | "file" | "stream" | "sse";
+  /** The body text (JSON text for `json`; for `file`, `{path?, filename?, inline, modified?}` as JSON). */
   text?: string;
   bytes?: Uint8Array;
   /** The handle of a streamed body's or an event stream's iterator. */

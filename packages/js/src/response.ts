@@ -38,6 +38,58 @@ export class Response {
   }
 }
 
+export interface FileResponseOptions extends ResponseOptions {
+  /** The download name (`Content-Disposition`); also gives the media type. */
+  filename?: string;
+  /** `Content-Disposition: inline` rather than `attachment` (with `filename`). */
+  inline?: boolean;
+  /** The media type (default: by `filename`, else by the path's extension). */
+  mediaType?: string;
+  /** When an in-memory file last changed (default: when it is answered). */
+  lastModified?: Date;
+}
+
+/**
+ * A file: a path (read when the response is sent; streamed beyond 256 KiB) or bytes in
+ * memory (an edge worker has no file system). `ETag`, `Last-Modified`, 304s and byte
+ * ranges (206/416) are the core's, as for static files. A path that is not a readable
+ * file is the application's error: a logged 500.
+ */
+export class FileResponse {
+  readonly status: number;
+  readonly headers: [string, string][];
+
+  constructor(
+    readonly file: string | Uint8Array,
+    readonly options: FileResponseOptions = {},
+  ) {
+    this.status = options.status ?? 200;
+    this.headers = headerPairs(options.headers);
+    if (options.mediaType !== undefined && !hasHeader(this.headers, "content-type")) {
+      this.headers.push(["content-type", options.mediaType]);
+    }
+  }
+}
+
+function fileInit(result: FileResponse): NativeInit {
+  const { filename, inline = false, lastModified } = result.options;
+  const spec: Record<string, unknown> = { inline };
+  if (filename !== undefined) {
+    spec.filename = filename;
+  }
+  if (lastModified !== undefined) {
+    spec.modified = lastModified.getTime();
+  }
+  const init: NativeInit = { status: result.status, headers: result.headers.map(([k, v]) => [k, v]), kind: "file" };
+  if (typeof result.file === "string") {
+    spec.path = result.file;
+  } else {
+    init.bytes = result.file;
+  }
+  init.text = JSON.stringify(spec);
+  return init;
+}
+
 function headerPairs(init: HeadersInit | undefined): [string, string][] {
   if (init === undefined) {
     return [];
@@ -73,6 +125,9 @@ export function toInit(result: unknown, hold: (value: unknown) => number): Nativ
       init.keepAlive = result.options.keepAlive;
     }
     return init;
+  }
+  if (result instanceof FileResponse) {
+    return fileInit(result);
   }
   if (result instanceof Response) {
     const headers = result.headers.map(([k, v]) => [k, v]);

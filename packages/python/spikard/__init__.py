@@ -33,6 +33,7 @@ from spikard.params import Body, Cookie, File, Form, Header, Path, Query
 from spikard.requests import HookRequest, Request
 from spikard.responses import (
     EventSourceResponse,
+    FileResponse,
     HTMLResponse,
     JSONResponse,
     PlainTextResponse,
@@ -53,6 +54,7 @@ __all__ = [
     "Depends",
     "EventSourceResponse",
     "File",
+    "FileResponse",
     "Form",
     "HTMLResponse",
     "HTTPException",

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from spikard import _bodies, _spikard
 from spikard.exceptions import HTTPException
 from spikard.requests import HookRequest, Request
-from spikard.responses import EventSourceResponse, Response, SseEvent, StreamingResponse
+from spikard.responses import EventSourceResponse, FileResponse, Response, SseEvent, StreamingResponse
 from spikard.uploads import UploadFile
 
 if TYPE_CHECKING:
@@ -228,6 +228,7 @@ def cleanup(gen: Any, name: str, is_async: bool) -> Any:
 _spikard.register(
     encoder=_bodies.to_builtins,
     Response=Response,
+    FileResponse=FileResponse,
     StreamingResponse=StreamingResponse,
     EventSourceResponse=EventSourceResponse,
     SseEvent=SseEvent,

@@ -22,20 +22,22 @@ invalid schemas right at the decorator.
 
 from __future__ import annotations
 
+import functools
 import gc
 import inspect
+import os
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
-from spikard import _decl, _responses, _server, _signature
+from spikard import _decl, _responses, _server, _signature, _support
 from spikard import routing as _routing
 from spikard import sse as _sse
 from spikard import websocket as _websocket
 from spikard._spikard import App as _CoreApp
 from spikard.config import ServerConfig, to_rust
-from spikard.di import Provider, as_provide, hook_dependencies
+from spikard.di import Dependencies, Provider, hook_dependencies, split_dependencies
 from spikard.exceptions import ConfigError
 from spikard.responses import Response
 from spikard.routing import Router
@@ -72,15 +74,19 @@ def current_app() -> Spikard | None:
 
 class Spikard:
     """A Spikard application: routes plus a server config and app-level dependencies
-    (``{name: Provide(...) or a value}``, see ``spikard.di``)."""
+    (``{name: Provide(...) or a value}``, see ``spikard.di``; FastAPI's
+    ``dependencies=[Depends(check)]`` runs ``check`` for every route's requests)."""
 
-    def __init__(self, config: ServerConfig | None = None, *, dependencies: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, config: ServerConfig | None = None, *, dependencies: Dependencies | None = None) -> None:
         self.config = config or ServerConfig()
         self._core = _CoreApp(self.config.to_rust())
         self._dependencies: dict[str, Provider] = {}
         #: Request parameter names of registered routes (``name -> "METHOD /path"``).
         self._request_parameters: dict[str, str] = {}
-        for name, dependency in (dependencies or {}).items():
+        #: Lifespans of the mounted ASGI apps, run around serving (and by ``with TestClient``).
+        self._lifespans: list[Any] = []
+        named, self._run_dependencies = split_dependencies(dependencies)
+        for name, dependency in named.items():
             self.provide(name, dependency)
         _apps.add(self)
         while _pending:
@@ -115,7 +121,7 @@ class Spikard:
         responses: dict[str | int, dict[str, Any]] | None = None,
         status_code: int | None = None,
         response_class: type[Response] | None = None,
-        dependencies: Mapping[str, Any] | None = None,
+        dependencies: Dependencies | None = None,
         defer_dependency_errors: bool = False,
         on_request: Hooks = None,
         pre_validation: Hooks = None,
@@ -159,7 +165,10 @@ class Spikard:
         200); the core applies it and documents it as the success response.
 
         ``dependencies`` (``{name: Provide(...) or a value}``) replace the app's of the same
-        name for this route (see ``spikard.di``); ``defer_dependency_errors`` answers each
+        name for this route (see ``spikard.di``); FastAPI's ``dependencies=[Depends(check)]``
+        runs ``check`` for every request of the route though the handler does not take it
+        (its parameters read, validated and documented as the route's; a check that raises
+        refuses the request); ``defer_dependency_errors`` answers each
         request with the dependency problem (500) instead of failing when the app is built.
         ``on_request``, ``pre_validation``, ``pre_handler``, ``on_response`` and ``on_error``
         add hooks (a callable or a list) run after the app-wide ones of their phase.
@@ -173,7 +182,7 @@ class Spikard:
             sse = True
         if sse:
             handler = _sse.event_source(handler)
-        route_dependencies = {name: as_provide(d) for name, d in (dependencies or {}).items()}
+        route_dependencies, run = split_dependencies(dependencies, taken=self._dependencies)
         plan = _signature.analyze(
             handler, path, {**self._dependencies, **route_dependencies}, route=f"{method.upper()} {path}"
         )
@@ -234,6 +243,7 @@ class Spikard:
             "expected_types": dict(plan.expected_types),
             "defer_dependency_errors": defer_dependency_errors,
             "response_model": _responses.core_model(response_model),
+            "run_dependencies": [*self._run_dependencies, *run],
         }
         self._core.add_route(decl, objects.items)
         for param in plan.request_parameters:
@@ -302,13 +312,51 @@ class Spikard:
         spec.update({k: v for k, v in doc.items() if v is not None})
         self._core.add_websocket(spec, _websocket.session_factory(handler))
 
+    def mount(
+        self,
+        path: str,
+        app: Any,
+        *,
+        lifespan: Literal["auto", "on", "off"] = "auto",
+        root_path: str = "",
+        start_timeout: float = 30.0,
+    ) -> None:
+        """Mount an ASGI 3 app (FastAPI, Starlette...) at ``path`` (``"/"`` for everything):
+        requests under it that no Spikard route matches go to it, through the server-wide
+        middleware, with ``scope["root_path"]`` the prefix (``root_path`` is prepended, as
+        uvicorn's ``--root-path``). Its lifespan runs when the server starts and stops, and in
+        ``with TestClient(app)``; ``start_timeout``: seconds the app may take to start a
+        response (then a 504 problem). See ``spikard.asgi``."""
+        from spikard import asgi  # noqa: PLC0415 - loaded only by apps that mount one
+
+        cycle = asgi.Lifespan(app, lifespan)
+        self._core.mount_asgi(
+            path,
+            functools.partial(asgi.serve_http, app),
+            asgi._wake,
+            cycle.state,
+            root_path,
+            start_timeout,
+        )
+        self._lifespans.append(cycle)
+
+    def startup(self) -> None:
+        """Run the mounted ASGI apps' lifespan startup (``run`` does it before serving)."""
+        for cycle in self._lifespans:
+            _support.submit(cycle.startup()).result()
+
+    def shutdown(self) -> None:
+        """Run the mounted ASGI apps' lifespan shutdown, last mounted first."""
+        for cycle in reversed(self._lifespans):
+            _support.submit(cycle.shutdown()).result()
+
     def include_router(
         self,
         router: Router,
         *,
         prefix: str = "",
         tags: list[str] | None = None,
-        dependencies: Mapping[str, Any] | None = None,
+        dependencies: Dependencies | None = None,
     ) -> None:
         """Register a ``Router``'s routes under ``prefix`` (then the router's own), with
         ``tags`` and ``dependencies`` before the router's (see ``spikard.routing``)."""
@@ -402,7 +450,14 @@ class Spikard:
         }
         effective = replace(base, **overrides)
         self._core.configure(effective.to_rust())
-        _server.run(self._core, effective)
+        serves_here = effective.workers <= 1 or bool(os.environ.get("SPIKARD_WORKER"))
+        if serves_here:
+            self.startup()
+        try:
+            _server.run(self._core, effective)
+        finally:
+            if serves_here:
+                self.shutdown()
 
 
 def _hook_decl(phase: str, hook: Callable[..., Any], objects: _decl.Objects) -> dict[str, Any]:

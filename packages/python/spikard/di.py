@@ -78,6 +78,7 @@ from __future__ import annotations
 import collections.abc
 import inspect
 import typing
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from spikard import _decl
@@ -251,6 +252,47 @@ def Dependency(name: str | None = None) -> Any:
 def as_provide(dependency: Any) -> Provider:
     """A registration as a ``Provider`` (plain values and callables are wrapped)."""
     return dependency if isinstance(dependency, Provider) else Provider(dependency)
+
+
+#: What ``dependencies=`` takes: ``{name: Provide(...) or a value}``, or FastAPI's list of
+#: ``Depends(check)`` (run for every request; mappings in the list name dependencies).
+Dependencies = Mapping[str, Any] | Sequence[Any]
+
+
+def split_dependencies(
+    given: Dependencies | None, taken: Collection[str] = ()
+) -> tuple[dict[str, Provider], list[str]]:
+    """``dependencies=`` as named providers and the names of those run for every request
+    (FastAPI's ``dependencies=[Depends(check)]``: resolved whether or not the handler takes
+    them, for their effect: a check that raises refuses the request). A run dependency is
+    named after its callable (``check``, then ``check_2``... when ``taken`` or an earlier
+    one has the name). Later entries win over earlier ones of the same name."""
+    if given is None:
+        return {}, []
+    if isinstance(given, Mapping):
+        return {name: as_provide(d) for name, d in given.items()}, []
+    if isinstance(given, (str, bytes)):
+        raise TypeError("dependencies= is a mapping of names to dependencies or a list of Depends(...)")
+    named: dict[str, Provider] = {}
+    checks: list[Provider] = []
+    for item in given:
+        if isinstance(item, Mapping):
+            named.update({name: as_provide(d) for name, d in item.items()})
+            continue
+        provider = as_provide(item)
+        if not callable(provider.dependency):
+            raise TypeError(f"dependencies=[...] runs callables (Depends(check)), not {provider.dependency!r}")
+        checks.append(provider)
+    run: list[str] = []
+    for provider in checks:
+        base = getattr(provider.dependency, "__name__", None) or type(provider.dependency).__name__
+        name, n = base, 1
+        while name in named or name in taken:
+            n += 1
+            name = f"{base}_{n}"
+        named[name] = provider
+        run.append(name)
+    return named, run
 
 
 def _kind(factory: Any) -> str:

@@ -1,7 +1,9 @@
 """The request objects handlers and hooks may ask for.
 
 A handler parameter annotated ``Request`` (or an unannotated one named ``request``) gets
-the validated request; a response hook taking a second argument gets the ``HookRequest``.
+the validated request: ``await request.json()``, ``await request.body()`` and
+``await request.form()`` as in Starlette, or ``get_json()``, ``get_data()`` and
+``get_form()`` in a ``def`` handler; a response hook taking a second argument gets the ``HookRequest``.
 Each part of a ``Request`` is converted from the Rust core's request on first access and
 cached (``spikard._spikard.RequestView``), so a handler only pays for what it reads.
 """
@@ -79,17 +81,29 @@ class Request:
         """Cookies sent with the request."""
         return self._view.get("cookies")
 
-    @property
-    def body(self) -> bytes:
-        """The body bytes as received."""
+    async def body(self) -> bytes:
+        """The body bytes as received (Starlette's ``await request.body()``); the core has
+        read the whole body before the handler runs, so this never waits."""
+        return self.get_data()
+
+    async def json(self) -> Any:
+        """The decoded, validated body (Starlette's ``await request.json()``): see ``get_json``."""
+        return self.get_json()
+
+    async def form(self) -> dict[str, Any]:
+        """The decoded form fields (Starlette's ``await request.form()``): see ``get_form``."""
+        return self.get_form()
+
+    def get_data(self) -> bytes:
+        """The body bytes as received, without awaiting (for ``def`` handlers)."""
         return self._view.get("body")
 
-    def json(self) -> Any:
+    def get_json(self) -> Any:
         """The decoded, validated body (JSON, or a form's fields); ``None`` when absent.
         Converted on the first call; later calls return the same object."""
         return self._view.get("json")
 
-    def form(self) -> dict[str, Any]:
+    def get_form(self) -> dict[str, Any]:
         """The decoded form fields (urlencoded or multipart; files appear as their metadata)."""
         return self._view.get("form")
 

@@ -5,6 +5,9 @@
   JSON-convertible value; ``set_cookie(...)`` adds a ``Set-Cookie`` header;
 - ``HTMLResponse``, ``PlainTextResponse``, ``JSONResponse`` (a media type set) and
   ``RedirectResponse(url, status_code=307)`` (a ``Location`` header), as in Starlette;
+- ``FileResponse(path, filename=..., media_type=...)``: a file read when the response is
+  sent (streamed beyond 256 KiB), with ``ETag``/``Last-Modified``, 304s, byte ranges
+  (206/416) and the content type by extension, answered by the core;
 - ``StreamingResponse(iterable, status_code, headers, media_type)``: a sync or async
   iterator of ``bytes``/``str`` chunks, pulled as the client reads;
 - ``EventSourceResponse(iterable, status_code, headers, keep_alive)``: server-sent
@@ -16,13 +19,16 @@ attributes once per response; formatting, validation and streaming happen in Rus
 
 from __future__ import annotations
 
+import json
 import math
-from typing import Any, ClassVar
+import os
+from typing import Any, ClassVar, Literal
 
 from spikard import _spikard
 
 __all__ = [
     "EventSourceResponse",
+    "FileResponse",
     "HTMLResponse",
     "JSONResponse",
     "PlainTextResponse",
@@ -119,7 +125,8 @@ class PlainTextResponse(Response):
 
 
 class JSONResponse(Response):
-    """A JSON value (what a plain return value is), with a status, headers or cookies."""
+    """A JSON value (what a plain return value is), with a status, headers or cookies.
+    A ``str`` is sent as a JSON string (``"abc"`` with its quotes), unlike ``Response``."""
 
     __slots__ = ()
     default_media_type = "application/json"
@@ -131,7 +138,40 @@ class JSONResponse(Response):
         headers: dict[str, Any] | None = None,
         cookies: dict[str, Any] | None = None,
     ) -> None:
+        if isinstance(content, str):
+            content = json.dumps(content, ensure_ascii=False).encode()
         super().__init__(content, status_code, headers, cookies, self.default_media_type)
+
+
+class FileResponse(Response):
+    """A file, as Starlette's: ``path`` is read when the response is sent; ``filename``
+    names the download (``Content-Disposition: attachment``, or ``inline`` with
+    ``content_disposition_type="inline"``); the media type is ``media_type`` or guessed
+    from ``filename`` or the path. ``ETag``, ``Last-Modified``, conditional requests
+    (304) and single byte ranges (206, 416) are the core's, as for static files. A path
+    that is not a readable file is the application's error: a logged 500."""
+
+    __slots__ = ("content_disposition_type", "filename", "path")
+
+    def __init__(  # noqa: PLR0917 - Starlette's signature
+        self,
+        path: str | os.PathLike[str],
+        status_code: int = 200,
+        headers: dict[str, Any] | None = None,
+        media_type: str | None = None,
+        filename: str | None = None,
+        content_disposition_type: Literal["attachment", "inline"] = "attachment",
+        cookies: dict[str, Any] | None = None,
+    ) -> None:
+        if content_disposition_type not in {"attachment", "inline"}:
+            raise ValueError(f"content_disposition_type is 'attachment' or 'inline', not {content_disposition_type!r}")
+        super().__init__(None, status_code, headers, cookies, media_type)
+        self.path = os.fspath(path)
+        self.filename = filename
+        self.content_disposition_type = content_disposition_type
+
+    def __repr__(self) -> str:
+        return f"<FileResponse {self.status_code} {self.path!r}>"
 
 
 class RedirectResponse(Response):

@@ -18,14 +18,18 @@ router's; the tags are the include's, the router's, then the route's; ``dependen
 (``{name: Provide(...) or a value}``) are the route ``dependencies=`` of every route,
 a route's own winning over the router's and the router's over the include's. As route
 ``dependencies=``, they are available to the handlers and hooks that take them (by name
-or class), not run for every request. Registration errors (conflicts, bad patterns)
-surface at ``include_router``, naming the route.
+or class); FastAPI's list form, ``Router(dependencies=[Depends(verify_token)])``, runs
+``verify_token`` for every request of every route of the router (and of an include).
+Registration errors (conflicts, bad patterns) surface at ``include_router``, naming the
+route.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, TypeVar
+
+from spikard.di import Dependencies
 
 __all__ = ["Router"]
 
@@ -55,12 +59,13 @@ class Router:
         *,
         prefix: str = "",
         tags: list[str] | None = None,
-        dependencies: Mapping[str, Any] | None = None,
+        dependencies: Dependencies | None = None,
     ) -> None:
         _join(prefix, "/")  # a bad prefix fails here
         self.prefix = prefix
         self.tags = list(tags or [])
-        self.dependencies = dict(dependencies or {})
+        #: As given: ``{name: dependency}`` or a list of ``Depends(...)`` (and mappings).
+        self.dependencies = _as_list(dependencies)
         #: ``(kind, method, path, handler, options)`` in declaration order.
         self.routes: list[tuple[str, str, str, Callable[..., Any], dict[str, Any]]] = []
 
@@ -78,7 +83,7 @@ class Router:
         *,
         prefix: str = "",
         tags: list[str] | None = None,
-        dependencies: Mapping[str, Any] | None = None,
+        dependencies: Dependencies | None = None,
     ) -> None:
         """Record another router's routes as this router's, under ``prefix``."""
         include(self, router, prefix=prefix, tags=tags, dependencies=dependencies)
@@ -126,18 +131,28 @@ def include(
     *,
     prefix: str = "",
     tags: list[str] | None = None,
-    dependencies: Mapping[str, Any] | None = None,
+    dependencies: Dependencies | None = None,
 ) -> None:
     """Register ``router``'s routes on ``target`` (an app or a router) under ``prefix``."""
     base = _join(prefix, router.prefix) if router.prefix else prefix
     _join(base, "/")
     shared_tags = [*(tags or []), *router.tags]
-    shared_dependencies = {**(dependencies or {}), **router.dependencies}
+    shared_dependencies = [*_as_list(dependencies), *router.dependencies]
     for kind, method, path, handler, options in router.routes:
         merged = dict(options)
         merged["tags"] = [*shared_tags, *(options.get("tags") or [])]
         if kind == "websocket":
             target.add_websocket(_join(base, path), handler, **merged)
             continue
-        merged["dependencies"] = {**shared_dependencies, **(options.get("dependencies") or {})}
+        merged["dependencies"] = [*shared_dependencies, *_as_list(options.get("dependencies"))]
         target.add_route(method, _join(base, path), handler, **merged)
+
+
+def _as_list(dependencies: Dependencies | None) -> list[Any]:
+    """``dependencies=`` as a list (a mapping is one item), so that includes concatenate:
+    later mappings win over earlier ones of the same name."""
+    if dependencies is None:
+        return []
+    if isinstance(dependencies, Mapping):
+        return [dict(dependencies)]
+    return list(dependencies)

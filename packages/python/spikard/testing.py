@@ -106,6 +106,11 @@ class TestResponse:
         return [v for k, v in self.header_list if k.lower() == name.lower()]
 
     @property
+    def content(self) -> bytes:
+        """The body bytes (httpx's and Starlette's ``TestClient`` name)."""
+        return self.body_bytes
+
+    @property
     def text(self) -> str:
         """The body decoded as UTF-8 (invalid sequences replaced)."""
         return self.body_bytes.decode("utf-8", errors="replace")
@@ -177,13 +182,16 @@ class TestClient:
     __test__ = False  # not a pytest test class
 
     def __init__(self, app: Spikard) -> None:
+        self._app = app
         self._client = app._core.test_client()
 
     def __enter__(self) -> TestClient:
+        """Run the lifespan startup of the app's mounted ASGI apps (as Starlette's client does)."""
+        self._app.startup()
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        return None
+        self._app.shutdown()
 
     def request(
         self,

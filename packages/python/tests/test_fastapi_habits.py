@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import pathlib
 from collections.abc import Iterator
 from typing import Annotated, Literal, NamedTuple, TypedDict
 
@@ -19,6 +20,7 @@ from spikard import (
     Dependency,
     Depends,
     File,
+    FileResponse,
     Form,
     Header,
     HTMLResponse,
@@ -369,7 +371,7 @@ def test_dependency_parameters_are_documented() -> None:
     doc = TestClient(commons_app()).get("/openapi.json").json()
     params = {(p["in"], p["name"]): p for p in doc["paths"]["/items"]["get"]["parameters"]}
     assert set(params) == {("query", "q"), ("query", "skip"), ("query", "limit"), ("header", "x-token")}
-    assert params[("query", "limit")]["schema"] == {"type": "integer", "default": 10, "maximum": 100}
+    assert params[("query", "limit")]["schema"] == {"type": "integer", "default": 10, "maximum": 100, "format": "int64"}
 
 
 class Credentials(msgspec.Struct):
@@ -515,7 +517,8 @@ def test_status_code_on_the_decorator() -> None:
     assert client.post("/todos", json={}).status_code == 422
     assert client.post("/drafts").status_code == 202
     responses = client.get("/openapi.json").json()["paths"]["/todos"]["post"]["responses"]
-    assert set(responses) == {"201", "422"}
+    # The declared success, and the framework's problems for a route with a body.
+    assert set(responses) == {"201", "400", "408", "413", "415", "422"}
     with pytest.raises(RouteError, match="status_code"):
         app.add_route("GET", "/bad", create_draft, status_code=404)
 
@@ -592,7 +595,7 @@ def test_response_class_wraps_plain_results_and_is_documented() -> None:
     assert (res.status_code, res.headers["content-type"]) == (201, "text/plain; charset=utf-8")
     paths = client.get("/openapi.json").json()["paths"]
     assert paths["/hello"]["get"]["responses"]["200"]["content"] == {"text/html": {"schema": {"type": "string"}}}
-    assert set(paths["/made"]["get"]["responses"]) == {"201"}
+    assert set(paths["/made"]["get"]["responses"]) == {"201", "400"}
 
 
 def test_query_params_keep_every_value() -> None:
@@ -605,3 +608,163 @@ def test_query_params_keep_every_value() -> None:
 
     res = TestClient(app).get("/search?tag=a&q=x&tag=b")
     assert res.json() == {"tags": ["a", "b"], "q": "x", "pairs": 3}
+
+
+def files_app(tmp_path: pathlib.Path) -> Spikard:
+    report = tmp_path / "report.csv"
+    report.write_text("id,name\n1,ada\n2,alan\n")
+    big = tmp_path / "big.bin"
+    big.write_bytes(bytes(range(256)) * 2048)  # 512 KiB: streamed
+    app = Spikard()
+
+    @app.get("/report")
+    def get_report() -> FileResponse:
+        return FileResponse(report, filename="report.csv")
+
+    @app.get("/report/inline")
+    def show_report() -> FileResponse:
+        return FileResponse(str(report), media_type="text/plain", content_disposition_type="inline", filename="r.txt")
+
+    @app.get("/big")
+    async def get_big() -> FileResponse:
+        return FileResponse(big, headers={"cache-control": "max-age=60"})
+
+    @app.get("/résumé")
+    def resume() -> FileResponse:
+        return FileResponse(report, filename="résumé 1.csv")
+
+    @app.get("/missing")
+    def missing() -> FileResponse:
+        return FileResponse(tmp_path / "nope.txt")
+
+    @app.get("/gone")
+    def gone() -> FileResponse:
+        return FileResponse(report, status_code=410)
+
+    return app
+
+
+def test_file_response_sends_the_file_with_validators(tmp_path: pathlib.Path) -> None:
+    client = TestClient(files_app(tmp_path))
+    res = client.get("/report")
+    assert (res.status_code, res.text) == (200, "id,name\n1,ada\n2,alan\n")
+    assert res.headers["content-type"] == "text/csv"
+    assert res.headers["content-disposition"] == 'attachment; filename="report.csv"'
+    assert res.headers["content-length"] == "21"
+    assert res.headers["accept-ranges"] == "bytes"
+    assert res.headers["etag"].startswith('"15-')
+    assert "last-modified" in res.headers
+    again = client.get("/report", headers={"if-none-match": res.headers["etag"]})
+    assert (again.status_code, again.content) == (304, b"")
+    since = client.get("/report", headers={"if-modified-since": res.headers["last-modified"]})
+    assert since.status_code == 304
+    head = client.head("/report")
+    assert (head.status_code, head.content, head.headers["content-length"]) == (200, b"", "21")
+
+
+def test_file_response_ranges(tmp_path: pathlib.Path) -> None:
+    client = TestClient(files_app(tmp_path))
+    part = client.get("/report", headers={"range": "bytes=8-12"})
+    assert (part.status_code, part.text, part.headers["content-range"]) == (206, "1,ada", "bytes 8-12/21")
+    tail = client.get("/big", headers={"range": "bytes=-4"})
+    assert (tail.status_code, tail.content) == (206, bytes([252, 253, 254, 255]))
+    refused = client.get("/report", headers={"range": "bytes=100-"})
+    assert (refused.status_code, refused.headers["content-range"]) == (416, "bytes */21")
+    assert refused.json()["type"] == "https://spikard.dev/errors/range-not-satisfiable"
+    stale = client.get("/report", headers={"range": "bytes=0-1", "if-range": '"stale"'})
+    assert (stale.status_code, len(stale.content)) == (200, 21)
+
+
+def test_file_response_media_types_names_and_failures(tmp_path: pathlib.Path) -> None:
+    client = TestClient(files_app(tmp_path))
+    res = client.get("/report/inline")
+    assert (res.headers["content-type"], res.headers["content-disposition"]) == (
+        "text/plain",
+        'inline; filename="r.txt"',
+    )
+    big = client.get("/big")
+    assert (big.status_code, big.content) == (200, bytes(range(256)) * 2048)
+    assert (big.headers["content-type"], big.headers["cache-control"]) == ("application/octet-stream", "max-age=60")
+    named = client.get("/résumé")
+    assert named.headers["content-disposition"] == "attachment; filename*=UTF-8''r%C3%A9sum%C3%A9%201.csv"
+    missing = client.get("/missing")
+    assert (missing.status_code, missing.json()["detail"]) == (500, "Internal server error")
+    gone = client.get("/gone", headers={"range": "bytes=0-1"})
+    assert (gone.status_code, len(gone.content)) == (410, 21)
+
+
+def test_json_response_sends_a_string_as_json() -> None:
+    app = Spikard()
+
+    @app.get("/s")
+    def s() -> JSONResponse:
+        return JSONResponse("abc")
+
+    res = TestClient(app).get("/s")
+    assert (res.headers["content-type"], res.text, res.json()) == ("application/json", '"abc"', "abc")
+
+
+def test_the_request_body_is_awaitable_as_in_starlette() -> None:
+    app = Spikard()
+
+    @app.post("/echo")
+    async def echo(request: Request) -> dict[str, object]:
+        return {"json": await request.json(), "body": (await request.body()).decode()}
+
+    @app.post("/form")
+    async def form(request: Request) -> dict[str, object]:
+        return dict(await request.form())
+
+    @app.post("/sync")
+    def sync(request: Request) -> dict[str, object]:
+        return {"json": request.get_json(), "size": len(request.get_data()), "form": request.get_form()}
+
+    client = TestClient(app)
+    assert client.post("/echo", json={"a": 1}).json() == {"json": {"a": 1}, "body": '{"a":1}'}
+    assert client.post("/form", data={"title": "T"}).json() == {"title": "T"}
+    assert client.post("/sync", json={"a": 1}).json() == {"json": {"a": 1}, "size": 7, "form": {}}
+
+
+def verify_token(x_token: Annotated[str, Header()]) -> None:
+    if x_token != "secret":
+        raise HTTPException(401, "bad token")
+
+
+def test_dependencies_listed_with_depends_run_for_every_request() -> None:
+    calls: list[str] = []
+
+    def audit() -> Iterator[None]:
+        calls.append("opened")
+        try:
+            yield
+        finally:
+            calls.append("closed")
+
+    app = Spikard(ServerConfig(openapi=OpenApiConfig(enabled=True)), dependencies=[Depends(audit)])
+    admin = Router(prefix="/admin", dependencies=[Depends(verify_token)])
+
+    @admin.get("/stats")
+    def stats() -> dict[str, int]:
+        return {"users": 3}
+
+    @app.get("/open", dependencies=[Depends(verify_token), {"db": Provide({"ok": True})}])
+    def open_route(db: dict[str, bool]) -> dict[str, bool]:
+        return db
+
+    app.include_router(admin)
+    client = TestClient(app)
+    assert client.get("/admin/stats").status_code == 422
+    assert client.get("/admin/stats", headers={"x-token": "nope"}).json()["detail"] == "bad token"
+    assert client.get("/admin/stats", headers={"x-token": "secret"}).json() == {"users": 3}
+    assert client.get("/open", headers={"x-token": "secret"}).json() == {"ok": True}
+    # The request refused by validation (422) creates nothing; the others open and close it.
+    assert calls == ["opened", "closed"] * 3
+    doc = client.get("/openapi.json").json()
+    params = doc["paths"]["/admin/stats"]["get"]["parameters"]
+    assert [(p["name"], p["in"], p["required"]) for p in params] == [("x-token", "header", True)]
+
+
+def test_dependencies_list_items_must_be_callables() -> None:
+    app = Spikard()
+    with pytest.raises(TypeError, match="runs callables"):
+        app.add_route("GET", "/x", lambda: 1, dependencies=[Provide(3)])

@@ -143,4 +143,29 @@ class JsonResultTest < Minitest::Test
   ensure
     client&.close
   end
+
+  def test_a_file_response_is_answered_by_the_core
+    app = Spikard::App.new
+    client = nil
+    Dir.mktmpdir do |dir|
+      path = File.join(dir, "data")
+      File.binwrite(path, "id,name\n1,ada\n")
+      app.get("/report") { Spikard::FileResponse.new(path, filename: "report.csv") }
+      app.get("/notes") { Spikard::FileResponse.new(path, content_type: "text/plain", filename: "n.txt", disposition: :inline) }
+      app.get("/gone") { Spikard::FileResponse.new(File.join(dir, "nope")) }
+      client = Spikard::TestClient.new(app)
+      res = client.get("/report")
+      assert_equal [200, "id,name\n1,ada\n", "text/csv"], [res.status, res.body, res.headers["content-type"]]
+      assert_equal 'attachment; filename="report.csv"', res.headers["content-disposition"]
+      part = client.get("/report", headers: { "range" => "bytes=8-12" })
+      assert_equal [206, "1,ada", "bytes 8-12/14"], [part.status, part.body, part.headers["content-range"]]
+      assert_equal 304, client.get("/report", headers: { "if-none-match" => res.headers["etag"] }).status
+      notes = client.get("/notes")
+      assert_equal ["text/plain", 'inline; filename="n.txt"'], [notes.headers["content-type"], notes.headers["content-disposition"]]
+      assert_equal 500, client.get("/gone").status
+    end
+    assert_raises(ArgumentError) { Spikard::FileResponse.new("x", disposition: :sideways) }
+  ensure
+    client&.close
+  end
 end

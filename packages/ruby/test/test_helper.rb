@@ -3,6 +3,7 @@
 require "minitest/autorun"
 require "spikard"
 require "timeout"
+require "tmpdir"
 
 # The next item of `queue`, waiting at most `seconds` (nil then); Ruby 3.1's Queue#pop has
 # no timeout.

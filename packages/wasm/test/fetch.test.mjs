@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { ConfigError, EventSourceResponse, HttpError, Spikard, StreamingResponse } from "../dist/index.js";
+import { ConfigError, EventSourceResponse, FileResponse, HttpError, Spikard, StreamingResponse } from "../dist/index.js";
 
 const item = {
   type: "object",
@@ -197,4 +197,25 @@ test("a header value's bytes beyond ASCII reach the handler as sent (WHATWG byte
   // The byte 0xE9 is not UTF-8 on its own: the core reads the header's bytes lossily as
   // text, as it does for the same byte over a socket.
   assert.deepEqual(await res.json(), { name: "caf\ufffd" });
+});
+
+test("a file in memory is answered with validators and ranges; a path cannot be read at the edge", async () => {
+  const app = new Spikard();
+  const bytes = new TextEncoder().encode("id,name\n1,ada\n");
+  app.get("/report", () => new FileResponse(bytes, { filename: "report.csv" }));
+  app.get("/disk", () => new FileResponse("/etc/hostname"));
+  const res = await app.fetch(new Request("http://edge/report"));
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("content-type"), "text/csv");
+  assert.equal(res.headers.get("content-disposition"), 'attachment; filename="report.csv"');
+  assert.equal(await res.text(), "id,name\n1,ada\n");
+  const etag = res.headers.get("etag");
+  const again = await app.fetch(new Request("http://edge/report", { headers: { "if-none-match": etag } }));
+  assert.equal(again.status, 304);
+  const part = await app.fetch(new Request("http://edge/report", { headers: { range: "bytes=8-12" } }));
+  assert.equal(part.status, 206);
+  assert.equal(await part.text(), "1,ada");
+  const disk = await app.fetch(new Request("http://edge/disk"));
+  assert.equal(disk.status, 500);
+  assert.equal((await disk.json()).detail, "Internal server error");
 });

@@ -13,7 +13,8 @@
 //! assert_eq!(doc["openapi"], "3.1.0");
 //! let op = &doc["paths"]["/users/{id}"]["get"];
 //! assert_eq!(op["operationId"], "get_users_id");
-//! assert_eq!(op["parameters"][0]["schema"], json!({"type": "integer"}));
+//! assert_eq!(op["parameters"][0]["schema"], json!({"type": "integer", "format": "int64"}));
+//! assert_eq!(op["responses"]["422"]["$ref"], "#/components/responses/ValidationProblem");
 //! ```
 
 pub mod asyncapi;
@@ -106,6 +107,10 @@ pub struct RouteDoc {
     pub channel: Option<ChannelKind>,
     /// The status of a successful answer (default 200), the route's `status_code`.
     pub success_status: Option<u16>,
+    /// Rate limiting covers the route (429 documented).
+    pub rate_limit: bool,
+    /// A request timeout covers the route (408 documented).
+    pub request_timeout: bool,
 }
 
 impl RouteDoc {
@@ -180,9 +185,7 @@ pub fn openapi_document(config: &OpenApiConfig, routes: &[RouteDoc]) -> Value {
     let mut gen = operation::Generator {
         schemas: SchemaRegistry::default(),
         security: security::SecuritySchemes::default(),
-        uses_validation: false,
-        uses_auth: false,
-        uses_forbidden: false,
+        problems: Default::default(),
     };
     let mut used_ids: Vec<String> = Vec::new();
     let mut tags: Vec<String> = Vec::new();

@@ -1,5 +1,24 @@
-//! One operation: parameters, request body per media type, responses (declared,
-//! the default success, the 422 validation problem, 401 for protected routes).
+//! One operation: parameters, request body per media type, responses: the declared
+//! ones, the success status (`status_code`, 200 by default; no content for 204 and 304),
+//! and every problem the framework itself may answer the operation with, each a shared
+//! `application/problem+json` response over the `ProblemDetails` schema (RFC 9457):
+//!
+//! | status | when |
+//! |---|---|
+//! | 400 `BadRequest` | always (a malformed query string, body or `Content-Length`) |
+//! | 401 `Unauthorized` | JWT or API-key auth covers the route |
+//! | 403 `Forbidden` | the route's JWT auth requires claims |
+//! | 408 `RequestTimeout` | the route accepts a body (a stalled body) or has a request timeout |
+//! | 413 `PayloadTooLarge` | the route accepts a body (the body size limit) |
+//! | 415 `UnsupportedMediaType` | the route accepts a body (in its declared media types only) |
+//! | 422 `ValidationProblem` | the route validates parameters or a body |
+//! | 429 `TooManyRequests` | rate limiting covers the route |
+//!
+//! A declared error response (4XX, 5XX) without a schema is the problem an application's
+//! HTTP error is answered with. 404 and 405 for a path or method no route serves are not
+//! operations' answers and are not listed.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Map, Value};
 
@@ -14,9 +33,186 @@ const PROBLEM_JSON: &str = "application/problem+json";
 pub(super) struct Generator {
     pub schemas: SchemaRegistry,
     pub security: SecuritySchemes,
-    pub uses_validation: bool,
-    pub uses_auth: bool,
-    pub uses_forbidden: bool,
+    /// The shared problem responses (and schemas) the operations refer to.
+    pub problems: BTreeSet<FrameworkResponse>,
+}
+
+/// A problem the framework answers with, documented once under `components`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum FrameworkResponse {
+    /// The `ProblemDetails` schema alone (a declared error response refers to it).
+    Details,
+    BadRequest,
+    Unauthorized,
+    Forbidden,
+    RequestTimeout,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ValidationProblem,
+    TooManyRequests,
+}
+
+impl FrameworkResponse {
+    fn status(self) -> &'static str {
+        match self {
+            Self::Details => "default",
+            Self::BadRequest => "400",
+            Self::Unauthorized => "401",
+            Self::Forbidden => "403",
+            Self::RequestTimeout => "408",
+            Self::PayloadTooLarge => "413",
+            Self::UnsupportedMediaType => "415",
+            Self::ValidationProblem => "422",
+            Self::TooManyRequests => "429",
+        }
+    }
+
+    /// The name under `components/responses`.
+    fn name(self) -> &'static str {
+        match self {
+            Self::Details => "ProblemDetails",
+            Self::BadRequest => "BadRequest",
+            Self::Unauthorized => "Unauthorized",
+            Self::Forbidden => "Forbidden",
+            Self::RequestTimeout => "RequestTimeout",
+            Self::PayloadTooLarge => "PayloadTooLarge",
+            Self::UnsupportedMediaType => "UnsupportedMediaType",
+            Self::ValidationProblem => "ValidationProblem",
+            Self::TooManyRequests => "TooManyRequests",
+        }
+    }
+
+    /// The shared response: its description, an example, and the headers it carries.
+    fn response(self) -> Value {
+        let problem = |code: &str, title: &str, status: u16, detail: &str| json!({"type": format!("https://spikard.dev/errors/{code}"), "title": title, "status": status, "detail": detail});
+        let (description, example, headers) = match self {
+            Self::Details => return Value::Null,
+            Self::BadRequest => (
+                "Malformed request (query string, body or Content-Length)",
+                problem(
+                    "malformed-json",
+                    "Malformed JSON",
+                    400,
+                    "Invalid JSON: expected value at line 1 column 1",
+                ),
+                None,
+            ),
+            Self::Unauthorized => (
+                "Missing or invalid credentials",
+                problem(
+                    "unauthorized",
+                    "Missing or invalid Authorization header",
+                    401,
+                    "Expected 'Authorization: Bearer <token>'",
+                ),
+                Some(("WWW-Authenticate", "The authentication scheme(s) the operation accepts")),
+            ),
+            Self::Forbidden => (
+                "Valid credentials without the claims this operation requires",
+                problem("forbidden", "Forbidden", 403, "Required claim 'role' missing from JWT"),
+                Some(("WWW-Authenticate", "The scope error (`insufficient_scope`)")),
+            ),
+            Self::RequestTimeout => (
+                "The request (or its body) did not complete in time",
+                problem(
+                    "request-timeout",
+                    "Request Timeout",
+                    408,
+                    "Request did not complete within 30 seconds",
+                ),
+                None,
+            ),
+            Self::PayloadTooLarge => (
+                "Request body larger than the body size limit",
+                problem(
+                    "payload-too-large",
+                    "Payload Too Large",
+                    413,
+                    "Request body size exceeds maximum allowed size of 10485760 bytes",
+                ),
+                None,
+            ),
+            Self::UnsupportedMediaType => (
+                "Request body in a media type or charset the operation does not accept",
+                problem(
+                    "unsupported-media-type",
+                    "Unsupported Media Type",
+                    415,
+                    "Unsupported media type",
+                ),
+                None,
+            ),
+            Self::ValidationProblem => {
+                let mut example = problem(
+                    "validation-error",
+                    "Request Validation Failed",
+                    422,
+                    "1 validation error in request",
+                );
+                example["errors"] =
+                    json!([{"type": "missing", "loc": ["query", "limit"], "msg": "Field required", "input": null}]);
+                return json!({"description": "Validation Error",
+                "content": {PROBLEM_JSON: {
+                    "schema": {"$ref": "#/components/schemas/ValidationProblem"},
+                    "example": example
+                }}});
+            }
+            Self::TooManyRequests => (
+                "Rate limit exceeded",
+                problem(
+                    "too-many-requests",
+                    "Too Many Requests",
+                    429,
+                    "Rate limit exceeded; retry after 1 seconds",
+                ),
+                Some(("Retry-After", "Seconds to wait before retrying")),
+            ),
+        };
+        let mut r = json!({"description": description});
+        if let Some((name, what)) = headers {
+            r["headers"] = json!({name: {"description": what, "schema": {"type": "string"}}});
+        }
+        r["content"] = json!({PROBLEM_JSON: {
+            "schema": {"$ref": "#/components/schemas/ProblemDetails"},
+            "example": example
+        }});
+        r
+    }
+}
+
+/// Parameter integers are parsed as 64-bit signed: an integer schema (or array of
+/// integers) without a `format` is documented `int64`, so clients generate values the
+/// server reads.
+fn with_int64_format(schema: &mut Value) {
+    let Some(obj) = schema.as_object_mut() else { return };
+    let has_type = |obj: &Map<String, Value>, t: &str| match obj.get("type") {
+        Some(Value::String(s)) => s == t,
+        Some(Value::Array(ts)) => ts.iter().any(|x| x == t),
+        _ => false,
+    };
+    if has_type(obj, "integer") && !obj.contains_key("format") {
+        obj.insert("format".into(), json!("int64"));
+    }
+    if has_type(obj, "array") {
+        if let Some(items) = obj.get_mut("items") {
+            with_int64_format(items);
+        }
+    }
+    for key in ["anyOf", "oneOf"] {
+        if let Some(Value::Array(branches)) = obj.get_mut(key) {
+            branches.iter_mut().for_each(with_int64_format);
+        }
+    }
+}
+
+/// Whether a response of this status may carry a body (not 204, 205, 304, nor 1XX).
+fn may_have_content(status: &str) -> bool {
+    !matches!(status, "204" | "205" | "304") && !status.starts_with('1')
+}
+
+/// A 4XX or 5XX status (or range).
+fn is_error(status: &str) -> bool {
+    status.starts_with('4') || status.starts_with('5')
 }
 
 /// "get_user_by_id" → "Get User By Id".
@@ -132,6 +328,10 @@ impl Generator {
         if spec.schema.get("deprecated") == Some(&Value::Bool(true)) {
             p.insert("deprecated".into(), json!(true));
         }
+        // The server reads an empty query value as null where the schema admits null.
+        if source == ParamSource::Query && types_of(&spec.schema).contains(&"null") {
+            p.insert("allowEmptyValue".into(), json!(true));
+        }
         let is_array = types_of(&spec.schema).contains(&"array");
         if let (true, Some(sep)) = (is_array, spec.separator.as_deref()) {
             if let Some(style) = style_for(source, sep) {
@@ -139,7 +339,9 @@ impl Generator {
                 p.insert("explode".into(), json!(false));
             }
         }
-        p.insert("schema".into(), self.schemas.add(spec.schema, false));
+        let mut schema = spec.schema;
+        with_int64_format(&mut schema);
+        p.insert("schema".into(), self.schemas.add(schema, false));
         Value::Object(p)
     }
 
@@ -225,7 +427,7 @@ impl Generator {
     }
 
     fn responses(&mut self, route: &RouteDoc, validates: bool) -> Map<String, Value> {
-        let mut out = Map::new();
+        let mut out: BTreeMap<String, Value> = BTreeMap::new();
         let has_success = route
             .doc
             .responses
@@ -238,11 +440,12 @@ impl Generator {
                        "content": {"text/event-stream": {"schema": {"type": "string"}}}}),
             );
         } else if !has_success {
-            let mut ok = json!({"description": "Successful Response"});
-            if let Some(schema) = &route.doc.response_schema {
+            let status = route.success_status.unwrap_or(200).to_string();
+            let mut ok = json!({"description": default_description(&status)});
+            if let (Some(schema), true) = (&route.doc.response_schema, may_have_content(&status)) {
                 ok["content"] = json!({"application/json": {"schema": self.schemas.add(schema.clone(), true)}});
             }
-            out.insert(route.success_status.unwrap_or(200).to_string(), ok);
+            out.insert(status, ok);
         }
         for (status, declared) in &route.doc.responses {
             let description = declared
@@ -251,43 +454,54 @@ impl Generator {
                 .unwrap_or_else(|| default_description(status).into());
             let mut r = json!({"description": description});
             let schema = declared.schema.clone().or_else(|| {
-                status
-                    .starts_with('2')
+                (status.starts_with('2') && may_have_content(status))
                     .then(|| route.doc.response_schema.clone())
                     .flatten()
             });
             if let Some(schema) = schema {
                 let media = declared.content_type.as_deref().unwrap_or("application/json");
                 r["content"] = json!({media: {"schema": self.schemas.add(schema, true)}});
+            } else if is_error(status) && declared.content_type.is_none() {
+                // An application's HTTP error is answered by the framework's problem builder.
+                self.problems.insert(FrameworkResponse::Details);
+                r["content"] = json!({PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}});
             }
             out.insert(status.clone(), r);
         }
-        if validates && !out.contains_key("422") {
-            self.uses_validation = true;
-            out.insert(
-                "422".into(),
-                json!({"$ref": "#/components/responses/ValidationProblem"}),
-            );
-        }
-        if (route.jwt_auth.is_some() || route.api_key_auth.is_some()) && !out.contains_key("401") {
-            self.uses_auth = true;
-            out.insert("401".into(), json!({"$ref": "#/components/responses/Unauthorized"}));
-        }
+        let has_body = route.body_schema.is_some() || !route.files.is_empty() || route.content_type.is_some();
         let needs_claims = route.jwt_auth.as_ref().is_some_and(|j| !j.required_claims.is_empty());
-        if needs_claims && !out.contains_key("403") {
-            self.uses_forbidden = true;
-            out.insert("403".into(), json!({"$ref": "#/components/responses/Forbidden"}));
+        let framework = [
+            (FrameworkResponse::BadRequest, true),
+            (
+                FrameworkResponse::Unauthorized,
+                route.jwt_auth.is_some() || route.api_key_auth.is_some(),
+            ),
+            (FrameworkResponse::Forbidden, needs_claims),
+            (FrameworkResponse::RequestTimeout, has_body || route.request_timeout),
+            (FrameworkResponse::PayloadTooLarge, has_body),
+            (FrameworkResponse::UnsupportedMediaType, has_body),
+            (FrameworkResponse::ValidationProblem, validates),
+            (FrameworkResponse::TooManyRequests, route.rate_limit),
+        ];
+        for (problem, applies) in framework {
+            if applies && !out.contains_key(problem.status()) {
+                self.problems.insert(problem);
+                out.insert(
+                    problem.status().into(),
+                    json!({"$ref": format!("#/components/responses/{}", problem.name())}),
+                );
+            }
         }
-        out
+        out.into_iter().collect()
     }
 
     /// `components`: schemas, shared problem responses, security schemes.
     pub fn components(mut self) -> Map<String, Value> {
         let mut responses = Map::new();
-        if self.uses_validation || self.uses_auth || self.uses_forbidden {
+        if !self.problems.is_empty() {
             self.schemas.insert("ProblemDetails", problem_details_schema());
         }
-        if self.uses_validation {
+        if self.problems.contains(&FrameworkResponse::ValidationProblem) {
             self.schemas.insert("ValidationError", validation_error_schema());
             self.schemas.insert(
                 "ValidationProblem",
@@ -300,42 +514,11 @@ impl Generator {
                     ]
                 }),
             );
-            responses.insert(
-                "ValidationProblem".into(),
-                json!({"description": "Validation Error",
-                       "content": {PROBLEM_JSON: {
-                           "schema": {"$ref": "#/components/schemas/ValidationProblem"},
-                           "example": {
-                               "type": "https://spikard.dev/errors/validation-error",
-                               "title": "Request Validation Failed",
-                               "status": 422,
-                               "detail": "1 validation error in request",
-                               "errors": [{"type": "missing", "loc": ["query", "limit"], "msg": "Field required", "input": null}]
-                           }
-                       }}}),
-            );
         }
-        if self.uses_auth {
-            responses.insert(
-                "Unauthorized".into(),
-                json!({"description": "Missing or invalid credentials",
-                "content": {PROBLEM_JSON: {
-                    "schema": {"$ref": "#/components/schemas/ProblemDetails"},
-                    "example": {
-                        "type": "https://spikard.dev/errors/unauthorized",
-                        "title": "Missing or invalid Authorization header",
-                        "status": 401,
-                        "detail": "Expected 'Authorization: Bearer <token>'"
-                    }
-                }}}),
-            );
-        }
-        if self.uses_forbidden {
-            responses.insert(
-                "Forbidden".into(),
-                json!({"description": "Valid credentials without the claims this operation requires",
-                       "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}}}),
-            );
+        for problem in &self.problems {
+            if *problem != FrameworkResponse::Details {
+                responses.insert(problem.name().into(), problem.response());
+            }
         }
         let mut out = Map::new();
         let schemas = self.schemas.into_schemas();
@@ -365,7 +548,12 @@ fn default_description(status: &str) -> &'static str {
         "401" => "Unauthorized",
         "403" => "Forbidden",
         "404" => "Not Found",
+        "405" => "Method Not Allowed",
+        "408" => "Request Timeout",
         "409" => "Conflict",
+        "413" => "Payload Too Large",
+        "415" => "Unsupported Media Type",
+        "429" => "Too Many Requests",
         "422" => "Validation Error",
         "default" => "Unexpected error",
         s if s.starts_with('2') => "Success",

@@ -35,10 +35,10 @@ fn typed_segments_and_parameters_of_every_source() {
     assert_eq!(
         op["parameters"],
         json!([
-            {"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}},
+            {"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1, "format": "int64"}},
             {"name": "rest", "in": "path", "required": true, "description": "The rest of the path; may contain `/`.",
              "schema": {"type": "string"}},
-            {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "default": 10, "maximum": 100}},
+            {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "default": 10, "maximum": 100, "format": "int64"}},
             {"name": "q", "in": "query", "required": true, "description": "Search text",
              "schema": {"type": "string", "minLength": 3, "description": "Search text"}},
             {"name": "tags", "in": "query", "required": false, "style": "form", "explode": false,
@@ -77,13 +77,117 @@ fn uuid_and_date_segments_get_formats() {
 }
 
 #[test]
-fn a_route_without_inputs_has_only_the_success_response() {
+fn a_route_without_inputs_has_the_success_and_bad_request_responses() {
+    // Any request may carry a malformed query string or Content-Length: 400 is always possible.
     let d = doc(&[RouteDoc::new("GET", "/health")]);
     assert_eq!(
         d["paths"]["/health"]["get"],
-        json!({"responses": {"200": {"description": "Successful Response"}}, "operationId": "get_health"})
+        json!({"responses": {
+            "200": {"description": "Successful Response"},
+            "400": {"$ref": "#/components/responses/BadRequest"}
+        }, "operationId": "get_health"})
     );
-    assert!(d.get("components").is_none());
+    assert_eq!(
+        d["components"]["responses"]["BadRequest"]["content"]["application/problem+json"]["schema"],
+        json!({"$ref": "#/components/schemas/ProblemDetails"})
+    );
+    assert!(d["components"]["schemas"].get("ValidationProblem").is_none());
+}
+
+#[test]
+fn the_declared_success_status_is_documented_and_204_has_no_content() {
+    let mut create = RouteDoc::new("POST", "/items");
+    create.success_status = Some(201);
+    create.body_schema = Some(json!({"type": "object"}));
+    create.doc.response_schema = Some(json!({"type": "object", "properties": {"id": {"type": "integer"}}}));
+    let mut remove = RouteDoc::new("DELETE", "/items/{id:int}");
+    remove.success_status = Some(204);
+    remove.doc.response_schema = Some(json!({"type": "object"}));
+    let d = doc(&[create, remove]);
+    let responses = &d["paths"]["/items"]["post"]["responses"];
+    assert_eq!(
+        responses,
+        &json!({
+            "201": {"description": "Created", "content": {"application/json": {"schema":
+                {"type": "object", "properties": {"id": {"type": "integer"}}}}}},
+            "400": {"$ref": "#/components/responses/BadRequest"},
+            "408": {"$ref": "#/components/responses/RequestTimeout"},
+            "413": {"$ref": "#/components/responses/PayloadTooLarge"},
+            "415": {"$ref": "#/components/responses/UnsupportedMediaType"},
+            "422": {"$ref": "#/components/responses/ValidationProblem"}
+        })
+    );
+    let keys: Vec<&String> = responses.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["201", "400", "408", "413", "415", "422"], "statuses in order");
+    assert_eq!(
+        d["paths"]["/items/{id}"]["delete"]["responses"]["204"],
+        json!({"description": "No Content"})
+    );
+    for name in [
+        "BadRequest",
+        "RequestTimeout",
+        "PayloadTooLarge",
+        "UnsupportedMediaType",
+    ] {
+        let r = &d["components"]["responses"][name];
+        assert_eq!(
+            r["content"]["application/problem+json"]["schema"],
+            json!({"$ref": "#/components/schemas/ProblemDetails"}),
+            "{name}"
+        );
+        assert!(r["description"].is_string(), "{name}");
+    }
+}
+
+#[test]
+fn declared_errors_are_problems_and_rate_limits_and_timeouts_are_documented() {
+    let mut r = RouteDoc::new("GET", "/items/{id:int}");
+    r.doc.responses.insert(
+        "404".into(),
+        ResponseDoc {
+            description: Some("No such item".into()),
+            ..Default::default()
+        },
+    );
+    r.rate_limit = true;
+    r.request_timeout = true;
+    let d = doc(&[r]);
+    let responses = &d["paths"]["/items/{id}"]["get"]["responses"];
+    assert_eq!(
+        responses["404"],
+        json!({"description": "No such item", "content": {"application/problem+json": {
+            "schema": {"$ref": "#/components/schemas/ProblemDetails"}}}})
+    );
+    assert_eq!(
+        responses["408"],
+        json!({"$ref": "#/components/responses/RequestTimeout"})
+    );
+    assert_eq!(
+        responses["429"],
+        json!({"$ref": "#/components/responses/TooManyRequests"})
+    );
+    assert!(responses.get("413").is_none() && responses.get("415").is_none());
+    assert_eq!(
+        d["components"]["responses"]["TooManyRequests"]["headers"]["Retry-After"]["schema"],
+        json!({"type": "string"})
+    );
+}
+
+#[test]
+fn a_nullable_query_parameter_allows_an_empty_value() {
+    // `?limit=` is read as null where the schema admits null: documented, so clients know.
+    let mut r = RouteDoc::new("GET", "/items");
+    r.query
+        .insert("limit".into(), json!({"type": ["integer", "null"], "optional": true}));
+    r.query.insert("q".into(), json!({"type": "string", "optional": true}));
+    let d = doc(&[r]);
+    let params = &d["paths"]["/items"]["get"]["parameters"];
+    assert_eq!(
+        params[0],
+        json!({"name": "limit", "in": "query", "required": false, "allowEmptyValue": true,
+               "schema": {"type": ["integer", "null"], "format": "int64"}})
+    );
+    assert!(params[1].get("allowEmptyValue").is_none());
 }
 
 #[test]
@@ -194,6 +298,7 @@ fn declared_responses_tags_summary_and_deprecation() {
         op["responses"],
         json!({
             "204": {"description": "No Content"},
+            "400": {"$ref": "#/components/responses/BadRequest"},
             "404": {"description": "No such user", "content": {"application/problem+json": {"schema": {"type": "object"}}}},
             "422": {"$ref": "#/components/responses/ValidationProblem"}
         })

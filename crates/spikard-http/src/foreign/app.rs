@@ -94,6 +94,8 @@ pub struct ForeignApp {
     dependencies: DependencyRegistry,
     routes: Vec<RouteEntry>,
     websockets: Vec<(RouteSpec, Arc<dyn WebSocketHandler>)>,
+    /// Services mounted under a prefix (a binding's bridge to another framework).
+    mounts: crate::mount::Mounts,
     /// Every route so far, compiled: catches conflicts at registration.
     check: PipelineBuilder,
     /// The pipeline of everything registered so far, once built.
@@ -214,6 +216,7 @@ impl ForeignApp {
             dependencies: DependencyRegistry::default(),
             routes: Vec::new(),
             websockets: Vec::new(),
+            mounts: crate::mount::Mounts::default(),
             built: Mutex::new(None),
         }
     }
@@ -260,7 +263,11 @@ impl ForeignApp {
             overrides.insert(name, dependency(binding, objects, &what, &d)?);
         }
         let dependencies = RouteDependencies {
-            needs: handler.dependencies(),
+            needs: handler
+                .dependencies()
+                .into_iter()
+                .chain(decl.run_dependencies.iter().cloned())
+                .collect(),
             overrides,
             expected_types: decl.expected_type_pairs()?,
             defer_errors: decl.defer_dependency_errors,
@@ -354,6 +361,15 @@ impl ForeignApp {
         for (spec, handler) in &self.websockets {
             builder.websocket(spec.clone(), handler.clone())?;
         }
+        *builder.mounts_mut() = self.mounts.clone();
         builder.build()
+    }
+
+    /// Mount `service` at `prefix` (see [`crate::mount`]): requests under it that no route
+    /// matches go to it.
+    pub fn mount(&mut self, prefix: &str, service: crate::layer::AppService) -> Result<(), SpikardError> {
+        self.mounts.add(prefix, service)?;
+        self.changed();
+        Ok(())
     }
 }

@@ -148,6 +148,11 @@ pub struct RouteDecl {
     /// Dependencies replacing the app's of the same name for this route.
     #[serde(default)]
     pub dependencies: Map<String, Value>,
+    /// Dependencies resolved for every request though the handler does not take them
+    /// (FastAPI's `dependencies=[Depends(check)]`): run for their effect (a refusal answers
+    /// the request; their parameters are read, validated and documented as the route's).
+    #[serde(default)]
+    pub run_dependencies: Vec<String>,
     /// JSON types (`object`, `integer`, ...) the resolved dependencies must have, by name.
     #[serde(default)]
     pub expected_types: Map<String, Value>,

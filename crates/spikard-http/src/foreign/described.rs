@@ -16,6 +16,7 @@ use super::items::event_from_json;
 use super::response::{body_view, headers_view, BodyView};
 use crate::background::BackgroundTasks;
 use crate::di::Resolved;
+use crate::file::FileBody;
 use crate::hooks::HookRequest;
 use crate::response::{ByteStream, HandlerResponse, ResponseBody};
 use crate::sse::SseStream;
@@ -80,6 +81,54 @@ pub enum Body {
     Keep,
     Stream(ByteStream),
     Events(SseStream),
+    /// A file the core answers ([`crate::file`]): validators, conditions, ranges.
+    File(FileBody),
+}
+
+/// A file response a language describes as JSON: `path` (or the `bytes` passed beside),
+/// `filename` (the download name), `inline`, `modified` (milliseconds since the epoch,
+/// for bytes; default: now).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSpec {
+    path: Option<String>,
+    filename: Option<String>,
+    #[serde(default)]
+    inline: bool,
+    modified: Option<f64>,
+}
+
+/// The body of a file response described as JSON (see `FileSpec`); `bytes` are the
+/// content of an in-memory file.
+pub fn file(spec: &[u8], bytes: Option<Bytes>) -> Result<Body, ForeignError> {
+    let spec: FileSpec = serde_json::from_slice(spec).map_err(|e| internal(format!("invalid file response: {e}")))?;
+    let mut file = match (spec.path, bytes) {
+        (_, Some(bytes)) => {
+            let modified = spec
+                .modified
+                .filter(|ms| ms.is_finite() && *ms >= 0.0)
+                .map_or_else(crate::rt::system_now, |ms| {
+                    std::time::UNIX_EPOCH + std::time::Duration::from_secs_f64(ms / 1000.0)
+                });
+            FileBody::bytes(bytes, modified)
+        }
+        #[cfg(feature = "server")]
+        (Some(path), None) => FileBody::path(path),
+        #[cfg(not(feature = "server"))]
+        (Some(_), None) => {
+            return Err(internal(
+                "a file response by path needs a file system, which this runtime has not: pass the bytes".into(),
+            ))
+        }
+        (None, None) => return Err(internal("a file response needs a path or bytes".into())),
+    };
+    if let Some(name) = spec.filename {
+        file = file.download(name);
+    }
+    if spec.inline {
+        file = file.inline();
+    }
+    Ok(Body::File(file))
 }
 
 /// A response a language built: status, `[name, value]` header pairs in order (a repeated
@@ -100,6 +149,7 @@ pub fn response(
         Body::Bytes(bytes) => HandlerResponse::new(status, ResponseBody::Bytes(bytes)),
         Body::Stream(stream) => HandlerResponse::new(status, ResponseBody::Stream(stream)),
         Body::Events(events) => HandlerResponse::new(status, ResponseBody::Sse(events)),
+        Body::File(file) => HandlerResponse::new(status, ResponseBody::File(Box::new(file))),
         Body::Keep => match shown {
             Some(mut kept) => {
                 kept.status = status;

@@ -22,6 +22,8 @@
 //!   core's values.
 //! - [`pool`]: [`BlockingPool`], the bounded threads a binding runs its sync functions on
 //!   (`ServerConfig::blocking_threads`), so one that blocks holds up nothing else.
+//! - [`exchange`]: a request handed to a mounted foreign app as messages and the response
+//!   built from what it sends (ASGI's `receive`/`send`).
 //! - [`app`]: [`ForeignApp`], a binding's registry: declarations in, pipelines out;
 //!   a binding supplies a [`Binding`] to turn its objects into [`ForeignFn`]s.
 //!
@@ -33,6 +35,8 @@ pub mod args;
 pub mod call;
 pub mod decl;
 pub mod described;
+#[cfg(feature = "server")]
+pub mod exchange;
 pub mod handle;
 pub mod items;
 #[cfg(feature = "server")]

@@ -112,7 +112,7 @@ impl RequestView {
             "state" => object(data.state.clone()),
             "client" => data.client_ip.map_or(Value::Null, |ip| Value::String(ip.to_string())),
             "form" => match &data.body {
-                Value::Object(map) => object(map.clone()),
+                Value::Object(map) if is_form(&data.headers) => object(map.clone()),
                 _ => object(Map::new()),
             },
             "json" => return Some(self.json()),
@@ -130,6 +130,15 @@ impl RequestView {
         }
         Ok(Cow::Borrowed(&data.body))
     }
+}
+
+/// Whether the request's body is a form (urlencoded or multipart), as `form` reads it.
+fn is_form(headers: &http::HeaderMap) -> bool {
+    headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim_start().to_ascii_lowercase())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded") || v.starts_with("multipart/form-data"))
 }
 
 #[cfg(test)]

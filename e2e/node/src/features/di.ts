@@ -39,7 +39,7 @@ import { HttpError, Provide, type Request, type RouteOptions, type Spikard } fro
 import type { Built, Check, Handler } from "./index";
 
 export function hasDependencies(f: Fixture): boolean {
-  return ["dependencies", "handler_dependencies", "route_overrides"].some((k) => f.handler.has(k));
+  return ["dependencies", "handler_dependencies", "route_overrides", "run_dependencies"].some((k) => f.handler.has(k));
 }
 
 export function names(value: Json | undefined): string[] {
@@ -211,6 +211,7 @@ export function configure(f: Fixture, app: Spikard): RouteOptions {
   return {
     dependencies: handlerNeeds(f),
     dependency_overrides: overrides,
+    run_dependencies: names(f.handler.get("run_dependencies")),
     expected_types: expectedTypes,
     defer_dependency_errors: true,
   };

@@ -1,7 +1,7 @@
 /**
  * Fixture features that need more than the default "answer as the fixture expects"
  * handler (mirrors `e2e/python/features/__init__.py` and `e2e/rust/src/features`):
- * lifecycle hooks and dependency injection named by the fixture, streamed bodies,
+ * lifecycle hooks and dependency injection named by the fixture, file responses, streamed bodies,
  * background work, SSE and WebSocket message fixtures, OpenAPI apps. Each module
  * recognises its fixtures and builds their handlers; the default handler plays the rest.
  */
@@ -9,6 +9,7 @@ import { Fixture, type Answer } from "../fixture";
 import type { Request, RouteOptions, Spikard, TestClient } from "../spikard";
 import * as background from "./background";
 import * as di from "./di";
+import * as files from "./files";
 import * as hooks from "./hooks";
 import * as openapi from "./openapi";
 import * as realtime from "./realtime";
@@ -35,7 +36,7 @@ export interface Built {
 export function buildRoute(f: Fixture, app: Spikard, notes: string[], fallback: Handler): Built | string | undefined {
   const built = hooks.build(f, app, notes) ?? di.build(f, app);
   if (built !== undefined) return built;
-  const handler = streaming.build(f) ?? background.build(f, app, fallback);
+  const handler = files.build(f) ?? streaming.build(f) ?? background.build(f, app, fallback);
   return handler === undefined ? undefined : { handler, options: {} };
 }
 

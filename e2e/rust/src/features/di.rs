@@ -44,9 +44,14 @@ pub type EventLog = Arc<Mutex<Vec<String>>>;
 /// Whether the fixture uses dependency injection.
 pub fn has_dependencies(f: &Fixture) -> bool {
     let h = f.handler();
-    ["dependencies", "handler_dependencies", "route_overrides"]
-        .iter()
-        .any(|k| h.get(k).is_some())
+    [
+        "dependencies",
+        "handler_dependencies",
+        "route_overrides",
+        "run_dependencies",
+    ]
+    .iter()
+    .any(|k| h.get(k).is_some())
 }
 
 /// A fixture list of names (`depends_on`, `handler_dependencies`, ...).
@@ -239,7 +244,10 @@ pub fn configure(f: &Fixture, app: &mut App, route: Route) -> Result<Route, Stri
         let d = dependency_of(f, name, def, &log)?;
         app.dependencies_mut().insert(name.as_str(), d);
     }
-    let mut route = route.depends_on(handler_needs(f)).defer_dependency_errors();
+    let mut route = route
+        .depends_on(handler_needs(f))
+        .depends_on(names(h.get("run_dependencies")))
+        .defer_dependency_errors();
     for (name, def) in h.get("route_overrides").and_then(Value::as_object).unwrap_or(&empty) {
         route = route.override_with(name, dependency_of(f, name, def, &log)?);
     }

@@ -1,11 +1,12 @@
 //! Fixture features that need more than the default "answer as the fixture
 //! expects" handler: lifecycle hooks and dependency injection named by the
-//! fixture, streamed bodies, background work, and the SSE/WebSocket message
+//! fixture, file responses, streamed bodies, background work, and the SSE/WebSocket message
 //! fixtures. Each module recognises its fixtures and builds their routes; the
 //! default handler plays the rest.
 
 pub mod background;
 pub mod di;
+pub mod files;
 pub mod hooks;
 pub mod openapi;
 pub mod realtime;
@@ -36,6 +37,7 @@ pub fn build_route(f: &Fixture, app: &mut App, spec: RouteSpec) -> Result<Built,
     for build in [
         hooks::build,
         di::build,
+        files::build,
         streaming::build,
         background::build,
         timing::build,

@@ -36,6 +36,7 @@ use spikard_http::{
 use super::streams::{chunk_from_json, chunk_json, event_json, TestItems};
 
 use crate::features::di::{created, refusal, EventLog};
+use crate::features::files::FileAnswer;
 use crate::features::hooks::{HookPlan, HookSubject, RunnerHook};
 use crate::features::realtime::SseChannel;
 use crate::features::streaming::StreamAnswer;
@@ -91,6 +92,8 @@ pub enum Answer {
     Raise,
     /// The value of this argument (a dependency: `handler.returns_dependency`), as JSON.
     Dependency(String),
+    /// A file (`file_response`).
+    File(FileAnswer),
     /// A streamed body.
     Stream(StreamAnswer),
     /// Server-sent events.
@@ -543,6 +546,7 @@ impl Inner {
                 );
                 Err(raise(error))
             }
+            Answer::File(file) => Ok(Lang::Response(file.response())),
             Answer::Stream(stream) => {
                 let items = stream.chunks.iter().map(chunk_json).collect();
                 let items = self.items(items, chunk_from_json, false);

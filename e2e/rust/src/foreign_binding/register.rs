@@ -20,7 +20,7 @@ use super::Mode;
 use crate::features::di::{self, EventLog};
 use crate::features::hooks::{hook_plan, PHASES};
 use crate::features::realtime::WsChannel;
-use crate::features::{background, streaming, timing};
+use crate::features::{background, files, streaming, timing};
 use crate::fixture::Fixture;
 use crate::play::{application_answers, configures_middleware, returns, route_spec, server_config};
 
@@ -192,6 +192,8 @@ pub fn register(f: &Fixture, mode: Mode) -> Result<Registered, String> {
         }
     } else if has_di {
         expected_or_called(f, !configures_middleware(f))
+    } else if let Some(file) = files::file_answer(f) {
+        Answer::File(file?)
     } else if let Some(stream) = streaming::stream_answer(f) {
         Answer::Stream(stream?)
     } else if let Some(section) = background::section(f) {
@@ -312,6 +314,7 @@ pub fn register(f: &Fixture, mode: Mode) -> Result<Registered, String> {
         "expected_types": expected_types,
         "defer_dependency_errors": has_di,
         "response_model": h.get("response_model"),
+        "run_dependencies": h.get("run_dependencies").cloned().unwrap_or(json!([])),
     });
     add_route(&mut app, &binding, declaration, &objects.0)?;
     for (declaration, objects) in extra {

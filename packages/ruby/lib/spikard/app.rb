@@ -6,7 +6,7 @@ module Spikard
   class App
     METHODS = %w[get post put patch delete head options].freeze
     # Route options the package reads itself; every other one is the core's route setting.
-    OWN_OPTIONS = %i[params query headers cookies body response dependencies expected_types
+    OWN_OPTIONS = %i[params query headers cookies body response dependencies run_dependencies expected_types
                      defer_dependency_errors response_model].freeze
     # Ruby threads that run handlers, unless `run(threads:)` says otherwise.
     DEFAULT_THREADS = 8
@@ -51,6 +51,8 @@ module Spikard
       decl["response_model"] = model if model
       decl["expected_types"] = options[:expected_types] if options[:expected_types]
       decl["defer_dependency_errors"] = options[:defer_dependency_errors] unless options[:defer_dependency_errors].nil?
+      # Resolved for every request though the block does not take them (a check that raises refuses).
+      decl["run_dependencies"] = options[:run_dependencies].map(&:to_s) if options[:run_dependencies]
       if options[:dependencies]
         decl["dependencies"] = options[:dependencies].to_h { |name, given| [name.to_s, dependency(given, objects)] }
       end

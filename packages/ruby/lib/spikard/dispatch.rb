@@ -218,6 +218,8 @@ module Spikard
         pairs = value.headers.dup
         kind, body = Spikard.body_of(value.body, pairs)
         @native.settle_response(id, value.status, pairs, kind, body, nil, nil, fx)
+      when FileResponse
+        @native.settle_response(id, value.status, value.headers, "file", value.spec, nil, nil, fx)
       when StreamingResponse, EventSourceResponse
         kind = value.is_a?(StreamingResponse) ? "stream" : "sse"
         keep_alive = value.is_a?(EventSourceResponse) ? value.keep_alive : nil

@@ -54,6 +54,35 @@ module Spikard
     end
   end
 
+  # A file as the answer, read when the response is sent (streamed beyond 256 KiB):
+  # `ETag`, `Last-Modified`, 304s and byte ranges (206/416) come from the core, as for
+  # static files. `filename:` names the download (`Content-Disposition: attachment`, or
+  # `inline` with `disposition: :inline`); the media type is `content_type:`, else by the
+  # file name's extension. A path that is not a readable file is a logged 500.
+  class FileResponse
+    attr_reader :path, :status, :headers, :filename, :disposition
+
+    def initialize(path, filename: nil, disposition: :attachment, content_type: nil, status: 200, headers: nil)
+      unless %i[attachment inline].include?(disposition.to_sym)
+        raise ArgumentError, "disposition is :attachment or :inline, not #{disposition.inspect}"
+      end
+
+      @path = path.to_s
+      @filename = filename&.to_s
+      @disposition = disposition.to_sym
+      @status = Integer(status)
+      @headers = Response.pairs(headers)
+      @headers << ["content-type", content_type] if content_type
+    end
+
+    # The file as the core reads it (`described::file`).
+    def spec
+      fields = { path: @path, inline: @disposition == :inline }
+      fields[:filename] = @filename if @filename
+      JSON.generate(fields)
+    end
+  end
+
   # A response as a response hook (`on_response`, `on_error`) sees it; change it in place.
   class HookResponse
     attr_accessor :status, :headers, :body

@@ -78,7 +78,7 @@ def echo_validated(order: Order) -> Order:
 
 @app.post("/echo/raw", **QUICK)
 def echo_raw(request: Request) -> Any:
-    return request.json()
+    return request.get_json()
 
 
 @app.get("/path/one/{name}", **QUICK)
@@ -149,7 +149,7 @@ def form(data: Form) -> Form:
 
 @app.post("/upload", **QUICK)
 def upload(request: Request, file: UploadFile) -> dict:
-    return {"filename": file.filename, "size": file.size, "description": request.form()["description"]}
+    return {"filename": file.filename, "size": file.size, "description": request.get_form()["description"]}
 
 
 @app.post("/items/{id:int}", **QUICK)

@@ -44,8 +44,9 @@ use http::{HeaderMap, HeaderValue, Method, Response};
 use spikard_core::config::StaticFilesConfig;
 use spikard_core::SpikardError;
 
+pub use crate::file::{parse_range, Unsatisfiable};
 use crate::response::error_response;
-pub use respond::{content_type_for, parse_range, Unsatisfiable};
+pub use respond::content_type_for;
 
 struct MemFile {
     bytes: Bytes,
@@ -115,8 +116,7 @@ impl StaticMounts {
                 .iter()
                 .map(|f| {
                     let bytes = Bytes::from(f.content.clone());
-                    let etag = HeaderValue::from_str(&format!("\"{:x}-{:016x}\"", bytes.len(), fnv1a(&bytes)))
-                        .unwrap_or(HeaderValue::from_static("\"0\""));
+                    let etag = crate::file::content_etag(&bytes);
                     (f.path.trim_start_matches('/').to_owned(), MemFile { bytes, etag })
                 })
                 .collect();
@@ -271,13 +271,6 @@ fn not_found(method: &Method, path: &str) -> Response<Body> {
         path: path.to_owned(),
     };
     error_response(&err).into_http(method == Method::HEAD)
-}
-
-/// FNV-1a (64 bit): a stable content hash for the ETag of in-memory files.
-pub fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
 }
 
 #[cfg(test)]

@@ -1,0 +1,1 @@
+"""ASGI applications the bridge tests serve on uvicorn and on ``spikard serve``."""
