@@ -131,7 +131,10 @@ pub fn route_params(pattern: &str) -> PyResult<Vec<String>> {
 }
 
 impl App {
+    /// The pipeline of everything registered, with the process's pool of threads for sync
+    /// functions sized by this app's config.
     pub fn pipeline(&self) -> PyResult<Pipeline> {
+        crate::bridge::size_pool(self.app.config());
         self.app.pipeline().map_err(|e| to_py(&e))
     }
 }

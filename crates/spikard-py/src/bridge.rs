@@ -1,16 +1,35 @@
 //! The GIL/event-loop helper. Coroutines run on the package's asyncio loop
 //! (`spikard._support.event_loop`); [`submit`] hands one over and returns a Rust future
 //! whose done-callback converts the outcome with the GIL held; dropping the future cancels
-//! the Python task. Blocking Rust calls run inside `py.detach`.
+//! the Python task. Sync functions run on the process's [`BlockingPool`]
+//! ([`blocking_pool`]), each thread taking the GIL for its call. Blocking Rust calls run
+//! inside `py.detach`.
 
-use std::sync::Mutex;
+use std::sync::{LazyLock, Mutex};
 
 use pyo3::prelude::*;
 use spikard_core::SpikardError;
 use spikard_http::foreign::call::pending;
 pub use spikard_http::foreign::call::Pending;
+use spikard_http::foreign::BlockingPool;
 
 use crate::support::support;
+
+static BLOCKING: LazyLock<BlockingPool> =
+    LazyLock::new(|| BlockingPool::new(spikard_core::config::ServerConfig::default().blocking_threads));
+
+/// The threads sync Python functions run on: one pool per process, like its event loop,
+/// sized by the app served or tested last (`ServerConfig::blocking_threads`, [`size_pool`]).
+pub fn blocking_pool() -> &'static BlockingPool {
+    &BLOCKING
+}
+
+/// Size the pool for the app about to serve or be tested.
+pub fn size_pool(config: &spikard_core::config::ServerConfig) {
+    if BLOCKING.size() != config.blocking_threads {
+        BLOCKING.resize(config.blocking_threads);
+    }
+}
 
 /// The event loop async functions run on (started if needed).
 pub fn event_loop(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {

@@ -33,12 +33,20 @@ struct Param {
 pub struct PyFn(Arc<Inner>);
 
 impl PyFn {
-    fn shared(function: Py<PyAny>, name: &str, is_async: bool, role: Role, params: Vec<Param>) -> Arc<dyn ForeignFn> {
+    fn shared(
+        function: Py<PyAny>,
+        name: &str,
+        is_async: bool,
+        inline: bool,
+        role: Role,
+        params: Vec<Param>,
+    ) -> Arc<dyn ForeignFn> {
         let name = name.into();
         Arc::new(PyFn(Arc::new(Inner {
             function,
             name,
             is_async,
+            inline,
             role,
             params,
         })))
@@ -53,7 +61,7 @@ impl PyFn {
                 converter: None,
             })
             .collect();
-        Self::shared(function, name, is_async, Role::Factory, params)
+        Self::shared(function, name, is_async, false, Role::Factory, params)
     }
 }
 
@@ -61,6 +69,8 @@ struct Inner {
     function: Py<PyAny>,
     name: Arc<str>,
     is_async: bool,
+    /// A sync function declared as never blocking: called on the server's thread.
+    inline: bool,
     role: Role,
     params: Vec<Param>,
 }
@@ -88,7 +98,14 @@ impl Binding for PyBinding {
                 params.push(Param { keyword, converter });
             }
             let f = function.clone_ref(py);
-            Ok(PyFn::shared(f, info.name, info.is_async, info.role, params))
+            Ok(PyFn::shared(
+                f,
+                info.name,
+                info.is_async,
+                info.inline,
+                info.role,
+                params,
+            ))
         })
     }
 
@@ -306,12 +323,25 @@ fn ready(outcome: Outcome) -> Completion {
     Box::pin(std::future::ready(Ok(outcome)))
 }
 
-impl ForeignFn for PyFn {
-    fn call(&self, call: Call<'_>) -> Completion {
-        let started = Python::try_attach(|py| self.0.start(py, call)).unwrap_or_else(|| {
+impl Inner {
+    /// Take the GIL and start the call.
+    fn attach(self: &Arc<Self>, call: Call<'_>) -> Completion {
+        let started = Python::try_attach(|py| self.start(py, call)).unwrap_or_else(|| {
             let e = SpikardError::Internal("the Python interpreter is shutting down".into());
             Err(ForeignError::new(e))
         });
         started.unwrap_or_else(|e| Box::pin(std::future::ready(Err(e))))
+    }
+}
+
+impl ForeignFn for PyFn {
+    /// A sync function runs on the process's pool of threads ([`bridge::blocking_pool`]),
+    /// unless declared inline; an async one is started here and runs on the event loop.
+    fn call(&self, call: Call<'_>) -> Completion {
+        if self.0.is_async || self.0.inline {
+            return self.0.attach(call);
+        }
+        let inner = Arc::clone(&self.0);
+        bridge::blocking_pool().call(call, move |call| inner.attach(call))
     }
 }

@@ -109,6 +109,8 @@ export interface ServerConfig {
   bodyReadTimeoutSecs?: number;
   maxConnections?: number | null;
   maxConnectionsPerIp?: number | null;
+  /** Threads the Python binding runs sync functions on; JavaScript runs on its one thread, so Node ignores it. */
+  blockingThreads?: number;
   requestLogging?: boolean;
   trustedProxies?: string[];
   compression?: CompressionConfig | null;
@@ -130,7 +132,8 @@ export const CONFIG_FIELDS = {
   ServerConfig: fields<ServerConfig>()([
     "host", "port", "workers", "maxBodySize", "maxHeaderSize", "maxUriLength", "maxNestingDepth",
     "shutdownTimeoutSecs", "headerReadTimeoutSecs", "firstByteTimeoutSecs", "keepAliveTimeoutSecs",
-    "bodyReadTimeoutSecs", "maxConnections", "maxConnectionsPerIp", "requestLogging", "trustedProxies",
+    "bodyReadTimeoutSecs", "maxConnections", "maxConnectionsPerIp", "blockingThreads", "requestLogging",
+    "trustedProxies",
     "compression", "cors", "requestId", "requestTimeout", "rateLimit", "jwtAuth", "apiKeyAuth", "staticFiles",
     "openapi", "background", "http2",
   ]),

@@ -56,9 +56,14 @@ class Objects:
         """The plan with each converter replaced by its reference."""
         return [{**a, "converter": self.ref(a["converter"])} if "converter" in a else a for a in args]
 
-    def function(self, function: Any, args: list[Arg], *, is_async: bool, name: str | None = None) -> dict[str, Any]:
-        """A ``FunctionDecl``."""
+    def function(
+        self, function: Any, args: list[Arg], *, is_async: bool, name: str | None = None, inline: bool = False
+    ) -> dict[str, Any]:
+        """A ``FunctionDecl`` (``inline``: a sync function that never blocks, called on the
+        server's thread rather than the pool of blocking threads)."""
         decl: dict[str, Any] = {"function": self.ref(function), "is_async": is_async, "args": self.args(args)}
         if name is not None:
             decl["name"] = name
+        if inline and not is_async:
+            decl["inline"] = True
         return decl

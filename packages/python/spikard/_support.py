@@ -75,6 +75,26 @@ class AsyncItems:
             logging.getLogger("spikard").exception("closing the async iterator of a stream failed")
 
 
+class SyncItems:
+    """Pulls a sync iterator for the core, which calls ``next`` and ``close`` from the pool
+    of blocking threads, possibly on two threads at once (the client left during a pull):
+    they take turns, as a generator refuses ``close()`` while it is running."""
+
+    __slots__ = ("it", "lock")
+
+    def __init__(self, it: Any) -> None:
+        self.it = it
+        self.lock = threading.Lock()
+
+    def next(self) -> Any:
+        with self.lock:
+            return next(self.it, end)
+
+    def close(self) -> None:
+        with self.lock:
+            self.it.close()
+
+
 def items(content: Any) -> tuple[Any, Any, bool]:
     """A streamed response's content as ``(next, close, is_async)``, pulled by the core:
     ``next()`` returns ``end`` once exhausted; ``close`` (``None`` when the iterator has
@@ -82,8 +102,8 @@ def items(content: Any) -> tuple[Any, Any, bool]:
     if hasattr(content, "__aiter__"):
         pulled = AsyncItems(content.__aiter__())
         return pulled.next, pulled.close, True
-    it = iter(content)
-    return functools.partial(next, it, end), getattr(it, "close", None), False
+    sync = SyncItems(iter(content))
+    return sync.next, sync.close if hasattr(sync.it, "close") else None, False
 
 
 def resolve(fut: asyncio.Future[None], error: str | None) -> None:

@@ -128,6 +128,7 @@ class Spikard:
         pre_handler: Hooks = None,
         on_response: Hooks = None,
         on_error: Hooks = None,
+        sync_to_thread: bool = True,
     ) -> None:
         """Register ``handler`` for ``method path``.
 
@@ -148,6 +149,13 @@ class Spikard:
         ``include_in_schema``, ``response_model`` (a type whose JSON Schema documents the
         successful response; ``response_schema`` gives the schema itself) and ``responses``
         (``{status: {"description", "content_type", "schema"}}``).
+
+        A sync (``def``) handler runs on the pool of ``ServerConfig.blocking_threads``
+        threads (40), as FastAPI runs it in a thread pool, so one that blocks (sleep, I/O,
+        a lock) holds up neither other requests nor shutdown; its hooks, dependency
+        factories and iterators do too. ``sync_to_thread=False`` (Litestar's name) calls a
+        sync handler that never blocks on the server's thread instead, saving the hop
+        (ignored for ``async def`` handlers, which run on the event loop).
 
         ``response_class`` (``HTMLResponse``, ``PlainTextResponse``...) wraps the results
         the handler returns as plain values, and documents its media type.
@@ -221,7 +229,9 @@ class Spikard:
         objects = _decl.Objects()
         decl = {
             "route": spec,
-            "handler": objects.function(handler, plan.args, is_async=inspect.iscoroutinefunction(handler)),
+            "handler": objects.function(
+                handler, plan.args, is_async=inspect.iscoroutinefunction(handler), inline=not sync_to_thread
+            ),
             "hooks": [
                 _hook_decl(phase, hook, objects)
                 for phase, given in zip(

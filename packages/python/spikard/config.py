@@ -231,6 +231,10 @@ class ServerConfig:
     max_connections: int | None = 10_000
     #: Open connections from one client IP (``None``: no limit); past it a 429 problem.
     max_connections_per_ip: int | None = None
+    #: Threads sync (``def``) handlers, hooks, dependency factories and iterators run on, so
+    #: one that blocks holds up neither the server nor the others (``0``: on the server's
+    #: thread, for apps whose sync functions never block). Past it, calls wait their turn.
+    blocking_threads: int = 40
     #: Accept HTTP/2 over cleartext (prior knowledge) besides HTTP/1.1.
     http2: bool = True
     #: Log each request (method, route, status, duration).

@@ -182,6 +182,12 @@ pub fn all() -> Vec<Workload> {
             "/json",
             json!({"message": "hello", "id": 1, "ok": true}),
         ),
+        Workload::get(
+            "sync-sleep",
+            "GET, the handler makes a blocking 5 ms call (sync sleep; Node: an awaited timer): how many run at once",
+            "/sleep",
+            json!({"slept": true}),
+        ),
         validated_order(
             "json-small",
             "POST JSON order (1 item, ~130 B), validated, echoed",

@@ -48,6 +48,13 @@ pub struct ServerConfig {
     /// Open connections from one client IP address (`None`: no limit). A connection past it is
     /// answered with a 429 problem and closed.
     pub max_connections_per_ip: Option<usize>,
+    /// Threads a binding runs its language's sync functions on (Python `def` handlers,
+    /// hooks, dependency factories, iterators), so one that blocks (sleep, I/O, a lock)
+    /// holds up neither the server nor the others; past it calls wait their turn. `0` calls
+    /// them on the server's thread (only for apps whose sync functions never block). The
+    /// default is anyio's (FastAPI's thread pool). Node runs JavaScript on its one thread,
+    /// Ruby on the threads its package starts (`threads:`), so neither reads it.
+    pub blocking_threads: usize,
     /// Accept HTTP/2 over cleartext (prior knowledge) besides HTTP/1.1.
     pub http2: bool,
     /// Log each request (method, route, status, duration) through `tracing`.
@@ -93,6 +100,7 @@ impl Default for ServerConfig {
             body_read_timeout_secs: 30,
             max_connections: Some(10_000),
             max_connections_per_ip: None,
+            blocking_threads: 40,
             http2: true,
             request_logging: true,
             trusted_proxies: Vec::new(),

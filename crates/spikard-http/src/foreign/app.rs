@@ -47,6 +47,8 @@ pub struct FunctionInfo<'a> {
     pub is_async: bool,
     pub role: Role,
     pub plan: &'a ArgPlan,
+    /// Declared as never blocking ([`FunctionDecl::inline`]): call it in place.
+    pub inline: bool,
 }
 
 /// What a binding supplies to register declarations: its functions as [`ForeignFn`]s
@@ -119,6 +121,7 @@ fn function<B: Binding>(
         is_async: decl.is_async,
         role,
         plan: &plan,
+        inline: decl.inline,
     };
     let f = binding.function(target, &info, objects).map_err(|e| match e {
         SpikardError::Config(m) => SpikardError::Config(format!("{what}: {m}")),
@@ -192,6 +195,7 @@ fn dependency<B: Binding>(
         name: None,
         is_async: decl.is_async,
         args: decl.args.clone(),
+        inline: false,
     };
     let (f, plan, name) = function(binding, objects, what, &fdecl, role)?;
     let depends_on = plan.dependencies();

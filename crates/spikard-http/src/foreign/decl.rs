@@ -43,6 +43,11 @@ pub struct FunctionDecl {
     pub is_async: bool,
     #[serde(default)]
     pub args: Vec<ArgSpec>,
+    /// A sync function that never blocks: a binding that runs sync functions on its
+    /// [`BlockingPool`](super::BlockingPool) calls it in place instead, saving the hop to
+    /// another thread (Python's `sync_to_thread=False`). Ignored for async functions.
+    #[serde(default)]
+    pub inline: bool,
 }
 
 /// The five hook phases.
@@ -88,6 +93,7 @@ impl HookDecl {
             name: self.name.clone(),
             is_async: self.is_async,
             args: self.args.clone(),
+            inline: false,
         }
     }
 }

@@ -79,8 +79,9 @@ impl<T: 'static> Drop for Closing<T> {
 /// arguments and with [`Expect::Chunk`] or [`Expect::Event`]; it answers
 /// [`Returned::Value`] holding the converted item (`Bytes`, [`SseEvent`]), or
 /// [`Returned::Nothing`] once exhausted. `close`, when the iterator has one, is called with
-/// [`Expect::Unit`] when the stream is dropped early; its completion is not awaited (an
-/// asynchronous close is scheduled by the binding's function itself).
+/// [`Expect::Unit`] when the stream is dropped early; its completion is driven on its own
+/// (spawned, not awaited by anyone; an asynchronous close is scheduled by the binding's
+/// function itself).
 pub struct FnItems<T> {
     next: Arc<dyn ForeignFn>,
     close: Option<Arc<dyn ForeignFn>>,
@@ -125,7 +126,13 @@ impl<T: Any + Send + Sync + Clone> ForeignItems<T> for FnItems<T> {
 
     fn close(&self) {
         if let Some(close) = &self.close {
-            drop(close.call(no_args(Expect::Unit)));
+            // Not awaited by the stream, but kept until it is done: a binding that runs the
+            // call on another thread (a `BlockingPool`) skips a call whose completion is
+            // dropped before it starts.
+            let done = close.call(no_args(Expect::Unit));
+            crate::rt::spawn(Box::pin(async move {
+                let _ = done.await;
+            }));
         }
     }
 }
@@ -232,6 +239,39 @@ mod tests {
         let mut stream = body(pull, Some(close));
         assert_eq!(stream.next().await.unwrap().unwrap(), "a");
         drop(stream);
+        assert_eq!(closed.load(Ordering::SeqCst), 1);
+    }
+
+    /// A function run on a [`BlockingPool`](crate::foreign::BlockingPool), as Python's sync ones.
+    #[cfg(feature = "server")]
+    struct Pooled(Arc<dyn ForeignFn>, Arc<crate::foreign::BlockingPool>);
+
+    #[cfg(feature = "server")]
+    impl ForeignFn for Pooled {
+        fn call(&self, call: Call<'_>) -> crate::foreign::Completion {
+            let f = Arc::clone(&self.0);
+            self.1.call(call, move |call| f.call(call))
+        }
+    }
+
+    #[cfg(feature = "server")]
+    #[tokio::test]
+    async fn a_close_run_on_a_pool_is_not_skipped() {
+        let pool = Arc::new(crate::foreign::BlockingPool::new(2));
+        let (pull, _) = next(vec![Ok(Bytes::from_static(b"a")), Ok(Bytes::from_static(b"b"))]);
+        let (close, closed) = next::<Bytes>(Vec::new());
+        let mut stream = body(
+            Arc::new(Pooled(pull, pool.clone())),
+            Some(Arc::new(Pooled(close, pool))),
+        );
+        assert_eq!(stream.next().await.unwrap().unwrap(), "a");
+        drop(stream);
+        for _ in 0..1000 {
+            if closed.load(Ordering::SeqCst) == 1 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
         assert_eq!(closed.load(Ordering::SeqCst), 1);
     }
 

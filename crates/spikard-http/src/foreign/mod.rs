@@ -20,6 +20,8 @@
 //! - [`described`]: results a binding describes as plain data (JSON text, a response
 //!   as status, header pairs and a body, an exception, a stream's next item) as the
 //!   core's values.
+//! - [`pool`]: [`BlockingPool`], the bounded threads a binding runs its sync functions on
+//!   (`ServerConfig::blocking_threads`), so one that blocks holds up nothing else.
 //! - [`exchange`]: a request handed to a mounted foreign app as messages and the response
 //!   built from what it sends (ASGI's `receive`/`send`).
 //! - [`app`]: [`ForeignApp`], a binding's registry: declarations in, pipelines out;
@@ -37,6 +39,8 @@ pub mod described;
 pub mod exchange;
 pub mod handle;
 pub mod items;
+#[cfg(feature = "server")]
+pub mod pool;
 pub mod request;
 pub mod response;
 pub mod websocket;
@@ -50,6 +54,8 @@ pub use call::{
 pub use decl::{DependencyDecl, DependencyKind, FunctionDecl, HookDecl, HookPhase, RouteDecl};
 pub use handle::{Handle, Releases};
 pub use items::{event_from_json, ForeignItems};
+#[cfg(feature = "server")]
+pub use pool::{BlockingPool, OwnedCall};
 pub use request::RequestView;
 pub use response::{body_view, headers_view, BodyView, ResponseMeta};
 pub use websocket::{Connections, FnSession, ForeignConnection, ForeignSession, ForeignSessions, ForeignWebSocket};

@@ -29,9 +29,9 @@ module Spikard
     ServerConfig = struct(
       :host, :port, :workers, :max_body_size, :max_header_size, :max_uri_length, :max_nesting_depth,
       :shutdown_timeout_secs, :header_read_timeout_secs, :first_byte_timeout_secs, :keep_alive_timeout_secs,
-      :body_read_timeout_secs, :max_connections, :max_connections_per_ip, :request_logging, :trusted_proxies,
-      :compression, :cors, :request_id, :request_timeout, :rate_limit, :jwt_auth, :api_key_auth, :static_files,
-      :openapi, :background, :http2
+      :body_read_timeout_secs, :max_connections, :max_connections_per_ip, :blocking_threads, :request_logging,
+      :trusted_proxies, :compression, :cors, :request_id, :request_timeout, :rate_limit, :jwt_auth, :api_key_auth,
+      :static_files, :openapi, :background, :http2
     )
     CompressionConfig = struct(:gzip, :brotli, :min_size, :quality)
     CorsConfig = struct(

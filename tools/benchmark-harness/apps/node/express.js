@@ -13,6 +13,7 @@ const send = (res) => (status, body) => res.status(status).json(body);
 
 app.get('/plaintext', (req, res) => res.type('text/plain').send('Hello, World!'));
 app.get('/json', (req, res) => res.json({ message: 'hello', id: 1, ok: true }));
+app.get('/sleep', (req, res) => setTimeout(() => res.json({ slept: true }), 5));
 app.post('/echo/validated', json, (req, res) => v.answer(send(res), () => v.order(req.body)));
 app.post('/echo/raw', json, (req, res) => res.json(req.body));
 app.get('/path/one/:name', (req, res) => res.json({ name: req.params.name }));

@@ -28,6 +28,7 @@ const order = obj({ id: int, customer: { type: 'string', minLength: 1 }, items: 
 
 fastify.get('/plaintext', async (req, reply) => reply.type('text/plain; charset=utf-8').send('Hello, World!'));
 fastify.get('/json', async () => ({ message: 'hello', id: 1, ok: true }));
+fastify.get('/sleep', () => new Promise((resolve) => setTimeout(() => resolve({ slept: true }), 5)));
 fastify.post('/echo/validated', { schema: { body: order } }, async (req) => req.body);
 fastify.post('/echo/raw', async (req) => req.body);
 fastify.get('/path/one/:name', async (req) => ({ name: req.params.name }));

@@ -27,6 +27,7 @@ const handle = (fn) => async (c) => {
 
 app.get('/plaintext', (c) => c.text('Hello, World!'));
 app.get('/json', (c) => c.json({ message: 'hello', id: 1, ok: true }));
+app.get('/sleep', () => new Promise((resolve) => setTimeout(() => resolve(Response.json({ slept: true })), 5)));
 app.post('/echo/validated', handle(async (c) => v.order(await jsonBody(c))));
 app.post('/echo/raw', handle(async (c) => jsonBody(c)));
 app.get('/path/one/:name', (c) => c.json({ name: c.req.param('name') }));

@@ -3,6 +3,7 @@
 FastAPI answers invalid input with 422 by itself.
 """
 
+import time
 from datetime import date
 from typing import Annotated
 from uuid import UUID
@@ -42,6 +43,12 @@ async def plaintext() -> str:
 @app.get("/json")
 async def get_json() -> dict:
     return {"message": "hello", "id": 1, "ok": True}
+
+
+@app.get("/sleep")
+def sleep() -> dict:
+    time.sleep(0.005)  # a blocking call: FastAPI runs a def handler in its thread pool
+    return {"slept": True}
 
 
 @app.post("/echo/validated")

@@ -1,10 +1,13 @@
 """Granian raw RSGI peer: no framework; routing, parsing and validation by hand (handwork.py)."""
 
+import asyncio
 import json
+import time
 
 import handwork as hw
 
 GET_BODY = hw.GET_BODY.encode()
+SLEPT = hw.SLEPT.encode()
 TEXT = [("content-type", "text/plain; charset=utf-8")]
 JSON = hw.JSON_HEADERS
 
@@ -46,6 +49,10 @@ async def app(scope, proto):
         return
     if method == "GET" and path == "/json":
         proto.response_bytes(200, JSON, GET_BODY)
+        return
+    if method == "GET" and path == "/sleep":
+        await asyncio.to_thread(time.sleep, 0.005)  # a blocking call, off the event loop
+        proto.response_bytes(200, JSON, SLEPT)
         return
     try:
         out = await _post(scope, proto, path) if method == "POST" else hw.get_route(path, scope.query_string)

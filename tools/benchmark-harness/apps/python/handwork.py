@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl
 
 JSON_HEADERS = [("content-type", "application/json")]
 GET_BODY = json.dumps({"message": "hello", "id": 1, "ok": True}, separators=(",", ":"))
+SLEPT = json.dumps({"slept": True}, separators=(",", ":"))
 
 QUERY_FEW = [("q", str), ("page", int), ("active", bool)]
 QUERY_MANY = [

@@ -6,6 +6,7 @@ to give the 422 every contestant must give, validation errors are mapped to 422 
 path parameters (int, uuid, date) are declared as strings and converted here.
 """
 
+import time
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
@@ -65,6 +66,12 @@ def plaintext() -> str:
 @get("/json", sync_to_thread=False)
 def get_json() -> dict:
     return {"message": "hello", "id": 1, "ok": True}
+
+
+@get("/sleep", sync_to_thread=True)
+def sleep() -> dict:
+    time.sleep(0.005)  # a blocking call, in Litestar's thread pool
+    return {"slept": True}
 
 
 @post("/echo/validated", status_code=200)
@@ -143,7 +150,7 @@ def unprocessable(_: Request, exc: ValidationException) -> Response:
 
 app = Litestar(
     route_handlers=[
-        plaintext, get_json, echo_validated, echo_raw, path_one, path_several, path_int, path_uuid,
+        plaintext, get_json, sleep, echo_validated, echo_raw, path_one, path_several, path_int, path_uuid,
         path_date, query_few, query_many, form, upload, create_item,
     ],
     exception_handlers={ValidationException: unprocessable},

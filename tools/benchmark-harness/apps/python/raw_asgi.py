@@ -2,11 +2,14 @@
 The same app runs on uvicorn (asgi-uvicorn), Granian's ASGI interface (asgi-granian) and
 Spikard's server through its ASGI bridge (asgi-spikard)."""
 
+import asyncio
 import json
+import time
 
 import handwork as hw
 
 GET_BODY = hw.GET_BODY.encode()
+SLEPT = hw.SLEPT.encode()
 TEXT = [(b"content-type", b"text/plain; charset=utf-8")]
 JSON = [(k.encode(), v.encode()) for k, v in hw.JSON_HEADERS]
 
@@ -67,6 +70,10 @@ async def app(scope, receive, send):
         return
     if method == "GET" and path == "/json":
         await _send(send, 200, JSON, GET_BODY)
+        return
+    if method == "GET" and path == "/sleep":
+        await asyncio.to_thread(time.sleep, 0.005)  # a blocking call, off the event loop
+        await _send(send, 200, JSON, SLEPT)
         return
     query = scope["query_string"].decode("latin-1")
     try:

@@ -7,6 +7,7 @@ Run as `python robyn_app.py --processes 1 --workers 1`; the port comes from $POR
 
 import json
 import os
+import time
 
 from robyn import Response, Robyn
 
@@ -14,6 +15,7 @@ import handwork as hw
 
 app = Robyn(__file__)
 JSON = {"content-type": "application/json"}
+SLEPT = hw.SLEPT
 
 
 def _ok(value):
@@ -52,6 +54,12 @@ def plaintext(request):
 @app.get("/json")
 def get_json(request):
     return Response(status_code=200, headers=JSON, description=hw.GET_BODY)
+
+
+@app.get("/sleep")
+def sleep(request):
+    time.sleep(0.005)  # a blocking call in a sync handler, as Robyn runs it
+    return Response(status_code=200, headers=JSON, description=SLEPT)
 
 
 @app.post("/echo/validated")

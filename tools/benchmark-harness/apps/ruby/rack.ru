@@ -8,6 +8,7 @@ require_relative 'validate'
 
 JSON_TYPE = { 'content-type' => 'application/json' }.freeze
 GET_BODY = JSON.generate({ message: 'hello', id: 1, ok: true })
+SLEPT = JSON.generate({ slept: true })
 ITEM_PATH = %r{\A/items/([^/]+)\z}
 PATH_ROUTE = %r{\A/path/(one|several|int|uuid|date)/(.+)\z}
 
@@ -45,6 +46,10 @@ run(lambda do |env|
     next [200, { 'content-type' => 'text/plain; charset=utf-8' }, ['Hello, World!']]
   end
   next [200, JSON_TYPE, [GET_BODY]] if env['REQUEST_METHOD'] == 'GET' && env['PATH_INFO'] == '/json'
+  if env['REQUEST_METHOD'] == 'GET' && env['PATH_INFO'] == '/sleep'
+    sleep 0.005 # a blocking call
+    next [200, JSON_TYPE, [SLEPT]]
+  end
 
   begin
     out = route(env)

@@ -28,6 +28,10 @@ class SinatraPeer < Sinatra::Base
     'Hello, World!'
   end
   get('/json') { json({ message: 'hello', id: 1, ok: true }) }
+  get('/sleep') do
+    sleep 0.005 # a blocking call
+    json({ slept: true })
+  end
   post('/echo/validated') { json(Validate.order(Validate.parse_json(request.body.read))) }
   post('/echo/raw') { json(Validate.parse_json(request.body.read)) }
   get('/path/one/:name') { json({ name: params['name'] }) }

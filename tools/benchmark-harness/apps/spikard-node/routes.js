@@ -21,6 +21,8 @@ module.exports = function routes(app) {
 
   app.get('/plaintext', () => 'Hello, World!');
   app.get('/json', () => ({ message: 'hello', id: 1, ok: true }));
+  // A slow call the Node way: awaited, never blocking the event loop.
+  app.get('/sleep', () => new Promise((resolve) => setTimeout(() => resolve({ slept: true }), 5)));
 
   app.post('/echo/validated', { body_schema: order }, (req) => req.body);
   app.post('/echo/raw', (req) => req.body);

@@ -42,6 +42,10 @@ QUERY_MANY = { q: STR, sort: STR, order: STR, category: STR, brand: STR, color: 
 
 app.get("/plaintext") { "Hello, World!" }
 app.get("/json") { { message: "hello", id: 1, ok: true } }
+app.get("/sleep") do
+  sleep 0.005 # a blocking call: blocks one of the Ruby handler threads
+  { slept: true }
+end
 
 app.post("/echo/validated", body: ORDER) { |req| req.body }
 app.post("/echo/raw") { |req| req.body }

@@ -366,6 +366,11 @@ fn app_with(middleware: Middleware) -> Result<App> {
     }
     app.route(get("/plaintext").handler(|_ctx: Ctx| async move { "Hello, World!" }))?;
     app.route(get("/json").handler(|_ctx: Ctx| async move { Json(json!({"message": "hello", "id": 1, "ok": true})) }))?;
+    // A blocking call (a database driver, an HTTP client) on tokio's blocking pool.
+    app.route(get("/sleep").handler(|_ctx: Ctx| async move {
+        let _ = tokio::task::spawn_blocking(|| std::thread::sleep(std::time::Duration::from_millis(5))).await;
+        Json(json!({"slept": true}))
+    }))?;
     body_routes(&mut app)?;
     param_routes(&mut app)?;
     Ok(app)

@@ -37,10 +37,17 @@ async fn get_json() -> Response {
     )
 }
 
+/// A blocking call (a database driver, an HTTP client) as tokio runs one: on its blocking pool.
+async fn sleep() -> Response {
+    let _ = tokio::task::spawn_blocking(|| std::thread::sleep(std::time::Duration::from_millis(5))).await;
+    json_response(StatusCode::OK, &serde_json::json!({"slept": true}))
+}
+
 fn app() -> Router {
     Router::new()
         .route("/plaintext", get(plaintext))
         .route("/json", get(get_json))
+        .route("/sleep", get(sleep))
         .route("/echo/validated", post(bodies::echo_validated))
         .route("/echo/raw", post(bodies::echo_raw))
         .route("/items/{id}", post(bodies::post_item))
