@@ -153,6 +153,13 @@ mod tests {
         assert!(steps().is_empty());
         drop(body);
         // The module still references the generator: only the explicit close finishes it.
+        // A sync generator's close runs on the pool of blocking threads: wait for it (bounded).
+        for _ in 0..500 {
+            if !steps().is_empty() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
         assert_eq!(steps(), vec!["closed"]);
     }
 
