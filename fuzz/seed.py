@@ -72,10 +72,14 @@ def multipart(fields, files):
         out += f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n'.encode() + v.encode() + b"\r\n"
     for part in files:
         out += (
-            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{part.get("field_name", "")}"; '
-            f'filename="{part.get("filename", "")}"\r\n'
-            f'Content-Type: {part.get("content_type", "application/octet-stream")}\r\n\r\n'
-        ).encode() + file_bytes(part) + b"\r\n"
+            (
+                f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{part.get("field_name", "")}"; '
+                f'filename="{part.get("filename", "")}"\r\n'
+                f"Content-Type: {part.get('content_type', 'application/octet-stream')}\r\n\r\n"
+            ).encode()
+            + file_bytes(part)
+            + b"\r\n"
+        )
     return out + f"--{BOUNDARY}--\r\n".encode()
 
 
