@@ -20,12 +20,16 @@
 
 use serde_json::{Map, Value};
 
+/// At most this many absent indices are listed in a [`SparseIndices`] error.
+pub const MAX_REPORTED_MISSING: usize = 20;
+
 /// Array indices of a bracketed field that are not consecutive from 0.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SparseIndices {
     /// Path of the array inside the body (`["items"]`, `["order", "lines"]`).
     pub path: Vec<String>,
-    /// The indices between 0 and the highest one given that are absent.
+    /// The indices between 0 and the highest one given that are absent (the first
+    /// [`MAX_REPORTED_MISSING`] of them).
     pub missing: Vec<usize>,
 }
 
@@ -112,8 +116,13 @@ fn arrays_from_indices(value: Value, path: &mut Vec<String>) -> Result<Value, Sp
     if let Some(mut indices) = indexed.filter(|i| !i.is_empty()) {
         indices.sort_unstable();
         let highest = indices[indices.len() - 1];
-        if highest + 1 != indices.len() {
-            let missing = (0..highest).filter(|i| indices.binary_search(i).is_err()).collect();
+        // Indices are distinct, so they are 0..len exactly when the highest is len - 1.
+        if highest >= indices.len() {
+            // The first few holes only: `a[999999999999]=x` must not list (or allocate) them all.
+            let missing = (0..highest)
+                .filter(|i| indices.binary_search(i).is_err())
+                .take(MAX_REPORTED_MISSING)
+                .collect();
             return Err(SparseIndices {
                 path: path.clone(),
                 missing,
@@ -177,6 +186,18 @@ mod tests {
         assert_eq!(err.missing, vec![1, 2]);
         let f = form(&[("ids[1]", json!("b"))]);
         assert_eq!(nest_brackets(f, None).unwrap_err().missing, vec![0]);
+    }
+
+    #[test]
+    fn a_huge_index_lists_only_the_first_holes() {
+        // Found by the `query_urlencoded` fuzz target: every absent index was collected
+        // (`s[2777777777777374]=40` exhausted memory; `usize::MAX` overflowed `highest + 1`).
+        for huge in ["2777777777777374", "18446744073709551615"] {
+            let f = form(&[("s[0]", json!("a")), (&format!("s[{huge}]"), json!("b"))]);
+            let err = nest_brackets(f, None).unwrap_err();
+            assert_eq!(err.path, vec!["s".to_owned()]);
+            assert_eq!(err.missing, (1..=MAX_REPORTED_MISSING).collect::<Vec<_>>());
+        }
     }
 
     #[test]
