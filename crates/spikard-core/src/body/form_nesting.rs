@@ -30,7 +30,7 @@ pub struct SparseIndices {
     pub path: Vec<String>,
     /// The indices between 0 and the highest one given that are absent (the first
     /// [`MAX_REPORTED_MISSING`] of them).
-    pub missing: Vec<usize>,
+    pub missing: Vec<u64>,
 }
 
 /// Expand bracketed keys into nested objects and arrays. `schema` (the body schema) lists
@@ -112,12 +112,12 @@ fn arrays_from_indices(value: Value, path: &mut Vec<String>) -> Result<Value, Sp
     let Value::Object(map) = value else {
         return Ok(value);
     };
-    let indexed: Option<Vec<usize>> = map.keys().map(|k| index_of(k)).collect();
+    let indexed: Option<Vec<u64>> = map.keys().map(|k| index_of(k)).collect();
     if let Some(mut indices) = indexed.filter(|i| !i.is_empty()) {
         indices.sort_unstable();
         let highest = indices[indices.len() - 1];
         // Indices are distinct, so they are 0..len exactly when the highest is len - 1.
-        if highest >= indices.len() {
+        if highest >= indices.len() as u64 {
             // The first few holes only: `a[999999999999]=x` must not list (or allocate) them all.
             let missing = (0..highest)
                 .filter(|i| indices.binary_search(i).is_err())
@@ -128,7 +128,7 @@ fn arrays_from_indices(value: Value, path: &mut Vec<String>) -> Result<Value, Sp
                 missing,
             });
         }
-        let mut items: Vec<(usize, Value)> = map.into_iter().map(|(k, v)| (index_of(&k).unwrap_or(0), v)).collect();
+        let mut items: Vec<(u64, Value)> = map.into_iter().map(|(k, v)| (index_of(&k).unwrap_or(0), v)).collect();
         items.sort_by_key(|(i, _)| *i);
         let mut out = Vec::with_capacity(items.len());
         for (i, v) in items {
@@ -148,8 +148,9 @@ fn arrays_from_indices(value: Value, path: &mut Vec<String>) -> Result<Value, Sp
     Ok(Value::Object(out))
 }
 
-/// A decimal array index without sign or leading zeros (`"0"`, `"12"`).
-fn index_of(key: &str) -> Option<usize> {
+/// A decimal array index without sign or leading zeros (`"0"`, `"12"`); 64-bit on every
+/// target (a `usize` would read `a[4294967296]` differently on wasm32).
+fn index_of(key: &str) -> Option<u64> {
     if key.is_empty() || (key.len() > 1 && key.starts_with('0')) || !key.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
@@ -196,7 +197,7 @@ mod tests {
             let f = form(&[("s[0]", json!("a")), (&format!("s[{huge}]"), json!("b"))]);
             let err = nest_brackets(f, None).unwrap_err();
             assert_eq!(err.path, vec!["s".to_owned()]);
-            assert_eq!(err.missing, (1..=MAX_REPORTED_MISSING).collect::<Vec<_>>());
+            assert_eq!(err.missing, (1..=MAX_REPORTED_MISSING as u64).collect::<Vec<_>>());
         }
     }
 
