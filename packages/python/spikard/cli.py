@@ -19,6 +19,7 @@ import os
 import shutil
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from spikard.app import Spikard
@@ -68,8 +69,6 @@ def serve(args: argparse.Namespace) -> None:
 
 
 def replace_config(base: ServerConfig, given: ServerConfig) -> ServerConfig:
-    from dataclasses import replace  # noqa: PLC0415
-
     return replace(base, host=given.host, port=given.port, workers=given.workers)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from typing import Any
 
 import pytest
@@ -170,7 +171,7 @@ def test_receive_after_the_response_gives_http_disconnect() -> None:
     for _ in range(100):
         if after:
             break
-        asyncio.run(asyncio.sleep(0.01))
+        time.sleep(0.01)
     assert after == [{"type": "http.disconnect"}]
 
 
